@@ -1,0 +1,247 @@
+import { Agent, type Dispatcher, request } from 'undici'
+import type { z } from 'zod'
+import {
+  type Account,
+  AccountSchema,
+  type LoginRequest,
+  type RegisterRequest,
+  type RegisterResponse,
+  RegisterResponseSchema,
+  type TokenResponse,
+  TokenResponseSchema,
+} from '../contract/accounts.js'
+import { type CreateApiKeyRequest, type CreatedApiKey, CreatedApiKeySchema } from '../contract/api-keys.js'
+import { type Success, SuccessSchema } from '../contract/common.js'
+import { type DeepHealth, DeepHealthSchema, type Health, HealthSchema } from '../contract/health.js'
+import {
+  type BatchIngestResponse,
+  BatchIngestResponseSchema,
+  type LogInput,
+  type QueueDepth,
+  QueueDepthSchema,
+  type SingleIngestResponse,
+  SingleIngestResponseSchema,
+} from '../contract/ingest.js'
+import {
+  type Panel,
+  type PanelInput,
+  type PanelList,
+  PanelListSchema,
+  PanelSchema,
+} from '../contract/panels.js'
+import {
+  type CreateProjectRequest,
+  type Project,
+  type ProjectList,
+  ProjectListSchema,
+  ProjectSchema,
+} from '../contract/projects.js'
+
+/** The daemon answered with an error status; `detail` is its `{"detail"}` message. */
+export class LedgerApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly headers: Record<string, string>,
+  ) {
+    super(detail)
+    this.name = 'LedgerApiError'
+  }
+}
+
+/** The daemon could not be reached at all (refused, reset, timed out). */
+export class LedgerConnectionError extends Error {
+  constructor(
+    readonly url: string,
+    cause: unknown,
+  ) {
+    super(`cannot reach the Ledger daemon at ${url}: ${(cause as Error)?.message ?? String(cause)}`, {
+      cause,
+    })
+    this.name = 'LedgerConnectionError'
+  }
+}
+
+export interface RawResponse {
+  status: number
+  headers: Record<string, string>
+  /** Parsed JSON when the body is JSON, the text otherwise, null when empty. */
+  body: unknown
+}
+
+export interface RequestOptions {
+  body?: unknown
+  /** A body sent as is (already serialised), e.g. malformed JSON in tests. */
+  rawBody?: string | Buffer
+  query?: Record<string, string | number | undefined>
+  headers?: Record<string, string>
+  /** Override the credential for this call (null: send none). */
+  credential?: string | null
+}
+
+export interface ClientOptions {
+  /** e.g. `http://127.0.0.1:8000` */
+  baseUrl: string
+  /** Access token or API key sent as `Authorization: Bearer`. */
+  credential?: string
+  dispatcher?: Dispatcher
+  /** Per-request timeout in ms (headers and body). */
+  timeoutMs?: number
+}
+
+function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v
+  return out
+}
+
+/** Typed client of the Ledger HTTP API, over undici. Responses are parsed with the contract. */
+export class LedgerClient {
+  readonly baseUrl: string
+  credential: string | undefined
+  private readonly dispatcher: Dispatcher
+  private readonly ownsDispatcher: boolean
+  private readonly timeoutMs: number
+
+  constructor(options: ClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '')
+    this.credential = options.credential
+    this.ownsDispatcher = !options.dispatcher
+    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 5_000, connections: 64 })
+    this.timeoutMs = options.timeoutMs ?? 30_000
+  }
+
+  /** A client for the same daemon with another credential (shares connections). */
+  withCredential(credential: string | undefined): LedgerClient {
+    return new LedgerClient({
+      baseUrl: this.baseUrl,
+      credential,
+      dispatcher: this.dispatcher,
+      timeoutMs: this.timeoutMs,
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close()
+  }
+
+  /** Any request; never throws on an HTTP status (only when the daemon cannot be reached). */
+  async raw(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions = {}): Promise<RawResponse> {
+    const headers: Record<string, string> = { ...opts.headers }
+    const credential = opts.credential === undefined ? this.credential : opts.credential
+    if (credential && !('authorization' in headers)) headers['authorization'] = `Bearer ${credential}`
+    let body: string | Buffer | undefined
+    if (opts.rawBody !== undefined) body = opts.rawBody
+    else if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body)
+      headers['content-type'] ??= 'application/json'
+    }
+    const url = new URL(this.baseUrl + path)
+    for (const [k, v] of Object.entries(opts.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v))
+    let res: Dispatcher.ResponseData
+    try {
+      res = await request(url, {
+        method,
+        headers,
+        body,
+        dispatcher: this.dispatcher,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      })
+    } catch (err) {
+      throw new LedgerConnectionError(this.baseUrl, err)
+    }
+    const text = await res.body.text()
+    const resHeaders = flattenHeaders(res.headers)
+    let parsed: unknown = null
+    if (text.length > 0) {
+      try {
+        parsed = resHeaders['content-type']?.includes('json') ? JSON.parse(text) : text
+      } catch {
+        parsed = text
+      }
+    }
+    return { status: res.statusCode, headers: resHeaders, body: parsed }
+  }
+
+  /** A request whose 2xx body is parsed with `schema`; any other status throws LedgerApiError. */
+  async call<S extends z.ZodType>(
+    schema: S | null,
+    method: Dispatcher.HttpMethod,
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<z.output<S>> {
+    const res = await this.raw(method, path, opts)
+    if (res.status < 200 || res.status >= 300) {
+      const detail =
+        res.body &&
+        typeof res.body === 'object' &&
+        typeof (res.body as { detail?: unknown }).detail === 'string'
+          ? (res.body as { detail: string }).detail
+          : `HTTP ${res.status}`
+      throw new LedgerApiError(res.status, detail, res.headers)
+    }
+    return schema ? schema.parse(res.body) : (undefined as z.output<S>)
+  }
+
+  health(): Promise<Health> {
+    return this.call(HealthSchema, 'GET', '/health', { credential: null })
+  }
+  deepHealth(): Promise<DeepHealth> {
+    return this.call(DeepHealthSchema, 'GET', '/health/deep', { credential: null })
+  }
+
+  register(body: RegisterRequest): Promise<RegisterResponse> {
+    return this.call(RegisterResponseSchema, 'POST', '/api/v1/accounts/register', { body, credential: null })
+  }
+  login(body: LoginRequest): Promise<TokenResponse> {
+    return this.call(TokenResponseSchema, 'POST', '/api/v1/accounts/login', { body, credential: null })
+  }
+  async logout(): Promise<void> {
+    await this.call(null, 'POST', '/api/v1/accounts/logout')
+  }
+  me(): Promise<Account> {
+    return this.call(AccountSchema, 'GET', '/api/v1/accounts/me')
+  }
+
+  createProject(body: CreateProjectRequest): Promise<Project> {
+    return this.call(ProjectSchema, 'POST', '/api/v1/projects', { body })
+  }
+  listProjects(): Promise<ProjectList> {
+    return this.call(ProjectListSchema, 'GET', '/api/v1/projects')
+  }
+  getProject(slug: string): Promise<Project> {
+    return this.call(ProjectSchema, 'GET', `/api/v1/projects/${encodeURIComponent(slug)}`)
+  }
+
+  createApiKey(projectId: number, body: CreateApiKeyRequest): Promise<CreatedApiKey> {
+    return this.call(CreatedApiKeySchema, 'POST', `/api/v1/projects/${projectId}/api-keys`, { body })
+  }
+  revokeApiKey(keyId: number): Promise<Success> {
+    return this.call(SuccessSchema, 'DELETE', `/api/v1/api-keys/${keyId}`)
+  }
+
+  listPanels(): Promise<PanelList> {
+    return this.call(PanelListSchema, 'GET', '/api/v1/dashboard/panels')
+  }
+  createPanel(body: PanelInput): Promise<Panel> {
+    return this.call(PanelSchema, 'POST', '/api/v1/dashboard/panels', { body })
+  }
+  updatePanel(id: string, body: PanelInput): Promise<Panel> {
+    return this.call(PanelSchema, 'PUT', `/api/v1/dashboard/panels/${encodeURIComponent(id)}`, { body })
+  }
+  deletePanel(id: string): Promise<Success> {
+    return this.call(SuccessSchema, 'DELETE', `/api/v1/dashboard/panels/${encodeURIComponent(id)}`)
+  }
+
+  ingestSingle(log: LogInput): Promise<SingleIngestResponse> {
+    return this.call(SingleIngestResponseSchema, 'POST', '/api/v1/ingest/single', { body: log })
+  }
+  ingestBatch(logs: readonly unknown[], headers?: Record<string, string>): Promise<BatchIngestResponse> {
+    return this.call(BatchIngestResponseSchema, 'POST', '/api/v1/ingest/batch', { body: { logs }, headers })
+  }
+  queueDepth(): Promise<QueueDepth> {
+    return this.call(QueueDepthSchema, 'GET', '/api/v1/queue/depth')
+  }
+}

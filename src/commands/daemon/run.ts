@@ -1,0 +1,66 @@
+import { Flags } from '@oclif/core'
+import { BaseCommand } from '../../cli/base-command.js'
+import { CliError, EXIT } from '../../cli/errors.js'
+import { loadConfig } from '../../daemon/config.js'
+import { runServer } from '../../daemon/server.js'
+
+export default class DaemonRun extends BaseCommand {
+  static override summary = 'Run the Ledger daemon in the foreground.'
+  static override description =
+    'Serves the Ledger HTTP API on SQLite until SIGTERM or Ctrl-C, logging one JSON line per request to stdout. ' +
+    'This process is the server: signals reach it directly.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --port 9000',
+    '<%= config.bin %> <%= command.id %> --durability full',
+  ]
+  static override enableJsonFlag = false
+
+  static override flags = {
+    port: Flags.integer({
+      description: 'Port to listen on (0 picks a free one).',
+      default: 8000,
+      min: 0,
+      max: 65535,
+    }),
+    host: Flags.string({
+      description: 'Address to bind. Anything but loopback exposes the API to the network.',
+      default: '127.0.0.1',
+    }),
+    durability: Flags.option({
+      description:
+        'normal: a 202 survives a crash of the daemon; full: also power loss (fsync on every commit).',
+      options: ['normal', 'full'] as const,
+    })(),
+    'queue-capacity': Flags.integer({
+      description: 'Queued logs per project before ingestion answers 503.',
+      min: 1,
+    }),
+  }
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(DaemonRun)
+    let config: ReturnType<typeof loadConfig>
+    try {
+      config = loadConfig({
+        port: flags.port,
+        host: flags.host,
+        durability: flags.durability,
+        queueCapacity: flags['queue-capacity'],
+      })
+    } catch (err) {
+      throw new CliError((err as Error).message, undefined, EXIT.usage)
+    }
+    try {
+      await runServer(config, this.config.version)
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException
+      if (e.code === 'EADDRINUSE')
+        throw new CliError(
+          `port ${config.port} on ${config.host} is already in use`,
+          'Pick another with --port.',
+        )
+      throw new CliError(e.message)
+    }
+  }
+}

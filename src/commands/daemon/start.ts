@@ -1,0 +1,62 @@
+import { join } from 'node:path'
+import { Flags } from '@oclif/core'
+import { BaseCommand } from '../../cli/base-command.js'
+import { readLiveState, startDetached } from '../../cli/daemon-process.js'
+import { CliError } from '../../cli/errors.js'
+import { dataFiles, resolvePaths } from '../../shared/paths.js'
+
+export interface DaemonStartResult {
+  started: boolean
+  pid: number
+  url: string
+  log_file: string
+}
+
+export default class DaemonStart extends BaseCommand {
+  static override summary = 'Start the Ledger daemon in the background.'
+  static override description =
+    'Starts `ledger daemon run` detached, with its log appended to daemon.log in the data dir.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --port 9000',
+  ]
+
+  static override flags = {
+    port: Flags.integer({
+      description: 'Port to listen on (0 picks a free one).',
+      default: 8000,
+      min: 0,
+      max: 65535,
+    }),
+    host: Flags.string({ description: 'Address to bind.', default: '127.0.0.1' }),
+    durability: Flags.option({
+      description: 'normal or full (fsync every commit).',
+      options: ['normal', 'full'] as const,
+    })(),
+  }
+
+  async run(): Promise<DaemonStartResult> {
+    const { flags } = await this.parse(DaemonStart)
+    const { data } = resolvePaths()
+    const log = dataFiles(data).log
+    const running = readLiveState(data)
+    if (running) {
+      this.log(`Ledger daemon is already running at ${running.url} (pid ${running.pid})`)
+      return { started: false, pid: running.pid, url: running.url, log_file: log }
+    }
+    const args = ['--port', String(flags.port), '--host', flags.host]
+    if (flags.durability) args.push('--durability', flags.durability)
+    try {
+      const state = await startDetached({
+        dataDir: data,
+        binPath: join(this.config.root, 'bin', 'run.js'),
+        args,
+        env: process.env,
+      })
+      this.log(`Ledger daemon started at ${state.url} (pid ${state.pid}); log: ${log}`)
+      return { started: true, pid: state.pid, url: state.url, log_file: log }
+    } catch (err) {
+      throw new CliError(`could not start the daemon: ${(err as Error).message}`, `See the log: ${log}`)
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod'
+
+// Seed 000: valid format, ≤ 255, starts and ends alphanumeric, no consecutive dots, lowercased.
+export const EmailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(255, { message: 'must be at most 255 characters' })
+  .refine((v) => /^[a-z0-9].*[a-z0-9]$|^[a-z0-9]$/.test(v), {
+    message: 'must start and end with a letter or digit',
+    abort: true,
+  })
+  .refine((v) => !v.includes('..'), { message: 'must not contain consecutive dots', abort: true })
+  .refine((v) => /^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(v), {
+    message: 'must be a valid email address',
+  })
+
+export const NewPasswordSchema = z
+  .string()
+  .min(8, { message: 'must be at least 8 characters' })
+  .max(64, { message: 'must be at most 64 characters' })
+  .regex(/[A-Z]/, { message: 'must contain an uppercase letter' })
+  .regex(/[a-z]/, { message: 'must contain a lowercase letter' })
+  .regex(/[0-9]/, { message: 'must contain a digit' })
+
+export const RegisterRequestSchema = z.object({
+  email: EmailSchema,
+  password: NewPasswordSchema,
+  name: z
+    .string()
+    .trim()
+    .min(1, { message: 'must not be empty' })
+    .max(255, { message: 'must be at most 255 characters' }),
+})
+export type RegisterRequest = z.input<typeof RegisterRequestSchema>
+
+export const LoginRequestSchema = z.object({
+  email: EmailSchema,
+  password: z
+    .string()
+    .min(8, { message: 'must be at least 8 characters' })
+    .max(64, { message: 'must be at most 64 characters' }),
+})
+export type LoginRequest = z.input<typeof LoginRequestSchema>
+
+export const TokenResponseSchema = z.object({
+  access_token: z.string(),
+  token_type: z.literal('bearer'),
+  account_id: z.number().int(),
+  email: z.string(),
+  expires_in: z.number().int(),
+})
+export type TokenResponse = z.infer<typeof TokenResponseSchema>
+
+export const RegisterResponseSchema = TokenResponseSchema.extend({
+  name: z.string(),
+  message: z.string(),
+})
+export type RegisterResponse = z.infer<typeof RegisterResponseSchema>
+
+export const AccountSchema = z.object({
+  account_id: z.number().int(),
+  email: z.string(),
+  name: z.string(),
+  created_at: z.string(),
+})
+export type Account = z.infer<typeof AccountSchema>

@@ -1,0 +1,78 @@
+import Fastify, { type FastifyServerOptions, LogController } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { DaemonConfig } from './config.js'
+import { registerAuth } from './plugins/auth.js'
+import { registerErrorHandling } from './plugins/errors.js'
+import { type App, registerZod } from './plugins/zod.js'
+import { accountRoutes } from './routes/accounts.js'
+import { apiKeyRoutes } from './routes/api-keys.js'
+import { healthRoutes } from './routes/health.js'
+import { ingestRoutes } from './routes/ingest.js'
+import { panelRoutes } from './routes/panels.js'
+import { projectRoutes } from './routes/projects.js'
+import { createServices, type Services } from './services/index.js'
+
+export const BODY_LIMIT = 10 * 1024 * 1024
+
+export interface AppOptions {
+  config: DaemonConfig
+  /** Clock in epoch ms; tests inject one. */
+  now?: () => number
+  /** Fastify logger options (pino); defaults to the config's level on stdout. */
+  logger?: FastifyServerOptions['logger']
+}
+
+/**
+ * Builds the daemon's Fastify instance and its services. It never listens (server.ts does):
+ * tests build it themselves. Closing the app stops the worker and closes the database.
+ */
+export async function buildApp(options: AppOptions): Promise<{ app: App; services: Services }> {
+  const { config } = options
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    // Fastify's two lines per request are replaced by the one-line onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    // Slow clients must not hold connections open for ever.
+    connectionTimeout: 60_000,
+    requestTimeout: 60_000,
+    keepAliveTimeout: 10_000,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>()
+
+  const services = createServices({ config, now: options.now, log: app.log })
+  app.addHook('onClose', async () => {
+    services.queue.stop()
+    services.db.close()
+  })
+
+  // One line per request, after the response: method, path, status, time.
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info(
+      {
+        method: req.method,
+        url: req.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      `${req.method} ${req.url.split('?')[0]} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`,
+    )
+  })
+
+  registerZod(app)
+  registerErrorHandling(app)
+  registerAuth(app, services)
+
+  healthRoutes(app, services)
+  accountRoutes(app, services)
+  projectRoutes(app, services)
+  apiKeyRoutes(app, services)
+  panelRoutes(app, services)
+  ingestRoutes(app, services)
+
+  services.queue.start()
+  await app.ready()
+  return { app, services }
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod'
+import { resolvePaths } from '../shared/paths.js'
+
+/** Everything the daemon can be configured with, parsed once at start. */
+export const DaemonConfigSchema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(8000),
+  /** The data directory (database, secret, state file, log). */
+  dataDir: z.string().min(1),
+  /** `normal` survives a crash of the daemon; `full` also survives power loss (fsync per commit). */
+  durability: z.enum(['normal', 'full']).default('normal'),
+  /** Accepted-but-unprocessed logs a project may have before ingestion answers 503. */
+  queueCapacity: z.coerce.number().int().positive().default(100_000),
+  /** `X-Admin-Token` for `/api/v1/admin/*`; unset → those routes answer 401. */
+  adminToken: z.string().min(16).optional(),
+  /** log2 of scrypt's N for new password hashes (OWASP: 17). Lower only for tests. */
+  scryptLogN: z.coerce.number().int().min(10).max(20).default(17),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+})
+export type DaemonConfig = z.infer<typeof DaemonConfigSchema>
+export type DaemonConfigInput = z.input<typeof DaemonConfigSchema>
+
+/** Builds the config from flags (which win) and the environment. */
+export function loadConfig(
+  flags: Partial<DaemonConfigInput>,
+  env: NodeJS.ProcessEnv = process.env,
+): DaemonConfig {
+  const fromEnv: Partial<DaemonConfigInput> = {
+    dataDir: resolvePaths(env).data,
+    durability: env['LEDGER_DURABILITY'] as DaemonConfig['durability'] | undefined,
+    queueCapacity: env['LEDGER_QUEUE_CAPACITY'] as unknown as number | undefined,
+    adminToken: env['LEDGER_ADMIN_TOKEN'] || undefined,
+    scryptLogN: env['LEDGER_SCRYPT_LOG_N'] as unknown as number | undefined,
+    logLevel: env['LEDGER_LOG_LEVEL'] as DaemonConfig['logLevel'] | undefined,
+  }
+  const merged = Object.fromEntries(
+    Object.entries({ ...fromEnv, ...flags }).filter(([, v]) => v !== undefined && v !== ''),
+  )
+  const r = DaemonConfigSchema.safeParse(merged)
+  if (!r.success) {
+    const issue = r.error.issues[0]!
+    throw new Error(`invalid daemon configuration: ${issue.path.join('.')} ${issue.message}`)
+  }
+  return r.data
+}

@@ -1,0 +1,55 @@
+import type { Database } from 'better-sqlite3'
+
+export interface PanelRow {
+  id: string
+  account_id: number
+  name: string
+  idx: number
+  project_ref: string
+  time_range_from: number
+  time_range_to: number
+  type: string
+  created_at: number
+}
+
+export type PanelFields = Pick<
+  PanelRow,
+  'name' | 'idx' | 'project_ref' | 'time_range_from' | 'time_range_to' | 'type'
+>
+
+export function listPanels(db: Database, accountId: number): PanelRow[] {
+  return db
+    .prepare<[number], PanelRow>('SELECT * FROM panels WHERE account_id = ? ORDER BY idx, created_at, id')
+    .all(accountId)
+}
+
+export function findPanel(db: Database, accountId: number, id: string): PanelRow | undefined {
+  return db
+    .prepare<[number, string], PanelRow>('SELECT * FROM panels WHERE account_id = ? AND id = ?')
+    .get(accountId, id)
+}
+
+export function insertPanel(
+  db: Database,
+  p: PanelFields & { id: string; account_id: number; created_at: number },
+): void {
+  db.prepare(
+    `INSERT INTO panels (id, account_id, name, idx, project_ref, time_range_from, time_range_to, type, created_at)
+     VALUES (@id, @account_id, @name, @idx, @project_ref, @time_range_from, @time_range_to, @type, @created_at)`,
+  ).run(p)
+}
+
+export function updatePanel(db: Database, accountId: number, id: string, p: PanelFields): boolean {
+  return (
+    db
+      .prepare(
+        `UPDATE panels SET name = @name, idx = @idx, project_ref = @project_ref, time_range_from = @time_range_from,
+           time_range_to = @time_range_to, type = @type WHERE account_id = @accountId AND id = @id`,
+      )
+      .run({ ...p, accountId, id }).changes > 0
+  )
+}
+
+export function deletePanel(db: Database, accountId: number, id: string): boolean {
+  return db.prepare('DELETE FROM panels WHERE account_id = ? AND id = ?').run(accountId, id).changes > 0
+}

@@ -1,0 +1,40 @@
+import type { Database } from 'better-sqlite3'
+
+export interface ProjectRow {
+  id: number
+  account_id: number
+  name: string
+  slug: string
+  environment: string
+  retention_days: number
+  daily_quota: number
+  created_at: number
+}
+
+export function insertProject(
+  db: Database,
+  p: { accountId: number; name: string; slug: string; environment: string; now: number },
+): ProjectRow {
+  return db
+    .prepare<[number, string, string, string, number], ProjectRow>(
+      `INSERT INTO projects (account_id, name, slug, environment, created_at)
+       VALUES (?, ?, ?, ?, ?) RETURNING *`,
+    )
+    .get(p.accountId, p.name, p.slug, p.environment, p.now)!
+}
+
+export function findProjectBySlug(db: Database, accountId: number, slug: string): ProjectRow | undefined {
+  return db
+    .prepare<[number, string], ProjectRow>('SELECT * FROM projects WHERE account_id = ? AND slug = ?')
+    .get(accountId, slug)
+}
+
+export function findProjectById(db: Database, id: number): ProjectRow | undefined {
+  return db.prepare<[number], ProjectRow>('SELECT * FROM projects WHERE id = ?').get(id)
+}
+
+export function listProjects(db: Database, accountId: number): ProjectRow[] {
+  return db
+    .prepare<[number], ProjectRow>('SELECT * FROM projects WHERE account_id = ? ORDER BY id')
+    .all(accountId)
+}

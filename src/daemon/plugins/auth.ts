@@ -1,0 +1,92 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { ApiError, unauthorized } from '../errors.js'
+import type { KeyPrincipal } from '../services/api-keys.js'
+import type { Services } from '../services/index.js'
+import type { AccessClaims } from '../services/tokens.js'
+
+/**
+ * Which credential a route accepts. Every route must say (deny by default):
+ * - `none`: public; `account`: an access token; `api_key`: a project API key;
+ * - `account_or_key`: either (panels), resolved to the owning account.
+ */
+export type AuthMode = 'none' | 'account' | 'api_key' | 'account_or_key'
+
+export type Principal =
+  | { kind: 'account'; accountId: number; claims: AccessClaims }
+  | ({ kind: 'key' } & KeyPrincipal)
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: AuthMode
+  }
+  interface FastifyRequest {
+    principal: Principal | null
+  }
+}
+
+/** The credential a request carries: `Authorization: Bearer …` or `X-API-Key`. */
+function credentialOf(req: FastifyRequest): string | null {
+  const header = req.headers.authorization
+  if (header) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header)
+    return m ? m[1]! : null
+  }
+  const key = req.headers['x-api-key']
+  return typeof key === 'string' && key.length > 0 ? key.trim() : null
+}
+
+const looksLikeApiKey = (s: string) => s.startsWith('ldg_')
+
+/** The principal of an account route's request (set by the auth hook). */
+export function accountOf(req: FastifyRequest): number {
+  const p = req.principal
+  if (!p) throw unauthorized()
+  return p.accountId
+}
+
+/** The key principal of an API-key route's request (set by the auth hook). */
+export function keyOf(req: FastifyRequest): KeyPrincipal {
+  const p = req.principal
+  if (p?.kind !== 'key') throw unauthorized()
+  return p
+}
+
+/** Registers the authentication hook and the rate limit that goes with API keys. */
+export function registerAuth(app: FastifyInstance, services: Services): void {
+  app.decorateRequest('principal', null)
+
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.auth) throw new Error(`route ${route.method} ${route.url} declares no auth mode`)
+  })
+
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    const mode = req.routeOptions.config.auth
+    if (mode === 'none' || mode === undefined) return
+    const credential = credentialOf(req)
+    if (!credential) throw unauthorized('Not authenticated: send Authorization: Bearer <credential>')
+
+    if (looksLikeApiKey(credential)) {
+      if (mode === 'account') throw unauthorized('This endpoint needs an access token, not an API key')
+      const key = services.apiKeys.authenticate(credential)
+      if (!key) throw unauthorized('Invalid API key')
+      req.principal = { kind: 'key', ...key }
+      applyRateLimit(services, key.keyId, reply)
+      return
+    }
+
+    if (mode === 'api_key') throw unauthorized('This endpoint needs an API key, not an access token')
+    const claims = await services.accounts.authenticate(credential)
+    if (!claims) throw unauthorized('Invalid or expired access token')
+    req.principal = { kind: 'account', accountId: claims.accountId, claims }
+  })
+}
+
+function applyRateLimit(services: Services, keyId: number, reply: FastifyReply): void {
+  const d = services.limiter.check(keyId, services.ctx.now())
+  reply.header('x-ratelimit-limit', d.limit)
+  reply.header('x-ratelimit-remaining', d.remaining)
+  reply.header('x-ratelimit-reset', d.reset)
+  if (!d.allowed) {
+    throw new ApiError(429, `Rate limit exceeded: ${d.label}`, { 'retry-after': d.retryAfter })
+  }
+}

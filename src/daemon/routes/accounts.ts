@@ -1,0 +1,42 @@
+import {
+  AccountSchema,
+  LoginRequestSchema,
+  RegisterRequestSchema,
+  RegisterResponseSchema,
+  TokenResponseSchema,
+} from '../../contract/accounts.js'
+import { accountOf } from '../plugins/auth.js'
+import type { App } from '../plugins/zod.js'
+import type { Services } from '../services/index.js'
+
+export function accountRoutes(app: App, { accounts }: Services): void {
+  app.post(
+    '/api/v1/accounts/register',
+    {
+      config: { auth: 'none' },
+      schema: { body: RegisterRequestSchema, response: { 201: RegisterResponseSchema } },
+    },
+    async (req, reply) => reply.code(201).send(await accounts.register(req.body)),
+  )
+
+  app.post(
+    '/api/v1/accounts/login',
+    {
+      config: { auth: 'none' },
+      schema: { body: LoginRequestSchema, response: { 200: TokenResponseSchema } },
+    },
+    async (req) => accounts.login(req.body),
+  )
+
+  app.post('/api/v1/accounts/logout', { config: { auth: 'account' } }, async (req, reply) => {
+    const p = req.principal
+    if (p?.kind === 'account') accounts.logout(p.claims)
+    return reply.code(204).send()
+  })
+
+  app.get(
+    '/api/v1/accounts/me',
+    { config: { auth: 'account' }, schema: { response: { 200: AccountSchema } } },
+    async (req) => accounts.me(accountOf(req)),
+  )
+}

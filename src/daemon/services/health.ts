@@ -1,0 +1,28 @@
+import type { DeepHealth } from '../../contract/health.js'
+import { checkDatabase } from '../db/database.js'
+import type { Services } from './index.js'
+
+/** One entry per real dependency of the daemon, with figures a person can act on. */
+export function deepHealth(s: Services): DeepHealth {
+  const db = checkDatabase(s.db)
+  const worker = s.queue.status()
+  const depth = s.queue.totalDepth()
+  const capacity = s.ctx.config.queueCapacity
+  const queueOk = worker.running && worker.last_error === null
+  const status = db.status === 'healthy' && queueOk ? 'healthy' : 'degraded'
+  return {
+    status,
+    services: {
+      database: db,
+      ingestion_queue: {
+        status: queueOk ? 'healthy' : 'degraded',
+        depth,
+        capacity_per_project: capacity,
+        worker_running: worker.running,
+        processed_since_start: worker.processed,
+        last_error: worker.last_error,
+      },
+      rate_limiter: { status: 'healthy', backend: 'memory', tracked_keys: s.limiter.trackedKeys() },
+    },
+  }
+}

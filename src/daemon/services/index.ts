@@ -1,0 +1,56 @@
+import { mkdirSync } from 'node:fs'
+import { dataFiles } from '../../shared/paths.js'
+import type { DaemonConfig } from '../config.js'
+import { type Database, openDatabase } from '../db/database.js'
+import { AccountService } from './accounts.js'
+import { ApiKeyService } from './api-keys.js'
+import type { ServiceContext } from './context.js'
+import { IngestService } from './ingest.js'
+import { PanelService } from './panels.js'
+import { PasswordHasher } from './passwords.js'
+import { ProjectService } from './projects.js'
+import { QueueWorker } from './queue.js'
+import { MemoryRateLimiter } from './rate-limiter.js'
+import { AccessTokens, loadOrCreateSecret } from './tokens.js'
+
+export interface Services {
+  readonly ctx: ServiceContext
+  readonly db: Database
+  readonly accounts: AccountService
+  readonly projects: ProjectService
+  readonly apiKeys: ApiKeyService
+  readonly panels: PanelService
+  readonly ingest: IngestService
+  readonly queue: QueueWorker
+  readonly limiter: MemoryRateLimiter
+  readonly startedAt: number
+}
+
+export interface ServiceOptions {
+  config: DaemonConfig
+  now?: () => number
+  log: { error: (obj: unknown, msg: string) => void }
+}
+
+/** Opens the data dir and database and wires every service. */
+export function createServices({ config, now = Date.now, log }: ServiceOptions): Services {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+  const files = dataFiles(config.dataDir)
+  const db = openDatabase(files.database, { durability: config.durability })
+  const ctx: ServiceContext = { db, config, now }
+  const limiter = new MemoryRateLimiter()
+  const queue = new QueueWorker(db, log)
+  const tokens = new AccessTokens(loadOrCreateSecret(files.secret), now)
+  return {
+    ctx,
+    db,
+    accounts: new AccountService(ctx, new PasswordHasher(config.scryptLogN), tokens),
+    projects: new ProjectService(ctx),
+    apiKeys: new ApiKeyService(ctx, limiter),
+    panels: new PanelService(ctx),
+    ingest: new IngestService(ctx, queue),
+    queue,
+    limiter,
+    startedAt: now(),
+  }
+}

@@ -1,0 +1,49 @@
+import { createHash, randomBytes } from 'node:crypto'
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+const RANDOM_LEN = 34
+const CHECK_LEN = 6
+const KEY_RE = /^ldg_proj_([1-9][0-9]{0,15})_([0-9A-Za-z]{40})$/
+
+function randomBase62(n: number): string {
+  let out = ''
+  while (out.length < n) {
+    for (const b of randomBytes(n * 2)) {
+      // 62·4 = 248: rejecting bytes ≥ 248 keeps every character equally likely.
+      if (b < 248 && out.length < n) out += BASE62[b % 62]
+    }
+  }
+  return out
+}
+
+function checksum(body: string): string {
+  let n = createHash('sha256').update(body).digest().readUInt32BE(0)
+  let out = ''
+  for (let i = 0; i < CHECK_LEN; i++) {
+    out = BASE62[n % 62] + out
+    n = Math.floor(n / 62)
+  }
+  return out
+}
+
+/** The stored form of a key: a SHA-256 (keys carry 200 random bits, so a fast hash is enough). */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex')
+}
+
+/** A new key `ldg_proj_<project_id>_<34 random base62><6 checksum>`. */
+export function generateApiKey(projectId: number): { key: string; prefix: string; hash: string } {
+  const head = `ldg_proj_${projectId}_`
+  const random = randomBase62(RANDOM_LEN)
+  const key = head + random + checksum(head + random)
+  return { key, prefix: head + random.slice(0, 6), hash: hashApiKey(key) }
+}
+
+/** The project id of a well-formed key whose checksum matches, else null (no lookup needed). */
+export function parseApiKey(key: string): { projectId: number } | null {
+  const m = KEY_RE.exec(key)
+  if (!m) return null
+  const body = key.slice(0, -CHECK_LEN)
+  if (checksum(body) !== key.slice(-CHECK_LEN)) return null
+  return { projectId: Number(m[1]) }
+}

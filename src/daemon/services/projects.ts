@@ -1,0 +1,39 @@
+import type { z } from 'zod'
+import type { CreateProjectRequestSchema, Project, ProjectList } from '../../contract/projects.js'
+import { findProjectBySlug, insertProject, listProjects, type ProjectRow } from '../db/projects.js'
+import { conflict, notFound } from '../errors.js'
+import type { ServiceContext } from './context.js'
+
+export function toProject(row: ProjectRow): Project {
+  return {
+    project_id: row.id,
+    name: row.name,
+    slug: row.slug,
+    environment: row.environment,
+    retention_days: row.retention_days,
+    daily_quota: row.daily_quota,
+  }
+}
+
+/** Projects of an account; slugs are unique per account. */
+export class ProjectService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  create(accountId: number, input: z.output<typeof CreateProjectRequestSchema>): Project {
+    if (findProjectBySlug(this.ctx.db, accountId, input.slug)) {
+      throw conflict(`Project slug '${input.slug}' already exists`)
+    }
+    return toProject(insertProject(this.ctx.db, { accountId, ...input, now: this.ctx.now() }))
+  }
+
+  list(accountId: number): ProjectList {
+    const projects = listProjects(this.ctx.db, accountId).map(toProject)
+    return { projects, total: projects.length }
+  }
+
+  getBySlug(accountId: number, slug: string): Project {
+    const row = findProjectBySlug(this.ctx.db, accountId, slug.toLowerCase())
+    if (!row) throw notFound('Project not found')
+    return toProject(row)
+  }
+}

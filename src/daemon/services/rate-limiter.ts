@@ -1,0 +1,171 @@
+/** One limit on a key: a token bucket, or a fixed window of `capacity` requests. */
+export interface LimitSpec {
+  readonly algorithm: 'token_bucket' | 'fixed_window'
+  /** Refill rate (token bucket) or capacity / window length (fixed window). */
+  readonly tokensPerSecond: number
+  readonly capacity: number
+  /** How the limit reads in a 429's detail, e.g. `1000 requests per minute`. */
+  readonly label: string
+}
+
+/** Seed 000's defaults: 1000 requests a minute and 50000 an hour, as two token buckets. */
+export const DEFAULT_LIMITS: readonly LimitSpec[] = [
+  {
+    algorithm: 'token_bucket',
+    capacity: 1000,
+    tokensPerSecond: 1000 / 60,
+    label: '1000 requests per minute',
+  },
+  {
+    algorithm: 'token_bucket',
+    capacity: 50000,
+    tokensPerSecond: 50000 / 3600,
+    label: '50000 requests per hour',
+  },
+]
+
+export interface RateDecision {
+  allowed: boolean
+  /** Capacity of the most restrictive limit (`X-RateLimit-Limit`). */
+  limit: number
+  /** Tokens left in it, floored (`X-RateLimit-Remaining`). */
+  remaining: number
+  /** Unix second, rounded up, when it is full again (`X-RateLimit-Reset`). */
+  reset: number
+  /** Whole seconds until the request would pass (`Retry-After`); 0 when allowed. */
+  retryAfter: number
+  /** The limit that decided, for the 429 detail. */
+  label: string
+}
+
+/** Per-limit state: tokens and last refill (bucket) or count and window start (window). */
+interface Slot {
+  a: number
+  b: number
+}
+
+interface KeyState {
+  limits: readonly LimitSpec[]
+  slots: Slot[]
+}
+
+/**
+ * In-memory rate limiter keyed by API key id: O(1) per check, no timers; state is created on
+ * first use. A denied request consumes nothing. The clock is passed in, so tests control it.
+ */
+export class MemoryRateLimiter {
+  private readonly keys = new Map<number, KeyState>()
+  private readonly custom = new Map<number, readonly LimitSpec[]>()
+
+  /** Replaces a key's limits (null → the defaults); the new limits start full. */
+  setLimits(keyId: number, limits: readonly LimitSpec[] | null): void {
+    if (limits) this.custom.set(keyId, limits)
+    else this.custom.delete(keyId)
+    this.keys.delete(keyId)
+  }
+
+  limitsOf(keyId: number): readonly LimitSpec[] {
+    return this.custom.get(keyId) ?? DEFAULT_LIMITS
+  }
+
+  /** Keys with live state in memory. */
+  trackedKeys(): number {
+    return this.keys.size
+  }
+
+  /** Forgets a key (revoked): its memory is released. */
+  forget(keyId: number): void {
+    this.keys.delete(keyId)
+    this.custom.delete(keyId)
+  }
+
+  /** Draws `cost` tokens from every limit of the key, or none if any limit lacks them. */
+  check(keyId: number, nowMs: number, cost = 1): RateDecision {
+    let st = this.keys.get(keyId)
+    if (!st) {
+      const limits = this.limitsOf(keyId)
+      st = {
+        limits,
+        slots: limits.map((l) =>
+          l.algorithm === 'token_bucket' ? { a: l.capacity, b: nowMs } : { a: 0, b: nowMs },
+        ),
+      }
+      this.keys.set(keyId, st)
+    }
+    const { limits, slots } = st
+    let deny = -1
+    let retryMs = 0
+    for (let i = 0; i < limits.length; i++) {
+      const l = limits[i]!
+      const s = slots[i]!
+      refresh(l, s, nowMs)
+      const available = l.algorithm === 'token_bucket' ? s.a : l.capacity - s.a
+      if (available < cost) {
+        const wait =
+          l.algorithm === 'token_bucket'
+            ? ((cost - s.a) / l.tokensPerSecond) * 1000
+            : s.b + windowMs(l) - nowMs
+        if (deny < 0 || wait > retryMs) {
+          deny = i
+          retryMs = wait
+        }
+      }
+    }
+    if (deny < 0) {
+      for (let i = 0; i < limits.length; i++) {
+        if (limits[i]!.algorithm === 'token_bucket') slots[i]!.a -= cost
+        else slots[i]!.a += cost
+      }
+    }
+    // The limit shown in headers: the one that denied, else the one with the fewest tokens left.
+    let pick = deny
+    if (pick < 0) {
+      let least = Number.POSITIVE_INFINITY
+      for (let i = 0; i < limits.length; i++) {
+        const left = remainingOf(limits[i]!, slots[i]!)
+        if (left < least) {
+          least = left
+          pick = i
+        }
+      }
+    }
+    const l = limits[pick]!
+    const s = slots[pick]!
+    return {
+      allowed: deny < 0,
+      limit: l.capacity,
+      remaining: Math.max(0, Math.floor(remainingOf(l, s))),
+      reset: Math.ceil(fullAtMs(l, s, nowMs) / 1000),
+      retryAfter: deny < 0 ? 0 : Math.max(1, Math.ceil(retryMs / 1000)),
+      label: l.label,
+    }
+  }
+}
+
+function windowMs(l: LimitSpec): number {
+  return (l.capacity / l.tokensPerSecond) * 1000
+}
+
+function refresh(l: LimitSpec, s: Slot, nowMs: number): void {
+  if (l.algorithm === 'token_bucket') {
+    if (nowMs > s.b) {
+      s.a = Math.min(l.capacity, s.a + ((nowMs - s.b) / 1000) * l.tokensPerSecond)
+      s.b = nowMs
+    }
+  } else {
+    const w = windowMs(l)
+    if (nowMs >= s.b + w) {
+      s.b += Math.floor((nowMs - s.b) / w) * w
+      s.a = 0
+    }
+  }
+}
+
+function remainingOf(l: LimitSpec, s: Slot): number {
+  return l.algorithm === 'token_bucket' ? s.a : l.capacity - s.a
+}
+
+function fullAtMs(l: LimitSpec, s: Slot, nowMs: number): number {
+  if (l.algorithm === 'token_bucket') return nowMs + ((l.capacity - s.a) / l.tokensPerSecond) * 1000
+  return s.a === 0 ? nowMs : s.b + windowMs(l)
+}

@@ -1,0 +1,194 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import BetterSqlite3 from 'better-sqlite3'
+import { LedgerClient } from '../../src/client/index.js'
+import { buildApp } from '../../src/daemon/app.js'
+import { type DaemonConfigInput, DaemonConfigSchema } from '../../src/daemon/config.js'
+import type { Services } from '../../src/daemon/services/index.js'
+import { readState } from '../../src/shared/daemon-state.js'
+import { dataFiles } from '../../src/shared/paths.js'
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const BIN = join(ROOT, 'bin', 'run.js')
+
+/** A fresh LEDGER_HOME in the temp dir. */
+export function tempHome(): string {
+  return mkdtempSync(join(tmpdir(), 'ledger-test-'))
+}
+
+export interface TestDaemon {
+  url: string
+  home: string
+  dataDir: string
+  /** A client with no credential; use `.withCredential()` for others. */
+  client: LedgerClient
+  services: Services
+  /** The injected clock: tests move it with `clock.advance(ms)`. */
+  clock: { now: number; advance(ms: number): void }
+  /** A read-only handle on the real SQLite file, to check what was stored. */
+  inspect(): BetterSqlite3.Database
+  close(): Promise<void>
+}
+
+/**
+ * The real daemon app on a real SQLite file in a temp LEDGER_HOME, listening on an ephemeral
+ * port on 127.0.0.1. Password hashing is cheaper than production (scrypt N=2^12) to keep the
+ * suite fast; the spawned-process tests use the production default.
+ */
+export async function startTestDaemon(
+  overrides: Partial<DaemonConfigInput> = {},
+  opts: { realClock?: boolean } = {},
+): Promise<TestDaemon> {
+  const home = tempHome()
+  const dataDir = join(home, 'data')
+  const config = DaemonConfigSchema.parse({
+    dataDir,
+    port: 0,
+    scryptLogN: 12,
+    logLevel: 'silent',
+    ...overrides,
+  })
+  const clock = {
+    now: Date.now(),
+    advance(ms: number) {
+      clock.now += ms
+    },
+  }
+  const { app, services } = await buildApp({
+    config,
+    now: opts.realClock ? Date.now : () => clock.now,
+    logger: false,
+  })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  const url = `http://127.0.0.1:${port}`
+  const client = new LedgerClient({ baseUrl: url })
+  const inspectors: BetterSqlite3.Database[] = []
+  return {
+    url,
+    home,
+    dataDir,
+    client,
+    services,
+    clock,
+    inspect() {
+      const db = new BetterSqlite3(dataFiles(dataDir).database, { readonly: true })
+      inspectors.push(db)
+      return db
+    },
+    async close() {
+      for (const db of inspectors) db.close()
+      await client.close()
+      await app.close()
+      rmSync(home, { recursive: true, force: true })
+    },
+  }
+}
+
+let counter = 0
+/** A unique, valid email for a test account. */
+export function uniqueEmail(tag = 'user'): string {
+  counter++
+  return `${tag}${process.pid}x${counter}@example.com`
+}
+
+export const PASSWORD = 'SecurePass123'
+
+/** Registers an account; returns a client carrying its access token. */
+export async function registerAccount(client: LedgerClient, email = uniqueEmail()) {
+  const res = await client.register({ email, password: PASSWORD, name: 'Test User' })
+  return { ...res, client: client.withCredential(res.access_token) }
+}
+
+/** An account with a project and an API key: the usual starting point of ingestion tests. */
+export async function accountWithKey(client: LedgerClient, slug = 'app') {
+  const account = await registerAccount(client)
+  const project = await account.client.createProject({ name: 'App', slug })
+  const key = await account.client.createApiKey(project.project_id, { name: 'test key' })
+  return { account, project, key, keyClient: client.withCredential(key.full_key) }
+}
+
+/** A valid log with every required field. */
+export function log(overrides: Record<string, unknown> = {}) {
+  return {
+    timestamp: '2025-10-17T10:00:00Z',
+    level: 'info',
+    log_type: 'console',
+    importance: 'standard',
+    message: 'Application started',
+    ...overrides,
+  }
+}
+
+/** Polls `check` until it returns a truthy value (no fixed sleeps), or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  while (Date.now() < deadline) {
+    try {
+      const v = await check()
+      if (v) return v as NonNullable<T>
+    } catch (err) {
+      last = err
+    }
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
+}
+
+export interface SpawnedDaemon {
+  url: string
+  pid: number
+  home: string
+  child: ChildProcess
+  output(): string
+  /** SIGTERM and wait for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>
+}
+
+/** `node bin/run.js daemon run --port 0` as a real child process with its own LEDGER_HOME. */
+export async function spawnDaemon(
+  opts: { home?: string; args?: string[]; env?: Record<string, string> } = {},
+): Promise<SpawnedDaemon> {
+  const home = opts.home ?? tempHome()
+  const child = spawn(process.execPath, [BIN, 'daemon', 'run', '--port', '0', ...(opts.args ?? [])], {
+    env: { ...process.env, LEDGER_HOME: home, LEDGER_LOG_LEVEL: 'warn', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout!.on('data', (d) => {
+    out += d
+  })
+  child.stderr!.on('data', (d) => {
+    out += d
+  })
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const state = await waitFor(
+    () => {
+      if (child.exitCode !== null) throw new Error(`daemon exited: ${out}`)
+      const s = readState(join(home, 'data'))
+      return s && s.pid === child.pid ? s : null
+    },
+    20_000,
+    'the daemon to listen',
+  )
+  return {
+    url: state.url,
+    pid: state.pid,
+    home,
+    child,
+    output: () => out,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      return exited
+    },
+  }
+}
