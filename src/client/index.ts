@@ -22,6 +22,7 @@ import {
   type SingleIngestResponse,
   SingleIngestResponseSchema,
 } from '../contract/ingest.js'
+import { type LogPage, LogPageSchema, type LogQueryParams } from '../contract/logs.js'
 import {
   type Panel,
   type PanelInput,
@@ -35,6 +36,7 @@ import {
   type ProjectList,
   ProjectListSchema,
   ProjectSchema,
+  type UpdateProjectRequest,
 } from '../contract/projects.js'
 
 /** The daemon answered with an error status; `detail` is its `{"detail"}` message. */
@@ -215,6 +217,10 @@ export class LedgerClient {
     return this.call(ProjectSchema, 'GET', `/api/v1/projects/${encodeURIComponent(slug)}`)
   }
 
+  updateProject(slug: string, body: UpdateProjectRequest): Promise<Project> {
+    return this.call(ProjectSchema, 'PATCH', `/api/v1/projects/${encodeURIComponent(slug)}`, { body })
+  }
+
   createApiKey(projectId: number, body: CreateApiKeyRequest): Promise<CreatedApiKey> {
     return this.call(CreatedApiKeySchema, 'POST', `/api/v1/projects/${projectId}/api-keys`, { body })
   }
@@ -240,6 +246,13 @@ export class LedgerClient {
   }
   ingestBatch(logs: readonly unknown[], headers?: Record<string, string>): Promise<BatchIngestResponse> {
     return this.call(BatchIngestResponseSchema, 'POST', '/api/v1/ingest/batch', { body: { logs }, headers })
+  }
+  /** One page of logs, newest first; pass `next_cursor` back as `cursor` for the next. */
+  logs(query: LogQueryParams = {}): Promise<LogPage> {
+    const q: Record<string, string | undefined> = {}
+    for (const [k, v] of Object.entries(query))
+      q[k] = Array.isArray(v) ? v.join(',') : (v as string | undefined)
+    return this.call(LogPageSchema, 'GET', '/api/v1/logs', { query: q })
   }
   queueDepth(): Promise<QueueDepth> {
     return this.call(QueueDepthSchema, 'GET', '/api/v1/queue/depth')

@@ -35,3 +35,19 @@ export const ProjectListSchema = z.object({ projects: z.array(ProjectSchema), to
 export type ProjectList = z.infer<typeof ProjectListSchema>
 
 export const ProjectSlugParamsSchema = z.object({ project_slug: z.string() })
+
+/** `PATCH /api/v1/projects/{slug}`: Ledger's own addition, to change retention and quota. */
+export const UpdateProjectRequestSchema = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .min(1, { message: 'must not be empty' })
+      .max(255, { message: 'must be at most 255 characters' })
+      .optional(),
+    environment: z.enum(ENVIRONMENTS).optional(),
+    retention_days: z.number().int({ message: 'must be an integer' }).min(1).max(3650).optional(),
+    daily_quota: z.number().int({ message: 'must be an integer' }).min(1).max(1_000_000_000).optional(),
+  })
+  .strict()
+export type UpdateProjectRequest = z.input<typeof UpdateProjectRequestSchema>

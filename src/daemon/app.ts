@@ -2,12 +2,14 @@ import Fastify, { type FastifyServerOptions, LogController } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { DaemonConfig } from './config.js'
 import { registerAuth } from './plugins/auth.js'
+import { registerCompression } from './plugins/compression.js'
 import { registerErrorHandling } from './plugins/errors.js'
 import { type App, registerZod } from './plugins/zod.js'
 import { accountRoutes } from './routes/accounts.js'
 import { apiKeyRoutes } from './routes/api-keys.js'
 import { healthRoutes } from './routes/health.js'
 import { ingestRoutes } from './routes/ingest.js'
+import { logRoutes } from './routes/logs.js'
 import { panelRoutes } from './routes/panels.js'
 import { projectRoutes } from './routes/projects.js'
 import { createServices, type Services } from './services/index.js'
@@ -45,6 +47,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; service
   const services = createServices({ config, now: options.now, log: app.log })
   app.addHook('onClose', async () => {
     services.queue.stop()
+    services.maintenance.stop()
     services.db.close()
   })
 
@@ -64,6 +67,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; service
   registerZod(app)
   registerErrorHandling(app)
   registerAuth(app, services)
+  registerCompression(app)
 
   healthRoutes(app, services)
   accountRoutes(app, services)
@@ -71,8 +75,11 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; service
   apiKeyRoutes(app, services)
   panelRoutes(app, services)
   ingestRoutes(app, services)
+  logRoutes(app, services)
 
   services.queue.start()
+  if (config.workerPaused) services.queue.pause()
+  services.maintenance.start()
   await app.ready()
   return { app, services }
 }

@@ -15,6 +15,11 @@ export const DaemonConfigSchema = z.object({
   adminToken: z.string().min(16).optional(),
   /** log2 of scrypt's N for new password hashes (OWASP: 17). Lower only for tests. */
   scryptLogN: z.coerce.number().int().min(10).max(20).default(17),
+  /** Start with the queue worker paused (accepting only): for benchmarks. */
+  workerPaused: z
+    .union([z.boolean(), z.enum(['0', '1', 'true', 'false'])])
+    .transform((v) => v === true || v === '1' || v === 'true')
+    .default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 export type DaemonConfig = z.infer<typeof DaemonConfigSchema>
@@ -31,6 +36,7 @@ export function loadConfig(
     queueCapacity: env['LEDGER_QUEUE_CAPACITY'] as unknown as number | undefined,
     adminToken: env['LEDGER_ADMIN_TOKEN'] || undefined,
     scryptLogN: env['LEDGER_SCRYPT_LOG_N'] as unknown as number | undefined,
+    workerPaused: env['LEDGER_WORKER_PAUSED'] as DaemonConfig['workerPaused'] | undefined,
     logLevel: env['LEDGER_LOG_LEVEL'] as DaemonConfig['logLevel'] | undefined,
   }
   const merged = Object.fromEntries(

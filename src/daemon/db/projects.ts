@@ -38,3 +38,27 @@ export function listProjects(db: Database, accountId: number): ProjectRow[] {
     .prepare<[number], ProjectRow>('SELECT * FROM projects WHERE account_id = ? ORDER BY id')
     .all(accountId)
 }
+
+export function listAllProjects(db: Database): ProjectRow[] {
+  return db.prepare<[], ProjectRow>('SELECT * FROM projects ORDER BY id').all()
+}
+
+export type ProjectSettings = Partial<
+  Pick<ProjectRow, 'name' | 'environment' | 'retention_days' | 'daily_quota'>
+>
+
+export function updateProject(db: Database, id: number, s: ProjectSettings): ProjectRow {
+  return db
+    .prepare<[Record<string, unknown>], ProjectRow>(
+      `UPDATE projects SET name = coalesce(@name, name), environment = coalesce(@environment, environment),
+         retention_days = coalesce(@retention_days, retention_days), daily_quota = coalesce(@daily_quota, daily_quota)
+       WHERE id = @id RETURNING *`,
+    )
+    .get({
+      id,
+      name: s.name ?? null,
+      environment: s.environment ?? null,
+      retention_days: s.retention_days ?? null,
+      daily_quota: s.daily_quota ?? null,
+    })!
+}

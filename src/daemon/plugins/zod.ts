@@ -23,8 +23,21 @@ export type App = FastifyInstance<
  * Route schemas are the contract's zod schemas. Requests are validated with them and a failure
  * becomes a 400 naming the field and the rule. Responses are typed by them but serialised with
  * plain JSON.stringify: re-validating every response would cost the hot path for nothing.
+ * Request bodies are JSON only; a request without a body is never refused for its Content-Type.
  */
 export function registerZod(app: FastifyInstance): void {
+  // Bodies are JSON only (415 otherwise, API.md). Fastify also parses text/plain by default,
+  // which would let a text body through to validation as a string (400 instead of 415).
+  app.removeContentTypeParser('text/plain')
+  // The Content-Type only matters when there is a body: a body-less POST or DELETE (logout,
+  // revoke) sent with any Content-Type is not refused for it (API.md, conventions).
+  app.addHook('onRequest', (req, _reply, done) => {
+    const h = req.headers
+    if (h['content-type'] !== undefined && h['transfer-encoding'] === undefined) {
+      if (h['content-length'] === undefined || h['content-length'] === '0') delete h['content-type']
+    }
+    done()
+  })
   app.setValidatorCompiler(({ schema }) => (data: unknown) => {
     const r = safeParseReadable(schema as z.ZodType, data)
     return r.ok ? { value: r.value } : { error: new ApiError(400, r.detail) }

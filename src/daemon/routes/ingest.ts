@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import {
   BatchIngestResponseSchema,
   QueueDepthSchema,
@@ -6,6 +7,17 @@ import {
 import { keyOf } from '../plugins/auth.js'
 import type { App } from '../plugins/zod.js'
 import type { Services } from '../services/index.js'
+import type { IngestOutcome } from '../services/ingest.js'
+
+function idempotencyKey(req: FastifyRequest): string | undefined {
+  const v = req.headers['idempotency-key']
+  return Array.isArray(v) ? v[0] : v
+}
+
+function send<B>(reply: FastifyReply, outcome: IngestOutcome<B>) {
+  if (outcome.replayed) reply.header('idempotent-replayed', 'true')
+  return reply.code(outcome.status).send(outcome.body)
+}
 
 // Bodies are validated per log inside the service: a batch keeps its valid logs and reports
 // the invalid ones by index, which a whole-body schema could not do.
@@ -13,13 +25,13 @@ export function ingestRoutes(app: App, { ingest }: Services): void {
   app.post(
     '/api/v1/ingest/single',
     { config: { auth: 'api_key' }, schema: { response: { 202: SingleIngestResponseSchema } } },
-    async (req, reply) => reply.code(202).send(ingest.single(keyOf(req), req.body)),
+    async (req, reply) => send(reply, await ingest.single(keyOf(req), req.body, idempotencyKey(req))),
   )
 
   app.post(
     '/api/v1/ingest/batch',
     { config: { auth: 'api_key' }, schema: { response: { 202: BatchIngestResponseSchema } } },
-    async (req, reply) => reply.code(202).send(ingest.batch(keyOf(req), req.body)),
+    async (req, reply) => send(reply, await ingest.batch(keyOf(req), req.body, idempotencyKey(req))),
   )
 
   app.get(

@@ -3,6 +3,7 @@ import {
   ProjectListSchema,
   ProjectSchema,
   ProjectSlugParamsSchema,
+  UpdateProjectRequestSchema,
 } from '../../contract/projects.js'
 import { accountOf } from '../plugins/auth.js'
 import type { App } from '../plugins/zod.js'
@@ -31,5 +32,18 @@ export function projectRoutes(app: App, { projects }: Services): void {
       schema: { params: ProjectSlugParamsSchema, response: { 200: ProjectSchema } },
     },
     async (req) => projects.getBySlug(accountOf(req), req.params.project_slug),
+  )
+
+  app.patch(
+    '/api/v1/projects/:project_slug',
+    {
+      config: { auth: 'account' },
+      schema: {
+        params: ProjectSlugParamsSchema,
+        body: UpdateProjectRequestSchema,
+        response: { 200: ProjectSchema },
+      },
+    },
+    async (req) => projects.update(accountOf(req), req.params.project_slug, req.body),
   )
 }

@@ -6,6 +6,8 @@ import { AccountService } from './accounts.js'
 import { ApiKeyService } from './api-keys.js'
 import type { ServiceContext } from './context.js'
 import { IngestService } from './ingest.js'
+import { LogService } from './logs.js'
+import { Maintenance } from './maintenance.js'
 import { PanelService } from './panels.js'
 import { PasswordHasher } from './passwords.js'
 import { ProjectService } from './projects.js'
@@ -21,6 +23,8 @@ export interface Services {
   readonly apiKeys: ApiKeyService
   readonly panels: PanelService
   readonly ingest: IngestService
+  readonly logs: LogService
+  readonly maintenance: Maintenance
   readonly queue: QueueWorker
   readonly limiter: MemoryRateLimiter
   readonly startedAt: number
@@ -41,14 +45,17 @@ export function createServices({ config, now = Date.now, log }: ServiceOptions):
   const limiter = new MemoryRateLimiter()
   const queue = new QueueWorker(db, log)
   const tokens = new AccessTokens(loadOrCreateSecret(files.secret), now)
+  const ingest = new IngestService(ctx, queue)
   return {
     ctx,
     db,
     accounts: new AccountService(ctx, new PasswordHasher(config.scryptLogN), tokens),
-    projects: new ProjectService(ctx),
+    projects: new ProjectService(ctx, (id) => ingest.projectChanged(id)),
     apiKeys: new ApiKeyService(ctx, limiter),
     panels: new PanelService(ctx),
-    ingest: new IngestService(ctx, queue),
+    ingest,
+    maintenance: new Maintenance(db, now, log),
+    logs: new LogService(ctx),
     queue,
     limiter,
     startedAt: now(),

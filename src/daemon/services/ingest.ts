@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import {
   type BatchIngestResponse,
   BatchRequestSchema,
@@ -8,11 +9,38 @@ import {
   type ValidLog,
 } from '../../contract/ingest.js'
 import { safeParseReadable } from '../../contract/validation.js'
+import { addQuotaUsage, findIdempotency, insertIdempotency, quotaUsed } from '../db/ingest-records.js'
 import { enqueueLogs, type NewLogRow } from '../db/logs.js'
-import { ApiError, badRequest } from '../errors.js'
+import { findProjectById } from '../db/projects.js'
+import { ApiError, badRequest, conflict } from '../errors.js'
 import type { KeyPrincipal } from './api-keys.js'
 import type { ServiceContext } from './context.js'
 import type { QueueWorker } from './queue.js'
+
+const DAY_MS = 86_400_000
+export const IDEMPOTENCY_TTL_MS = DAY_MS
+
+/** What an ingestion request answers: status, body, and whether it is a replay. */
+export interface IngestOutcome<B> {
+  status: number
+  body: B
+  replayed: boolean
+}
+
+interface IdempotencyRecord {
+  key: string
+  bodyHash: string
+}
+
+/** Logs waiting for the next group commit, with the promise of the request that sent them. */
+interface PendingWrite {
+  projectId: number
+  day: number
+  rows: NewLogRow[]
+  idempotency: (IdempotencyRecord & { status: number; response: string }) | undefined
+  resolve: () => void
+  reject: (err: unknown) => void
+}
 
 function toRow(projectId: number, receivedAt: number, log: ValidLog): NewLogRow {
   return {
@@ -35,61 +63,245 @@ function toRow(projectId: number, receivedAt: number, log: ValidLog): NewLogRow 
   }
 }
 
-/** Validates logs and commits them to the queue before answering: a 202 is durable. */
+/**
+ * Validates logs and commits them to the queue before answering: a 202 is durable. Requests
+ * that arrive together are committed together (group commit): each waits for the next flush,
+ * which runs once the event loop has taken in the requests already received.
+ */
 export class IngestService {
-  private readonly enqueue: (rows: readonly NewLogRow[]) => void
+  private pending: PendingWrite[] = []
+  private flushScheduled = false
+  /** Rows waiting for a flush, per project: they count against capacity and quota already. */
+  private readonly reserved = new Map<number, number>()
+  /** Logs accepted today per project (committed + reserved), loaded from quota_usage. */
+  private readonly quota = new Map<number, { day: number; used: number }>()
+  /** Requests with an Idempotency-Key being processed, so a concurrent retry waits for them. */
+  private readonly inflight = new Map<string, Promise<IngestOutcome<unknown>>>()
+  private readonly commit: (writes: readonly PendingWrite[]) => void
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly queue: QueueWorker,
   ) {
-    this.enqueue = ctx.db.transaction((rows: readonly NewLogRow[]) => enqueueLogs(ctx.db, rows))
-  }
-
-  single(who: KeyPrincipal, body: unknown): SingleIngestResponse {
-    const r = safeParseReadable(LogInputSchema, body)
-    if (!r.ok) throw badRequest(r.detail)
-    this.store(who.projectId, [toRow(who.projectId, this.ctx.now(), r.value)])
-    return { accepted: 1, rejected: 0, message: 'Log accepted for processing' }
-  }
-
-  batch(who: KeyPrincipal, body: unknown): BatchIngestResponse {
-    const b = safeParseReadable(BatchRequestSchema, body)
-    if (!b.ok) throw badRequest(b.detail)
-    const logs = b.value.logs
-    if (logs.length === 0) throw badRequest('logs must contain at least one log')
-    if (logs.length > LOG_LIMITS.batch) {
-      throw badRequest(`logs must contain at most ${LOG_LIMITS.batch} logs (got ${logs.length})`)
-    }
-    const now = this.ctx.now()
-    const rows: NewLogRow[] = []
-    const errors: string[] = []
-    logs.forEach((log, i) => {
-      const r = safeParseReadable(LogInputSchema, log)
-      if (r.ok) rows.push(toRow(who.projectId, now, r.value))
-      else errors.push(`Log ${i}: ${r.detail}`)
+    const db = ctx.db
+    this.commit = db.transaction((writes: readonly PendingWrite[]) => {
+      for (const w of writes) {
+        enqueueLogs(db, w.rows)
+        addQuotaUsage(db, w.projectId, w.day, w.rows.length)
+        if (w.idempotency) {
+          insertIdempotency(db, {
+            project_id: w.projectId,
+            idem_key: w.idempotency.key,
+            body_hash: w.idempotency.bodyHash,
+            status: w.idempotency.status,
+            response: w.idempotency.response,
+            created_at: this.ctx.now(),
+          })
+        }
+      }
     })
-    if (rows.length === 0) {
-      throw badRequest(`All ${logs.length} logs are invalid; first: ${errors[0]}`)
-    }
-    this.store(who.projectId, rows)
-    return { accepted: rows.length, rejected: errors.length, errors: errors.length > 0 ? errors : null }
+  }
+
+  single(who: KeyPrincipal, body: unknown, idemKey?: string): Promise<IngestOutcome<SingleIngestResponse>> {
+    return this.idempotent(who, body, idemKey, async (idem) => {
+      const r = safeParseReadable(LogInputSchema, body)
+      if (!r.ok) throw badRequest(r.detail)
+      const now = this.ctx.now()
+      const fits = this.reserveQuota(who.projectId, 1, now)
+      if (fits === 0) throw this.quotaExceeded(who.projectId, now)
+      const response: SingleIngestResponse = {
+        accepted: 1,
+        rejected: 0,
+        message: 'Log accepted for processing',
+      }
+      await this.write(who.projectId, now, [toRow(who.projectId, now, r.value)], idem, response)
+      return { status: 202, body: response, replayed: false }
+    })
+  }
+
+  batch(who: KeyPrincipal, body: unknown, idemKey?: string): Promise<IngestOutcome<BatchIngestResponse>> {
+    return this.idempotent(who, body, idemKey, async (idem) => {
+      const b = safeParseReadable(BatchRequestSchema, body)
+      if (!b.ok) throw badRequest(b.detail)
+      const logs = b.value.logs
+      if (logs.length === 0) throw badRequest('logs must contain at least one log')
+      if (logs.length > LOG_LIMITS.batch) {
+        throw badRequest(`logs must contain at most ${LOG_LIMITS.batch} logs (got ${logs.length})`)
+      }
+      const now = this.ctx.now()
+      const valid: Array<{ index: number; row: NewLogRow }> = []
+      const errors: string[] = []
+      logs.forEach((log, i) => {
+        const r = safeParseReadable(LogInputSchema, log)
+        if (r.ok) valid.push({ index: i, row: toRow(who.projectId, now, r.value) })
+        else errors.push(`Log ${i}: ${r.detail}`)
+      })
+      if (valid.length === 0) throw badRequest(`All ${logs.length} logs are invalid; first: ${errors[0]}`)
+      // The day's quota: the logs that fit are accepted, the rest rejected one by one.
+      const fits = this.reserveQuota(who.projectId, valid.length, now)
+      if (fits === 0) throw this.quotaExceeded(who.projectId, now)
+      if (fits < valid.length) {
+        const quota = this.dailyQuota(who.projectId)
+        for (const v of valid.slice(fits)) errors.push(`Log ${v.index}: daily quota of ${quota} logs reached`)
+        errors.sort((a, b) => indexOf(a) - indexOf(b))
+      }
+      const rows = valid.slice(0, fits).map((v) => v.row)
+      const response: BatchIngestResponse = {
+        accepted: rows.length,
+        rejected: logs.length - rows.length,
+        errors: errors.length > 0 ? errors : null,
+      }
+      await this.write(who.projectId, now, rows, idem, response)
+      return { status: 202, body: response, replayed: false }
+    })
   }
 
   depth(who: KeyPrincipal): QueueDepth {
     return { project_id: who.projectId, queue_depth: this.queue.depth(who.projectId) }
   }
 
-  private store(projectId: number, rows: readonly NewLogRow[]): void {
-    const depth = this.queue.depth(projectId)
-    if (depth + rows.length > this.ctx.config.queueCapacity) {
+  /** Logs accepted today for a project (for quota figures in stats). */
+  usedToday(projectId: number): number {
+    return this.quotaState(projectId, this.ctx.now()).used
+  }
+
+  /** Runs `fn` at most once per (project, Idempotency-Key) within 24 h; retries get its answer. */
+  private async idempotent<B>(
+    who: KeyPrincipal,
+    body: unknown,
+    key: string | undefined,
+    fn: (idem: IdempotencyRecord | undefined) => Promise<IngestOutcome<B>>,
+  ): Promise<IngestOutcome<B>> {
+    if (key === undefined) return fn(undefined)
+    if (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
+      throw badRequest('Idempotency-Key must be 1-255 visible ASCII characters')
+    }
+    const bodyHash = createHash('sha256').update(JSON.stringify(body)).digest('hex')
+    const slot = `${who.projectId}\u0000${key}`
+    const running = this.inflight.get(slot)
+    if (running) {
+      const outcome = (await running) as IngestOutcome<B>
+      return { ...outcome, replayed: true }
+    }
+    const stored = findIdempotency(this.ctx.db, who.projectId, key)
+    if (stored && stored.created_at > this.ctx.now() - IDEMPOTENCY_TTL_MS) {
+      if (stored.body_hash !== bodyHash) {
+        throw conflict('Idempotency-Key was already used with a different request body')
+      }
+      return { status: stored.status, body: JSON.parse(stored.response) as B, replayed: true }
+    }
+    const p = fn({ key, bodyHash })
+    this.inflight.set(slot, p)
+    try {
+      return await p
+    } finally {
+      this.inflight.delete(slot)
+    }
+  }
+
+  /** Queues rows for the next group commit; resolves once they are committed. */
+  private write(
+    projectId: number,
+    now: number,
+    rows: NewLogRow[],
+    idem: IdempotencyRecord | undefined,
+    response: unknown,
+  ): Promise<void> {
+    const capacity = this.ctx.config.queueCapacity
+    const waiting = this.queue.depth(projectId) + (this.reserved.get(projectId) ?? 0)
+    if (waiting + rows.length > capacity) {
+      this.releaseQuota(projectId, rows.length)
       throw new ApiError(
         503,
-        `Ingestion queue is full (${depth} of ${this.ctx.config.queueCapacity} logs waiting); retry later`,
-        { 'retry-after': 60 },
+        `Ingestion queue is full (${waiting} of ${capacity} logs waiting); retry later`,
+        {
+          'retry-after': 60,
+        },
       )
     }
-    this.enqueue(rows)
-    this.queue.accepted(projectId, rows.length)
+    this.reserved.set(projectId, (this.reserved.get(projectId) ?? 0) + rows.length)
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({
+        projectId,
+        day: Math.floor(now / DAY_MS),
+        rows,
+        idempotency: idem && { ...idem, status: 202, response: JSON.stringify(response) },
+        resolve,
+        reject,
+      })
+      if (!this.flushScheduled) {
+        this.flushScheduled = true
+        setImmediate(() => this.flush())
+      }
+    })
   }
+
+  private flush(): void {
+    this.flushScheduled = false
+    const writes = this.pending
+    this.pending = []
+    let error: unknown
+    try {
+      this.commit(writes)
+    } catch (err) {
+      error = err
+    }
+    for (const w of writes) {
+      const left = (this.reserved.get(w.projectId) ?? 0) - w.rows.length
+      if (left > 0) this.reserved.set(w.projectId, left)
+      else this.reserved.delete(w.projectId)
+      if (error) {
+        this.releaseQuota(w.projectId, w.rows.length)
+        w.reject(error)
+      } else {
+        this.queue.accepted(w.projectId, w.rows.length)
+        w.resolve()
+      }
+    }
+  }
+
+  private dailyQuota(projectId: number): number {
+    return findProjectById(this.ctx.db, projectId)?.daily_quota ?? 0
+  }
+
+  private quotaState(projectId: number, now: number): { day: number; used: number } {
+    const day = Math.floor(now / DAY_MS)
+    let q = this.quota.get(projectId)
+    if (!q || q.day !== day) {
+      q = { day, used: quotaUsed(this.ctx.db, projectId, day) }
+      this.quota.set(projectId, q)
+    }
+    return q
+  }
+
+  /** Reserves up to `n` logs of today's quota; returns how many fit. */
+  private reserveQuota(projectId: number, n: number, now: number): number {
+    const q = this.quotaState(projectId, now)
+    const fits = Math.max(0, Math.min(n, this.dailyQuota(projectId) - q.used))
+    q.used += fits
+    return fits
+  }
+
+  private releaseQuota(projectId: number, n: number): void {
+    const q = this.quota.get(projectId)
+    if (q) q.used = Math.max(0, q.used - n)
+  }
+
+  /** Forgets the cached quota figures of a project (its daily_quota changed). */
+  projectChanged(projectId: number): void {
+    this.quota.delete(projectId)
+  }
+
+  private quotaExceeded(projectId: number, now: number): ApiError {
+    const untilMidnight = Math.ceil(((Math.floor(now / DAY_MS) + 1) * DAY_MS - now) / 1000)
+    return new ApiError(
+      429,
+      `Daily quota exceeded: ${this.dailyQuota(projectId)} logs per day for this project (resets at 00:00 UTC)`,
+      { 'retry-after': untilMidnight },
+    )
+  }
+}
+
+function indexOf(error: string): number {
+  return Number(/^Log (\d+):/.exec(error)?.[1] ?? 0)
 }

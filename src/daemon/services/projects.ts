@@ -1,6 +1,17 @@
 import type { z } from 'zod'
-import type { CreateProjectRequestSchema, Project, ProjectList } from '../../contract/projects.js'
-import { findProjectBySlug, insertProject, listProjects, type ProjectRow } from '../db/projects.js'
+import type {
+  CreateProjectRequestSchema,
+  Project,
+  ProjectList,
+  UpdateProjectRequestSchema,
+} from '../../contract/projects.js'
+import {
+  findProjectBySlug,
+  insertProject,
+  listProjects,
+  type ProjectRow,
+  updateProject,
+} from '../db/projects.js'
 import { conflict, notFound } from '../errors.js'
 import type { ServiceContext } from './context.js'
 
@@ -17,7 +28,11 @@ export function toProject(row: ProjectRow): Project {
 
 /** Projects of an account; slugs are unique per account. */
 export class ProjectService {
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(
+    private readonly ctx: ServiceContext,
+    /** Told when a project's settings change (the ingest service caches its quota). */
+    private readonly onChange: (projectId: number) => void = () => {},
+  ) {}
 
   create(accountId: number, input: z.output<typeof CreateProjectRequestSchema>): Project {
     if (findProjectBySlug(this.ctx.db, accountId, input.slug)) {
@@ -35,5 +50,13 @@ export class ProjectService {
     const row = findProjectBySlug(this.ctx.db, accountId, slug.toLowerCase())
     if (!row) throw notFound('Project not found')
     return toProject(row)
+  }
+
+  update(accountId: number, slug: string, input: z.output<typeof UpdateProjectRequestSchema>): Project {
+    const row = findProjectBySlug(this.ctx.db, accountId, slug.toLowerCase())
+    if (!row) throw notFound('Project not found')
+    const updated = updateProject(this.ctx.db, row.id, input)
+    this.onChange(row.id)
+    return toProject(updated)
   }
 }

@@ -54,9 +54,10 @@ export function up(db: Database): void {
     CREATE INDEX panels_account ON panels(account_id, idx);
 
     -- Accepted logs waiting for the worker. Plain table, no secondary index: accepting is the
-    -- hot path, and the worker reads it in id order.
+    -- hot path, and the worker reads it in id order. AUTOINCREMENT: an emptied queue must never
+    -- hand out an id again, since processed logs keep their queue id.
     CREATE TABLE log_queue (
-      id INTEGER PRIMARY KEY,
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
       project_id INTEGER NOT NULL,
       received_at INTEGER NOT NULL,
       timestamp INTEGER NOT NULL,

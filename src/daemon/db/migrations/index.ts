@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import * as m001 from './001-initial.js'
+import * as m002 from './002-processing.js'
 
 /** A schema change. Append only: a released migration is never edited. */
 export interface Migration {
@@ -8,4 +9,7 @@ export interface Migration {
   up(db: Database): void
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: '001-initial', up: m001.up }]
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: '001-initial', up: m001.up },
+  { version: 2, name: '002-processing', up: m002.up },
+]

@@ -1,0 +1,87 @@
+import type { z } from 'zod'
+import type { Level, Log } from '../../contract/ingest.js'
+import type { LogPage, LogQuerySchema } from '../../contract/logs.js'
+import { formatTimestamp } from '../../shared/time.js'
+import { type LogRow, queryLogs } from '../db/logs.js'
+import { findProjectById } from '../db/projects.js'
+import { badRequest, notFound } from '../errors.js'
+import type { Principal } from '../plugins/auth.js'
+import type { ServiceContext } from './context.js'
+
+const DEFAULT_LIMIT = 100
+
+export function toLog(row: LogRow): Log {
+  return {
+    id: row.id,
+    project_id: row.project_id,
+    timestamp: formatTimestamp(row.timestamp),
+    received_at: formatTimestamp(row.received_at),
+    level: row.level as Level,
+    log_type: row.log_type as Log['log_type'],
+    importance: row.importance as Log['importance'],
+    message: row.message,
+    error_type: row.error_type,
+    error_message: row.error_message,
+    stack_trace: row.stack_trace,
+    environment: row.environment,
+    release: row.release,
+    sdk_version: row.sdk_version,
+    platform: row.platform,
+    platform_version: row.platform_version,
+    attributes: row.attributes === null ? null : (JSON.parse(row.attributes) as Record<string, unknown>),
+  }
+}
+
+/** Cursor: the (timestamp, id) of the last log of a page, base64url-encoded. */
+export function encodeCursor(row: { timestamp: number; id: number }): string {
+  return Buffer.from(JSON.stringify([row.timestamp, row.id])).toString('base64url')
+}
+
+export function decodeCursor(cursor: string): { timestamp: number; id: number } {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown
+    if (Array.isArray(v) && v.length === 2 && v.every((n) => Number.isSafeInteger(n))) {
+      return { timestamp: v[0] as number, id: v[1] as number }
+    }
+  } catch {
+    // fall through
+  }
+  throw badRequest('cursor is not valid: pass the next_cursor of a previous page unchanged')
+}
+
+/** Reading stored logs back, newest first, with keyset paging. */
+export class LogService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /** The project a read is about: the key's own, or `project_id` of the token's account. */
+  projectFor(who: Principal, projectId: number | undefined): number {
+    if (who.kind === 'key') {
+      if (projectId !== undefined && projectId !== who.projectId) {
+        throw badRequest(`project_id ${projectId} is not the project of this API key`)
+      }
+      return who.projectId
+    }
+    if (projectId === undefined) throw badRequest('project_id is required when reading with an access token')
+    const project = findProjectById(this.ctx.db, projectId)
+    if (!project || project.account_id !== who.accountId) throw notFound('Project not found')
+    return project.id
+  }
+
+  list(projectId: number, q: z.output<typeof LogQuerySchema>): LogPage {
+    const limit = q.limit ?? DEFAULT_LIMIT
+    if (q.from !== undefined && q.to !== undefined && q.from > q.to)
+      throw badRequest('from must not be after to')
+    // One extra row tells whether another page exists.
+    const rows = queryLogs(this.ctx.db, {
+      projectId,
+      levels: q.level,
+      from: q.from,
+      to: q.to,
+      before: q.cursor ? decodeCursor(q.cursor) : undefined,
+      limit: limit + 1,
+    })
+    const page = rows.slice(0, limit)
+    const last = page.at(-1)
+    return { logs: page.map(toLog), next_cursor: rows.length > limit && last ? encodeCursor(last) : null }
+  }
+}

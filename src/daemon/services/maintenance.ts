@@ -1,0 +1,80 @@
+import type { Database } from 'better-sqlite3'
+import { purgeIdempotencyBefore, purgeQuotaUsageBefore } from '../db/ingest-records.js'
+import { deleteLogsUpTo, deleteMinutesBefore, lastIdReceivedBefore } from '../db/logs.js'
+import { listAllProjects } from '../db/projects.js'
+import { purgeExpiredRevokedTokens } from '../db/tokens.js'
+import { IDEMPOTENCY_TTL_MS } from './ingest.js'
+
+const DAY_MS = 86_400_000
+/** Rows deleted per transaction: each chunk holds the event loop for a few ms at most. */
+const CHUNK = 2000
+
+export interface MaintenanceReport {
+  logs_deleted: number
+  idempotency_keys_purged: number
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/**
+ * Periodic housekeeping: deletes logs past their project's `retention_days` (by receive time)
+ * in small chunks, yielding between them so ingestion never waits long, and purges expired
+ * idempotency records, quota counters and denylisted tokens.
+ */
+export class Maintenance {
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<MaintenanceReport> | undefined
+  lastReport: (MaintenanceReport & { at: number }) | null = null
+
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number,
+    private readonly log: { error: (obj: unknown, msg: string) => void },
+    private readonly intervalMs = 60_000,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(
+      () => void this.runOnce().catch((err) => this.log.error({ err }, 'maintenance failed')),
+      this.intervalMs,
+    )
+    this.timer.unref()
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+  }
+
+  /** One pass (concurrent callers share it). */
+  runOnce(): Promise<MaintenanceReport> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined
+    })
+    return this.running
+  }
+
+  private async pass(): Promise<MaintenanceReport> {
+    const now = this.now()
+    let logsDeleted = 0
+    for (const project of listAllProjects(this.db)) {
+      const cutoff = now - project.retention_days * DAY_MS
+      const maxId = lastIdReceivedBefore(this.db, cutoff)
+      if (maxId > 0) {
+        for (;;) {
+          const n = deleteLogsUpTo(this.db, project.id, maxId, CHUNK)
+          logsDeleted += n
+          if (n < CHUNK) break
+          await yieldToEventLoop()
+        }
+      }
+      deleteMinutesBefore(this.db, project.id, Math.floor(cutoff / 60_000))
+      await yieldToEventLoop()
+    }
+    const purged = purgeIdempotencyBefore(this.db, now - IDEMPOTENCY_TTL_MS)
+    purgeQuotaUsageBefore(this.db, Math.floor(now / DAY_MS) - 1)
+    purgeExpiredRevokedTokens(this.db, now)
+    const report = { logs_deleted: logsDeleted, idempotency_keys_purged: purged }
+    this.lastReport = { ...report, at: now }
+    return report
+  }
+}
