@@ -14,6 +14,9 @@ function describeType(value: unknown): string {
  */
 export function formatIssue(issue: Issue, input?: unknown): string {
   const field = issue.path.length > 0 ? issue.path.join('.') : 'body'
+  // The schemas word their own rules in lower case ("must not be empty"); zod's defaults are
+  // capitalised ("Too small: …") and get reworded below.
+  if (issue.code !== 'invalid_type' && /^[a-z]/.test(issue.message)) return `${field} ${issue.message}`
   switch (issue.code) {
     case 'invalid_type': {
       const received =

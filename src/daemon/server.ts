@@ -1,42 +1,51 @@
-import { chmodSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { type DaemonState, readLiveState, readState } from '../shared/daemon-state.js'
+import { chmodSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { type DaemonState, isDaemonProcess, readLiveState, readState } from '../shared/daemon-state.js'
 import { dataFiles } from '../shared/paths.js'
 import { buildApp } from './app.js'
 import type { DaemonConfig } from './config.js'
 
 /**
- * Runs the daemon in this process until SIGTERM/SIGINT: builds the app, listens, writes the
- * state file (pid, port, start time) and removes it on a clean close. A state file left by a
- * crash names a dead pid and is simply replaced.
+ * Runs the daemon in this process until SIGTERM/SIGINT: claims the data dir, builds the app,
+ * listens, writes the state file (pid, port, start time) and removes both on a clean close. A
+ * state or lock file left by a crash names a dead pid and is simply replaced.
  */
 export async function runServer(config: DaemonConfig, version: string): Promise<void> {
   const running = readLiveState(config.dataDir)
-  if (running) {
-    throw new Error(
-      `a Ledger daemon is already running for ${config.dataDir} (pid ${running.pid}, ${running.url})`,
-    )
-  }
-  const { app } = await buildApp({ config })
-  if (!['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
-    app.log.warn(`listening on ${config.host}: the API is reachable from other machines`)
-  }
-  await app.listen({ host: config.host, port: config.port })
-  const address = app.server.address()
-  const port = typeof address === 'object' && address ? address.port : config.port
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  if (running) throw alreadyRunning(config.dataDir, running.pid, running.url)
+  const release = claimDataDir(config.dataDir)
   const files = dataFiles(config.dataDir)
-  const state: DaemonState = {
-    pid: process.pid,
-    host: config.host,
-    port,
-    url: `http://${host}:${port}`,
-    started_at: new Date().toISOString(),
-    version,
+  let state: DaemonState
+  let app: Awaited<ReturnType<typeof buildApp>>['app']
+  try {
+    ;({ app } = await buildApp({ config }))
+    if (!['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
+      app.log.warn(`listening on ${config.host}: the API is reachable from other machines`)
+    }
+    try {
+      await app.listen({ host: config.host, port: config.port })
+    } catch (err) {
+      await app.close()
+      throw err
+    }
+    const address = app.server.address()
+    const port = typeof address === 'object' && address ? address.port : config.port
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host
+    state = {
+      pid: process.pid,
+      host: config.host,
+      port,
+      url: `http://${host}:${port}`,
+      started_at: new Date().toISOString(),
+      version,
+    }
+    const tmp = `${files.state}.${process.pid}.tmp`
+    writeFileSync(tmp, JSON.stringify(state) + '\n', { mode: 0o600 })
+    chmodSync(tmp, 0o600)
+    renameSync(tmp, files.state)
+  } catch (err) {
+    release()
+    throw err
   }
-  const tmp = `${files.state}.${process.pid}.tmp`
-  writeFileSync(tmp, JSON.stringify(state) + '\n', { mode: 0o600 })
-  chmodSync(tmp, 0o600)
-  renameSync(tmp, files.state)
   app.log.info(`Ledger daemon listening on ${state.url} (data: ${config.dataDir})`)
 
   let closing = false
@@ -49,9 +58,57 @@ export async function runServer(config: DaemonConfig, version: string): Promise<
     } finally {
       // Only remove the state file if it is still ours.
       if (readState(config.dataDir)?.pid === process.pid) rmSync(files.state, { force: true })
+      release()
       process.exit(0)
     }
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))
+}
+
+function alreadyRunning(dataDir: string, pid: number, url?: string): Error {
+  return new Error(`a Ledger daemon is already running for ${dataDir} (pid ${pid}${url ? `, ${url}` : ''})`)
+}
+
+/**
+ * Makes this process the only daemon of the data dir, before it opens the database: an
+ * exclusive lock file holding its pid. Without it two daemons started at once both pass the
+ * state-file check, both serve (and migrate) the same database, and one of them is never
+ * recorded, so `ledger daemon stop` cannot reach it. A lock whose pid is no live daemon is
+ * taken over. Returns the function that releases the lock.
+ */
+function claimDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  const { lock } = dataFiles(dataDir)
+  const holder = (): number | null => {
+    try {
+      return Number.parseInt(readFileSync(lock, 'utf8'), 10) || null
+    } catch {
+      return null
+    }
+  }
+  // Written whole, then linked into place: link fails if the lock exists, and a reader never
+  // sees a half-written pid.
+  const tmp = `${lock}.${process.pid}.tmp`
+  writeFileSync(tmp, `${process.pid}\n`, { mode: 0o600 })
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        linkSync(tmp, lock)
+        return () => {
+          if (holder() === process.pid) rmSync(lock, { force: true })
+        }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      }
+      const pid = holder()
+      if (pid !== null && pid !== process.pid && isDaemonProcess(pid)) {
+        throw alreadyRunning(dataDir, pid, readLiveState(dataDir)?.url)
+      }
+      rmSync(lock, { force: true })
+    }
+    throw new Error(`could not take the lock ${lock}`)
+  } finally {
+    rmSync(tmp, { force: true })
+  }
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { dataFiles } from './paths.js'
 
@@ -11,14 +12,58 @@ export interface DaemonState {
   version: string
 }
 
-/** Whether a process with this pid exists (EPERM: it exists but is not ours). */
+/** What the OS says about a pid: its state letter (`Z` for a zombie) and its command line. */
+interface ProcessInfo {
+  state: string
+  args: string[]
+}
+
+/**
+ * Reads a process's state and command line: `/proc` on Linux, `ps` on other Unixes; null when
+ * the OS cannot tell (Windows, a hidden `/proc`), and callers then trust `kill(pid, 0)`.
+ */
+function processInfo(pid: number): ProcessInfo | null {
+  if (process.platform === 'linux') {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      // The command name in parentheses may itself hold spaces or parentheses.
+      const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? ''
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
+      return { state, args }
+    } catch {
+      return null
+    }
+  }
+  if (process.platform === 'win32') return null
+  const r = spawnSync('ps', ['-o', 'stat=', '-o', 'command=', '-p', String(pid)], { encoding: 'utf8' })
+  const line = r.status === 0 ? r.stdout.trim() : ''
+  if (!line) return null
+  const [state = '', ...args] = line.split(/\s+/)
+  return { state, args }
+}
+
+/**
+ * Whether a process with this pid exists (EPERM: it exists but is not ours). A zombie (a process
+ * that has exited but that its parent, often init in a container, has not reaped yet) is gone.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false
   }
+  return !processInfo(pid)?.state.startsWith('Z')
+}
+
+/**
+ * Whether this pid is a live `ledger daemon run`. The state file outlives reboots, and its pid
+ * may by then belong to an unrelated process, which must neither block a start nor be stopped.
+ */
+export function isDaemonProcess(pid: number): boolean {
+  if (!isAlive(pid)) return false
+  const info = processInfo(pid)
+  if (!info) return true
+  return info.args.some((a, i) => a === 'daemon' && info.args[i + 1] === 'run')
 }
 
 /** The recorded state, alive or not, or null when there is no readable state file. */
@@ -32,9 +77,10 @@ export function readState(dataDir: string): DaemonState | null {
 
 /**
  * The state of a daemon running for this data dir, or null: no file, or a stale one left by a
- * crash or `kill -9` (its pid is gone), which never blocks a new start.
+ * crash, a `kill -9` or a reboot (its pid is gone or is another program), which never blocks a
+ * new start.
  */
 export function readLiveState(dataDir: string): DaemonState | null {
   const state = readState(dataDir)
-  return state && state.pid !== process.pid && isAlive(state.pid) ? state : null
+  return state && state.pid !== process.pid && isDaemonProcess(state.pid) ? state : null
 }

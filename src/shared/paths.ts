@@ -26,6 +26,8 @@ export function dataFiles(dataDir: string) {
     database: join(dataDir, 'ledger.db'),
     secret: join(dataDir, 'secret.key'),
     state: join(dataDir, 'daemon.json'),
+    /** Held by the running daemon (its pid) from before it opens the database until it exits. */
+    lock: join(dataDir, 'daemon.lock'),
     log: join(dataDir, 'daemon.log'),
   }
 }

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import BetterSqlite3 from 'better-sqlite3'
 import { LedgerClient } from '../../src/client/index.js'
+import type { LogInput } from '../../src/contract/ingest.js'
 import { buildApp } from '../../src/daemon/app.js'
 import { type DaemonConfigInput, DaemonConfigSchema } from '../../src/daemon/config.js'
 import type { Services } from '../../src/daemon/services/index.js'
@@ -112,8 +113,8 @@ export async function accountWithKey(client: LedgerClient, slug = 'app') {
   return { account, project, key, keyClient: client.withCredential(key.full_key) }
 }
 
-/** A valid log with every required field. */
-export function log(overrides: Record<string, unknown> = {}) {
+/** A valid log with every required field (overrides may make it invalid on purpose). */
+export function log(overrides: Record<string, unknown> = {}): LogInput {
   return {
     timestamp: '2025-10-17T10:00:00Z',
     level: 'info',
@@ -121,7 +122,7 @@ export function log(overrides: Record<string, unknown> = {}) {
     importance: 'standard',
     message: 'Application started',
     ...overrides,
-  }
+  } as LogInput
 }
 
 /** Polls `check` until it returns a truthy value (no fixed sleeps), or fails after `timeoutMs`. */

@@ -17,6 +17,7 @@ export class QueueWorker {
   private paused = false
   private processedTotal = 0
   private lastError: string | null = null
+  private failures = 0
 
   constructor(
     private readonly db: Database,
@@ -94,9 +95,17 @@ export class QueueWorker {
       }
       this.processedTotal += moved
       this.lastError = null
+      this.failures = 0
     } catch (err) {
       this.lastError = (err as Error).message
-      this.log.error({ err }, 'queue worker pass failed; retrying')
+      this.failures++
+      // Back off (to 10 s) so a persistent failure neither spins nor floods the log.
+      if (this.failures <= 3 || this.failures % 10 === 0) {
+        this.log.error({ err, failures: this.failures }, 'queue worker pass failed; retrying')
+      }
+      this.scheduled = true
+      this.timer = setTimeout(() => this.pass(), Math.min(10_000, this.idleMs * 2 ** this.failures))
+      return
     }
     // More to do: yield to the event loop, then go on. Idle: look again later.
     if (moved === CHUNK) {
