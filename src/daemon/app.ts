@@ -6,6 +6,7 @@ import { registerCompression } from './plugins/compression.js'
 import { registerErrorHandling } from './plugins/errors.js'
 import { type App, registerZod } from './plugins/zod.js'
 import { accountRoutes } from './routes/accounts.js'
+import { adminRoutes } from './routes/admin.js'
 import { apiKeyRoutes } from './routes/api-keys.js'
 import { healthRoutes } from './routes/health.js'
 import { ingestRoutes } from './routes/ingest.js'
@@ -76,6 +77,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; service
   panelRoutes(app, services)
   ingestRoutes(app, services)
   logRoutes(app, services)
+  adminRoutes(app, services)
 
   services.queue.start()
   if (config.workerPaused) services.queue.pause()

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3'
+import { prepared } from './statements.js'
 
 export interface ApiKeyRow {
   id: number
@@ -19,30 +20,27 @@ export function insertApiKey(
   db: Database,
   k: { projectId: number; name: string; prefix: string; hash: string; now: number },
 ): ApiKeyRow {
-  return db
-    .prepare<[number, string, string, string, number], ApiKeyRow>(
-      `INSERT INTO api_keys (project_id, name, key_prefix, key_hash, created_at)
+  return prepared<[number, string, string, string, number], ApiKeyRow>(
+    db,
+    `INSERT INTO api_keys (project_id, name, key_prefix, key_hash, created_at)
        VALUES (?, ?, ?, ?, ?) RETURNING *`,
-    )
-    .get(k.projectId, k.name, k.prefix, k.hash, k.now)!
+  ).get(k.projectId, k.name, k.prefix, k.hash, k.now)!
 }
 
 export function findApiKeyByHash(db: Database, hash: string): ApiKeyAuthRow | undefined {
-  return db
-    .prepare<[string], ApiKeyAuthRow>(
-      `SELECT k.*, p.account_id FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.key_hash = ?`,
-    )
-    .get(hash)
+  return prepared<[string], ApiKeyAuthRow>(
+    db,
+    `SELECT k.*, p.account_id FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.key_hash = ?`,
+  ).get(hash)
 }
 
 export function findApiKeyById(db: Database, id: number): ApiKeyAuthRow | undefined {
-  return db
-    .prepare<[number], ApiKeyAuthRow>(
-      `SELECT k.*, p.account_id FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.id = ?`,
-    )
-    .get(id)
+  return prepared<[number], ApiKeyAuthRow>(
+    db,
+    `SELECT k.*, p.account_id FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.id = ?`,
+  ).get(id)
 }
 
 export function revokeApiKey(db: Database, id: number, now: number): void {
-  db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id)
+  prepared(db, 'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id)
 }

@@ -19,7 +19,13 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
   db.pragma('busy_timeout = 5000')
   db.pragma('temp_store = MEMORY')
   db.pragma('cache_size = -65536')
-  migrate(db, options.migrations ?? MIGRATIONS)
+  try {
+    migrate(db, options.migrations ?? MIGRATIONS)
+  } catch (err) {
+    // A file this Ledger cannot use is not left open (and locked) behind the error.
+    db.close()
+    throw err
+  }
   // The database holds password hashes and key hashes: owner only (also WAL/SHM once created).
   for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600)
   return db
@@ -36,10 +42,13 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
   }
   for (const m of migrations) {
     if (m.version <= current) continue
+    // IMMEDIATE, and the version read again inside: another process opening the same file at
+    // the same moment waits (busy_timeout) and then skips what it has already applied.
     db.transaction(() => {
+      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return
       m.up(db)
       db.pragma(`user_version = ${m.version}`)
-    })()
+    }).immediate()
   }
   return db.pragma('user_version', { simple: true }) as number
 }

@@ -1,4 +1,5 @@
-import type { Database, Statement } from 'better-sqlite3'
+import type { Database } from 'better-sqlite3'
+import { prepared } from './statements.js'
 
 /** A log as stored, in both the queue and the processed table. */
 export interface LogRow {
@@ -26,36 +27,40 @@ export type NewLogRow = Omit<LogRow, 'id'>
 const COLUMNS = `project_id, received_at, timestamp, level, log_type, importance, message, error_type,
   error_message, stack_trace, environment, release, sdk_version, platform, platform_version, attributes`
 
-const statements = new WeakMap<Database, { enqueue: Statement }>()
-
-function enqueueStatement(db: Database): Statement {
-  let s = statements.get(db)
-  if (!s) {
-    s = {
-      enqueue: db.prepare(
-        `INSERT INTO log_queue (${COLUMNS}) VALUES (@project_id, @received_at, @timestamp, @level, @log_type,
-         @importance, @message, @error_type, @error_message, @stack_trace, @environment, @release,
-         @sdk_version, @platform, @platform_version, @attributes)`,
-      ),
-    }
-    statements.set(db, s)
-  }
-  return s.enqueue
-}
+const ENQUEUE = `INSERT INTO log_queue (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 /** Appends logs to the ingestion queue. Call inside a transaction for many rows. */
 export function enqueueLogs(db: Database, rows: readonly NewLogRow[]): void {
-  const stmt = enqueueStatement(db)
-  for (const row of rows) stmt.run(row)
+  const stmt = prepared(db, ENQUEUE)
+  // Positional binding: measurably faster than named parameters on the hot path.
+  for (const r of rows) {
+    stmt.run(
+      r.project_id,
+      r.received_at,
+      r.timestamp,
+      r.level,
+      r.log_type,
+      r.importance,
+      r.message,
+      r.error_type,
+      r.error_message,
+      r.stack_trace,
+      r.environment,
+      r.release,
+      r.sdk_version,
+      r.platform,
+      r.platform_version,
+      r.attributes,
+    )
+  }
 }
 
 /** Queued (accepted, not yet processed) logs per project. */
 export function queueCountsByProject(db: Database): Map<number, number> {
-  const rows = db
-    .prepare<[], { project_id: number; n: number }>(
-      'SELECT project_id, count(*) AS n FROM log_queue GROUP BY project_id',
-    )
-    .all()
+  const rows = prepared<[], { project_id: number; n: number }>(
+    db,
+    'SELECT project_id, count(*) AS n FROM log_queue GROUP BY project_id',
+  ).all()
   return new Map(rows.map((r) => [r.project_id, r.n]))
 }
 
@@ -81,46 +86,41 @@ export function processQueueChunk(db: Database, limit: number): Map<number, numb
   })()
 }
 
-function prepareWorker(db: Database) {
+function workerStatements(db: Database) {
   return {
-    lastOfChunk: db.prepare<[number], { last: number | null }>(
+    lastOfChunk: prepared<[number], { last: number | null }>(
+      db,
       'SELECT max(id) AS last FROM (SELECT id FROM log_queue ORDER BY id LIMIT ?)',
     ),
-    countsUpTo: db.prepare<[number], { project_id: number; n: number }>(
+    countsUpTo: prepared<[number], { project_id: number; n: number }>(
+      db,
       'SELECT project_id, count(*) AS n FROM log_queue WHERE id <= ? GROUP BY project_id',
     ),
-    moveToLogs: db.prepare(
+    moveToLogs: prepared(
+      db,
       `INSERT INTO logs (id, ${COLUMNS}) SELECT id, ${COLUMNS} FROM log_queue WHERE id <= ?
        ORDER BY project_id, timestamp`,
     ),
-    index: db.prepare(
+    index: prepared(
+      db,
       `INSERT INTO logs_fts (rowid, message, error_type, error_message, stack_trace)
        SELECT id, message, error_type, error_message, stack_trace FROM log_queue WHERE id <= ?`,
     ),
-    aggregate: db.prepare(
+    aggregate: prepared(
+      db,
       `INSERT INTO log_minutes (project_id, minute, level, count)
        SELECT project_id, timestamp / 60000, level, count(*) FROM log_queue WHERE id <= ?
        GROUP BY project_id, timestamp / 60000, level
        ON CONFLICT (project_id, minute, level) DO UPDATE SET count = count + excluded.count`,
     ),
-    deleteQueued: db.prepare('DELETE FROM log_queue WHERE id <= ?'),
+    deleteQueued: prepared(db, 'DELETE FROM log_queue WHERE id <= ?'),
   }
-}
-
-const workerCache = new WeakMap<Database, ReturnType<typeof prepareWorker>>()
-function workerStatements(db: Database) {
-  let s = workerCache.get(db)
-  if (!s) {
-    s = prepareWorker(db)
-    workerCache.set(db, s)
-  }
-  return s
 }
 
 export function countLogs(db: Database, projectId: number): number {
-  return db
-    .prepare<[number], { n: number }>('SELECT count(*) AS n FROM logs WHERE project_id = ?')
-    .get(projectId)!.n
+  return prepared<[number], { n: number }>(db, 'SELECT count(*) AS n FROM logs WHERE project_id = ?').get(
+    projectId,
+  )!.n
 }
 
 /** A read of stored logs, newest first by (timestamp, id). */
@@ -133,22 +133,6 @@ export interface LogQuery {
   /** Keyset: only logs strictly older than this (timestamp, id). */
   before?: { timestamp: number; id: number }
   limit: number
-}
-
-const queryCache = new WeakMap<Database, Map<string, Statement>>()
-
-function cachedStatement(db: Database, sql: string): Statement {
-  let m = queryCache.get(db)
-  if (!m) {
-    m = new Map()
-    queryCache.set(db, m)
-  }
-  let s = m.get(sql)
-  if (!s) {
-    s = db.prepare(sql)
-    m.set(sql, s)
-  }
-  return s
 }
 
 /**
@@ -182,7 +166,7 @@ export function queryLogs(db: Database, q: LogQuery): LogRow[] {
     `SELECT * FROM (SELECT id, ${COLUMNS} FROM ${table} WHERE ${where.join(' AND ')}
      ORDER BY timestamp DESC, id DESC LIMIT @limit)`
   const sql = `${arm('logs')} UNION ALL ${arm('log_queue')} ORDER BY timestamp DESC, id DESC LIMIT @limit`
-  return cachedStatement(db, sql).all(params) as LogRow[]
+  return prepared(db, sql).all(params) as LogRow[]
 }
 
 /**
@@ -190,11 +174,13 @@ export function queryLogs(db: Database, q: LogQuery): LogRow[] {
  * time, so a binary search over rowids finds it with O(log n) point reads and no index.
  */
 export function lastIdReceivedBefore(db: Database, cutoff: number): number {
-  const bounds = db
-    .prepare<[], { lo: number | null; hi: number | null }>('SELECT min(id) AS lo, max(id) AS hi FROM logs')
-    .get()
+  const bounds = prepared<[], { lo: number | null; hi: number | null }>(
+    db,
+    'SELECT min(id) AS lo, max(id) AS hi FROM logs',
+  ).get()
   if (!bounds || bounds.lo == null || bounds.hi == null) return 0
-  const at = db.prepare<[number], { id: number; received_at: number }>(
+  const at = prepared<[number], { id: number; received_at: number }>(
+    db,
     'SELECT id, received_at FROM logs WHERE id >= ? ORDER BY id LIMIT 1',
   )
   let lo = bounds.lo
@@ -217,25 +203,25 @@ export function lastIdReceivedBefore(db: Database, cutoff: number): number {
 /** Deletes up to `limit` logs of a project with id ≤ `maxId` (and their FTS entries). */
 export function deleteLogsUpTo(db: Database, projectId: number, maxId: number, limit: number): number {
   return db.transaction(() => {
-    const ids = db
-      .prepare<[number, number, number], { id: number }>(
-        'SELECT id FROM logs WHERE id <= ? AND project_id = ? ORDER BY id LIMIT ?',
-      )
+    const ids = prepared<[number, number, number], { id: number }>(
+      db,
+      'SELECT id FROM logs WHERE id <= ? AND project_id = ? ORDER BY id LIMIT ?',
+    )
       .all(maxId, projectId, limit)
       .map((r) => r.id)
     if (ids.length === 0) return 0
     const first = ids[0]!
     const last = ids.at(-1)!
-    db.prepare('DELETE FROM logs_fts WHERE rowid IN (SELECT value FROM json_each(?))').run(
+    prepared(db, 'DELETE FROM logs_fts WHERE rowid IN (SELECT value FROM json_each(?))').run(
       JSON.stringify(ids),
     )
-    db.prepare('DELETE FROM logs WHERE project_id = ? AND id BETWEEN ? AND ?').run(projectId, first, last)
+    prepared(db, 'DELETE FROM logs WHERE project_id = ? AND id BETWEEN ? AND ?').run(projectId, first, last)
     return ids.length
   })()
 }
 
 /** Drops per-minute aggregates older than `minute` for a project. */
 export function deleteMinutesBefore(db: Database, projectId: number, minute: number): number {
-  return db.prepare('DELETE FROM log_minutes WHERE project_id = ? AND minute < ?').run(projectId, minute)
+  return prepared(db, 'DELETE FROM log_minutes WHERE project_id = ? AND minute < ?').run(projectId, minute)
     .changes
 }

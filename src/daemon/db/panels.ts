@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3'
+import { prepared } from './statements.js'
 
 export interface PanelRow {
   id: string
@@ -18,22 +19,25 @@ export type PanelFields = Pick<
 >
 
 export function listPanels(db: Database, accountId: number): PanelRow[] {
-  return db
-    .prepare<[number], PanelRow>('SELECT * FROM panels WHERE account_id = ? ORDER BY idx, created_at, id')
-    .all(accountId)
+  return prepared<[number], PanelRow>(
+    db,
+    'SELECT * FROM panels WHERE account_id = ? ORDER BY idx, created_at, id',
+  ).all(accountId)
 }
 
 export function findPanel(db: Database, accountId: number, id: string): PanelRow | undefined {
-  return db
-    .prepare<[number, string], PanelRow>('SELECT * FROM panels WHERE account_id = ? AND id = ?')
-    .get(accountId, id)
+  return prepared<[number, string], PanelRow>(db, 'SELECT * FROM panels WHERE account_id = ? AND id = ?').get(
+    accountId,
+    id,
+  )
 }
 
 export function insertPanel(
   db: Database,
   p: PanelFields & { id: string; account_id: number; created_at: number },
 ): void {
-  db.prepare(
+  prepared(
+    db,
     `INSERT INTO panels (id, account_id, name, idx, project_ref, time_range_from, time_range_to, type, created_at)
      VALUES (@id, @account_id, @name, @idx, @project_ref, @time_range_from, @time_range_to, @type, @created_at)`,
   ).run(p)
@@ -41,15 +45,14 @@ export function insertPanel(
 
 export function updatePanel(db: Database, accountId: number, id: string, p: PanelFields): boolean {
   return (
-    db
-      .prepare(
-        `UPDATE panels SET name = @name, idx = @idx, project_ref = @project_ref, time_range_from = @time_range_from,
+    prepared(
+      db,
+      `UPDATE panels SET name = @name, idx = @idx, project_ref = @project_ref, time_range_from = @time_range_from,
            time_range_to = @time_range_to, type = @type WHERE account_id = @accountId AND id = @id`,
-      )
-      .run({ ...p, accountId, id }).changes > 0
+    ).run({ ...p, accountId, id }).changes > 0
   )
 }
 
 export function deletePanel(db: Database, accountId: number, id: string): boolean {
-  return db.prepare('DELETE FROM panels WHERE account_id = ? AND id = ?').run(accountId, id).changes > 0
+  return prepared(db, 'DELETE FROM panels WHERE account_id = ? AND id = ?').run(accountId, id).changes > 0
 }

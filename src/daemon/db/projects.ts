@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3'
+import { prepared } from './statements.js'
 
 export interface ProjectRow {
   id: number
@@ -15,32 +16,32 @@ export function insertProject(
   db: Database,
   p: { accountId: number; name: string; slug: string; environment: string; now: number },
 ): ProjectRow {
-  return db
-    .prepare<[number, string, string, string, number], ProjectRow>(
-      `INSERT INTO projects (account_id, name, slug, environment, created_at)
+  return prepared<[number, string, string, string, number], ProjectRow>(
+    db,
+    `INSERT INTO projects (account_id, name, slug, environment, created_at)
        VALUES (?, ?, ?, ?, ?) RETURNING *`,
-    )
-    .get(p.accountId, p.name, p.slug, p.environment, p.now)!
+  ).get(p.accountId, p.name, p.slug, p.environment, p.now)!
 }
 
 export function findProjectBySlug(db: Database, accountId: number, slug: string): ProjectRow | undefined {
-  return db
-    .prepare<[number, string], ProjectRow>('SELECT * FROM projects WHERE account_id = ? AND slug = ?')
-    .get(accountId, slug)
+  return prepared<[number, string], ProjectRow>(
+    db,
+    'SELECT * FROM projects WHERE account_id = ? AND slug = ?',
+  ).get(accountId, slug)
 }
 
 export function findProjectById(db: Database, id: number): ProjectRow | undefined {
-  return db.prepare<[number], ProjectRow>('SELECT * FROM projects WHERE id = ?').get(id)
+  return prepared<[number], ProjectRow>(db, 'SELECT * FROM projects WHERE id = ?').get(id)
 }
 
 export function listProjects(db: Database, accountId: number): ProjectRow[] {
-  return db
-    .prepare<[number], ProjectRow>('SELECT * FROM projects WHERE account_id = ? ORDER BY id')
-    .all(accountId)
+  return prepared<[number], ProjectRow>(db, 'SELECT * FROM projects WHERE account_id = ? ORDER BY id').all(
+    accountId,
+  )
 }
 
 export function listAllProjects(db: Database): ProjectRow[] {
-  return db.prepare<[], ProjectRow>('SELECT * FROM projects ORDER BY id').all()
+  return prepared<[], ProjectRow>(db, 'SELECT * FROM projects ORDER BY id').all()
 }
 
 export type ProjectSettings = Partial<
@@ -48,17 +49,16 @@ export type ProjectSettings = Partial<
 >
 
 export function updateProject(db: Database, id: number, s: ProjectSettings): ProjectRow {
-  return db
-    .prepare<[Record<string, unknown>], ProjectRow>(
-      `UPDATE projects SET name = coalesce(@name, name), environment = coalesce(@environment, environment),
+  return prepared<[Record<string, unknown>], ProjectRow>(
+    db,
+    `UPDATE projects SET name = coalesce(@name, name), environment = coalesce(@environment, environment),
          retention_days = coalesce(@retention_days, retention_days), daily_quota = coalesce(@daily_quota, daily_quota)
        WHERE id = @id RETURNING *`,
-    )
-    .get({
-      id,
-      name: s.name ?? null,
-      environment: s.environment ?? null,
-      retention_days: s.retention_days ?? null,
-      daily_quota: s.daily_quota ?? null,
-    })!
+  ).get({
+    id,
+    name: s.name ?? null,
+    environment: s.environment ?? null,
+    retention_days: s.retention_days ?? null,
+    daily_quota: s.daily_quota ?? null,
+  })!
 }

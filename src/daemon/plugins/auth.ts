@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError, unauthorized } from '../errors.js'
 import type { KeyPrincipal } from '../services/api-keys.js'
@@ -7,9 +8,10 @@ import type { AccessClaims } from '../services/tokens.js'
 /**
  * Which credential a route accepts. Every route must say (deny by default):
  * - `none`: public; `account`: an access token; `api_key`: a project API key;
- * - `account_or_key`: either (panels), resolved to the owning account.
+ * - `account_or_key`: either (panels), resolved to the owning account;
+ * - `admin`: `X-Admin-Token` equal to the configured admin token (none configured → 401).
  */
-export type AuthMode = 'none' | 'account' | 'api_key' | 'account_or_key'
+export type AuthMode = 'none' | 'account' | 'api_key' | 'account_or_key' | 'admin'
 
 export type Principal =
   | { kind: 'account'; accountId: number; claims: AccessClaims }
@@ -62,6 +64,10 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const mode = req.routeOptions.config.auth
     if (mode === 'none' || mode === undefined) return
+    if (mode === 'admin') {
+      checkAdminToken(services.ctx.config.adminToken, req.headers['x-admin-token'])
+      return
+    }
     const credential = credentialOf(req)
     if (!credential) throw unauthorized('Not authenticated: send Authorization: Bearer <credential>')
 
@@ -79,6 +85,17 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
     if (!claims) throw unauthorized('Invalid or expired access token')
     req.principal = { kind: 'account', accountId: claims.accountId, claims }
   })
+}
+
+function checkAdminToken(configured: string | undefined, sent: string | string[] | undefined): void {
+  if (!configured)
+    throw unauthorized('Admin endpoints are disabled: no admin token is configured (LEDGER_ADMIN_TOKEN)')
+  if (typeof sent !== 'string' || sent.length === 0)
+    throw unauthorized('Send the admin token in X-Admin-Token')
+  // Compare digests: equal length, so timingSafeEqual never leaks the token's length either.
+  const a = createHash('sha256').update(sent).digest()
+  const b = createHash('sha256').update(configured).digest()
+  if (!timingSafeEqual(a, b)) throw unauthorized('Invalid admin token')
 }
 
 function applyRateLimit(services: Services, keyId: number, reply: FastifyReply): void {

@@ -21,8 +21,16 @@ export interface KeyPrincipal {
   accountId: number
 }
 
+const CACHE_LIMIT = 10_000
+
 /** Creating, revoking and checking project API keys. */
 export class ApiKeyService {
+  /**
+   * Live keys already looked up, by hash: authentication is on every ingest request. Only live
+   * keys are cached (a flood of forged keys cannot fill it); revoking drops the entry.
+   */
+  private readonly live = new Map<string, KeyPrincipal>()
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly limiter: MemoryRateLimiter,
@@ -51,7 +59,7 @@ export class ApiKeyService {
     if (!key) throw notFound('API key not found')
     if (key.account_id !== accountId) throw forbidden('You do not own this API key')
     revokeApiKey(this.ctx.db, keyId, this.ctx.now())
-    this.limiter.forget(keyId)
+    this.forgetKey(keyId)
     return { success: true, message: `API key ${keyId} has been revoked` }
   }
 
@@ -59,8 +67,20 @@ export class ApiKeyService {
   authenticate(key: string): KeyPrincipal | null {
     const parsed = parseApiKey(key)
     if (!parsed) return null
-    const row: ApiKeyAuthRow | undefined = findApiKeyByHash(this.ctx.db, hashApiKey(key))
+    const hash = hashApiKey(key)
+    const cached = this.live.get(hash)
+    if (cached) return cached
+    const row: ApiKeyAuthRow | undefined = findApiKeyByHash(this.ctx.db, hash)
     if (!row || row.revoked_at !== null || row.project_id !== parsed.projectId) return null
-    return { keyId: row.id, projectId: row.project_id, accountId: row.account_id }
+    const principal = { keyId: row.id, projectId: row.project_id, accountId: row.account_id }
+    if (this.live.size >= CACHE_LIMIT) this.live.clear()
+    this.live.set(hash, principal)
+    return principal
+  }
+
+  /** Drops a key from the caches: the next request with it is checked against the database. */
+  private forgetKey(keyId: number): void {
+    for (const [hash, p] of this.live) if (p.keyId === keyId) this.live.delete(hash)
+    this.limiter.forget(keyId)
   }
 }

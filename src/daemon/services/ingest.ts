@@ -3,10 +3,10 @@ import {
   type BatchIngestResponse,
   BatchRequestSchema,
   LOG_LIMITS,
-  LogInputSchema,
   type QueueDepth,
   type SingleIngestResponse,
   type ValidLog,
+  validateLog,
 } from '../../contract/ingest.js'
 import { safeParseReadable } from '../../contract/validation.js'
 import { addQuotaUsage, findIdempotency, insertIdempotency, quotaUsed } from '../db/ingest-records.js'
@@ -75,6 +75,8 @@ export class IngestService {
   private readonly reserved = new Map<number, number>()
   /** Logs accepted today per project (committed + reserved), loaded from quota_usage. */
   private readonly quota = new Map<number, { day: number; used: number }>()
+  /** Each project's daily_quota setting (dropped by projectChanged). */
+  private readonly quotas = new Map<number, number>()
   /** Requests with an Idempotency-Key being processed, so a concurrent retry waits for them. */
   private readonly inflight = new Map<string, Promise<IngestOutcome<unknown>>>()
   private readonly commit: (writes: readonly PendingWrite[]) => void
@@ -104,7 +106,7 @@ export class IngestService {
 
   single(who: KeyPrincipal, body: unknown, idemKey?: string): Promise<IngestOutcome<SingleIngestResponse>> {
     return this.idempotent(who, body, idemKey, async (idem) => {
-      const r = safeParseReadable(LogInputSchema, body)
+      const r = validateLog(body)
       if (!r.ok) throw badRequest(r.detail)
       const now = this.ctx.now()
       const fits = this.reserveQuota(who.projectId, 1, now)
@@ -132,7 +134,7 @@ export class IngestService {
       const valid: Array<{ index: number; row: NewLogRow }> = []
       const errors: string[] = []
       logs.forEach((log, i) => {
-        const r = safeParseReadable(LogInputSchema, log)
+        const r = validateLog(log)
         if (r.ok) valid.push({ index: i, row: toRow(who.projectId, now, r.value) })
         else errors.push(`Log ${i}: ${r.detail}`)
       })
@@ -261,7 +263,12 @@ export class IngestService {
   }
 
   private dailyQuota(projectId: number): number {
-    return findProjectById(this.ctx.db, projectId)?.daily_quota ?? 0
+    let quota = this.quotas.get(projectId)
+    if (quota === undefined) {
+      quota = findProjectById(this.ctx.db, projectId)?.daily_quota ?? 0
+      this.quotas.set(projectId, quota)
+    }
+    return quota
   }
 
   private quotaState(projectId: number, now: number): { day: number; used: number } {
@@ -290,6 +297,7 @@ export class IngestService {
   /** Forgets the cached quota figures of a project (its daily_quota changed). */
   projectChanged(projectId: number): void {
     this.quota.delete(projectId)
+    this.quotas.delete(projectId)
   }
 
   private quotaExceeded(projectId: number, now: number): ApiError {

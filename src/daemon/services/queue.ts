@@ -1,7 +1,9 @@
 import type { Database } from 'better-sqlite3'
 import { processQueueChunk, queueCountsByProject } from '../db/logs.js'
 
-const CHUNK = 2000
+// Rows per worker transaction: small enough that a pass holds the event loop only a few ms
+// (ingest requests wait behind it), large enough to keep per-transaction overhead low.
+const CHUNK = 500
 
 /**
  * The ingestion queue's worker and its per-project depth. Accepted logs sit in `log_queue`

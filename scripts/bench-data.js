@@ -1,0 +1,36 @@
+// Log rows shared by every part of the benchmark, so each part stores the same data.
+const LEVELS = ['debug', 'info', 'info', 'info', 'warning', 'error']
+const WORDS = [
+  'request',
+  'served',
+  'user',
+  'cache',
+  'miss',
+  'timeout',
+  'connection',
+  'refused',
+  'retry',
+  'payment',
+]
+
+/** `n` API-shaped logs starting at sequence `offset`, timestamps increasing (a live app). */
+export function makeLogs(n, offset = 0, baseMs = Date.parse('2026-01-01T00:00:00Z')) {
+  const logs = new Array(n)
+  for (let i = 0; i < n; i++) {
+    const k = offset + i
+    const level = LEVELS[k % LEVELS.length]
+    logs[i] = {
+      timestamp: new Date(baseMs + k * 10).toISOString(),
+      level,
+      log_type: level === 'error' ? 'exception' : 'logger',
+      importance: level === 'error' ? 'high' : 'standard',
+      message: `${WORDS[k % 10]} ${WORDS[(k * 7) % 10]} ${WORDS[(k * 3) % 10]} #${k} in ${k % 97} ms`,
+      error_type: level === 'error' ? 'TimeoutError' : null,
+      error_message: level === 'error' ? `upstream timed out after ${k % 30} s` : null,
+      environment: 'production',
+      release: 'v1.2.3',
+      attributes: { request_id: `req_${k}`, user_id: String(k % 1000), path: `/api/items/${k % 50}` },
+    }
+  }
+  return logs
+}

@@ -1,0 +1,187 @@
+// `npm run bench`: prints the figures the issues name. Not a test: nothing here passes or fails.
+//   (a1) raw better-sqlite3 insert into the queue table, 1000-row transactions: accepting's ceiling
+//   (a2) the same rows into the indexed, searchable schema (logs + FTS5 + aggregates): processing's ceiling
+//   (b)  HTTP batch ingestion through the daemon, worker paused, 10 clients in their own process
+//   (c)  the daemon's worker draining what (b) queued
+//   (d)  p50/p99 latency of ingest/single at 50 connections
+import { execFile, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { LedgerClient } from '../dist/client/index.js'
+import { LogInputSchema } from '../dist/contract/ingest.js'
+import { openDatabase } from '../dist/daemon/db/database.js'
+import { enqueueLogs } from '../dist/daemon/db/logs.js'
+import { readState } from '../dist/shared/daemon-state.js'
+import { makeLogs } from './bench-data.js'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const run = promisify(execFile)
+const ROWS = Number(process.env.BENCH_ROWS ?? 200_000)
+const BATCH = 1000
+const ADMIN = 'bench-admin-token-0123456789'
+const fmt = (n) => Math.round(n).toLocaleString('en-US')
+
+function toRows(logs, projectId, now) {
+  return logs.map((l) => {
+    const v = LogInputSchema.parse(l)
+    return {
+      project_id: projectId,
+      received_at: now,
+      ...v,
+      message: v.message,
+      attributes: v.attributes,
+    }
+  })
+}
+
+function time(fn) {
+  const t = performance.now()
+  fn()
+  return (performance.now() - t) / 1000
+}
+
+function rawQueueInsert(rows) {
+  const home = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
+  const db = openDatabase(join(home, 'a1.db'))
+  const insert = db.transaction((chunk) => enqueueLogs(db, chunk))
+  const s = time(() => {
+    for (let i = 0; i < rows.length; i += BATCH) insert(rows.slice(i, i + BATCH))
+  })
+  db.close()
+  rmSync(home, { recursive: true, force: true })
+  return rows.length / s
+}
+
+function rawIndexedInsert(rows) {
+  const home = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
+  const db = openDatabase(join(home, 'a2.db'))
+  const cols = Object.keys(rows[0])
+  const log = db.prepare(
+    `INSERT INTO logs (id, ${cols.join(', ')}) VALUES (@id, ${cols.map((c) => `@${c}`).join(', ')})`,
+  )
+  const fts = db.prepare(
+    'INSERT INTO logs_fts (rowid, message, error_type, error_message, stack_trace) VALUES (?, ?, ?, ?, ?)',
+  )
+  const minute = db.prepare(
+    `INSERT INTO log_minutes (project_id, minute, level, count) VALUES (?, ?, ?, ?)
+     ON CONFLICT (project_id, minute, level) DO UPDATE SET count = count + excluded.count`,
+  )
+  let id = 0
+  const insert = db.transaction((chunk) => {
+    const minutes = new Map()
+    for (const r of chunk) {
+      id++
+      log.run({ id, ...r })
+      fts.run(id, r.message, r.error_type, r.error_message, r.stack_trace)
+      const k = `${r.project_id}|${Math.floor(r.timestamp / 60000)}|${r.level}`
+      minutes.set(k, (minutes.get(k) ?? 0) + 1)
+    }
+    for (const [k, n] of minutes) {
+      const [p, m, l] = k.split('|')
+      minute.run(Number(p), Number(m), l, n)
+    }
+  })
+  const s = time(() => {
+    for (let i = 0; i < rows.length; i += BATCH) insert(rows.slice(i, i + BATCH))
+  })
+  db.close()
+  rmSync(home, { recursive: true, force: true })
+  return rows.length / s
+}
+
+async function startDaemon(home, env) {
+  const child = spawn(
+    process.execPath,
+    [join(root, 'bin', 'run.js'), 'daemon', 'run', '--port', '0', '--queue-capacity', '10000000'],
+    {
+      env: {
+        ...process.env,
+        LEDGER_HOME: home,
+        LEDGER_ADMIN_TOKEN: ADMIN,
+        LEDGER_SCRYPT_LOG_N: '12',
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  )
+  for (let i = 0; i < 400; i++) {
+    const s = readState(join(home, 'data'))
+    if (s && s.pid === child.pid) return { child, url: s.url }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error('daemon did not start')
+}
+
+async function load(opts) {
+  const { stdout } = await run(
+    process.execPath,
+    [join(root, 'scripts', 'bench-load.js'), JSON.stringify(opts)],
+    {
+      maxBuffer: 1 << 24,
+    },
+  )
+  return JSON.parse(stdout)
+}
+
+async function main() {
+  console.log(`Ledger benchmark — ${ROWS.toLocaleString('en-US')} logs, node ${process.version}\n`)
+  const rows = toRows(makeLogs(ROWS), 1, Date.now())
+  const a1 = rawQueueInsert(rows)
+  console.log(`(a1) raw insert into the queue table        ${fmt(a1).padStart(10)} logs/s`)
+  const a2 = rawIndexedInsert(rows)
+  console.log(`(a2) raw insert into logs + FTS5 + minutes  ${fmt(a2).padStart(10)} logs/s`)
+
+  const home = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
+  const { child, url } = await startDaemon(home, { LEDGER_WORKER_PAUSED: '1' })
+  try {
+    const anon = new LedgerClient({ baseUrl: url })
+    const reg = await anon.register({ email: 'bench@example.com', password: 'BenchPass123', name: 'Bench' })
+    const me = anon.withCredential(reg.access_token)
+    const project = await me.createProject({ name: 'Bench', slug: 'bench' })
+    await me.updateProject('bench', { daily_quota: 1_000_000_000 })
+    const keys = []
+    for (let i = 0; i < 50; i++)
+      keys.push((await me.createApiKey(project.project_id, { name: `k${i}` })).full_key)
+
+    const b = await load({
+      url,
+      mode: 'batch',
+      concurrency: 10,
+      requests: ROWS / BATCH,
+      batchSize: BATCH,
+      keys: keys.slice(0, 10),
+    })
+    const bRate = b.logs / b.seconds
+    console.log(`(b)  HTTP batch ingestion, 10 clients       ${fmt(bRate).padStart(10)} logs/s`)
+
+    const admin = { 'x-admin-token': ADMIN }
+    const t0 = performance.now()
+    await anon.raw('POST', '/api/v1/admin/queue/resume', { headers: admin })
+    for (;;) {
+      const h = await anon.deepHealth()
+      if (h.services.ingestion_queue.depth === 0) break
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    const cRate = b.logs / ((performance.now() - t0) / 1000)
+    console.log(`(c)  worker draining the queue              ${fmt(cRate).padStart(10)} logs/s`)
+
+    const d = await load({ url, mode: 'single', concurrency: 50, requests: 10_000, keys })
+    console.log(
+      `(d)  ingest/single at 50 connections        p50 ${d.p50.toFixed(2)} ms, p99 ${d.p99.toFixed(2)} ms (${fmt(d.requests / d.seconds)} req/s)`,
+    )
+    console.log('')
+    console.log(`(b)/(a1) = ${(bRate / a1).toFixed(2)}   target ≥ 0.75`)
+    console.log(`(c)/(a2) = ${(cRate / a2).toFixed(2)}   target ≥ 0.80`)
+    console.log(`single-ingest p99 = ${d.p99.toFixed(2)} ms   target ≤ 10 ms`)
+    await anon.close()
+  } finally {
+    child.kill('SIGTERM')
+    await new Promise((r) => child.once('exit', r))
+    rmSync(home, { recursive: true, force: true })
+  }
+}
+
+await main()
