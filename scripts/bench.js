@@ -14,6 +14,7 @@ import { LedgerClient } from '../dist/client/index.js'
 import { LogInputSchema } from '../dist/contract/ingest.js'
 import { openDatabase } from '../dist/daemon/db/database.js'
 import { enqueueLogs } from '../dist/daemon/db/logs.js'
+import { emptyColumns, pushLog } from '../dist/daemon/services/batch-decode.js'
 import { readState } from '../dist/shared/daemon-state.js'
 import { makeLogs } from './bench-data.js'
 
@@ -46,9 +47,17 @@ function time(fn) {
 function rawQueueInsert(rows) {
   const home = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
   const db = openDatabase(join(home, 'a1.db'))
-  const insert = db.transaction((chunk) => enqueueLogs(db, chunk))
+  // The daemon's own insert (the same statement and binding), 1000 rows a transaction.
+  const chunks = []
+  for (let i = 0; i < rows.length; i += BATCH) {
+    const c = emptyColumns()
+    for (const r of rows.slice(i, i + BATCH)) pushLog(c, r)
+    chunks.push(c)
+  }
+  const now = rows[0].received_at
+  const insert = db.transaction((c) => enqueueLogs(db, 1, now, c))
   const s = time(() => {
-    for (let i = 0; i < rows.length; i += BATCH) insert(rows.slice(i, i + BATCH))
+    for (const c of chunks) insert(c)
   })
   db.close()
   rmSync(home, { recursive: true, force: true })

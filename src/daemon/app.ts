@@ -49,6 +49,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; service
   app.addHook('onClose', async () => {
     services.queue.stop()
     services.maintenance.stop()
+    await services.decoder.close()
     services.db.close()
   })
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 import { resolvePaths } from '../shared/paths.js'
 
@@ -15,6 +16,13 @@ export const DaemonConfigSchema = z.object({
   adminToken: z.string().min(16).optional(),
   /** log2 of scrypt's N for new password hashes (OWASP: 17). Lower only for tests. */
   scryptLogN: z.coerce.number().int().min(10).max(20).default(17),
+  /** Threads that decode large batch bodies (JSON + validation) off the main thread; 0 = inline. */
+  decoderThreads: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(16)
+    .default(() => Math.min(2, Math.max(1, availableParallelism() - 1))),
   /** Start with the queue worker paused (accepting only): for benchmarks. */
   workerPaused: z
     .union([z.boolean(), z.enum(['0', '1', 'true', 'false'])])
@@ -36,6 +44,7 @@ export function loadConfig(
     queueCapacity: env['LEDGER_QUEUE_CAPACITY'] as unknown as number | undefined,
     adminToken: env['LEDGER_ADMIN_TOKEN'] || undefined,
     scryptLogN: env['LEDGER_SCRYPT_LOG_N'] as unknown as number | undefined,
+    decoderThreads: env['LEDGER_DECODER_THREADS'] as unknown as number | undefined,
     workerPaused: env['LEDGER_WORKER_PAUSED'] as DaemonConfig['workerPaused'] | undefined,
     logLevel: env['LEDGER_LOG_LEVEL'] as DaemonConfig['logLevel'] | undefined,
   }

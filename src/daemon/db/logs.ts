@@ -22,35 +22,60 @@ export interface LogRow {
   attributes: string | null
 }
 
-export type NewLogRow = Omit<LogRow, 'id'>
-
 const COLUMNS = `project_id, received_at, timestamp, level, log_type, importance, message, error_type,
   error_message, stack_trace, environment, release, sdk_version, platform, platform_version, attributes`
 
 const ENQUEUE = `INSERT INTO log_queue (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-/** Appends logs to the ingestion queue. Call inside a transaction for many rows. */
-export function enqueueLogs(db: Database, rows: readonly NewLogRow[]): void {
+/** Logs to append to the queue, as columns (see `LogColumns`). */
+export interface QueuedColumns {
+  length: number
+  timestamp: number[]
+  level: string[]
+  log_type: string[]
+  importance: string[]
+  message: Array<string | null>
+  error_type: Array<string | null>
+  error_message: Array<string | null>
+  stack_trace: Array<string | null>
+  environment: Array<string | null>
+  release: Array<string | null>
+  sdk_version: Array<string | null>
+  platform: Array<string | null>
+  platform_version: Array<string | null>
+  attributes: Array<string | null>
+}
+
+/**
+ * Appends the first `count` logs of `c` to the ingestion queue. Call inside a transaction.
+ * Positional binding: measurably faster than named parameters on the hot path.
+ */
+export function enqueueLogs(
+  db: Database,
+  projectId: number,
+  receivedAt: number,
+  c: QueuedColumns,
+  count = c.length,
+): void {
   const stmt = prepared(db, ENQUEUE)
-  // Positional binding: measurably faster than named parameters on the hot path.
-  for (const r of rows) {
+  for (let i = 0; i < count; i++) {
     stmt.run(
-      r.project_id,
-      r.received_at,
-      r.timestamp,
-      r.level,
-      r.log_type,
-      r.importance,
-      r.message,
-      r.error_type,
-      r.error_message,
-      r.stack_trace,
-      r.environment,
-      r.release,
-      r.sdk_version,
-      r.platform,
-      r.platform_version,
-      r.attributes,
+      projectId,
+      receivedAt,
+      c.timestamp[i],
+      c.level[i],
+      c.log_type[i],
+      c.importance[i],
+      c.message[i],
+      c.error_type[i],
+      c.error_message[i],
+      c.stack_trace[i],
+      c.environment[i],
+      c.release[i],
+      c.sdk_version[i],
+      c.platform[i],
+      c.platform_version[i],
+      c.attributes[i],
     )
   }
 }

@@ -28,11 +28,19 @@ export function ingestRoutes(app: App, { ingest }: Services): void {
     async (req, reply) => send(reply, await ingest.single(keyOf(req), req.body, idempotencyKey(req))),
   )
 
-  app.post(
-    '/api/v1/ingest/batch',
-    { config: { auth: 'api_key' }, schema: { response: { 202: BatchIngestResponseSchema } } },
-    async (req, reply) => send(reply, await ingest.batch(keyOf(req), req.body, idempotencyKey(req))),
-  )
+  // The batch body reaches the service as raw bytes: it is parsed and validated there, off the
+  // main thread when large (JSON parsing is a third of what a batch costs).
+  app.register(async (scope: App) => {
+    scope.removeContentTypeParser('application/json')
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) =>
+      done(null, body),
+    )
+    scope.post(
+      '/api/v1/ingest/batch',
+      { config: { auth: 'api_key' }, schema: { response: { 202: BatchIngestResponseSchema } } },
+      async (req, reply) => send(reply, await ingest.batch(keyOf(req), req.body, idempotencyKey(req))),
+    )
+  })
 
   app.get(
     '/api/v1/queue/depth',

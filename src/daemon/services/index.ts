@@ -4,6 +4,7 @@ import type { DaemonConfig } from '../config.js'
 import { type Database, openDatabase } from '../db/database.js'
 import { AccountService } from './accounts.js'
 import { ApiKeyService } from './api-keys.js'
+import { BatchDecoder } from './batch-decoder.js'
 import type { ServiceContext } from './context.js'
 import { IngestService } from './ingest.js'
 import { LogService } from './logs.js'
@@ -26,6 +27,7 @@ export interface Services {
   readonly logs: LogService
   readonly maintenance: Maintenance
   readonly queue: QueueWorker
+  readonly decoder: BatchDecoder
   readonly limiter: MemoryRateLimiter
   readonly startedAt: number
 }
@@ -45,7 +47,8 @@ export function createServices({ config, now = Date.now, log }: ServiceOptions):
   const limiter = new MemoryRateLimiter()
   const queue = new QueueWorker(db, log)
   const tokens = new AccessTokens(loadOrCreateSecret(files.secret), now)
-  const ingest = new IngestService(ctx, queue)
+  const decoder = new BatchDecoder(config.decoderThreads, log)
+  const ingest = new IngestService(ctx, queue, decoder)
   return {
     ctx,
     db,
@@ -57,6 +60,7 @@ export function createServices({ config, now = Date.now, log }: ServiceOptions):
     maintenance: new Maintenance(db, now, log),
     logs: new LogService(ctx),
     queue,
+    decoder,
     limiter,
     startedAt: now(),
   }

@@ -1,19 +1,17 @@
 import { createHash } from 'node:crypto'
 import {
   type BatchIngestResponse,
-  BatchRequestSchema,
-  LOG_LIMITS,
   type QueueDepth,
   type SingleIngestResponse,
-  type ValidLog,
   validateLog,
 } from '../../contract/ingest.js'
-import { safeParseReadable } from '../../contract/validation.js'
 import { addQuotaUsage, findIdempotency, insertIdempotency, quotaUsed } from '../db/ingest-records.js'
-import { enqueueLogs, type NewLogRow } from '../db/logs.js'
+import { enqueueLogs } from '../db/logs.js'
 import { findProjectById } from '../db/projects.js'
 import { ApiError, badRequest, conflict } from '../errors.js'
 import type { KeyPrincipal } from './api-keys.js'
+import { emptyColumns, type LogColumns, pushLog } from './batch-decode.js'
+import type { BatchDecoder } from './batch-decoder.js'
 import type { ServiceContext } from './context.js'
 import type { QueueWorker } from './queue.js'
 
@@ -35,32 +33,14 @@ interface IdempotencyRecord {
 /** Logs waiting for the next group commit, with the promise of the request that sent them. */
 interface PendingWrite {
   projectId: number
+  receivedAt: number
   day: number
-  rows: NewLogRow[]
+  logs: LogColumns
+  /** How many of `logs` to store (the rest did not fit the quota). */
+  count: number
   idempotency: (IdempotencyRecord & { status: number; response: string }) | undefined
   resolve: () => void
   reject: (err: unknown) => void
-}
-
-function toRow(projectId: number, receivedAt: number, log: ValidLog): NewLogRow {
-  return {
-    project_id: projectId,
-    received_at: receivedAt,
-    timestamp: log.timestamp,
-    level: log.level,
-    log_type: log.log_type,
-    importance: log.importance,
-    message: log.message,
-    error_type: log.error_type,
-    error_message: log.error_message,
-    stack_trace: log.stack_trace,
-    environment: log.environment,
-    release: log.release,
-    sdk_version: log.sdk_version,
-    platform: log.platform,
-    platform_version: log.platform_version,
-    attributes: log.attributes,
-  }
 }
 
 /**
@@ -84,12 +64,13 @@ export class IngestService {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly queue: QueueWorker,
+    private readonly decoder: BatchDecoder,
   ) {
     const db = ctx.db
     this.commit = db.transaction((writes: readonly PendingWrite[]) => {
       for (const w of writes) {
-        enqueueLogs(db, w.rows)
-        addQuotaUsage(db, w.projectId, w.day, w.rows.length)
+        enqueueLogs(db, w.projectId, w.receivedAt, w.logs, w.count)
+        addQuotaUsage(db, w.projectId, w.day, w.count)
         if (w.idempotency) {
           insertIdempotency(db, {
             project_id: w.projectId,
@@ -105,55 +86,54 @@ export class IngestService {
   }
 
   single(who: KeyPrincipal, body: unknown, idemKey?: string): Promise<IngestOutcome<SingleIngestResponse>> {
-    return this.idempotent(who, body, idemKey, async (idem) => {
+    const hash = idemKey === undefined ? '' : createHash('sha256').update(JSON.stringify(body)).digest('hex')
+    return this.idempotent(who, hash, idemKey, async (idem) => {
       const r = validateLog(body)
       if (!r.ok) throw badRequest(r.detail)
       const now = this.ctx.now()
       const fits = this.reserveQuota(who.projectId, 1, now)
       if (fits === 0) throw this.quotaExceeded(who.projectId, now)
+      const logs = emptyColumns()
+      pushLog(logs, r.value)
       const response: SingleIngestResponse = {
         accepted: 1,
         rejected: 0,
         message: 'Log accepted for processing',
       }
-      await this.write(who.projectId, now, [toRow(who.projectId, now, r.value)], idem, response)
+      await this.write(who.projectId, now, logs, 1, idem, response)
       return { status: 202, body: response, replayed: false }
     })
   }
 
-  batch(who: KeyPrincipal, body: unknown, idemKey?: string): Promise<IngestOutcome<BatchIngestResponse>> {
-    return this.idempotent(who, body, idemKey, async (idem) => {
-      const b = safeParseReadable(BatchRequestSchema, body)
-      if (!b.ok) throw badRequest(b.detail)
-      const logs = b.value.logs
-      if (logs.length === 0) throw badRequest('logs must contain at least one log')
-      if (logs.length > LOG_LIMITS.batch) {
-        throw badRequest(`logs must contain at most ${LOG_LIMITS.batch} logs (got ${logs.length})`)
-      }
+  /** A batch body as received (raw bytes): decoded off the main thread when large. */
+  async batch(
+    who: KeyPrincipal,
+    body: unknown,
+    idemKey?: string,
+  ): Promise<IngestOutcome<BatchIngestResponse>> {
+    if (!Buffer.isBuffer(body))
+      throw badRequest('Request body is missing: send {"logs": [...]} as application/json')
+    this.checkIdempotencyKey(idemKey)
+    const decoded = await this.decoder.decode(body, idemKey !== undefined)
+    if (!decoded.ok) throw badRequest(decoded.detail)
+    return this.idempotent(who, decoded.bodyHash ?? '', idemKey, async (idem) => {
+      const { logs, indexes, total } = decoded
+      const errors = decoded.errors
       const now = this.ctx.now()
-      const valid: Array<{ index: number; row: NewLogRow }> = []
-      const errors: string[] = []
-      logs.forEach((log, i) => {
-        const r = validateLog(log)
-        if (r.ok) valid.push({ index: i, row: toRow(who.projectId, now, r.value) })
-        else errors.push(`Log ${i}: ${r.detail}`)
-      })
-      if (valid.length === 0) throw badRequest(`All ${logs.length} logs are invalid; first: ${errors[0]}`)
       // The day's quota: the logs that fit are accepted, the rest rejected one by one.
-      const fits = this.reserveQuota(who.projectId, valid.length, now)
+      const fits = this.reserveQuota(who.projectId, logs.length, now)
       if (fits === 0) throw this.quotaExceeded(who.projectId, now)
-      if (fits < valid.length) {
+      if (fits < logs.length) {
         const quota = this.dailyQuota(who.projectId)
-        for (const v of valid.slice(fits)) errors.push(`Log ${v.index}: daily quota of ${quota} logs reached`)
+        for (const i of indexes.slice(fits)) errors.push(`Log ${i}: daily quota of ${quota} logs reached`)
         errors.sort((a, b) => indexOf(a) - indexOf(b))
       }
-      const rows = valid.slice(0, fits).map((v) => v.row)
       const response: BatchIngestResponse = {
-        accepted: rows.length,
-        rejected: logs.length - rows.length,
+        accepted: fits,
+        rejected: total - fits,
         errors: errors.length > 0 ? errors : null,
       }
-      await this.write(who.projectId, now, rows, idem, response)
+      await this.write(who.projectId, now, logs, fits, idem, response)
       return { status: 202, body: response, replayed: false }
     })
   }
@@ -170,15 +150,12 @@ export class IngestService {
   /** Runs `fn` at most once per (project, Idempotency-Key) within 24 h; retries get its answer. */
   private async idempotent<B>(
     who: KeyPrincipal,
-    body: unknown,
+    bodyHash: string,
     key: string | undefined,
     fn: (idem: IdempotencyRecord | undefined) => Promise<IngestOutcome<B>>,
   ): Promise<IngestOutcome<B>> {
     if (key === undefined) return fn(undefined)
-    if (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
-      throw badRequest('Idempotency-Key must be 1-255 visible ASCII characters')
-    }
-    const bodyHash = createHash('sha256').update(JSON.stringify(body)).digest('hex')
+    this.checkIdempotencyKey(key)
     const slot = `${who.projectId}\u0000${key}`
     const running = this.inflight.get(slot)
     if (running) {
@@ -201,18 +178,25 @@ export class IngestService {
     }
   }
 
-  /** Queues rows for the next group commit; resolves once they are committed. */
+  private checkIdempotencyKey(key: string | undefined): void {
+    if (key !== undefined && (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key))) {
+      throw badRequest('Idempotency-Key must be 1-255 visible ASCII characters')
+    }
+  }
+
+  /** Queues the first `count` logs for the next group commit; resolves once committed. */
   private write(
     projectId: number,
     now: number,
-    rows: NewLogRow[],
+    logs: LogColumns,
+    count: number,
     idem: IdempotencyRecord | undefined,
     response: unknown,
   ): Promise<void> {
     const capacity = this.ctx.config.queueCapacity
     const waiting = this.queue.depth(projectId) + (this.reserved.get(projectId) ?? 0)
-    if (waiting + rows.length > capacity) {
-      this.releaseQuota(projectId, rows.length)
+    if (waiting + count > capacity) {
+      this.releaseQuota(projectId, count)
       throw new ApiError(
         503,
         `Ingestion queue is full (${waiting} of ${capacity} logs waiting); retry later`,
@@ -221,12 +205,14 @@ export class IngestService {
         },
       )
     }
-    this.reserved.set(projectId, (this.reserved.get(projectId) ?? 0) + rows.length)
+    this.reserved.set(projectId, (this.reserved.get(projectId) ?? 0) + count)
     return new Promise<void>((resolve, reject) => {
       this.pending.push({
         projectId,
+        receivedAt: now,
         day: Math.floor(now / DAY_MS),
-        rows,
+        logs,
+        count,
         idempotency: idem && { ...idem, status: 202, response: JSON.stringify(response) },
         resolve,
         reject,
@@ -249,14 +235,14 @@ export class IngestService {
       error = err
     }
     for (const w of writes) {
-      const left = (this.reserved.get(w.projectId) ?? 0) - w.rows.length
+      const left = (this.reserved.get(w.projectId) ?? 0) - w.count
       if (left > 0) this.reserved.set(w.projectId, left)
       else this.reserved.delete(w.projectId)
       if (error) {
-        this.releaseQuota(w.projectId, w.rows.length)
+        this.releaseQuota(w.projectId, w.count)
         w.reject(error)
       } else {
-        this.queue.accepted(w.projectId, w.rows.length)
+        this.queue.accepted(w.projectId, w.count)
         w.resolve()
       }
     }
