@@ -68,11 +68,24 @@ function describe(err: Error & { oclif?: { exit?: number } }): {
   }
   // oclif parse errors (unknown flag, missing arg…) are usage errors.
   if (err.oclif?.exit === 2 || err.name === 'CLIError' || /Parse|Flag|Arg/i.test(err.constructor.name)) {
-    return { message: err.message.split('\n')[0] ?? err.message, hint: 'See --help.', code: EXIT.usage }
+    return { message: parseMessage(err.message), hint: 'See --help.', code: EXIT.usage }
   }
   return {
     message: err.message.split('\n')[0] ?? 'unexpected error',
     hint: 'Run again with --debug for details.',
     code: EXIT.error,
   }
+}
+
+/**
+ * oclif's parse errors span lines ("Parsing --port \n\tExpected an integer but received: abc\n
+ * See more help with --help"): the first alone does not say what is wrong. One line, the reason
+ * kept, oclif's help pointer dropped (the hint says it).
+ */
+function parseMessage(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^See more help with/i.test(l))
+  return lines.join(': ').replace(/:\s*:/g, ':') || message
 }

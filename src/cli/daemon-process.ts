@@ -63,14 +63,24 @@ function lastErrorLine(logFile: string): string {
 
 /** Sends SIGTERM and waits for the process to go; SIGKILL after the timeout. */
 export async function stopProcess(pid: number, timeoutMs = 10_000): Promise<'stopped' | 'killed'> {
-  process.kill(pid, 'SIGTERM')
+  if (!signal(pid, 'SIGTERM')) return 'stopped'
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (!isAlive(pid)) return 'stopped'
     await sleep(50)
   }
-  process.kill(pid, 'SIGKILL')
-  return 'killed'
+  return signal(pid, 'SIGKILL') ? 'killed' : 'stopped'
+}
+
+/** Sends a signal; false when the process has already gone (it may exit between checks). */
+function signal(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, sig)
+    return true
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false
+    throw err
+  }
 }
 
 export { readLiveState }

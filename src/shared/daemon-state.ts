@@ -42,17 +42,22 @@ function processInfo(pid: number): ProcessInfo | null {
   return { state, args }
 }
 
-/**
- * Whether a process with this pid exists (EPERM: it exists but is not ours). A zombie (a process
- * that has exited but that its parent, often init in a container, has not reaped yet) is gone.
- */
-export function isAlive(pid: number): boolean {
+/** Whether `kill(pid, 0)` finds the process (EPERM: it exists but is not ours). */
+function signalable(pid: number): boolean {
   try {
     process.kill(pid, 0)
+    return true
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
-  return !processInfo(pid)?.state.startsWith('Z')
+}
+
+/**
+ * Whether a process with this pid exists. A zombie (a process that has exited but that its
+ * parent, often init in a container, has not reaped yet) is gone.
+ */
+export function isAlive(pid: number): boolean {
+  return signalable(pid) && !processInfo(pid)?.state.startsWith('Z')
 }
 
 /**
@@ -60,10 +65,10 @@ export function isAlive(pid: number): boolean {
  * may by then belong to an unrelated process, which must neither block a start nor be stopped.
  */
 export function isDaemonProcess(pid: number): boolean {
-  if (!isAlive(pid)) return false
+  if (!signalable(pid)) return false
   const info = processInfo(pid)
   if (!info) return true
-  return info.args.some((a, i) => a === 'daemon' && info.args[i + 1] === 'run')
+  return !info.state.startsWith('Z') && info.args.some((a, i) => a === 'daemon' && info.args[i + 1] === 'run')
 }
 
 /** The recorded state, alive or not, or null when there is no readable state file. */

@@ -130,13 +130,13 @@ export async function waitFor<T>(
   check: () => T | Promise<T>,
   timeoutMs = 10_000,
   what = 'condition',
-): Promise<Exclude<T, null | undefined | false | 0 | "">> {
+): Promise<Exclude<T, null | undefined | false | 0 | ''>> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   while (Date.now() < deadline) {
     try {
       const v = await check()
-      if (v) return v as Exclude<T, null | undefined | false | 0 | "">
+      if (v) return v as Exclude<T, null | undefined | false | 0 | ''>
     } catch (err) {
       last = err
     }

@@ -33,6 +33,10 @@ export default class DaemonStart extends BaseCommand {
       description: 'normal or full (fsync every commit).',
       options: ['normal', 'full'] as const,
     })(),
+    'queue-capacity': Flags.integer({
+      description: 'Queued logs per project before ingestion answers 503.',
+      min: 1,
+    }),
   }
 
   async run(): Promise<DaemonStartResult> {
@@ -46,6 +50,7 @@ export default class DaemonStart extends BaseCommand {
     }
     const args = ['--port', String(flags.port), '--host', flags.host]
     if (flags.durability) args.push('--durability', flags.durability)
+    if (flags['queue-capacity']) args.push('--queue-capacity', String(flags['queue-capacity']))
     try {
       const state = await startDetached({
         dataDir: data,

@@ -30,6 +30,7 @@ export default class DaemonStatus extends BaseCommand {
   ]
 
   async run(): Promise<DaemonStatusResult> {
+    await this.parse(DaemonStatus)
     const { data } = resolvePaths()
     const files = dataFiles(data)
     const state = readLiveState(data)

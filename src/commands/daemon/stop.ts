@@ -15,6 +15,7 @@ export default class DaemonStop extends BaseCommand {
   static override examples = ['<%= config.bin %> <%= command.id %>']
 
   async run(): Promise<DaemonStopResult> {
+    await this.parse(DaemonStop)
     const state = readLiveState(resolvePaths().data)
     if (!state) {
       this.log('Ledger daemon is not running')

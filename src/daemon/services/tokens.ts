@@ -16,7 +16,13 @@ export function loadOrCreateSecret(file: string): Uint8Array {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
   }
   const secret = randomBytes(32)
-  writeFileSync(file, secret, { mode: 0o600, flag: 'w' })
+  try {
+    // 'wx': if another process created it first, use theirs, or tokens would not verify.
+    writeFileSync(file, secret, { mode: 0o600, flag: 'wx' })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateSecret(file)
+    throw err
+  }
   chmodSync(file, 0o600)
   return new Uint8Array(secret)
 }

@@ -1,0 +1,221 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import BetterSqlite3 from 'better-sqlite3'
+import { afterEach, describe, expect, test } from 'vitest'
+import { type Database, migrate, openDatabase } from '../../src/daemon/db/database.js'
+import { MIGRATIONS, type Migration } from '../../src/daemon/db/migrations/index.js'
+import { ROOT, waitFor } from '../helpers/daemon.js'
+
+const LATEST = MIGRATIONS.at(-1)!.version
+const EXPECTED_TABLES = ['accounts', 'projects', 'api_keys', 'revoked_tokens', 'panels', 'log_queue', 'logs']
+
+let dir: string
+const open: Database[] = []
+
+/** A path for a database file that does not exist yet. */
+function freshFile(): string {
+  dir = mkdtempSync(join(tmpdir(), 'ledger-migrations-'))
+  return join(dir, 'ledger.db')
+}
+
+/** Opens through the code under test, remembering the handle so it is closed after the test. */
+function openTracked(file: string, migrations?: readonly Migration[]): Database {
+  const db = openDatabase(file, migrations ? { migrations } : {})
+  open.push(db)
+  return db
+}
+
+/** A plain connection that neither migrates nor sets pragmas: what is really in the file. */
+function raw(file: string): Database {
+  const db = new BetterSqlite3(file)
+  open.push(db)
+  return db
+}
+
+const userVersion = (db: Database) => db.pragma('user_version', { simple: true }) as number
+
+function tables(db: Database): string[] {
+  return (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as {
+      name: string
+    }[]
+  ).map((r) => r.name)
+}
+
+/** The whole schema as SQLite stores it, to compare a file before and after. */
+function schema(db: Database): { type: string; name: string; sql: string | null }[] {
+  return db.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY type, name').all() as {
+    type: string
+    name: string
+    sql: string | null
+  }[]
+}
+
+afterEach(() => {
+  for (const db of open.splice(0)) if (db.open) db.close()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+describe('migrations', () => {
+  test('are numbered 1..N with no gap, in order, each named after its number', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1))
+    for (const m of MIGRATIONS) expect(m.name).toMatch(new RegExp(`^${String(m.version).padStart(3, '0')}-`))
+  })
+
+  test('openDatabase on a fresh file applies every migration, with WAL and foreign keys on', () => {
+    const file = freshFile()
+    const db = openTracked(file)
+
+    expect(userVersion(db)).toBe(LATEST)
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
+    expect(tables(db)).toEqual(expect.arrayContaining(EXPECTED_TABLES))
+    // What was written is in the file, not only in this connection.
+    const check = raw(file)
+    expect(userVersion(check)).toBe(LATEST)
+    expect(check.pragma('journal_mode', { simple: true })).toBe('wal')
+  })
+
+  test.each(MIGRATIONS.map((m) => [m.name, m.version] as const))(
+    'migrations up to %s on a fresh file give user_version %i and a consistent schema',
+    (_name, version) => {
+      const file = freshFile()
+      const upTo = MIGRATIONS.filter((m) => m.version <= version)
+
+      const db = openTracked(file, upTo)
+
+      expect(userVersion(db)).toBe(version)
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
+      expect(db.pragma('foreign_key_check')).toEqual([])
+      // And a file left at this version upgrades to the newest one.
+      db.close()
+      const upgraded = openTracked(file)
+      expect(userVersion(upgraded)).toBe(LATEST)
+      expect(tables(upgraded)).toEqual(expect.arrayContaining(EXPECTED_TABLES))
+    },
+  )
+
+  test('reopening an up-to-date file changes neither its schema nor its data', () => {
+    const file = freshFile()
+    const first = openTracked(file)
+    first
+      .prepare('INSERT INTO accounts (email, name, password_hash, created_at) VALUES (?, ?, ?, ?)')
+      .run('a@example.com', 'A', 'hash', 1)
+    const before = schema(first)
+    first.close()
+
+    const again = openTracked(file)
+
+    expect(userVersion(again)).toBe(LATEST)
+    expect(schema(again)).toEqual(before)
+    expect(again.prepare('SELECT email FROM accounts').all()).toEqual([{ email: 'a@example.com' }])
+    expect(migrate(again)).toBe(LATEST)
+    expect(schema(again)).toEqual(before)
+  })
+
+  test('a file from a newer Ledger (user_version above the newest migration) is refused and gets no table', () => {
+    const file = freshFile()
+    const newer = raw(file)
+    newer.pragma(`user_version = ${LATEST + 1}`)
+    newer.close()
+
+    expect(() => openTracked(file)).toThrow(
+      `database schema version ${LATEST + 1} is newer than this Ledger (${LATEST}); upgrade Ledger`,
+    )
+
+    const check = raw(file)
+    expect(userVersion(check)).toBe(LATEST + 1)
+    expect(tables(check)).toEqual([])
+  })
+
+  test('a failing migration is rolled back whole: user_version stays at the last good one', () => {
+    const file = freshFile()
+    const failing: Migration[] = [
+      { version: 1, name: '001-one', up: (db) => db.exec('CREATE TABLE one (x INTEGER)') },
+      {
+        version: 2,
+        name: '002-two',
+        up: (db) => {
+          db.exec('CREATE TABLE two (x INTEGER); INSERT INTO one (x) VALUES (42);')
+          throw new Error('migration 2 failed half-way')
+        },
+      },
+    ]
+
+    expect(() => openTracked(file, failing)).toThrow('migration 2 failed half-way')
+
+    const check = raw(file)
+    expect(userVersion(check)).toBe(1)
+    expect(tables(check)).toEqual(['one'])
+    expect(check.prepare('SELECT count(*) AS n FROM one').get()).toEqual({ n: 0 })
+  })
+
+  test('foreign keys are enforced: no project for a missing account, and deletes cascade', () => {
+    const db = openTracked(freshFile())
+    const insertProject = db.prepare(
+      'INSERT INTO projects (account_id, name, slug, environment, created_at) VALUES (?, ?, ?, ?, ?)',
+    )
+
+    expect(() => insertProject.run(999, 'App', 'app', 'production', 1)).toThrow(
+      /FOREIGN KEY constraint failed/,
+    )
+
+    const account = db
+      .prepare('INSERT INTO accounts (email, name, password_hash, created_at) VALUES (?, ?, ?, ?)')
+      .run('b@example.com', 'B', 'hash', 1)
+    insertProject.run(account.lastInsertRowid, 'App', 'app', 'production', 1)
+    db.prepare('DELETE FROM accounts WHERE id = ?').run(account.lastInsertRowid)
+    expect(db.prepare('SELECT count(*) AS n FROM projects').get()).toEqual({ n: 0 })
+  })
+
+  test('processes opening the same fresh file at once all end up on the newest version', async () => {
+    // Several daemons or CLI processes may open a new data dir together; each must wait for
+    // the others' migrations instead of running them a second time ("table already exists").
+    const database = pathToFileURL(join(ROOT, 'src', 'daemon', 'db', 'database.ts')).href
+    // Each child loads the code, says "ready", and opens the file only on "go" from stdin,
+    // so that they really open it at the same moment.
+    const script = `const { openDatabase } = await import(${JSON.stringify(database)})
+      console.log('ready')
+      process.stdin.once('data', () => {
+        const db = openDatabase(process.argv[1])
+        console.log(db.pragma('user_version', { simple: true }))
+        db.close()
+        process.exit(0)
+      })`
+    const openAll = async (file: string) => {
+      const children = Array.from({ length: 4 }, () => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '-e', script, file], { cwd: ROOT })
+        let out = ''
+        child.stdout.on('data', (d) => {
+          out += d
+        })
+        child.stderr.on('data', (d) => {
+          out += d
+        })
+        const done = new Promise<{ code: number | null; out: string }>((resolve) =>
+          child.on('close', (code) => resolve({ code, out })),
+        )
+        return { child, done, out: () => out }
+      })
+      await waitFor(
+        () => children.every((c) => c.out().startsWith('ready\n')),
+        30_000,
+        'the children to load',
+      )
+      for (const c of children) c.child.stdin.write('go\n')
+      return Promise.all(children.map((c) => c.done))
+    }
+
+    for (let round = 0; round < 5; round++) {
+      const file = freshFile()
+      const results = await openAll(file)
+      for (const r of results) expect(r).toEqual({ code: 0, out: `ready\n${LATEST}\n` })
+      expect(userVersion(raw(file))).toBe(LATEST)
+      for (const db of open.splice(0)) db.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
