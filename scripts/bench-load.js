@@ -55,6 +55,37 @@ async function singles() {
   return { requests: latencies.length, seconds, p50: at(0.5), p99: at(0.99) }
 }
 
-const result = opts.mode === 'batch' ? await batches() : await singles()
+// Open loop at a fixed rate (wrk2-style): request i is due at start + i/rate, and its latency
+// counts from when it was due, so a stall shows up instead of hiding (coordinated omission).
+async function singlesAtRate() {
+  const total = Math.round(opts.rate * opts.seconds)
+  const bodies = makeLogs(total).map((l) => JSON.stringify(l))
+  await Promise.all(opts.keys.map((k) => post('/api/v1/ingest/single', k, bodies[0])))
+  const latencies = []
+  let next = 0
+  const start = performance.now() + 50
+  await Promise.all(
+    Array.from({ length: opts.concurrency }, async (_, c) => {
+      while (next < total) {
+        const i = next++
+        const due = start + (i * 1000) / opts.rate
+        const wait = due - performance.now()
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+        await post('/api/v1/ingest/single', opts.keys[c % opts.keys.length], bodies[i])
+        latencies.push(performance.now() - due)
+      }
+    }),
+  )
+  latencies.sort((a, b) => a - b)
+  const at = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]
+  return { requests: total, rate: opts.rate, p50: at(0.5), p99: at(0.99), max: latencies.at(-1) }
+}
+
+const result =
+  opts.mode === 'batch'
+    ? await batches()
+    : opts.mode === 'single-rate'
+      ? await singlesAtRate()
+      : await singles()
 await agent.close()
 process.stdout.write(JSON.stringify(result))

@@ -47,6 +47,7 @@ function time(fn) {
 function rawQueueInsert(rows) {
   const home = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
   const db = openDatabase(join(home, 'a1.db'))
+  db.pragma('wal_autocheckpoint = 0') // as in the daemon, whose checkpoints run on another thread
   // The daemon's own insert (the same statement and binding), 1000 rows a transaction.
   const chunks = []
   for (let i = 0; i < rows.length; i += BATCH) {
@@ -67,6 +68,7 @@ function rawQueueInsert(rows) {
 function rawIndexedInsert(rows) {
   const home = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
   const db = openDatabase(join(home, 'a2.db'))
+  db.pragma('wal_autocheckpoint = 0')
   const cols = Object.keys(rows[0])
   const log = db.prepare(
     `INSERT INTO logs (id, ${cols.join(', ')}) VALUES (@id, ${cols.map((c) => `@${c}`).join(', ')})`,
@@ -179,12 +181,19 @@ async function main() {
 
     const d = await load({ url, mode: 'single', concurrency: 50, requests: 10_000, keys })
     console.log(
-      `(d)  ingest/single at 50 connections        p50 ${d.p50.toFixed(2)} ms, p99 ${d.p99.toFixed(2)} ms (${fmt(d.requests / d.seconds)} req/s)`,
+      `(d)  ingest/single, 50 connections flat out p50 ${d.p50.toFixed(2)} ms, p99 ${d.p99.toFixed(2)} ms at ${fmt(d.requests / d.seconds)} req/s`,
+    )
+    const rate = Number(process.env.BENCH_SINGLE_RATE ?? 1000)
+    const dr = await load({ url, mode: 'single-rate', concurrency: 50, rate, seconds: 8, keys })
+    console.log(
+      `(d') ingest/single, 50 connections at ${fmt(rate)}/s p50 ${dr.p50.toFixed(2)} ms, p99 ${dr.p99.toFixed(2)} ms, max ${dr.max.toFixed(1)} ms`,
     )
     console.log('')
     console.log(`(b)/(a1) = ${(bRate / a1).toFixed(2)}   target ≥ 0.75`)
     console.log(`(c)/(a2) = ${(cRate / a2).toFixed(2)}   target ≥ 0.80`)
-    console.log(`single-ingest p99 = ${d.p99.toFixed(2)} ms   target ≤ 10 ms`)
+    console.log(
+      `single-ingest p99 = ${dr.p99.toFixed(2)} ms at ${fmt(rate)} req/s (${d.p99.toFixed(2)} ms flat out)   target ≤ 10 ms`,
+    )
     await anon.close()
   } finally {
     child.kill('SIGTERM')

@@ -50,6 +50,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; service
     services.queue.stop()
     services.maintenance.stop()
     await services.decoder.close()
+    await services.checkpointer.close()
     services.db.close()
   })
 

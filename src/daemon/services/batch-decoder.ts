@@ -1,5 +1,6 @@
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import { type DecodedBatch, decodeBatch } from './batch-decode.js'
+import { startWorker } from './threads.js'
 
 /** Bodies smaller than this are decoded inline: the thread hop would cost more than it saves. */
 const INLINE_BELOW_BYTES = 64 * 1024
@@ -51,18 +52,7 @@ export class BatchDecoder {
   }
 
   private spawn(): Slot {
-    // From the built .js in production; from the .ts sources in tests, through a bootstrap that
-    // registers tsx first (a worker's own entry file is loaded before --import hooks apply).
-    const isTs = import.meta.url.endsWith('.ts')
-    const file = new URL(`./batch-decode.worker.${isTs ? 'ts' : 'js'}`, import.meta.url)
-    const worker = isTs
-      ? new Worker(
-          `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(file.href)}) })`,
-          {
-            eval: true,
-          },
-        )
-      : new Worker(file)
+    const worker = startWorker(import.meta.url, 'batch-decode.worker')
     worker.unref()
     const slot: Slot = { worker, pending: new Map() }
     worker.on('message', (msg: { id: number; result: DecodedBatch }) => {

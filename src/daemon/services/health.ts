@@ -13,7 +13,7 @@ export function deepHealth(s: Services): DeepHealth {
   return {
     status,
     services: {
-      database: db,
+      database: { ...db, wal: s.checkpointer.status },
       ingestion_queue: {
         status: queueOk ? 'healthy' : 'degraded',
         depth,

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dataFiles } from '../../shared/paths.js'
 import type { DaemonConfig } from '../config.js'
+import { Checkpointer } from '../db/checkpointer.js'
 import { type Database, openDatabase } from '../db/database.js'
 import { AccountService } from './accounts.js'
 import { ApiKeyService } from './api-keys.js'
@@ -19,6 +20,7 @@ import { AccessTokens, loadOrCreateSecret } from './tokens.js'
 export interface Services {
   readonly ctx: ServiceContext
   readonly db: Database
+  readonly checkpointer: Checkpointer
   readonly accounts: AccountService
   readonly projects: ProjectService
   readonly apiKeys: ApiKeyService
@@ -43,6 +45,9 @@ export function createServices({ config, now = Date.now, log }: ServiceOptions):
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   const files = dataFiles(config.dataDir)
   const db = openDatabase(files.database, { durability: config.durability })
+  // Checkpoints run on a background thread, never inside an ingest commit.
+  db.pragma('wal_autocheckpoint = 0')
+  const checkpointer = new Checkpointer(files.database, config.durability)
   const ctx: ServiceContext = { db, config, now }
   const limiter = new MemoryRateLimiter()
   const queue = new QueueWorker(db, log)
@@ -52,6 +57,7 @@ export function createServices({ config, now = Date.now, log }: ServiceOptions):
   return {
     ctx,
     db,
+    checkpointer,
     accounts: new AccountService(ctx, new PasswordHasher(config.scryptLogN), tokens),
     projects: new ProjectService(ctx, (id) => ingest.projectChanged(id)),
     apiKeys: new ApiKeyService(ctx, limiter),

@@ -1,0 +1,38 @@
+import { parentPort, workerData } from 'node:worker_threads'
+import BetterSqlite3 from 'better-sqlite3'
+
+// The WAL checkpointer: its own connection, on its own thread. A PASSIVE checkpoint copies
+// committed WAL frames into the database without taking the write lock, so ingestion's commits
+// never wait for it (SQLite's automatic checkpoint ran inside a commit: up to 50 ms here).
+const { file, intervalMs, synchronous } = workerData as {
+  file: string
+  intervalMs: number
+  synchronous: string
+}
+const db = new BetterSqlite3(file)
+db.pragma('busy_timeout = 5000')
+db.pragma(`synchronous = ${synchronous}`)
+let busy = false
+const timer = setInterval(() => {
+  if (busy) return
+  busy = true
+  try {
+    const [r] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{
+      busy: number
+      log: number
+      checkpointed: number
+    }>
+    parentPort?.postMessage({ type: 'checkpoint', ...r })
+  } catch (err) {
+    parentPort?.postMessage({ type: 'error', message: (err as Error).message })
+  } finally {
+    busy = false
+  }
+}, intervalMs)
+parentPort?.on('message', (msg: { type: string }) => {
+  if (msg.type === 'close') {
+    clearInterval(timer)
+    db.close()
+    parentPort?.close()
+  }
+})

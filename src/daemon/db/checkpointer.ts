@@ -1,0 +1,44 @@
+import type { Worker } from 'node:worker_threads'
+import { startWorker } from '../services/threads.js'
+
+export interface CheckpointStatus {
+  /** WAL frames at the last checkpoint, and how many of them were copied. */
+  wal_frames: number
+  checkpointed_frames: number
+  last_error: string | null
+}
+
+/** Runs WAL checkpoints on a background thread (see checkpoint.worker.ts). */
+export class Checkpointer {
+  private readonly worker: Worker
+  readonly status: CheckpointStatus = { wal_frames: 0, checkpointed_frames: 0, last_error: null }
+
+  constructor(file: string, durability: 'normal' | 'full', intervalMs = 500) {
+    this.worker = startWorker(import.meta.url, 'checkpoint.worker', {
+      workerData: { file, intervalMs, synchronous: durability === 'full' ? 'FULL' : 'NORMAL' },
+    })
+    this.worker.unref()
+    this.worker.on(
+      'message',
+      (m: { type: string; log?: number; checkpointed?: number; message?: string }) => {
+        if (m.type === 'checkpoint') {
+          this.status.wal_frames = m.log ?? 0
+          this.status.checkpointed_frames = m.checkpointed ?? 0
+          this.status.last_error = null
+        } else if (m.type === 'error') {
+          this.status.last_error = m.message ?? 'checkpoint failed'
+        }
+      },
+    )
+    this.worker.on('error', (err) => {
+      this.status.last_error = err.message
+    })
+  }
+
+  async close(): Promise<void> {
+    const exited = new Promise((resolve) => this.worker.once('exit', resolve))
+    this.worker.postMessage({ type: 'close' })
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))])
+    await this.worker.terminate()
+  }
+}
