@@ -189,10 +189,13 @@ export function parseLogFast(input: unknown): ValidLog | null {
 }
 
 /** A log validated fast, or the schema's readable reason when it is invalid. */
-export function validateLog(input: unknown): { ok: true; value: ValidLog } | { ok: false; detail: string } {
+export function validateLog(
+  input: unknown,
+  root = 'log',
+): { ok: true; value: ValidLog } | { ok: false; detail: string } {
   const fast = parseLogFast(input)
   if (fast) return { ok: true, value: fast }
-  const r = safeParseReadable(LogInputSchema, input)
+  const r = safeParseReadable(LogInputSchema, input, root)
   // The schema accepting what the fast path refused would be a bug; trust the schema then.
   return r
 }

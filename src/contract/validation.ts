@@ -12,8 +12,8 @@ function describeType(value: unknown): string {
  * Turns one zod issue into a sentence that names the field and the rule, e.g.
  * `password must contain an uppercase letter` or `level must be one of debug, info, …`.
  */
-export function formatIssue(issue: Issue, input?: unknown): string {
-  const field = issue.path.length > 0 ? issue.path.join('.') : 'body'
+export function formatIssue(issue: Issue, input?: unknown, root = 'body'): string {
+  const field = issue.path.length > 0 ? issue.path.join('.') : root
   // The schemas word their own rules in lower case ("must not be empty"); zod's defaults are
   // capitalised ("Too small: …") and get reworded below.
   if (issue.code !== 'invalid_type' && /^[a-z]/.test(issue.message)) return `${field} ${issue.message}`
@@ -55,13 +55,17 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return cur
 }
 
-/** Parses with a schema; on failure returns the first issue as a readable sentence. */
+/**
+ * Parses with a schema; on failure returns the first issue as a readable sentence. `root` names
+ * the input itself when the problem is with all of it (`body must be an object`).
+ */
 export function safeParseReadable<S extends z.ZodType>(
   schema: S,
   input: unknown,
+  root = 'body',
 ): { ok: true; value: z.output<S> } | { ok: false; detail: string } {
   const r = schema.safeParse(input)
   if (r.success) return { ok: true, value: r.data }
   const issue = r.error.issues[0]
-  return { ok: false, detail: issue ? formatIssue(issue, input) : 'invalid input' }
+  return { ok: false, detail: issue ? formatIssue(issue, input, root) : 'invalid input' }
 }

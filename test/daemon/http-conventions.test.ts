@@ -143,12 +143,16 @@ describe('request bodies', () => {
   ])('refuses a body with %s (prototype poisoning) with 400', async (_what, rawBody) => {
     const res = await anon.raw('POST', '/api/v1/accounts/register', { rawBody, headers: json })
     expectError(res, 400)
+    // Said for what it is, not as malformed JSON (the JSON is well formed).
+    expect((res.body as { detail: string }).detail).toContain('__proto__')
+    expect((res.body as { detail: string }).detail).not.toMatch(/malformed|not valid JSON/i)
   })
 
   it('refuses __proto__ inside an ingested log with 400, and the daemon stays sane', async () => {
     const rawBody = JSON.stringify(log()).replace(/^\{/, '{"__proto__": {"polluted": "yes"}, ')
     const res = await keyClient.raw('POST', '/api/v1/ingest/single', { rawBody, headers: json })
     expectError(res, 400)
+    expect((res.body as { detail: string }).detail).toContain('__proto__')
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined()
     expect((await anon.health()).status).toBe('healthy')
   })

@@ -326,6 +326,7 @@ describe('POST /api/v1/ingest/batch', () => {
     const body = res.body as { accepted: number; rejected: number; errors: string[] }
     expect(body).toMatchObject({ accepted: 1, rejected: 3 })
     expect(body.errors.map((e) => e.split(':')[0])).toEqual(['Log 1', 'Log 2', 'Log 3'])
+    expect(body.errors[0]).toBe('Log 1: log must be an object, not string')
     expect(storedCount(db, project.project_id)).toBe(1)
   })
 

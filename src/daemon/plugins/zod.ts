@@ -9,6 +9,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { z } from 'zod'
 import { safeParseReadable } from '../../contract/validation.js'
 import { ApiError } from '../errors.js'
+import { parseJsonBody } from '../json.js'
 
 /** The Fastify instance as routes see it: schemas are zod, request types inferred from them. */
 export type App = FastifyInstance<
@@ -29,6 +30,12 @@ export function registerZod(app: FastifyInstance): void {
   // Bodies are JSON only (415 otherwise, API.md). Fastify also parses text/plain by default,
   // which would let a text body through to validation as a string (400 instead of 415).
   app.removeContentTypeParser('text/plain')
+  // Our own JSON parser: the same rules as Fastify's, with messages that say what was wrong.
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const r = parseJsonBody(body as string)
+    done(r.ok ? null : new ApiError(400, r.detail), r.ok ? r.value : undefined)
+  })
   // The Content-Type only matters when there is a body: a body-less POST or DELETE (logout,
   // revoke) sent with any Content-Type is not refused for it (API.md, conventions).
   app.addHook('onRequest', (req, _reply, done) => {

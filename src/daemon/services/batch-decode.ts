@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
-import sjson from 'secure-json-parse'
 import { BatchRequestSchema, LOG_LIMITS, type ValidLog, validateLog } from '../../contract/ingest.js'
 import { safeParseReadable } from '../../contract/validation.js'
 import type { QueuedColumns } from '../db/logs.js'
+import { parseJsonBody } from '../json.js'
 
 /**
  * Validated logs as columns: one array per field, the same index for the same log. Columns of
@@ -72,13 +72,9 @@ export function decodeBatch(body: Uint8Array | string, wantHash: boolean): Decod
     typeof body === 'string'
       ? body
       : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
-  let parsed: unknown
-  try {
-    parsed = sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' })
-  } catch (err) {
-    return { ok: false, detail: `Malformed JSON body: ${(err as Error).message}` }
-  }
-  const b = safeParseReadable(BatchRequestSchema, parsed)
+  const parsed = parseJsonBody(text)
+  if (!parsed.ok) return parsed
+  const b = safeParseReadable(BatchRequestSchema, parsed.value)
   if (!b.ok) return { ok: false, detail: b.detail }
   const list = b.value.logs
   if (list.length === 0) return { ok: false, detail: 'logs must contain at least one log' }

@@ -88,7 +88,7 @@ export class IngestService {
   single(who: KeyPrincipal, body: unknown, idemKey?: string): Promise<IngestOutcome<SingleIngestResponse>> {
     const hash = idemKey === undefined ? '' : createHash('sha256').update(JSON.stringify(body)).digest('hex')
     return this.idempotent(who, hash, idemKey, async (idem) => {
-      const r = validateLog(body)
+      const r = validateLog(body, 'body')
       if (!r.ok) throw badRequest(r.detail)
       const now = this.ctx.now()
       const fits = this.reserveQuota(who.projectId, 1, now)
