@@ -12,11 +12,15 @@ export interface OpenOptions {
 
 /** Opens (creating if needed) the SQLite file with WAL and foreign keys, and migrates it. */
 export function openDatabase(file: string, options: OpenOptions = {}): Database {
-  const db = new BetterSqlite3(file)
-  db.pragma('journal_mode = WAL')
+  const db = new BetterSqlite3(file, { timeout: 5000 })
+  try {
+    switchToWal(db)
+  } catch (err) {
+    db.close()
+    throw err
+  }
   db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`)
   db.pragma('foreign_keys = ON')
-  db.pragma('busy_timeout = 5000')
   db.pragma('temp_store = MEMORY')
   db.pragma('cache_size = -65536')
   try {
@@ -29,6 +33,24 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
   // The database holds password hashes and key hashes: owner only (also WAL/SHM once created).
   for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600)
   return db
+}
+
+/**
+ * `journal_mode = WAL`, retried: while another process switches the same new file, SQLite
+ * answers SQLITE_BUSY at once, without calling the busy handler.
+ */
+function switchToWal(db: Database): void {
+  const deadline = Date.now() + 5000
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL')
+      return
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err
+      // A short synchronous pause: opening the database is synchronous by design.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10)
+    }
+  }
 }
 
 /** Applies, in one transaction each, every migration newer than `PRAGMA user_version`. */
