@@ -49,13 +49,24 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; service
   app.addHook('onClose', async () => {
     services.queue.stop()
     services.maintenance.stop()
+    services.keyStats.stop()
     await services.decoder.close()
     await services.checkpointer.close()
     services.db.close()
   })
 
-  // One line per request, after the response: method, path, status, time.
+  // One line per request, after the response: method, path, status, time. Calls made with an
+  // API key also count in its usage history.
   app.addHook('onResponse', async (req, reply) => {
+    if (req.principal?.kind === 'key') {
+      services.keyStats.recordCall(req.principal.keyId, {
+        endpoint: req.routeOptions.url ?? req.url.split('?')[0]!,
+        method: req.method,
+        status_code: reply.statusCode,
+        response_time: Math.round(reply.elapsedTime * 1000) / 1_000_000,
+        created_at: services.ctx.now(),
+      })
+    }
     req.log.info(
       {
         method: req.method,
@@ -84,6 +95,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; service
   services.queue.start()
   if (config.workerPaused) services.queue.pause()
   services.maintenance.start()
+  services.keyStats.start()
   await app.ready()
   return { app, services }
 }

@@ -9,6 +9,13 @@ export interface ApiKeyRow {
   key_hash: string
   created_at: number
   revoked_at: number | null
+  description: string | null
+  is_active: number
+  last_used: number | null
+  usage_count: number
+  success_count: number
+  response_ms_total: number
+  limits: string | null
 }
 
 /** A key joined with the owner of its project: what authentication needs. */
@@ -18,13 +25,20 @@ export interface ApiKeyAuthRow extends ApiKeyRow {
 
 export function insertApiKey(
   db: Database,
-  k: { projectId: number; name: string; prefix: string; hash: string; now: number },
+  k: {
+    projectId: number
+    name: string
+    description: string | null
+    prefix: string
+    hash: string
+    now: number
+  },
 ): ApiKeyRow {
-  return prepared<[number, string, string, string, number], ApiKeyRow>(
+  return prepared<[number, string, string | null, string, string, number], ApiKeyRow>(
     db,
-    `INSERT INTO api_keys (project_id, name, key_prefix, key_hash, created_at)
-       VALUES (?, ?, ?, ?, ?) RETURNING *`,
-  ).get(k.projectId, k.name, k.prefix, k.hash, k.now)!
+    `INSERT INTO api_keys (project_id, name, description, key_prefix, key_hash, created_at)
+       VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
+  ).get(k.projectId, k.name, k.description, k.prefix, k.hash, k.now)!
 }
 
 export function findApiKeyByHash(db: Database, hash: string): ApiKeyAuthRow | undefined {
@@ -43,4 +57,142 @@ export function findApiKeyById(db: Database, id: number): ApiKeyAuthRow | undefi
 
 export function revokeApiKey(db: Database, id: number, now: number): void {
   prepared(db, 'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id)
+}
+
+/** Which keys a listing covers: an account's, a project's, or every key (admin). */
+export type KeyScope = { accountId: number } | { projectId: number } | 'all'
+
+function scopeWhere(scope: KeyScope): { where: string; param: number | null } {
+  if (scope === 'all') return { where: '1 = 1 OR ? IS NULL', param: null }
+  if ('accountId' in scope) return { where: 'p.account_id = ?', param: scope.accountId }
+  return { where: 'k.project_id = ?', param: scope.projectId }
+}
+
+/** A page of keys, newest first, with the total. */
+export function listApiKeys(
+  db: Database,
+  scope: KeyScope,
+  limit: number,
+  offset: number,
+): { rows: ApiKeyAuthRow[]; total: number } {
+  const { where, param } = scopeWhere(scope)
+  const rows = prepared<[number | null, number, number], ApiKeyAuthRow>(
+    db,
+    `SELECT k.*, p.account_id FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE ${where}
+     ORDER BY k.id DESC LIMIT ? OFFSET ?`,
+  ).all(param, limit, offset)
+  const total = prepared<[number | null], { n: number }>(
+    db,
+    `SELECT count(*) AS n FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE ${where}`,
+  ).get(param)!.n
+  return { rows, total }
+}
+
+export function updateApiKey(
+  db: Database,
+  id: number,
+  f: { name?: string; description?: string | null; is_active?: boolean },
+): void {
+  prepared(
+    db,
+    `UPDATE api_keys SET name = coalesce(@name, name),
+       description = CASE WHEN @setDescription THEN @description ELSE description END,
+       is_active = coalesce(@isActive, is_active) WHERE id = @id`,
+  ).run({
+    id,
+    name: f.name ?? null,
+    setDescription: f.description !== undefined ? 1 : 0,
+    description: f.description ?? null,
+    isActive: f.is_active === undefined ? null : f.is_active ? 1 : 0,
+  })
+}
+
+export function setApiKeyLimits(db: Database, id: number, limits: string | null): void {
+  prepared(db, 'UPDATE api_keys SET limits = ? WHERE id = ?').run(limits, id)
+}
+
+/** Keys with custom limits (loaded into the rate limiter at start). */
+export function keysWithLimits(db: Database): Array<{ id: number; limits: string }> {
+  return prepared<[], { id: number; limits: string }>(
+    db,
+    'SELECT id, limits FROM api_keys WHERE limits IS NOT NULL AND revoked_at IS NULL',
+  ).all()
+}
+
+export interface UsageRow {
+  key_id: number
+  endpoint: string
+  method: string
+  status_code: number
+  response_time: number
+  created_at: number
+}
+
+/** Aggregated counters of one key since the last flush. */
+export interface KeyCounters {
+  keyId: number
+  calls: number
+  successes: number
+  responseMs: number
+  lastUsed: number
+}
+
+/** How many recent calls each key keeps in api_key_usage. */
+export const USAGE_HISTORY = 100
+
+/** Writes what the in-memory key statistics gathered, in one transaction. */
+export function flushKeyStats(
+  db: Database,
+  counters: readonly KeyCounters[],
+  usage: readonly UsageRow[],
+  metrics: ReadonlyArray<{ keyId: number; minute: number; allowed: number; throttled: number }>,
+): void {
+  db.transaction(() => {
+    const bump = prepared(
+      db,
+      `UPDATE api_keys SET usage_count = usage_count + ?, success_count = success_count + ?,
+         response_ms_total = response_ms_total + ?, last_used = max(coalesce(last_used, 0), ?) WHERE id = ?`,
+    )
+    for (const c of counters) bump.run(c.calls, c.successes, c.responseMs, c.lastUsed, c.keyId)
+    const insert = prepared(
+      db,
+      `INSERT INTO api_key_usage (key_id, endpoint, method, status_code, response_time, created_at)
+       SELECT @key_id, @endpoint, @method, @status_code, @response_time, @created_at
+       WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = @key_id)`,
+    )
+    for (const u of usage) insert.run(u)
+    const prune = prepared(
+      db,
+      `DELETE FROM api_key_usage WHERE key_id = ? AND id <= coalesce(
+         (SELECT id FROM api_key_usage WHERE key_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?), 0)`,
+    )
+    for (const keyId of new Set(usage.map((u) => u.key_id))) prune.run(keyId, keyId, USAGE_HISTORY)
+    const upsert = prepared(
+      db,
+      `INSERT INTO api_key_metrics (key_id, minute, allowed, throttled)
+       SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ?1)
+       ON CONFLICT (key_id, minute) DO UPDATE SET allowed = allowed + excluded.allowed,
+         throttled = throttled + excluded.throttled`,
+    )
+    for (const m of metrics) upsert.run(m.keyId, m.minute, m.allowed, m.throttled)
+  })()
+}
+
+export function recentUsage(db: Database, keyId: number, limit: number): Array<UsageRow & { id: number }> {
+  return prepared<[number, number], UsageRow & { id: number }>(
+    db,
+    'SELECT * FROM api_key_usage WHERE key_id = ? ORDER BY id DESC LIMIT ?',
+  ).all(keyId, limit)
+}
+
+export function metricsBetween(
+  db: Database,
+  keyId: number,
+  fromMinute: number,
+  toMinute: number,
+): Array<{ minute: number; allowed: number; throttled: number }> {
+  return prepared<[number, number, number], { minute: number; allowed: number; throttled: number }>(
+    db,
+    'SELECT minute, allowed, throttled FROM api_key_metrics WHERE key_id = ? AND minute >= ? AND minute < ? ORDER BY minute',
+  ).all(keyId, fromMinute, toMinute)
 }

@@ -6,7 +6,7 @@ const caches = new WeakMap<Database, Map<string, Statement>>()
  * The prepared statement for `sql` on this database, compiled once and reused: compiling costs
  * more than running most of Ledger's queries. Every repository goes through here.
  */
-// biome-ignore lint/complexity/noBannedTypes: better-sqlite3's own bind-parameter type
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- better-sqlite3's own bind-parameter type
 export function prepared<P extends unknown[] | {} = unknown[], R = unknown>(
   db: Database,
   sql: string,

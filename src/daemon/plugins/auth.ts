@@ -99,7 +99,9 @@ function checkAdminToken(configured: string | undefined, sent: string | string[]
 }
 
 function applyRateLimit(services: Services, keyId: number, reply: FastifyReply): void {
-  const d = services.limiter.check(keyId, services.ctx.now())
+  const now = services.ctx.now()
+  const d = services.limiter.check(keyId, now)
+  services.keyStats.recordDecision(keyId, now, d.allowed)
   reply.header('x-ratelimit-limit', d.limit)
   reply.header('x-ratelimit-remaining', d.remaining)
   reply.header('x-ratelimit-reset', d.reset)

@@ -8,6 +8,7 @@ import { ApiKeyService } from './api-keys.js'
 import { BatchDecoder } from './batch-decoder.js'
 import type { ServiceContext } from './context.js'
 import { IngestService } from './ingest.js'
+import { KeyStats } from './key-stats.js'
 import { LogService } from './logs.js'
 import { Maintenance } from './maintenance.js'
 import { PanelService } from './panels.js'
@@ -31,6 +32,7 @@ export interface Services {
   readonly queue: QueueWorker
   readonly decoder: BatchDecoder
   readonly limiter: MemoryRateLimiter
+  readonly keyStats: KeyStats
   readonly startedAt: number
 }
 
@@ -50,6 +52,7 @@ export function createServices({ config, now = Date.now, log }: ServiceOptions):
   const checkpointer = new Checkpointer(files.database, config.durability)
   const ctx: ServiceContext = { db, config, now }
   const limiter = new MemoryRateLimiter()
+  const keyStats = new KeyStats(db, log)
   const queue = new QueueWorker(db, log)
   const tokens = new AccessTokens(loadOrCreateSecret(files.secret), now)
   const decoder = new BatchDecoder(config.decoderThreads, log)
@@ -60,7 +63,7 @@ export function createServices({ config, now = Date.now, log }: ServiceOptions):
     checkpointer,
     accounts: new AccountService(ctx, new PasswordHasher(config.scryptLogN), tokens),
     projects: new ProjectService(ctx, (id) => ingest.projectChanged(id)),
-    apiKeys: new ApiKeyService(ctx, limiter),
+    apiKeys: new ApiKeyService(ctx, limiter, keyStats),
     panels: new PanelService(ctx),
     ingest,
     maintenance: new Maintenance(db, now, log),
@@ -68,6 +71,7 @@ export function createServices({ config, now = Date.now, log }: ServiceOptions):
     queue,
     decoder,
     limiter,
+    keyStats,
     startedAt: now(),
   }
 }

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import * as m001 from './001-initial.js'
 import * as m002 from './002-processing.js'
+import * as m003 from './003-key-management.js'
 
 /** A schema change. Append only: a released migration is never edited. */
 export interface Migration {
@@ -12,4 +13,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '001-initial', up: m001.up },
   { version: 2, name: '002-processing', up: m002.up },
+  { version: 3, name: '003-key-management', up: m003.up },
 ]

@@ -1,0 +1,105 @@
+import type { Database } from 'better-sqlite3'
+import { flushKeyStats, type KeyCounters, USAGE_HISTORY, type UsageRow } from '../db/api-keys.js'
+
+interface MinuteCount {
+  keyId: number
+  minute: number
+  allowed: number
+  throttled: number
+}
+
+/**
+ * Per-key usage and rate-limit metrics, counted in memory on the hot path (a few map updates
+ * per request) and written to SQLite every few seconds. Reads add what is not flushed yet, so
+ * a request made a moment ago is already counted.
+ */
+export class KeyStats {
+  private counters = new Map<number, KeyCounters>()
+  private usage = new Map<number, UsageRow[]>()
+  private minutes = new Map<string, MinuteCount>()
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly db: Database,
+    private readonly log: { error: (obj: unknown, msg: string) => void },
+    private readonly intervalMs = 5000,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.flush(), this.intervalMs)
+    this.timer.unref()
+  }
+
+  /** Stops the timer and writes what is left. */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.flush()
+  }
+
+  /** A rate-limit decision for a key (allowed or throttled). */
+  recordDecision(keyId: number, now: number, allowed: boolean): void {
+    const minute = Math.floor(now / 60_000)
+    const k = `${keyId}:${minute}`
+    let m = this.minutes.get(k)
+    if (!m) {
+      m = { keyId, minute, allowed: 0, throttled: 0 }
+      this.minutes.set(k, m)
+    }
+    if (allowed) m.allowed++
+    else m.throttled++
+  }
+
+  /** A call made with a key, after its response. */
+  recordCall(keyId: number, call: Omit<UsageRow, 'key_id'>): void {
+    let c = this.counters.get(keyId)
+    if (!c) {
+      c = { keyId, calls: 0, successes: 0, responseMs: 0, lastUsed: 0 }
+      this.counters.set(keyId, c)
+    }
+    c.calls++
+    if (call.status_code < 400) c.successes++
+    c.responseMs += call.response_time * 1000
+    c.lastUsed = Math.max(c.lastUsed, call.created_at)
+    let list = this.usage.get(keyId)
+    if (!list) {
+      list = []
+      this.usage.set(keyId, list)
+    }
+    list.push({ key_id: keyId, ...call })
+    if (list.length > USAGE_HISTORY) list.shift()
+  }
+
+  pendingCounters(keyId: number): KeyCounters | undefined {
+    return this.counters.get(keyId)
+  }
+
+  /** Unflushed calls of a key, newest first. */
+  pendingUsage(keyId: number): UsageRow[] {
+    return [...(this.usage.get(keyId) ?? [])].reverse()
+  }
+
+  /** Unflushed per-minute counts of a key in [fromMinute, toMinute). */
+  pendingMinutes(keyId: number, fromMinute: number, toMinute: number): MinuteCount[] {
+    const out: MinuteCount[] = []
+    for (const m of this.minutes.values()) {
+      if (m.keyId === keyId && m.minute >= fromMinute && m.minute < toMinute) out.push(m)
+    }
+    return out
+  }
+
+  flush(): void {
+    if (this.counters.size === 0 && this.minutes.size === 0) return
+    const counters = [...this.counters.values()]
+    const usage = [...this.usage.values()].flat()
+    const minutes = [...this.minutes.values()]
+    try {
+      flushKeyStats(this.db, counters, usage, minutes)
+      this.counters = new Map()
+      this.usage = new Map()
+      this.minutes = new Map()
+    } catch (err) {
+      // Kept in memory and tried again at the next flush.
+      this.log.error({ err }, 'could not write key statistics')
+    }
+  }
+}
