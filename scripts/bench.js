@@ -17,6 +17,7 @@ import { enqueueLogs } from '../dist/daemon/db/logs.js'
 import { emptyColumns, pushLog } from '../dist/daemon/services/batch-decode.js'
 import { readState } from '../dist/shared/daemon-state.js'
 import { makeLogs } from './bench-data.js'
+import { benchLimiter } from './bench-limiter.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const run = promisify(execFile)
@@ -200,6 +201,14 @@ async function main() {
     await new Promise((r) => child.once('exit', r))
     rmSync(home, { recursive: true, force: true })
   }
+
+  // (e) the rate limiter against rate-limiter-flexible's RateLimiterMemory (issue #4).
+  const l = await benchLimiter()
+  console.log('')
+  console.log(`(e)  rate limiter, both default windows, allowing   ${fmt(l.ledgerAllow).padStart(12)} checks/s`)
+  console.log(`     rate-limiter-flexible RateLimiterMemory (x2)    ${fmt(l.rlfAllow).padStart(12)} checks/s   ratio ${(l.ledgerAllow / l.rlfAllow).toFixed(1)}x (target ≥ 2x)`)
+  console.log(`     rate limiter, rejecting                         ${fmt(l.ledgerReject).padStart(12)} checks/s`)
+  console.log(`     rate-limiter-flexible, rejecting                ${fmt(l.rlfReject).padStart(12)} checks/s   ratio ${(l.ledgerReject / l.rlfReject).toFixed(1)}x (target ≥ 10x)`)
 }
 
 await main()

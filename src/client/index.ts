@@ -10,7 +10,28 @@ import {
   type TokenResponse,
   TokenResponseSchema,
 } from '../contract/accounts.js'
-import { type CreateApiKeyRequest, type CreatedApiKey, CreatedApiKeySchema } from '../contract/api-keys.js'
+import {
+  type ApiKey,
+  type ApiKeyDetail,
+  ApiKeyDetailSchema,
+  type ApiKeyList,
+  ApiKeyListSchema,
+  ApiKeySchema,
+  type CheckRequest,
+  type CheckResponse,
+  CheckResponseSchema,
+  type CreateApiKeyRequest,
+  type CreatedApiKey,
+  CreatedApiKeySchema,
+  type DashboardStats,
+  DashboardStatsSchema,
+  type Limits,
+  type LimitsRequest,
+  LimitsSchema,
+  type Metrics,
+  MetricsSchema,
+  type UpdateApiKeyRequest,
+} from '../contract/api-keys.js'
 import { type Success, SuccessSchema } from '../contract/common.js'
 import { type DeepHealth, DeepHealthSchema, type Health, HealthSchema } from '../contract/health.js'
 import {
@@ -226,6 +247,39 @@ export class LedgerClient {
   }
   revokeApiKey(keyId: number): Promise<Success> {
     return this.call(SuccessSchema, 'DELETE', `/api/v1/api-keys/${keyId}`)
+  }
+  /** The caller's keys, or one project's (`projectId`), a page at a time. */
+  listApiKeys(opts: { projectId?: number; page?: number; size?: number } = {}): Promise<ApiKeyList> {
+    const path = opts.projectId ? `/api/v1/projects/${opts.projectId}/api-keys` : '/api/v1/api-keys'
+    return this.call(ApiKeyListSchema, 'GET', path, { query: { page: opts.page, size: opts.size } })
+  }
+  getApiKey(keyId: number): Promise<ApiKeyDetail> {
+    return this.call(ApiKeyDetailSchema, 'GET', `/api/v1/api-keys/${keyId}`)
+  }
+  updateApiKey(keyId: number, body: UpdateApiKeyRequest): Promise<ApiKey> {
+    return this.call(ApiKeySchema, 'PUT', `/api/v1/api-keys/${keyId}`, { body })
+  }
+  getKeyLimits(keyId: number): Promise<Limits> {
+    return this.call(LimitsSchema, 'GET', `/api/v1/api-keys/${keyId}/limits`)
+  }
+  setKeyLimits(keyId: number, body: LimitsRequest): Promise<Limits> {
+    return this.call(LimitsSchema, 'PUT', `/api/v1/api-keys/${keyId}/limits`, { body })
+  }
+  keyMetrics(keyId: number, from: string, to: string): Promise<Metrics> {
+    return this.call(MetricsSchema, 'GET', `/api/v1/api-keys/${keyId}/metrics`, { query: { from, to } })
+  }
+  dashboardStats(): Promise<DashboardStats> {
+    return this.call(DashboardStatsSchema, 'GET', '/api/v1/dashboard/stats')
+  }
+  /** Ledger as a rate limiter: 200 and 429 both answer with the decision (no exception). */
+  async check(body: CheckRequest): Promise<CheckResponse> {
+    const res = await this.raw('POST', '/api/v1/check', { body, credential: null })
+    if (res.status === 429) return CheckResponseSchema.parse(res.body)
+    if (res.status !== 200) {
+      const detail = (res.body as { detail?: string } | null)?.detail ?? `HTTP ${res.status}`
+      throw new LedgerApiError(res.status, detail, res.headers)
+    }
+    return CheckResponseSchema.parse(res.body)
   }
 
   listPanels(): Promise<PanelList> {
