@@ -4,6 +4,8 @@ import {
   type Account,
   AccountSchema,
   type LoginRequest,
+  type RefreshResponse,
+  RefreshResponseSchema,
   type RegisterRequest,
   type RegisterResponse,
   RegisterResponseSchema,
@@ -220,6 +222,12 @@ export class LedgerClient {
   }
   login(body: LoginRequest): Promise<TokenResponse> {
     return this.call(TokenResponseSchema, 'POST', '/api/v1/accounts/login', { body, credential: null })
+  }
+  refresh(refresh_token: string): Promise<RefreshResponse> {
+    return this.call(RefreshResponseSchema, 'POST', '/api/v1/accounts/refresh', { body: { refresh_token }, credential: null })
+  }
+  async revokeRefreshToken(refresh_token: string): Promise<void> {
+    await this.call(null, 'POST', '/api/v1/accounts/revoke', { body: { refresh_token }, credential: null })
   }
   async logout(): Promise<void> {
     await this.call(null, 'POST', '/api/v1/accounts/logout')

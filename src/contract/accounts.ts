@@ -45,6 +45,7 @@ export type LoginRequest = z.input<typeof LoginRequestSchema>
 
 export const TokenResponseSchema = z.object({
   access_token: z.string(),
+  refresh_token: z.string(),
   token_type: z.literal('bearer'),
   account_id: z.number().int(),
   email: z.string(),
@@ -63,5 +64,20 @@ export const AccountSchema = z.object({
   email: z.string(),
   name: z.string(),
   created_at: z.string(),
+  projects: z.array(z.object({ project_id: z.number().int(), name: z.string(), slug: z.string() })),
 })
 export type Account = z.infer<typeof AccountSchema>
+
+/** `accounts/refresh` and `accounts/revoke`: the body's refresh token is the credential. */
+export const RefreshRequestSchema = z.object({
+  refresh_token: z.string({ message: 'is required' }).min(1, { message: 'must not be empty' }).max(512),
+})
+export type RefreshRequest = z.input<typeof RefreshRequestSchema>
+
+export const RefreshResponseSchema = z.object({
+  access_token: z.string(),
+  refresh_token: z.string(),
+  token_type: z.literal('bearer'),
+  expires_in: z.number().int(),
+})
+export type RefreshResponse = z.infer<typeof RefreshResponseSchema>

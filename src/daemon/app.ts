@@ -4,6 +4,7 @@ import type { DaemonConfig } from './config.js'
 import { registerAuth } from './plugins/auth.js'
 import { registerCompression } from './plugins/compression.js'
 import { registerErrorHandling } from './plugins/errors.js'
+import { registerSecurity } from './plugins/security.js'
 import { type App, registerZod } from './plugins/zod.js'
 import { accountRoutes } from './routes/accounts.js'
 import { adminRoutes } from './routes/admin.js'
@@ -80,6 +81,7 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; service
 
   registerZod(app)
   registerErrorHandling(app)
+  registerSecurity(app, config.host)
   registerAuth(app, services)
   registerCompression(app)
 

@@ -1,6 +1,8 @@
 import {
   AccountSchema,
   LoginRequestSchema,
+  RefreshRequestSchema,
+  RefreshResponseSchema,
   RegisterRequestSchema,
   RegisterResponseSchema,
   TokenResponseSchema,
@@ -27,6 +29,17 @@ export function accountRoutes(app: App, { accounts }: Services): void {
     },
     async (req) => accounts.login(req.body),
   )
+
+  // The body's refresh token is the credential of these two.
+  app.post(
+    '/api/v1/accounts/refresh',
+    { config: { auth: 'none' }, schema: { body: RefreshRequestSchema, response: { 200: RefreshResponseSchema } } },
+    async (req) => accounts.refresh(req.body.refresh_token),
+  )
+  app.post('/api/v1/accounts/revoke', { config: { auth: 'none' }, schema: { body: RefreshRequestSchema } }, async (req) => {
+    accounts.revoke(req.body.refresh_token)
+    return {}
+  })
 
   app.post('/api/v1/accounts/logout', { config: { auth: 'account' } }, async (req, reply) => {
     const p = req.principal

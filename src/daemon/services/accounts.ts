@@ -1,23 +1,41 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type { z } from 'zod'
 import type {
   Account,
   LoginRequestSchema,
+  RefreshResponse,
   RegisterRequestSchema,
   RegisterResponse,
   TokenResponse,
 } from '../../contract/accounts.js'
 import { formatTimestamp } from '../../shared/time.js'
 import { findAccountByEmail, findAccountById, insertAccount, updatePasswordHash } from '../db/accounts.js'
+import { listProjects } from '../db/projects.js'
+import {
+  findRefreshToken,
+  insertFamily,
+  insertRefreshToken,
+  isFamilyRevoked,
+  revokeFamily,
+  spendRefreshToken,
+} from '../db/sessions.js'
 import { insertRevokedToken, isTokenRevoked } from '../db/tokens.js'
-import { conflict, notFound, unauthorized } from '../errors.js'
+import { ApiError, conflict, notFound, unauthorized } from '../errors.js'
 import type { ServiceContext } from './context.js'
+import { LoginThrottle } from './login-throttle.js'
 import type { PasswordHasher } from './passwords.js'
 import { ACCESS_TOKEN_TTL_SECONDS, type AccessClaims, type AccessTokens } from './tokens.js'
 
 const INVALID_LOGIN = 'Invalid email or password'
+const INVALID_REFRESH = 'Invalid or expired refresh token'
+export const REFRESH_TOKEN_TTL_MS = 30 * 86_400_000
 
-/** Registration, login, logout and the access-token check. */
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
+
+/** Registration, login, sessions (rotating refresh tokens) and the access-token check. */
 export class AccountService {
+  private readonly throttle = new LoginThrottle()
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly passwords: PasswordHasher,
@@ -29,21 +47,15 @@ export class AccountService {
     const passwordHash = await this.passwords.hash(input.password)
     let account: ReturnType<typeof insertAccount>
     try {
-      account = insertAccount(this.ctx.db, {
-        email: input.email,
-        name: input.name,
-        passwordHash,
-        now: this.ctx.now(),
-      })
+      account = insertAccount(this.ctx.db, { email: input.email, name: input.name, passwordHash, now: this.ctx.now() })
     } catch (err) {
       // Two registrations of one email racing past the check above.
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
-        throw conflict('Email already registered')
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw conflict('Email already registered')
       throw err
     }
-    const { token } = await this.tokens.issue(account.id)
+    const session = await this.startSession(account.id)
     return {
-      access_token: token,
+      ...session,
       token_type: 'bearer',
       account_id: account.id,
       email: account.email,
@@ -54,18 +66,28 @@ export class AccountService {
   }
 
   async login(input: z.output<typeof LoginRequestSchema>): Promise<TokenResponse> {
+    const now = this.ctx.now()
+    const wait = this.throttle.retryAfter(input.email, now)
+    if (wait > 0) {
+      throw new ApiError(429, `Too many failed logins for this account; try again in ${wait} s`, { 'retry-after': wait })
+    }
     const account = findAccountByEmail(this.ctx.db, input.email)
     if (!account) {
+      // The same work and the same answer as a wrong password: no account enumeration.
       await this.passwords.verifyAgainstDummy(input.password)
+      this.throttle.failed(input.email, now)
       throw unauthorized(INVALID_LOGIN)
     }
     const check = await this.passwords.verify(input.password, account.password_hash)
-    if (!check.ok) throw unauthorized(INVALID_LOGIN)
-    if (check.needsRehash)
-      updatePasswordHash(this.ctx.db, account.id, await this.passwords.hash(input.password))
-    const { token } = await this.tokens.issue(account.id)
+    if (!check.ok) {
+      this.throttle.failed(input.email, now)
+      throw unauthorized(INVALID_LOGIN)
+    }
+    this.throttle.succeeded(input.email)
+    if (check.needsRehash) updatePasswordHash(this.ctx.db, account.id, await this.passwords.hash(input.password))
+    const session = await this.startSession(account.id)
     return {
-      access_token: token,
+      ...session,
       token_type: 'bearer',
       account_id: account.id,
       email: account.email,
@@ -73,21 +95,71 @@ export class AccountService {
     }
   }
 
-  /** The claims of a live access token (valid and not logged out), else null. */
+  /**
+   * Rotates a refresh token: the old one is spent, a new pair is issued in the same family.
+   * A spent token used again means it was copied: the whole family is revoked, including the
+   * newer tokens issued from it.
+   */
+  async refresh(refreshToken: string): Promise<RefreshResponse> {
+    const now = this.ctx.now()
+    const hash = hashToken(refreshToken)
+    const row = findRefreshToken(this.ctx.db, hash)
+    if (!row || row.family_revoked_at !== null || row.expires_at <= now) throw unauthorized(INVALID_REFRESH)
+    if (row.used_at !== null || !spendRefreshToken(this.ctx.db, hash, now)) {
+      revokeFamily(this.ctx.db, row.family_id, now, 'refresh token reused')
+      throw unauthorized('Refresh token was already used; this session has been revoked')
+    }
+    const refresh = this.issueRefreshToken(row.family_id, now)
+    const { token } = await this.tokens.issue(row.account_id, row.family_id)
+    return { access_token: token, refresh_token: refresh, token_type: 'bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS }
+  }
+
+  /** Ends the session of a refresh token. Unknown tokens are not an error (RFC 7009). */
+  revoke(refreshToken: string): void {
+    const row = findRefreshToken(this.ctx.db, hashToken(refreshToken))
+    if (row) revokeFamily(this.ctx.db, row.family_id, this.ctx.now(), 'revoked')
+  }
+
+  /** The claims of a live access token (valid, not logged out, session not revoked), else null. */
   async authenticate(token: string): Promise<AccessClaims | null> {
     const claims = await this.tokens.verify(token)
     if (!claims || isTokenRevoked(this.ctx.db, claims.jti)) return null
+    if (isFamilyRevoked(this.ctx.db, claims.familyId)) return null
     if (!findAccountById(this.ctx.db, claims.accountId)) return null
     return claims
   }
 
+  /** Logout: the access token is denylisted and its whole session revoked. */
   logout(claims: AccessClaims): void {
+    const now = this.ctx.now()
     insertRevokedToken(this.ctx.db, claims.jti, claims.exp * 1000)
+    revokeFamily(this.ctx.db, claims.familyId, now, 'logout')
   }
 
   me(accountId: number): Account {
     const a = findAccountById(this.ctx.db, accountId)
     if (!a) throw notFound('Account not found')
-    return { account_id: a.id, email: a.email, name: a.name, created_at: formatTimestamp(a.created_at) }
+    return {
+      account_id: a.id,
+      email: a.email,
+      name: a.name,
+      created_at: formatTimestamp(a.created_at),
+      projects: listProjects(this.ctx.db, a.id).map((p) => ({ project_id: p.id, name: p.name, slug: p.slug })),
+    }
+  }
+
+  private async startSession(accountId: number): Promise<{ access_token: string; refresh_token: string }> {
+    const now = this.ctx.now()
+    const familyId = randomUUID()
+    insertFamily(this.ctx.db, familyId, accountId, now)
+    const refresh = this.issueRefreshToken(familyId, now)
+    const { token } = await this.tokens.issue(accountId, familyId)
+    return { access_token: token, refresh_token: refresh }
+  }
+
+  private issueRefreshToken(familyId: string, now: number): string {
+    const token = randomBytes(32).toString('base64url')
+    insertRefreshToken(this.ctx.db, hashToken(token), familyId, now, now + REFRESH_TOKEN_TTL_MS)
+    return token
   }
 }

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs'
+import { chmodSync, mkdirSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { dataFiles } from '../../shared/paths.js'
 import type { DaemonConfig } from '../config.js'
 import { Checkpointer } from '../db/checkpointer.js'
@@ -47,6 +48,7 @@ export function createServices({ config, now = Date.now, log }: ServiceOptions):
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   const files = dataFiles(config.dataDir)
   const db = openDatabase(files.database, { durability: config.durability })
+  restrictDataDir(config.dataDir)
   // Checkpoints run on a background thread, never inside an ingest commit.
   db.pragma('wal_autocheckpoint = 0')
   const checkpointer = new Checkpointer(files.database, config.durability)
@@ -73,5 +75,19 @@ export function createServices({ config, now = Date.now, log }: ServiceOptions):
     limiter,
     keyStats,
     startedAt: now(),
+  }
+}
+
+/**
+ * The data dir holds password and key hashes, the signing secret and logs: owner only. Modes
+ * wider than 0700 (dir) or 0600 (files) are narrowed at every start, whatever the umask was.
+ */
+export function restrictDataDir(dir: string): void {
+  if (process.platform === 'win32') return
+  if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700)
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name)
+    const st = statSync(file)
+    if (st.isFile() && (st.mode & 0o077) !== 0) chmodSync(file, 0o600)
   }
 }

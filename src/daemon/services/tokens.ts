@@ -32,6 +32,8 @@ export interface AccessClaims {
   jti: string
   /** Expiry, epoch seconds. */
   exp: number
+  /** The session (refresh-token family) this token belongs to. */
+  familyId: string
 }
 
 /** Issues and verifies HS256 access tokens; the algorithm, issuer, audience and typ are pinned. */
@@ -41,10 +43,10 @@ export class AccessTokens {
     private readonly now: () => number,
   ) {}
 
-  async issue(accountId: number): Promise<{ token: string; claims: AccessClaims }> {
+  async issue(accountId: number, familyId: string): Promise<{ token: string; claims: AccessClaims }> {
     const iat = Math.floor(this.now() / 1000)
-    const claims = { accountId, jti: randomUUID(), exp: iat + ACCESS_TOKEN_TTL_SECONDS }
-    const token = await new SignJWT({})
+    const claims = { accountId, jti: randomUUID(), exp: iat + ACCESS_TOKEN_TTL_SECONDS, familyId }
+    const token = await new SignJWT({ fid: familyId })
       .setProtectedHeader({ alg: 'HS256', typ: TYP })
       .setSubject(String(accountId))
       .setIssuer(ISSUER)
@@ -68,14 +70,16 @@ export class AccessTokens {
         requiredClaims: ['sub', 'jti', 'exp'],
       })
       const accountId = Number(payload.sub)
+      const fid = payload['fid']
       if (
         !Number.isSafeInteger(accountId) ||
         typeof payload.jti !== 'string' ||
-        typeof payload.exp !== 'number'
+        typeof payload.exp !== 'number' ||
+        typeof fid !== 'string'
       ) {
         return null
       }
-      return { accountId, jti: payload.jti, exp: payload.exp }
+      return { accountId, jti: payload.jti, exp: payload.exp, familyId: fid }
     } catch (err) {
       if (err instanceof errors.JOSEError) return null
       throw err

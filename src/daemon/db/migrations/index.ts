@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3'
 import * as m001 from './001-initial.js'
 import * as m002 from './002-processing.js'
 import * as m003 from './003-key-management.js'
+import * as m004 from './004-sessions.js'
 
 /** A schema change. Append only: a released migration is never edited. */
 export interface Migration {
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '001-initial', up: m001.up },
   { version: 2, name: '002-processing', up: m002.up },
   { version: 3, name: '003-key-management', up: m003.up },
+  { version: 4, name: '004-sessions', up: m004.up },
 ]

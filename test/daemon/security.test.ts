@@ -1,0 +1,213 @@
+import { chmodSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { LedgerApiError, LedgerClient } from '../../src/client/index.js'
+import {
+  PASSWORD,
+  registerAccount,
+  spawnDaemon,
+  startTestDaemon,
+  type TestDaemon,
+  tempHome,
+  uniqueEmail,
+} from '../helpers/daemon.js'
+
+const is401 = (e: unknown) => e instanceof LedgerApiError && e.status === 401
+
+/** A raw HTTP request, so that Host can be anything (fetch and undici set it themselves). */
+function rawHttp(url: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const u = new URL(url)
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: u.hostname, port: u.port, path, method: 'GET', headers }, (res) => {
+      let body = ''
+      res.on('data', (c) => {
+        body += c
+      })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+describe('sessions: rotating refresh tokens', () => {
+  let d: TestDaemon
+  beforeAll(async () => {
+    d = await startTestDaemon()
+  })
+  afterAll(async () => {
+    await d.close()
+  })
+
+  it('returns a refresh token from register and login, and refresh rotates it (the old one stops working)', async () => {
+    const reg = await registerAccount(d.client)
+    expect(reg.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    const login = await d.client.login({ email: reg.email, password: PASSWORD })
+    const next = await d.client.refresh(login.refresh_token)
+    expect(next.refresh_token).not.toBe(login.refresh_token)
+    expect((await d.client.withCredential(next.access_token).me()).account_id).toBe(reg.account_id)
+    const again = await d.client.raw('POST', '/api/v1/accounts/refresh', { body: { refresh_token: login.refresh_token } })
+    expect(again.status).toBe(401)
+  })
+
+  it('revokes the whole family when a spent refresh token is reused: the newer tokens die too', async () => {
+    const reg = await registerAccount(d.client)
+    const first = reg.refresh_token
+    const second = await d.client.refresh(first)
+    // An attacker replays the stolen, already spent token.
+    await expect(d.client.refresh(first)).rejects.toSatisfy(is401)
+    // The legitimate holder's newer refresh token and access token no longer work.
+    await expect(d.client.refresh(second.refresh_token)).rejects.toSatisfy(is401)
+    await expect(d.client.withCredential(second.access_token).me()).rejects.toSatisfy(is401)
+    await expect(reg.client.me()).rejects.toSatisfy(is401)
+  })
+
+  it('revokes a session with accounts/revoke (200 {}), also for an unknown token', async () => {
+    const reg = await registerAccount(d.client)
+    const r = await d.client.raw('POST', '/api/v1/accounts/revoke', { body: { refresh_token: reg.refresh_token } })
+    expect(r.status).toBe(200)
+    expect(r.body).toEqual({})
+    await expect(d.client.refresh(reg.refresh_token)).rejects.toSatisfy(is401)
+    await expect(reg.client.me()).rejects.toSatisfy(is401)
+    const unknown = await d.client.raw('POST', '/api/v1/accounts/revoke', { body: { refresh_token: 'nope' } })
+    expect(unknown.status).toBe(200)
+    expect((await d.client.raw('POST', '/api/v1/accounts/revoke', { body: {} })).status).toBe(400)
+  })
+
+  it('logout revokes the access token and its refresh family; other sessions live on', async () => {
+    const reg = await registerAccount(d.client)
+    const other = await d.client.login({ email: reg.email, password: PASSWORD })
+    await reg.client.logout()
+    await expect(reg.client.me()).rejects.toSatisfy(is401)
+    await expect(d.client.refresh(reg.refresh_token)).rejects.toSatisfy(is401)
+    expect((await d.client.withCredential(other.access_token).me()).account_id).toBe(reg.account_id)
+  })
+
+  it('refuses an expired refresh token', async () => {
+    const reg = await registerAccount(d.client)
+    d.clock.advance(31 * 86_400_000)
+    await expect(d.client.refresh(reg.refresh_token)).rejects.toSatisfy(is401)
+  })
+
+  it('lists the account’s projects in /me', async () => {
+    const reg = await registerAccount(d.client)
+    const p = await reg.client.createProject({ name: 'Shown', slug: 'shown' })
+    expect((await reg.client.me()).projects).toEqual([{ project_id: p.project_id, name: 'Shown', slug: 'shown' }])
+  })
+})
+
+describe('brute force: failed logins lock the account for a while', () => {
+  let d: TestDaemon
+  beforeAll(async () => {
+    d = await startTestDaemon()
+  })
+  afterAll(async () => {
+    await d.close()
+  })
+
+  it('answers 429 with Retry-After after 5 failures in 5 minutes, even for the right password; a success resets it', async () => {
+    const reg = await registerAccount(d.client)
+    for (let i = 0; i < 5; i++) {
+      expect((await d.client.raw('POST', '/api/v1/accounts/login', { body: { email: reg.email, password: 'WrongPass1' } })).status).toBe(401)
+    }
+    const locked = await d.client.raw('POST', '/api/v1/accounts/login', { body: { email: reg.email, password: PASSWORD } })
+    expect(locked.status).toBe(429)
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0)
+    d.clock.advance(31_000)
+    expect((await d.client.raw('POST', '/api/v1/accounts/login', { body: { email: reg.email, password: PASSWORD } })).status).toBe(200)
+    // Reset by the success: 4 more failures do not lock.
+    for (let i = 0; i < 4; i++) await d.client.raw('POST', '/api/v1/accounts/login', { body: { email: reg.email, password: 'WrongPass1' } })
+    expect((await d.client.raw('POST', '/api/v1/accounts/login', { body: { email: reg.email, password: PASSWORD } })).status).toBe(200)
+  })
+
+  it('locks longer at each new lockout, up to 15 minutes, and locks unknown emails alike', async () => {
+    const email = uniqueEmail('ghost')
+    const fail = () => d.client.raw('POST', '/api/v1/accounts/login', { body: { email, password: 'WrongPass1' } })
+    const waits: number[] = []
+    for (let round = 0; round < 7; round++) {
+      for (let i = 0; i < 5; i++) await fail()
+      const r = await fail()
+      expect(r.status).toBe(429)
+      const wait = Number(r.headers['retry-after'])
+      waits.push(wait)
+      d.clock.advance(wait * 1000)
+    }
+    expect(waits.slice(0, 3)).toEqual([30, 60, 120])
+    expect(Math.max(...waits)).toBe(900)
+  })
+})
+
+describe('local-daemon hardening', () => {
+  let d: TestDaemon
+  beforeAll(async () => {
+    d = await startTestDaemon()
+  })
+  afterAll(async () => {
+    await d.close()
+  })
+
+  it('refuses a foreign Host (DNS rebinding) with 403 and accepts loopback names', async () => {
+    const evil = await rawHttp(d.url, '/health', { host: 'evil.example' })
+    expect(evil.status).toBe(403)
+    expect(JSON.parse(evil.body).detail).toContain('evil.example')
+    const port = new URL(d.url).port
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'localhost']) {
+      expect((await rawHttp(d.url, '/health', { host })).status).toBe(200)
+    }
+  })
+
+  it('refuses a request with a foreign Origin, sends no CORS headers, and accepts requests without one', async () => {
+    const foreign = await d.client.raw('GET', '/health', { headers: { origin: 'https://evil.example' } })
+    expect(foreign.status).toBe(403)
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined()
+    const nullOrigin = await d.client.raw('GET', '/health', { headers: { origin: 'null' } })
+    expect(nullOrigin.status).toBe(403)
+    const same = await d.client.raw('GET', '/health', { headers: { origin: d.url } })
+    expect(same.status).toBe(200)
+    expect((await d.client.raw('GET', '/health')).status).toBe(200)
+  })
+
+  it('limits JSON nesting depth (64 levels are fine, 65 are refused with 400)', async () => {
+    const nested = (n: number) => `{"email":"a@example.com","password":"Abcdefg1","x":${'['.repeat(n - 1)}${']'.repeat(n - 1)}}`
+    const ok = await d.client.raw('POST', '/api/v1/accounts/login', { rawBody: nested(64), headers: { 'content-type': 'application/json' } })
+    expect(ok.status).toBe(401) // parsed and validated: only the credentials are wrong
+    const deep = await d.client.raw('POST', '/api/v1/accounts/login', { rawBody: nested(65), headers: { 'content-type': 'application/json' } })
+    expect(deep.status).toBe(400)
+    expect((deep.body as { detail: string }).detail).toMatch(/nests deeper/)
+  })
+})
+
+describe('data files are owner-only, whatever the umask', () => {
+  it('narrows a widened data dir and its files back to 0700/0600 at start, and keeps logouts across a restart', async () => {
+    const home = tempHome()
+    try {
+      const first = await spawnDaemon({ home, env: { LEDGER_SCRYPT_LOG_N: '12' } })
+      const client = new LedgerClient({ baseUrl: first.url })
+      const reg = await client.register({ email: uniqueEmail(), password: PASSWORD, name: 'P' })
+      await client.withCredential(reg.access_token).logout()
+      await first.stop()
+      const data = join(home, 'data')
+      chmodSync(data, 0o755)
+      for (const f of readdirSync(data)) chmodSync(join(data, f), 0o644)
+
+      const second = await spawnDaemon({ home, env: { LEDGER_SCRYPT_LOG_N: '12' } })
+      try {
+        expect(statSync(data).mode & 0o777).toBe(0o700)
+        for (const f of readdirSync(data)) {
+          const st = statSync(join(data, f))
+          if (st.isFile()) expect(st.mode & 0o777, f).toBe(0o600)
+        }
+        // The denylist is in the database: a logged-out token stays dead after a restart.
+        const again = new LedgerClient({ baseUrl: second.url, credential: reg.access_token })
+        await expect(again.me()).rejects.toSatisfy(is401)
+        await again.close()
+      } finally {
+        await second.stop()
+      }
+      await client.close()
+    } finally {
+      rmSync(home, { recursive: true, force: true })
+    }
+  })
+})
