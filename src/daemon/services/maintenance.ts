@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3'
 import { purgeIdempotencyBefore, purgeQuotaUsageBefore } from '../db/ingest-records.js'
 import { deleteLogsUpTo, deleteMinutesBefore, lastIdReceivedBefore } from '../db/logs.js'
 import { listAllProjects } from '../db/projects.js'
+import { purgeExpiredRefreshTokens } from '../db/sessions.js'
 import { purgeExpiredRevokedTokens } from '../db/tokens.js'
 import { IDEMPOTENCY_TTL_MS } from './ingest.js'
 
@@ -73,6 +74,7 @@ export class Maintenance {
     const purged = purgeIdempotencyBefore(this.db, now - IDEMPOTENCY_TTL_MS)
     purgeQuotaUsageBefore(this.db, Math.floor(now / DAY_MS) - 1)
     purgeExpiredRevokedTokens(this.db, now)
+    purgeExpiredRefreshTokens(this.db, now)
     const report = { logs_deleted: logsDeleted, idempotency_keys_purged: purged }
     this.lastReport = { ...report, at: now }
     return report
