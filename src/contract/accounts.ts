@@ -81,3 +81,14 @@ export const RefreshResponseSchema = z.object({
   expires_in: z.number().int(),
 })
 export type RefreshResponse = z.infer<typeof RefreshResponseSchema>
+
+export const SendCodeRequestSchema = z.object({ email: EmailSchema })
+export type SendCodeRequest = z.input<typeof SendCodeRequestSchema>
+
+export const VerifyCodeRequestSchema = z.object({
+  email: EmailSchema,
+  code: z.string({ message: 'is required' }).regex(/^[0-9]{6}$/, { message: 'must be 6 digits' }),
+})
+export type VerifyCodeRequest = z.input<typeof VerifyCodeRequestSchema>
+
+export const MessageSchema = z.object({ message: z.string() })

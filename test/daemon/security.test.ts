@@ -211,3 +211,62 @@ describe('data files are owner-only, whatever the umask', () => {
     }
   })
 })
+
+describe('email one-time codes (seed 004), delivered to the daemon log without SMTP', () => {
+  let d: TestDaemon
+  beforeAll(async () => {
+    d = await startTestDaemon({}, { captureLog: true })
+  })
+  afterAll(async () => {
+    await d.close()
+  })
+
+  /** The code the daemon wrote to its log for this email (what a local user reads). */
+  const codeFor = (email: string) => {
+    const line = [...d.logLines()].reverse().find((l) => l.includes(`verification code for ${email}`))
+    return line ? /: (\d{6}) /.exec(JSON.parse(line).msg)?.[1] : undefined
+  }
+  const send = (email: string) => d.client.raw('POST', '/api/v1/accounts/verification/send-code', { body: { email } })
+  const verify = (email: string, code: string) =>
+    d.client.raw('POST', '/api/v1/accounts/verification/verify-code', { body: { email, code } })
+
+  it('sends a 6-digit code (202) that logs in once and only once', async () => {
+    const reg = await registerAccount(d.client)
+    expect((await send(reg.email.toUpperCase())).status).toBe(202)
+    const code = codeFor(reg.email)
+    expect(code).toMatch(/^\d{6}$/)
+    const ok = await verify(reg.email, code!)
+    expect(ok.status).toBe(200)
+    const pair = ok.body as { access_token: string; refresh_token: string; account_id: number }
+    expect(pair.account_id).toBe(reg.account_id)
+    expect((await d.client.withCredential(pair.access_token).me()).email).toBe(reg.email)
+    expect((await verify(reg.email, code!)).status).toBe(401)
+  })
+
+  it('answers 202 for an unknown email and issues nothing', async () => {
+    const email = uniqueEmail('nobody')
+    expect((await send(email)).status).toBe(202)
+    expect(codeFor(email)).toBeUndefined()
+    expect((await verify(email, '123456')).status).toBe(401)
+  })
+
+  it('kills a code after 5 wrong attempts, and codes expire after 10 minutes', async () => {
+    const reg = await registerAccount(d.client)
+    await send(reg.email)
+    const code = codeFor(reg.email)!
+    const wrong = code === '000000' ? '000001' : '000000'
+    for (let i = 0; i < 5; i++) expect((await verify(reg.email, wrong)).status).toBe(401)
+    expect((await verify(reg.email, code)).status).toBe(401)
+
+    await send(reg.email)
+    const fresh = codeFor(reg.email)!
+    d.clock.advance(10 * 60_000 + 1)
+    expect((await verify(reg.email, fresh)).status).toBe(401)
+  })
+
+  it('validates the payloads (400)', async () => {
+    expect((await send('not-an-email')).status).toBe(400)
+    expect((await verify('a@example.com', '12345')).status).toBe(400)
+    expect((await verify('a@example.com', 'abcdef')).status).toBe(400)
+  })
+})

@@ -29,6 +29,8 @@ export interface TestDaemon {
   services: Services
   /** The injected clock: tests move it with `clock.advance(ms)`. */
   clock: { now: number; advance(ms: number): void }
+  /** What the daemon logged at warn and above (with `captureLog`), one JSON line each. */
+  logLines(): string[]
   /** A read-only handle on the real SQLite file, to check what was stored. */
   inspect(): BetterSqlite3.Database
   close(): Promise<void>
@@ -41,7 +43,7 @@ export interface TestDaemon {
  */
 export async function startTestDaemon(
   overrides: Partial<DaemonConfigInput> = {},
-  opts: { realClock?: boolean } = {},
+  opts: { realClock?: boolean; captureLog?: boolean } = {},
 ): Promise<TestDaemon> {
   const home = tempHome()
   const dataDir = join(home, 'data')
@@ -58,11 +60,9 @@ export async function startTestDaemon(
       clock.now += ms
     },
   }
-  const { app, services } = await buildApp({
-    config,
-    now: opts.realClock ? Date.now : () => clock.now,
-    logger: false,
-  })
+  const logLines: string[] = []
+  const logger = opts.captureLog ? { level: 'warn', stream: { write: (line: string) => logLines.push(line) } } : false
+  const { app, services } = await buildApp({ config, now: opts.realClock ? Date.now : () => clock.now, logger })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : 0
@@ -76,6 +76,7 @@ export async function startTestDaemon(
     client,
     services,
     clock,
+    logLines: () => logLines,
     inspect() {
       const db = new BetterSqlite3(dataFiles(dataDir).database, { readonly: true })
       inspectors.push(db)

@@ -5,13 +5,16 @@ import {
   RefreshResponseSchema,
   RegisterRequestSchema,
   RegisterResponseSchema,
+  SendCodeRequestSchema,
+  VerifyCodeRequestSchema,
+  MessageSchema,
   TokenResponseSchema,
 } from '../../contract/accounts.js'
 import { accountOf } from '../plugins/auth.js'
 import type { App } from '../plugins/zod.js'
 import type { Services } from '../services/index.js'
 
-export function accountRoutes(app: App, { accounts }: Services): void {
+export function accountRoutes(app: App, { accounts, verification }: Services): void {
   app.post(
     '/api/v1/accounts/register',
     {
@@ -40,6 +43,21 @@ export function accountRoutes(app: App, { accounts }: Services): void {
     accounts.revoke(req.body.refresh_token)
     return {}
   })
+
+  // One-time codes by email (seed 004): the same 202 whether or not the account exists.
+  app.post(
+    '/api/v1/accounts/verification/send-code',
+    { config: { auth: 'none' }, schema: { body: SendCodeRequestSchema, response: { 202: MessageSchema } } },
+    async (req, reply) => {
+      verification.sendCode(req.body.email)
+      return reply.code(202).send({ message: 'If an account exists for this email, a code has been sent' })
+    },
+  )
+  app.post(
+    '/api/v1/accounts/verification/verify-code',
+    { config: { auth: 'none' }, schema: { body: VerifyCodeRequestSchema, response: { 200: TokenResponseSchema } } },
+    async (req) => verification.verifyCode(req.body.email, req.body.code),
+  )
 
   app.post('/api/v1/accounts/logout', { config: { auth: 'account' } }, async (req, reply) => {
     const p = req.principal

@@ -148,7 +148,8 @@ export class AccountService {
     }
   }
 
-  private async startSession(accountId: number): Promise<{ access_token: string; refresh_token: string }> {
+  /** A new session (refresh-token family) with its first token pair. */
+  async startSession(accountId: number): Promise<{ access_token: string; refresh_token: string }> {
     const now = this.ctx.now()
     const familyId = randomUUID()
     insertFamily(this.ctx.db, familyId, accountId, now)

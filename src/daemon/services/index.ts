@@ -18,12 +18,14 @@ import { ProjectService } from './projects.js'
 import { QueueWorker } from './queue.js'
 import { MemoryRateLimiter } from './rate-limiter.js'
 import { AccessTokens, loadOrCreateSecret } from './tokens.js'
+import { logDelivery, VerificationService } from './verification.js'
 
 export interface Services {
   readonly ctx: ServiceContext
   readonly db: Database
   readonly checkpointer: Checkpointer
   readonly accounts: AccountService
+  readonly verification: VerificationService
   readonly projects: ProjectService
   readonly apiKeys: ApiKeyService
   readonly panels: PanelService
@@ -40,7 +42,7 @@ export interface Services {
 export interface ServiceOptions {
   config: DaemonConfig
   now?: () => number
-  log: { error: (obj: unknown, msg: string) => void }
+  log: { error: (obj: unknown, msg: string) => void; warn: (obj: unknown, msg: string) => void }
 }
 
 /** Opens the data dir and database and wires every service. */
@@ -56,14 +58,17 @@ export function createServices({ config, now = Date.now, log }: ServiceOptions):
   const limiter = new MemoryRateLimiter()
   const keyStats = new KeyStats(db, log)
   const queue = new QueueWorker(db, log)
-  const tokens = new AccessTokens(loadOrCreateSecret(files.secret), now)
+  const secret = loadOrCreateSecret(files.secret)
+  const tokens = new AccessTokens(secret, now)
+  const accounts = new AccountService(ctx, new PasswordHasher(config.scryptLogN), tokens)
   const decoder = new BatchDecoder(config.decoderThreads, log)
   const ingest = new IngestService(ctx, queue, decoder)
   return {
     ctx,
     db,
     checkpointer,
-    accounts: new AccountService(ctx, new PasswordHasher(config.scryptLogN), tokens),
+    accounts,
+    verification: new VerificationService(ctx, secret, accounts, logDelivery(log)),
     projects: new ProjectService(ctx, (id) => ingest.projectChanged(id)),
     apiKeys: new ApiKeyService(ctx, limiter, keyStats),
     panels: new PanelService(ctx),

@@ -4,6 +4,7 @@ import { deleteLogsUpTo, deleteMinutesBefore, lastIdReceivedBefore } from '../db
 import { listAllProjects } from '../db/projects.js'
 import { purgeExpiredRefreshTokens } from '../db/sessions.js'
 import { purgeExpiredRevokedTokens } from '../db/tokens.js'
+import { purgeExpiredVerificationCodes } from '../db/verification-codes.js'
 import { IDEMPOTENCY_TTL_MS } from './ingest.js'
 
 const DAY_MS = 86_400_000
@@ -75,6 +76,7 @@ export class Maintenance {
     purgeQuotaUsageBefore(this.db, Math.floor(now / DAY_MS) - 1)
     purgeExpiredRevokedTokens(this.db, now)
     purgeExpiredRefreshTokens(this.db, now)
+    purgeExpiredVerificationCodes(this.db, now)
     const report = { logs_deleted: logsDeleted, idempotency_keys_purged: purged }
     this.lastReport = { ...report, at: now }
     return report

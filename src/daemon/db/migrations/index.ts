@@ -3,6 +3,7 @@ import * as m001 from './001-initial.js'
 import * as m002 from './002-processing.js'
 import * as m003 from './003-key-management.js'
 import * as m004 from './004-sessions.js'
+import * as m005 from './005-verification-codes.js'
 
 /** A schema change. Append only: a released migration is never edited. */
 export interface Migration {
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: '002-processing', up: m002.up },
   { version: 3, name: '003-key-management', up: m003.up },
   { version: 4, name: '004-sessions', up: m004.up },
+  { version: 5, name: '005-verification-codes', up: m005.up },
 ]

@@ -1,0 +1,36 @@
+import type { Database } from 'better-sqlite3'
+import { prepared } from './statements.js'
+
+export interface VerificationCodeRow {
+  email: string
+  code_hmac: string
+  created_at: number
+  expires_at: number
+  attempts: number
+}
+
+/** Stores a new code for an email, replacing any earlier one. */
+export function putVerificationCode(db: Database, email: string, hmac: string, now: number, expiresAt: number): void {
+  prepared(db, 'INSERT OR REPLACE INTO verification_codes (email, code_hmac, created_at, expires_at) VALUES (?, ?, ?, ?)').run(
+    email,
+    hmac,
+    now,
+    expiresAt,
+  )
+}
+
+export function findVerificationCode(db: Database, email: string): VerificationCodeRow | undefined {
+  return prepared<[string], VerificationCodeRow>(db, 'SELECT * FROM verification_codes WHERE email = ?').get(email)
+}
+
+export function countVerificationAttempt(db: Database, email: string): void {
+  prepared(db, 'UPDATE verification_codes SET attempts = attempts + 1 WHERE email = ?').run(email)
+}
+
+export function deleteVerificationCode(db: Database, email: string): void {
+  prepared(db, 'DELETE FROM verification_codes WHERE email = ?').run(email)
+}
+
+export function purgeExpiredVerificationCodes(db: Database, now: number): number {
+  return prepared(db, 'DELETE FROM verification_codes WHERE expires_at < ?').run(now).changes
+}
