@@ -9,9 +9,24 @@ const keyName = () =>
     .max(255, { message: 'must be at most 255 characters' })
 const keyDescription = () => z.string().max(1000, { message: 'must be at most 1000 characters' }).nullable()
 
+/** What a key may do: send logs (and read queue depth), read logs, use panels. */
+export const SCOPES = ['ingest', 'read', 'panels'] as const
+export type Scope = (typeof SCOPES)[number]
+
 export const CreateApiKeyRequestSchema = z.object({
   name: keyName(),
   description: keyDescription().optional(),
+  scopes: z
+    .array(z.enum(SCOPES))
+    .min(1, { message: 'must name at least one scope' })
+    .transform((s) => [...new Set(s)])
+    .optional(),
+  expires_in_days: z
+    .number()
+    .int({ message: 'must be a whole number of days' })
+    .min(1, { message: 'must be at least 1' })
+    .max(3650, { message: 'must be at most 3650' })
+    .optional(),
 })
 export type CreateApiKeyRequest = z.input<typeof CreateApiKeyRequestSchema>
 
@@ -40,8 +55,6 @@ export const PageQuerySchema = z.object({
     .refine((n) => n >= 1 && n <= 100, { message: 'must be an integer from 1 to 100' })
     .default(10),
 })
-
-export const SCOPES = ['ingest', 'read', 'panels'] as const
 
 export const ApiKeySchema = z.object({
   id: z.number().int(),

@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LedgerApiError, LedgerClient } from '../../src/client/index.js'
 import {
+  accountWithKey,
+  log,
   PASSWORD,
   registerAccount,
   spawnDaemon,
@@ -268,5 +270,74 @@ describe('email one-time codes (seed 004), delivered to the daemon log without S
     expect((await send('not-an-email')).status).toBe(400)
     expect((await verify('a@example.com', '12345')).status).toBe(400)
     expect((await verify('a@example.com', 'abcdef')).status).toBe(400)
+  })
+})
+
+describe('API key scopes and expiry (seed 004)', () => {
+  let d: TestDaemon
+  beforeAll(async () => {
+    d = await startTestDaemon()
+  })
+  afterAll(async () => {
+    await d.close()
+  })
+
+  it('gives a new key every scope by default and shows scopes and expiry in listings', async () => {
+    const { account, key, project } = await accountWithKey(d.client, 'scopes-default')
+    const limited = await account.client.createApiKey(project.project_id, {
+      name: 'ci',
+      scopes: ['ingest'],
+      expires_in_days: 7,
+    })
+    const list = await account.client.listApiKeys({ projectId: project.project_id })
+    const byId = new Map(list.api_keys.map((k) => [k.id, k]))
+    expect(byId.get(key.key_id)).toMatchObject({ scopes: ['ingest', 'read', 'panels'], expires_at: null })
+    const ci = byId.get(limited.key_id)!
+    expect(ci.scopes).toEqual(['ingest'])
+    expect(Date.parse(ci.expires_at!) - d.clock.now).toBe(7 * 86_400_000)
+  })
+
+  it('refuses a call outside the key’s scopes with 403, and allows what is inside', async () => {
+    const { account, project } = await accountWithKey(d.client, 'scopes-enforced')
+    const ingestOnly = await account.client.createApiKey(project.project_id, { name: 'i', scopes: ['ingest'] })
+    const readOnly = await account.client.createApiKey(project.project_id, { name: 'r', scopes: ['read'] })
+    const i = d.client.withCredential(ingestOnly.full_key)
+    const r = d.client.withCredential(readOnly.full_key)
+    expect((await i.raw('POST', '/api/v1/ingest/single', { body: log() })).status).toBe(202)
+    expect((await i.raw('GET', '/api/v1/queue/depth')).status).toBe(200)
+    const denied = await i.raw('GET', '/api/v1/logs')
+    expect(denied.status).toBe(403)
+    expect((denied.body as { detail: string }).detail).toContain("'read'")
+    expect((await i.raw('GET', '/api/v1/dashboard/panels')).status).toBe(403)
+    expect((await r.raw('GET', '/api/v1/logs')).status).toBe(200)
+    expect((await r.raw('POST', '/api/v1/ingest/single', { body: log() })).status).toBe(403)
+    expect((await r.raw('POST', '/api/v1/ingest/batch', { body: { logs: [log()] } })).status).toBe(403)
+  })
+
+  it('refuses an expired key with 401, also as the subject of /check', async () => {
+    const { account, project } = await accountWithKey(d.client, 'expiry')
+    const k = await account.client.createApiKey(project.project_id, { name: 'short', expires_in_days: 1 })
+    const c = d.client.withCredential(k.full_key)
+    expect((await c.raw('GET', '/api/v1/queue/depth')).status).toBe(200)
+    d.clock.advance(86_400_000)
+    const expired = await c.raw('GET', '/api/v1/queue/depth')
+    expect(expired.status).toBe(401)
+    expect((expired.body as { detail: string }).detail).toMatch(/expired/)
+    expect((await d.client.raw('POST', '/api/v1/check', { body: { api_key: k.full_key } })).status).toBe(401)
+  })
+
+  it('validates scopes and expires_in_days (400)', async () => {
+    const { account, project } = await accountWithKey(d.client, 'scope-validation')
+    for (const body of [
+      { name: 'x', scopes: [] },
+      { name: 'x', scopes: ['admin'] },
+      { name: 'x', scopes: 'ingest' },
+      { name: 'x', expires_in_days: 0 },
+      { name: 'x', expires_in_days: 1.5 },
+      { name: 'x', expires_in_days: 3651 },
+    ]) {
+      const r = await account.client.raw('POST', `/api/v1/projects/${project.project_id}/api-keys`, { body })
+      expect(r.status, JSON.stringify(body)).toBe(400)
+    }
   })
 })

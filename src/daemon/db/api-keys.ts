@@ -16,6 +16,9 @@ export interface ApiKeyRow {
   success_count: number
   response_ms_total: number
   limits: string | null
+  /** Comma-separated: ingest, read, panels. */
+  scopes: string
+  expires_at: number | null
 }
 
 /** A key joined with the owner of its project: what authentication needs. */
@@ -32,13 +35,15 @@ export function insertApiKey(
     prefix: string
     hash: string
     now: number
+    scopes: string
+    expiresAt: number | null
   },
 ): ApiKeyRow {
-  return prepared<[number, string, string | null, string, string, number], ApiKeyRow>(
+  return prepared<[number, string, string | null, string, string, number, string, number | null], ApiKeyRow>(
     db,
-    `INSERT INTO api_keys (project_id, name, description, key_prefix, key_hash, created_at)
-       VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
-  ).get(k.projectId, k.name, k.description, k.prefix, k.hash, k.now)!
+    `INSERT INTO api_keys (project_id, name, description, key_prefix, key_hash, created_at, scopes, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  ).get(k.projectId, k.name, k.description, k.prefix, k.hash, k.now, k.scopes, k.expiresAt)!
 }
 
 export function findApiKeyByHash(db: Database, hash: string): ApiKeyAuthRow | undefined {

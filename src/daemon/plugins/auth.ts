@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError, unauthorized } from '../errors.js'
+import type { Scope } from '../../contract/api-keys.js'
 import type { KeyPrincipal } from '../services/api-keys.js'
 import type { Services } from '../services/index.js'
 import type { AccessClaims } from '../services/tokens.js'
@@ -20,6 +21,8 @@ export type Principal =
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: AuthMode
+    /** The scope an API key needs for this route (seed 004); access tokens need none. */
+    scope?: Scope
   }
   interface FastifyRequest {
     principal: Principal | null
@@ -75,8 +78,13 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
       if (mode === 'account') throw unauthorized('This endpoint needs an access token, not an API key')
       const key = services.apiKeys.authenticate(credential)
       if (!key) throw unauthorized('Invalid API key')
+      if (services.apiKeys.isExpired(key)) throw unauthorized('API key has expired')
       req.principal = { kind: 'key', ...key }
       applyRateLimit(services, key.keyId, reply)
+      const scope = req.routeOptions.config.scope
+      if (scope && !key.scopes.includes(scope)) {
+        throw new ApiError(403, `This API key lacks the '${scope}' scope (it has: ${key.scopes.join(', ')})`)
+      }
       return
     }
 

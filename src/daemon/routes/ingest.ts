@@ -24,27 +24,27 @@ function send<B>(reply: FastifyReply, outcome: IngestOutcome<B>) {
 export function ingestRoutes(app: App, { ingest }: Services): void {
   app.post(
     '/api/v1/ingest/single',
-    { config: { auth: 'api_key' }, schema: { response: { 202: SingleIngestResponseSchema } } },
+    { config: { auth: 'api_key', scope: 'ingest' }, schema: { response: { 202: SingleIngestResponseSchema } } },
     async (req, reply) => send(reply, await ingest.single(keyOf(req), req.body, idempotencyKey(req))),
   )
 
   // The batch body reaches the service as raw bytes: it is parsed and validated there, off the
   // main thread when large (JSON parsing is a third of what a batch costs).
-  app.register(async (scope: App) => {
-    scope.removeContentTypeParser('application/json')
-    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) =>
+  app.register(async (raw: App) => {
+    raw.removeContentTypeParser('application/json')
+    raw.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) =>
       done(null, body),
     )
-    scope.post(
+    raw.post(
       '/api/v1/ingest/batch',
-      { config: { auth: 'api_key' }, schema: { response: { 202: BatchIngestResponseSchema } } },
+      { config: { auth: 'api_key', scope: 'ingest' }, schema: { response: { 202: BatchIngestResponseSchema } } },
       async (req, reply) => send(reply, await ingest.batch(keyOf(req), req.body, idempotencyKey(req))),
     )
   })
 
   app.get(
     '/api/v1/queue/depth',
-    { config: { auth: 'api_key' }, schema: { response: { 200: QueueDepthSchema } } },
+    { config: { auth: 'api_key', scope: 'ingest' }, schema: { response: { 200: QueueDepthSchema } } },
     async (req) => ingest.depth(keyOf(req)),
   )
 }

@@ -7,7 +7,7 @@ export function logRoutes(app: App, { logs }: Services): void {
   app.get(
     '/api/v1/logs',
     {
-      config: { auth: 'account_or_key' },
+      config: { auth: 'account_or_key', scope: 'read' },
       schema: { querystring: LogQuerySchema, response: { 200: LogPageSchema } },
     },
     async (req) => {

@@ -6,7 +6,7 @@ import type { Services } from '../services/index.js'
 
 // Panels take an API key (seed 000) or an access token; either resolves to the owning account.
 export function panelRoutes(app: App, { panels }: Services): void {
-  const auth = { auth: 'account_or_key' as const }
+  const auth = { auth: 'account_or_key' as const, scope: 'panels' as const }
 
   app.get(
     '/api/v1/dashboard/panels',

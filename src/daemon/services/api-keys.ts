@@ -12,6 +12,7 @@ import {
   type LimitsRequestSchema,
   type Metrics,
   SCOPES,
+  type Scope,
   type UpdateApiKeyRequestSchema,
 } from '../../contract/api-keys.js'
 import type { Success } from '../../contract/common.js'
@@ -42,6 +43,9 @@ export interface KeyPrincipal {
   keyId: number
   projectId: number
   accountId: number
+  scopes: readonly Scope[]
+  /** Epoch ms, or null for a key that never expires. */
+  expiresAt: number | null
 }
 
 const CACHE_LIMIT = 10_000
@@ -88,13 +92,16 @@ export class ApiKeyService {
     if (!project) throw notFound('Project not found')
     if (project.account_id !== accountId) throw forbidden('You do not own this project')
     const { key, prefix, hash } = generateApiKey(projectId)
+    const now = this.ctx.now()
     const row = insertApiKey(this.ctx.db, {
       projectId,
       name: input.name,
       description: input.description ?? null,
       prefix,
       hash,
-      now: this.ctx.now(),
+      now,
+      scopes: (input.scopes ?? SCOPES).join(','),
+      expiresAt: input.expires_in_days ? now + input.expires_in_days * DAY_MS : null,
     })
     return {
       key_id: row.id,
@@ -182,7 +189,7 @@ export class ApiKeyService {
     retryAfter: number
   } {
     const key = this.authenticate(input.api_key)
-    if (!key) throw new ApiError(401, 'Invalid API key')
+    if (!key || this.isExpired(key)) throw new ApiError(401, 'Invalid API key')
     const cost = input.cost ?? 1
     const burst = Math.min(...this.limiter.limitsOf(key.keyId).map((l) => l.capacity))
     if (cost > burst)
@@ -268,10 +275,21 @@ export class ApiKeyService {
     const row: ApiKeyAuthRow | undefined = findApiKeyByHash(this.ctx.db, hash)
     if (!row || row.revoked_at !== null || row.is_active === 0 || row.project_id !== parsed.projectId)
       return null
-    const principal = { keyId: row.id, projectId: row.project_id, accountId: row.account_id }
+    const principal: KeyPrincipal = {
+      keyId: row.id,
+      projectId: row.project_id,
+      accountId: row.account_id,
+      scopes: row.scopes.split(',') as Scope[],
+      expiresAt: row.expires_at,
+    }
     if (this.live.size >= CACHE_LIMIT) this.live.clear()
     this.live.set(hash, principal)
     return principal
+  }
+
+  /** Whether a key's expiry has passed (it is then refused with 401). */
+  isExpired(key: KeyPrincipal): boolean {
+    return key.expiresAt !== null && key.expiresAt <= this.ctx.now()
   }
 
   /** A key of this account (403 for another's, 404 for none); `null` account: the admin. */
@@ -291,11 +309,11 @@ export class ApiKeyService {
       name: row.name,
       description: row.description,
       key_prefix: row.key_prefix,
-      scopes: [...SCOPES],
+      scopes: row.scopes.split(',') as Scope[],
       is_active: row.is_active === 1 && row.revoked_at === null,
       revoked: row.revoked_at !== null,
       created_at: formatTimestamp(row.created_at),
-      expires_at: null,
+      expires_at: row.expires_at === null ? null : formatTimestamp(row.expires_at),
       last_used: lastUsed > 0 ? formatTimestamp(lastUsed) : null,
       usage_count: row.usage_count + (p?.calls ?? 0),
     }

@@ -4,6 +4,7 @@ import * as m002 from './002-processing.js'
 import * as m003 from './003-key-management.js'
 import * as m004 from './004-sessions.js'
 import * as m005 from './005-verification-codes.js'
+import * as m006 from './006-key-scopes.js'
 
 /** A schema change. Append only: a released migration is never edited. */
 export interface Migration {
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: '003-key-management', up: m003.up },
   { version: 4, name: '004-sessions', up: m004.up },
   { version: 5, name: '005-verification-codes', up: m005.up },
+  { version: 6, name: '006-key-scopes', up: m006.up },
 ]
