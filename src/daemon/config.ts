@@ -14,6 +14,10 @@ export const DaemonConfigSchema = z.object({
   queueCapacity: z.coerce.number().int().positive().default(100_000),
   /** `X-Admin-Token` for `/api/v1/admin/*`; unset → those routes answer 401. */
   adminToken: z.string().min(16).optional(),
+  /** SMTP server for one-time codes (`smtp://user:pass@host:port` or `smtps://…`); unset → the log. */
+  smtpUrl: z.string().url().optional(),
+  /** The From address of those messages. */
+  smtpFrom: z.string().default('ledger@localhost'),
   /** log2 of scrypt's N for new password hashes (OWASP: 17). Lower only for tests. */
   scryptLogN: z.coerce.number().int().min(10).max(20).default(17),
   /** Threads that decode large batch bodies (JSON + validation) off the main thread; 0 = inline. */
@@ -43,6 +47,8 @@ export function loadConfig(
     durability: env['LEDGER_DURABILITY'] as DaemonConfig['durability'] | undefined,
     queueCapacity: env['LEDGER_QUEUE_CAPACITY'] as unknown as number | undefined,
     adminToken: env['LEDGER_ADMIN_TOKEN'] || undefined,
+    smtpUrl: env['LEDGER_SMTP_URL'] || undefined,
+    smtpFrom: env['LEDGER_SMTP_FROM'] || undefined,
     scryptLogN: env['LEDGER_SCRYPT_LOG_N'] as unknown as number | undefined,
     decoderThreads: env['LEDGER_DECODER_THREADS'] as unknown as number | undefined,
     workerPaused: env['LEDGER_WORKER_PAUSED'] as DaemonConfig['workerPaused'] | undefined,

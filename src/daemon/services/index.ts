@@ -18,7 +18,7 @@ import { ProjectService } from './projects.js'
 import { QueueWorker } from './queue.js'
 import { MemoryRateLimiter } from './rate-limiter.js'
 import { AccessTokens, loadOrCreateSecret } from './tokens.js'
-import { logDelivery, VerificationService } from './verification.js'
+import { logDelivery, smtpDelivery, VerificationService } from './verification.js'
 
 export interface Services {
   readonly ctx: ServiceContext
@@ -68,7 +68,12 @@ export function createServices({ config, now = Date.now, log }: ServiceOptions):
     db,
     checkpointer,
     accounts,
-    verification: new VerificationService(ctx, secret, accounts, logDelivery(log)),
+    verification: new VerificationService(
+      ctx,
+      secret,
+      accounts,
+      config.smtpUrl ? smtpDelivery(config.smtpUrl, config.smtpFrom, log) : logDelivery(log),
+    ),
     projects: new ProjectService(ctx, (id) => ingest.projectChanged(id)),
     apiKeys: new ApiKeyService(ctx, limiter, keyStats),
     panels: new PanelService(ctx),

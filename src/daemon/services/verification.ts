@@ -10,6 +10,7 @@ import {
 import { ApiError } from '../errors.js'
 import type { AccountService } from './accounts.js'
 import type { ServiceContext } from './context.js'
+import { sendMail } from './smtp.js'
 import { ACCESS_TOKEN_TTL_SECONDS } from './tokens.js'
 
 const CODE_TTL_MS = 10 * 60_000
@@ -19,6 +20,22 @@ const INVALID_CODE = 'Invalid or expired code'
 /** Where codes go. With no SMTP configured: the daemon's own log, for a local user to read. */
 export interface CodeDelivery {
   send(email: string, code: string, expiresInMinutes: number): void
+}
+
+/** Delivery by SMTP (`LEDGER_SMTP_URL`); a failure is logged, never shown to the caller. */
+export function smtpDelivery(
+  url: string,
+  from: string,
+  log: { error: (obj: unknown, msg: string) => void },
+): CodeDelivery {
+  return {
+    send(email, code, minutes) {
+      const text = `Your Ledger verification code is ${code}.\n\nIt is valid for ${minutes} minutes and can be used once.\n`
+      sendMail(url, { from, to: email, subject: `Ledger code: ${code}`, text }).catch((err) =>
+        log.error({ err: { message: (err as Error).message }, email }, 'could not send a verification code by SMTP'),
+      )
+    },
+  }
 }
 
 export function logDelivery(log: { warn: (obj: unknown, msg: string) => void }): CodeDelivery {
