@@ -203,7 +203,7 @@ export class ApiKeyService {
         allowed: d.allowed,
         remaining_tokens: d.remaining,
         limit: d.limit,
-        reset_in_seconds: Math.max(0, d.reset - Math.floor(now / 1000)),
+        reset_in_seconds: Math.ceil(d.fullInMs / 1000),
       },
       retryAfter: d.retryAfter,
     }

@@ -32,6 +32,8 @@ export interface RateDecision {
   remaining: number
   /** Unix second, rounded up, when it is full again (`X-RateLimit-Reset`). */
   reset: number
+  /** Milliseconds until it is full again. */
+  fullInMs: number
   /** Whole seconds until the request would pass (`Retry-After`); 0 when allowed. */
   retryAfter: number
   /** The limit that decided, for the 429 detail. */
@@ -136,6 +138,7 @@ export class MemoryRateLimiter {
       limit: l.capacity,
       remaining: Math.max(0, Math.floor(remainingOf(l, s))),
       reset: Math.ceil(fullAtMs(l, s, nowMs) / 1000),
+      fullInMs: Math.max(0, fullAtMs(l, s, nowMs) - nowMs),
       retryAfter: deny < 0 ? 0 : Math.max(1, Math.ceil(retryMs / 1000)),
       label: l.label,
     }
