@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest'
-import type { LedgerClient, RawResponse } from '../../src/client/index.js'
+import type { LedgerClient } from '../../src/client/index.js'
 import {
   accountWithKey,
   PASSWORD,
@@ -8,6 +8,7 @@ import {
   type TestDaemon,
   uniqueEmail,
 } from '../helpers/daemon.js'
+import { expectError } from '../helpers/assertions.js'
 
 // Seed 000's account endpoints (register, login, logout, me) and the access token they issue,
 // against the real app on a real SQLite file.
@@ -24,17 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await daemon?.close()
 })
-
-/** Asserts an error answer: the status, a `{"detail"}` body, and words the detail must contain. */
-function expectError(res: RawResponse, status: number, ...words: string[]): string {
-  expect(res.status, JSON.stringify(res.body)).toBe(status)
-  expect(res.headers['content-type']).toContain('application/json')
-  const body = res.body as { detail?: unknown }
-  expect(typeof body.detail).toBe('string')
-  const detail = (body.detail as string).toLowerCase()
-  for (const w of words) expect(detail).toContain(w.toLowerCase())
-  return body.detail as string
-}
 
 function decodePart(part: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>

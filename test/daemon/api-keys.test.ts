@@ -4,6 +4,7 @@ import type { LedgerClient, RawResponse } from '../../src/client/index.js'
 import { generateApiKey } from '../../src/daemon/services/key-format.js'
 import { dataFiles } from '../../src/shared/paths.js'
 import { accountWithKey, log, registerAccount, startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
+import { expectError } from '../helpers/assertions.js'
 
 // Seed 000's API keys: creation (shown once, stored as a hash + prefix), revocation, and how a
 // key authenticates (Bearer or X-API-Key, checksum, revoked, wrong kind) with rate-limit headers.
@@ -18,14 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await daemon?.close()
 })
-
-function expectError(res: RawResponse, status: number, ...words: string[]): string {
-  expect(res.status, JSON.stringify(res.body)).toBe(status)
-  const body = res.body as { detail?: unknown }
-  expect(typeof body.detail).toBe('string')
-  for (const w of words) expect((body.detail as string).toLowerCase()).toContain(w.toLowerCase())
-  return body.detail as string
-}
 
 const ingestOne = (client: LedgerClient) => client.raw('POST', '/api/v1/ingest/single', { body: log() })
 

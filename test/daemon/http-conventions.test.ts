@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest'
-import type { LedgerClient, RawResponse } from '../../src/client/index.js'
+import type { LedgerClient } from '../../src/client/index.js'
 import {
   accountWithKey,
   log,
@@ -9,6 +9,7 @@ import {
   type TestDaemon,
   uniqueEmail,
 } from '../helpers/daemon.js'
+import { expectError } from '../helpers/assertions.js'
 
 // The conventions every endpoint shares (API.md "Conventions", seed 000 "Error Handling"):
 // the error body, the status codes of malformed requests, health, and path parameters.
@@ -29,28 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await daemon?.close()
 })
-
-/** A stack frame (`at fn (/path/file.ts:12:3)`) or a source path: never in an answer. */
-const STACK_TRACE = /\bat\s+\S*\s*\(?(\/|[A-Za-z]:\\|file:|node:)|\.(ts|js|mjs|cjs):\d+|node_modules|\/work\//
-
-/**
- * Asserts an error answer: its status, exactly the `{"detail": string}` shape (plus an optional
- * string `code`), no stack trace or file path, and the words the detail must contain.
- */
-function expectError(res: RawResponse, status: number, ...words: string[]): string {
-  expect(res.status, JSON.stringify(res.body)).toBe(status)
-  expect(res.headers['content-type']).toContain('application/json')
-  const body = res.body as Record<string, unknown>
-  expect(body !== null && typeof body === 'object' && !Array.isArray(body), String(res.body)).toBe(true)
-  for (const k of Object.keys(body)) expect(['detail', 'code'], `unexpected field ${k}`).toContain(k)
-  expect(typeof body['detail']).toBe('string')
-  if ('code' in body) expect(typeof body['code']).toBe('string')
-  const detail = body['detail'] as string
-  expect(detail.length).toBeGreaterThan(0)
-  expect(JSON.stringify(body)).not.toMatch(STACK_TRACE)
-  for (const w of words) expect(detail.toLowerCase()).toContain(w.toLowerCase())
-  return detail
-}
 
 const json = { 'content-type': 'application/json' }
 const registerBody = () => JSON.stringify({ email: uniqueEmail(), password: PASSWORD, name: 'Conventions' })

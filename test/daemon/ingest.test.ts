@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest'
-import type { LedgerClient, RawResponse } from '../../src/client/index.js'
+import type { LedgerClient } from '../../src/client/index.js'
 import {
   accountWithKey,
   log,
@@ -9,6 +9,7 @@ import {
   type TestDaemon,
   waitFor,
 } from '../helpers/daemon.js'
+import { expectError } from '../helpers/assertions.js'
 
 // Seed 000's log ingestion endpoints (single, batch, queue depth) against the real app on a
 // real SQLite file: the answers on the wire, and what ends up stored.
@@ -59,20 +60,6 @@ function storedLogs(database: BetterSqlite3.Database, projectId: number): Stored
 
 function storedCount(database: BetterSqlite3.Database, projectId: number): number {
   return storedLogs(database, projectId).length
-}
-
-/** Asserts an error answer: the status, a `{"detail"}` body, and words the detail must contain. */
-function expectError(res: RawResponse, status: number, ...words: Array<string | RegExp>): string {
-  expect(res.status, JSON.stringify(res.body)).toBe(status)
-  expect(res.headers['content-type']).toContain('application/json')
-  const body = res.body as { detail?: unknown }
-  expect(typeof body.detail, JSON.stringify(res.body)).toBe('string')
-  const detail = body.detail as string
-  for (const w of words) {
-    if (typeof w === 'string') expect(detail.toLowerCase()).toContain(w.toLowerCase())
-    else expect(detail).toMatch(w)
-  }
-  return detail
 }
 
 const single = (client: LedgerClient, body: unknown) => client.raw('POST', '/api/v1/ingest/single', { body })

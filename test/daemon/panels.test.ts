@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest'
-import type { LedgerClient, RawResponse } from '../../src/client/index.js'
+import type { LedgerClient } from '../../src/client/index.js'
 import type { Panel, PanelInput } from '../../src/contract/panels.js'
 import type { Project } from '../../src/contract/projects.js'
 import { accountWithKey, registerAccount, startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
+import { expectError } from '../helpers/assertions.js'
 
 // Seed 000's dashboard panels, with an API key (as the seed says) and with an access token;
 // both resolve to the account that owns them. Reads are cached for 5 minutes: the test clock
@@ -22,14 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await daemon?.close()
 })
-
-function expectError(res: RawResponse, status: number, ...words: string[]): string {
-  expect(res.status, JSON.stringify(res.body)).toBe(status)
-  const body = res.body as { detail?: unknown }
-  expect(typeof body.detail).toBe('string')
-  for (const w of words) expect((body.detail as string).toLowerCase()).toContain(w.toLowerCase())
-  return body.detail as string
-}
 
 /** An account with a project (slug `alpha`), an API key on it, and clients for both credentials. */
 async function setup() {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest'
-import type { LedgerClient, RawResponse } from '../../src/client/index.js'
+import type { LedgerClient } from '../../src/client/index.js'
 import { accountWithKey, registerAccount, startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
+import { expectError } from '../helpers/assertions.js'
 
 // Seed 000's project endpoints: create, list, get by slug; slugs unique per account, and
 // another account's projects are invisible (404, never the object).
@@ -18,14 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await daemon?.close()
 })
-
-function expectError(res: RawResponse, status: number, ...words: string[]): string {
-  expect(res.status, JSON.stringify(res.body)).toBe(status)
-  const body = res.body as { detail?: unknown }
-  expect(typeof body.detail).toBe('string')
-  for (const w of words) expect((body.detail as string).toLowerCase()).toContain(w.toLowerCase())
-  return body.detail as string
-}
 
 let slugCounter = 0
 /** A slug no other test of this file uses. */
