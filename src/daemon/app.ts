@@ -1,7 +1,7 @@
 import Fastify, { type FastifyServerOptions, LogController } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { DaemonConfig } from './config.js'
-import { registerAuth } from './plugins/auth.js'
+import { registerAuth, type RouteInfo } from './plugins/auth.js'
 import { registerCompression } from './plugins/compression.js'
 import { registerErrorHandling } from './plugins/errors.js'
 import { registerSecurity } from './plugins/security.js'
@@ -30,7 +30,9 @@ export interface AppOptions {
  * Builds the daemon's Fastify instance and its services. It never listens (server.ts does):
  * tests build it themselves. Closing the app stops the worker and closes the database.
  */
-export async function buildApp(options: AppOptions): Promise<{ app: App; services: Services }> {
+export async function buildApp(
+  options: AppOptions,
+): Promise<{ app: App; services: Services; routes: readonly RouteInfo[] }> {
   const { config } = options
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
@@ -82,7 +84,8 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; service
   registerZod(app)
   registerErrorHandling(app)
   registerSecurity(app, config.host)
-  registerAuth(app, services)
+  const routes: RouteInfo[] = []
+  registerAuth(app, services, routes)
   registerCompression(app)
 
   healthRoutes(app, services)
@@ -99,5 +102,5 @@ export async function buildApp(options: AppOptions): Promise<{ app: App; service
   services.maintenance.start()
   services.keyStats.start()
   await app.ready()
-  return { app, services }
+  return { app, services, routes }
 }

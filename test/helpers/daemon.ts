@@ -8,6 +8,7 @@ import { LedgerClient } from '../../src/client/index.js'
 import type { LogInput } from '../../src/contract/ingest.js'
 import { buildApp } from '../../src/daemon/app.js'
 import { type DaemonConfigInput, DaemonConfigSchema } from '../../src/daemon/config.js'
+import type { RouteInfo } from '../../src/daemon/plugins/auth.js'
 import type { Services } from '../../src/daemon/services/index.js'
 import { readState } from '../../src/shared/daemon-state.js'
 import { dataFiles } from '../../src/shared/paths.js'
@@ -29,6 +30,8 @@ export interface TestDaemon {
   services: Services
   /** The injected clock: tests move it with `clock.advance(ms)`. */
   clock: { now: number; advance(ms: number): void }
+  /** Every registered route with the credential it accepts. */
+  routes: readonly RouteInfo[]
   /** What the daemon logged at warn and above (with `captureLog`), one JSON line each. */
   logLines(): string[]
   /** A read-only handle on the real SQLite file, to check what was stored. */
@@ -62,7 +65,7 @@ export async function startTestDaemon(
   }
   const logLines: string[] = []
   const logger = opts.captureLog ? { level: 'warn', stream: { write: (line: string) => logLines.push(line) } } : false
-  const { app, services } = await buildApp({ config, now: opts.realClock ? Date.now : () => clock.now, logger })
+  const { app, services, routes } = await buildApp({ config, now: opts.realClock ? Date.now : () => clock.now, logger })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : 0
@@ -76,6 +79,7 @@ export async function startTestDaemon(
     client,
     services,
     clock,
+    routes,
     logLines: () => logLines,
     inspect() {
       const db = new BetterSqlite3(dataFiles(dataDir).database, { readonly: true })

@@ -56,12 +56,27 @@ export function keyOf(req: FastifyRequest): KeyPrincipal {
   return p
 }
 
-/** Registers the authentication hook and the rate limit that goes with API keys. */
-export function registerAuth(app: FastifyInstance, services: Services): void {
+/** A registered route and the credential it accepts (the route inventory). */
+export interface RouteInfo {
+  method: string
+  url: string
+  auth: AuthMode
+  scope?: Scope
+}
+
+/**
+ * Registers the authentication hook and the rate limit that goes with API keys. Every route
+ * must declare its auth mode (deny by default); each is recorded into `inventory`.
+ */
+export function registerAuth(app: FastifyInstance, services: Services, inventory: RouteInfo[] = []): void {
   app.decorateRequest('principal', null)
 
   app.addHook('onRoute', (route) => {
-    if (!route.config?.auth) throw new Error(`route ${route.method} ${route.url} declares no auth mode`)
+    const auth = route.config?.auth
+    if (!auth) throw new Error(`route ${route.method} ${route.url} declares no auth mode`)
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') inventory.push({ method, url: route.url, auth, scope: route.config?.scope })
+    }
   })
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
