@@ -341,3 +341,45 @@ describe('API key scopes and expiry (seed 004)', () => {
     }
   })
 })
+
+describe('password hashing', () => {
+  it('upgrades a hash made with weaker parameters at the next login', async () => {
+    const home = tempHome()
+    try {
+      const weak = await spawnDaemon({ home, env: { LEDGER_SCRYPT_LOG_N: '11' } })
+      const c1 = new LedgerClient({ baseUrl: weak.url })
+      const email = uniqueEmail('upgrade')
+      await c1.register({ email, password: PASSWORD, name: 'U' })
+      await c1.close()
+      await weak.stop()
+      const hashOf = async () => {
+        const { default: Database } = await import('better-sqlite3')
+        const db = new Database(join(home, 'data', 'ledger.db'), { readonly: true })
+        const row = db.prepare('SELECT password_hash FROM accounts WHERE email = ?').get(email) as { password_hash: string }
+        db.close()
+        return row.password_hash
+      }
+      expect(await hashOf()).toMatch(/^scrypt\$11\$8\$1\$/)
+      const strong = await spawnDaemon({ home, env: { LEDGER_SCRYPT_LOG_N: '12' } })
+      const c2 = new LedgerClient({ baseUrl: strong.url })
+      await c2.login({ email, password: PASSWORD })
+      await c2.close()
+      await strong.stop()
+      expect(await hashOf()).toMatch(/^scrypt\$12\$8\$1\$/)
+    } finally {
+      rmSync(home, { recursive: true, force: true })
+    }
+  })
+
+  it('lets a script on this machine register and log in 60 times in a row (no per-address throttle)', async () => {
+    const d = await startTestDaemon()
+    try {
+      for (let i = 0; i < 60; i++) {
+        const reg = await registerAccount(d.client)
+        expect((await d.client.raw('POST', '/api/v1/accounts/login', { body: { email: reg.email, password: PASSWORD } })).status).toBe(200)
+      }
+    } finally {
+      await d.close()
+    }
+  })
+})
