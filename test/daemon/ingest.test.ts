@@ -10,6 +10,7 @@ import {
   waitFor,
 } from '../helpers/daemon.js'
 import { expectError } from '../helpers/assertions.js'
+import type { LogRow } from '../../src/daemon/db/logs.js'
 
 // Seed 000's log ingestion endpoints (single, batch, queue depth) against the real app on a
 // real SQLite file: the answers on the wire, and what ends up stored.
@@ -28,25 +29,7 @@ afterAll(async () => {
 })
 
 /** A stored log as SQLite holds it (queued or processed). */
-interface StoredRow {
-  id: number
-  project_id: number
-  received_at: number
-  timestamp: number
-  level: string
-  log_type: string
-  importance: string
-  message: string | null
-  error_type: string | null
-  error_message: string | null
-  stack_trace: string | null
-  environment: string | null
-  release: string | null
-  sdk_version: string | null
-  platform: string | null
-  platform_version: string | null
-  attributes: string | null
-}
+type StoredRow = LogRow
 
 /** Every log of a project, wherever it is: still queued, or processed already. */
 function storedLogs(database: BetterSqlite3.Database, projectId: number): StoredRow[] {
