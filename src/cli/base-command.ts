@@ -1,7 +1,12 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 import chalk from 'chalk'
+import type { LedgerClient} from '../client/index.js';
 import { LedgerApiError, LedgerConnectionError } from '../client/index.js'
+import { resolvePaths } from '../shared/paths.js'
+import { readConfig, resolveTarget, type Target } from './config.js'
+import { CredentialStore, keychainHung } from './credentials.js'
 import { CliError, EXIT } from './errors.js'
+import { type ProjectAccess, Session } from './session.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
@@ -25,7 +30,15 @@ export abstract class BaseCommand extends Command {
 
   override async init(): Promise<void> {
     this.debugMode = this.argv.includes('--debug')
+    // chalk follows FORCE_COLOR and the TTY; NO_COLOR (no-color.org) is ours to honour.
+    if (process.env['NO_COLOR']) chalk.level = 0
     await super.init()
+  }
+
+  override async finally(err: Error | undefined): Promise<void> {
+    await super.finally(err)
+    // A keychain call that hung holds a native thread that would keep the process alive.
+    if (keychainHung()) setTimeout(() => process.exit(), 100).unref()
   }
 
   /** Diagnostics go to stderr so stdout carries only the result. */
@@ -88,4 +101,99 @@ function parseMessage(message: string): string {
     .map((l) => l.trim())
     .filter((l) => l && !/^See more help with/i.test(l))
   return lines.join(': ').replace(/:\s*:/g, ':') || message
+}
+
+/**
+ * The base of every command that talks to the daemon's API: `--url` and `--profile`, the
+ * credential store, and clients carrying the right credential.
+ */
+export abstract class ApiCommand extends BaseCommand {
+  static override baseFlags = {
+    ...BaseCommand.baseFlags,
+    url: Flags.string({
+      description: 'Daemon URL (default: LEDGER_URL, else the profile\'s, else http://127.0.0.1:8000).',
+      helpGroup: 'GLOBAL',
+    }),
+    profile: Flags.string({
+      description: 'Named profile, with its own URL and credentials (default: LEDGER_PROFILE, else "default").',
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  private sessionCache: Session | undefined
+
+  override async init(): Promise<void> {
+    process.once('SIGINT', () => this.interrupted())
+    await super.init()
+  }
+
+  /** Ctrl-C: exit 130 (commands with work to flush first override this). */
+  protected interrupted(): void {
+    process.stderr.write('\n')
+    process.exit(EXIT.interrupted)
+  }
+
+  /** The profile and daemon this invocation talks to. */
+  protected get target(): Target {
+    return this.session.target
+  }
+
+  /** The daemon URL this invocation talks to. */
+  protected daemonUrl(): string {
+    return this.target.url
+  }
+
+  /** Credentials of the current profile on the current daemon. */
+  protected get session(): Session {
+    if (!this.sessionCache) {
+      const { config } = resolvePaths()
+      const flags = globalFlagsOf(this.argv)
+      let target: Target
+      try {
+        target = resolveTarget(flags, process.env, readConfig(config))
+      } catch (err) {
+        throw new CliError((err as Error).message, undefined, EXIT.usage)
+      }
+      const store = new CredentialStore(config, (m) => process.stderr.write(`${chalk.yellow(m)}\n`))
+      this.sessionCache = new Session(target, store, process.env, config, (m) => process.stderr.write(`${m}\n`))
+    }
+    return this.sessionCache
+  }
+
+  /** A client carrying a valid access token; exit 4 when not logged in. */
+  protected accountClient(): Promise<LedgerClient> {
+    return this.session.accountClient()
+  }
+
+  /** A client carrying an API key for a project (see `Session.projectClient`). */
+  protected projectClient(opts: { project?: string; apiKey?: string; create?: boolean }): Promise<ProjectAccess> {
+    return this.session.projectClient(opts)
+  }
+
+  /** A client without credential (health, register, login). */
+  protected anonymousClient(timeoutMs?: number): LedgerClient {
+    return this.session.anonymousClient(timeoutMs)
+  }
+
+  override async finally(err: Error | undefined): Promise<void> {
+    await this.sessionCache?.close()
+    await super.finally(err)
+  }
+}
+
+/**
+ * `--url` and `--profile` straight from argv: the session is needed before (and without) the
+ * command's own parse, and these two flags mean the same in every command.
+ */
+function globalFlagsOf(argv: readonly string[]): { url?: string; profile?: string } {
+  const out: { url?: string; profile?: string } = {}
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === '--') break
+    for (const name of ['url', 'profile'] as const) {
+      if (a === `--${name}`) out[name] = argv[i + 1]
+      else if (a.startsWith(`--${name}=`)) out[name] = a.slice(name.length + 3)
+    }
+  }
+  return out
 }

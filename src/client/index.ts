@@ -112,6 +112,11 @@ export interface ClientOptions {
   dispatcher?: Dispatcher
   /** Per-request timeout in ms (headers and body). */
   timeoutMs?: number
+  /**
+   * Called once when the daemon answers 401 to a request sent with `credential`: returns a new
+   * credential (e.g. a refreshed access token) and the request is sent again with it.
+   */
+  refreshCredential?: (rejected: string) => Promise<string>
 }
 
 function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -127,10 +132,12 @@ export class LedgerClient {
   private readonly dispatcher: Dispatcher
   private readonly ownsDispatcher: boolean
   private readonly timeoutMs: number
+  private readonly refreshCredential: ClientOptions['refreshCredential']
 
   constructor(options: ClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
     this.credential = options.credential
+    this.refreshCredential = options.refreshCredential
     this.ownsDispatcher = !options.dispatcher
     this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 5_000, connections: 64 })
     this.timeoutMs = options.timeoutMs ?? 30_000
@@ -152,6 +159,15 @@ export class LedgerClient {
 
   /** Any request; never throws on an HTTP status (only when the daemon cannot be reached). */
   async raw(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions = {}): Promise<RawResponse> {
+    const res = await this.send(method, path, opts)
+    if (res.status === 401 && opts.credential === undefined && this.refreshCredential && this.credential) {
+      this.credential = await this.refreshCredential(this.credential)
+      return this.send(method, path, opts)
+    }
+    return res
+  }
+
+  private async send(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions): Promise<RawResponse> {
     const headers: Record<string, string> = { ...opts.headers }
     const credential = opts.credential === undefined ? this.credential : opts.credential
     if (credential && !('authorization' in headers)) headers['authorization'] = `Bearer ${credential}`

@@ -1,0 +1,32 @@
+import { Flags } from '@oclif/core'
+import { ApiCommand } from '../cli/base-command.js'
+import type { DeepHealth, Health } from '../contract/health.js'
+
+export default class HealthCommand extends ApiCommand {
+  static override summary = "Check the daemon's health."
+  static override description =
+    'Exits 0 when healthy, 1 when degraded or not reachable. --deep reports the database, the ingestion queue and worker, and the rate limiter.'
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --deep --json']
+  static override flags = { deep: Flags.boolean({ description: 'Check every dependency, with figures.' }) }
+
+  async run(): Promise<Health | DeepHealth> {
+    const { flags } = await this.parse(HealthCommand)
+    const client = this.anonymousClient(5000)
+    if (!flags.deep) {
+      const h = await client.health()
+      this.log(`${this.daemonUrl()}: ${h.status}`)
+      return h
+    }
+    const h = await client.deepHealth()
+    this.log(`${this.daemonUrl()}: ${h.status}`)
+    for (const [name, detail] of Object.entries(h.services)) {
+      const { status, ...figures } = detail as { status?: string } & Record<string, unknown>
+      const text = Object.entries(figures)
+        .map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
+        .join(' ')
+      this.log(`  ${name}: ${status ?? '?'}  ${text}`)
+    }
+    if (h.status !== 'healthy') process.exitCode = 1
+    return h
+  }
+}

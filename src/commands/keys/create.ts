@@ -1,0 +1,51 @@
+import { Flags } from '@oclif/core'
+import { ApiCommand } from '../../cli/base-command.js'
+import type { StoreKind } from '../../cli/credentials.js'
+import { findProject } from '../../cli/session.js'
+import { parseFlag } from '../../cli/validate.js'
+import { CreateApiKeyRequestSchema, type CreatedApiKey } from '../../contract/api-keys.js'
+
+export interface KeyCreateResult extends CreatedApiKey {
+  project_id: number
+  project_slug: string
+  /** Where the CLI kept the key for `--project` lookups (null with --no-store). */
+  stored_in: StoreKind | null
+}
+
+export default class KeysCreate extends ApiCommand {
+  static override summary = 'Create an API key for a project; the full key is shown once.'
+  static override description =
+    'The key is also kept in the OS keychain for its project, so `ledger ingest --project SLUG` finds it later (unless --no-store). ' +
+    'Scopes: ingest (ingest, queue depth), read (logs, tail), panels.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --project my-app --name laptop',
+    '<%= config.bin %> <%= command.id %> --project my-app --name ci --scopes ingest --expires-in-days 90 --json',
+  ]
+
+  static override flags = {
+    project: Flags.string({ description: 'Slug or id of the project.', required: true }),
+    name: Flags.string({ description: 'Name of the key.', required: true }),
+    description: Flags.string({ description: 'What the key is for.' }),
+    scopes: Flags.string({ description: 'Comma-separated scopes (default: ingest,read,panels).' }),
+    'expires-in-days': Flags.integer({ description: 'Days until the key expires (1-3650; default: never).' }),
+    store: Flags.boolean({ description: 'Keep the key in the credential store for its project.', default: true, allowNo: true }),
+  }
+
+  async run(): Promise<KeyCreateResult> {
+    const { flags } = await this.parse(KeysCreate)
+    const body = parseFlag('key', CreateApiKeyRequestSchema, {
+      name: flags.name,
+      description: flags.description,
+      scopes: flags.scopes?.split(',').map((s) => s.trim()).filter(Boolean),
+      expires_in_days: flags['expires-in-days'],
+    })
+    const client = await this.accountClient()
+    const project = await findProject(client, flags.project.toLowerCase())
+    const created = await client.createApiKey(project.project_id, body)
+    const stored = flags.store ? await this.session.saveProjectKey(project, created.full_key) : null
+    this.log(created.full_key)
+    this.logToStderr(`${created.warning}`)
+    if (stored) this.logToStderr(`Stored in the ${stored} for project '${project.slug}' (used by --project ${project.slug}).`)
+    return { ...created, project_id: project.project_id, project_slug: project.slug, stored_in: stored }
+  }
+}

@@ -1,0 +1,53 @@
+import { Flags } from '@oclif/core'
+import { ApiCommand } from '../../cli/base-command.js'
+import { renderTable } from '../../cli/output.js'
+import { keyState } from '../../cli/render.js'
+import { findProject } from '../../cli/session.js'
+import type { ApiKeyList } from '../../contract/api-keys.js'
+
+export default class KeysList extends ApiCommand {
+  static override summary = 'List your API keys (all of them, or one project\'s).'
+  static override description = 'Without --page, every page is fetched. Revoked keys are listed too, marked revoked.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --project my-app --json',
+  ]
+
+  static override flags = {
+    project: Flags.string({ description: 'Only the keys of this project (slug or id).' }),
+    page: Flags.integer({ description: 'One page only (from 1).', min: 1 }),
+    size: Flags.integer({ description: 'Keys per page (1-100).', min: 1, max: 100, default: 100 }),
+  }
+
+  async run(): Promise<ApiKeyList> {
+    const { flags } = await this.parse(KeysList)
+    const client = await this.accountClient()
+    const projectId = flags.project ? (await findProject(client, flags.project.toLowerCase())).project_id : undefined
+    let list: ApiKeyList
+    if (flags.page) list = await client.listApiKeys({ projectId, page: flags.page, size: flags.size })
+    else {
+      list = await client.listApiKeys({ projectId, page: 1, size: flags.size })
+      for (let page = 2; list.api_keys.length < list.total; page++) {
+        const next = await client.listApiKeys({ projectId, page, size: flags.size })
+        if (next.api_keys.length === 0) break
+        list.api_keys.push(...next.api_keys)
+      }
+      list = { ...list, page: 1, size: list.api_keys.length }
+    }
+    if (list.api_keys.length === 0) this.log('No API keys. Create one with `ledger keys create --project SLUG --name NAME`.')
+    else
+      this.log(
+        renderTable(list.api_keys, [
+          { header: 'ID', get: (k) => k.id, align: 'right' },
+          { header: 'NAME', get: (k) => k.name },
+          { header: 'PROJECT', get: (k) => k.project_id, align: 'right' },
+          { header: 'PREFIX', get: (k) => `${k.key_prefix}…` },
+          { header: 'SCOPES', get: (k) => k.scopes.join(',') },
+          { header: 'STATE', get: (k) => keyState(k) },
+          { header: 'LAST USED', get: (k) => k.last_used },
+          { header: 'CALLS', get: (k) => k.usage_count, align: 'right' },
+        ]),
+      )
+    return list
+  }
+}

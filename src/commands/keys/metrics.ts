@@ -1,0 +1,47 @@
+import { Args, Flags } from '@oclif/core'
+import { ApiCommand } from '../../cli/base-command.js'
+import { keyIdArg } from '../../cli/key-arg.js'
+import { renderTable } from '../../cli/output.js'
+import { sparkline } from '../../cli/sparkline.js'
+import { parseRange } from '../../cli/time-flags.js'
+import type { Metrics } from '../../contract/api-keys.js'
+import { formatTimestamp } from '../../shared/time.js'
+
+export default class KeysMetrics extends ApiCommand {
+  static override summary = "Show an API key's allowed and throttled requests over time."
+  static override description = 'Per minute for ranges up to a day, per hour beyond (at most 90 days).'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> 12',
+    '<%= config.bin %> <%= command.id %> 12 --since 7d --json',
+    '<%= config.bin %> <%= command.id %> 12 --since 2026-11-30T00:00:00Z --until 2026-11-30T12:00:00Z',
+  ]
+  static override args = { id: Args.string({ description: 'Id of the key.', required: true }) }
+  static override flags = {
+    since: Flags.string({ description: 'Start: a duration ago (15m, 2h, 7d) or an ISO timestamp.', default: '1h' }),
+    until: Flags.string({ description: 'End: a duration ago or an ISO timestamp (default: now).' }),
+  }
+
+  async run(): Promise<Metrics> {
+    const { args, flags } = await this.parse(KeysMetrics)
+    const id = keyIdArg(args.id)
+    const { from, to } = parseRange(flags.since, flags.until, '1h')
+    const m = await (await this.accountClient()).keyMetrics(id, formatTimestamp(from), formatTimestamp(to))
+    this.log(`allowed ${m.allowed_count}, throttled ${m.throttled_count}`)
+    const busy = m.time_series.filter((p) => p.allowed + p.throttled > 0)
+    if (m.time_series.length > 0) {
+      this.log(`allowed   ${sparkline(m.time_series.map((p) => p.allowed))}`)
+      this.log(`throttled ${sparkline(m.time_series.map((p) => p.throttled))}`)
+    }
+    if (busy.length > 0) {
+      this.log('')
+      this.log(
+        renderTable(busy, [
+          { header: 'TIME', get: (p) => p.timestamp },
+          { header: 'ALLOWED', get: (p) => p.allowed, align: 'right' },
+          { header: 'THROTTLED', get: (p) => p.throttled, align: 'right' },
+        ]),
+      )
+    }
+    return m
+  }
+}

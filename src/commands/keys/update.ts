@@ -1,0 +1,39 @@
+import { Args, Flags } from '@oclif/core'
+import { ApiCommand } from '../../cli/base-command.js'
+import { CliError, EXIT } from '../../cli/errors.js'
+import { keyIdArg } from '../../cli/key-arg.js'
+import { renderKey } from '../../cli/render.js'
+import { parseFlag } from '../../cli/validate.js'
+import { type ApiKey, UpdateApiKeyRequestSchema } from '../../contract/api-keys.js'
+
+export default class KeysUpdate extends ApiCommand {
+  static override summary = 'Rename, describe, disable or enable an API key.'
+  static override description = 'A disabled key is refused (401) until it is enabled again; a revoked key cannot be enabled.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> 12 --disable',
+    '<%= config.bin %> <%= command.id %> 12 --name ci-runner --description "GitHub Actions"',
+  ]
+  static override args = { id: Args.string({ description: 'Id of the key.', required: true }) }
+  static override flags = {
+    name: Flags.string({ description: 'New name.' }),
+    description: Flags.string({ description: 'New description.' }),
+    enable: Flags.boolean({ description: 'Accept the key again.', exclusive: ['disable'] }),
+    disable: Flags.boolean({ description: 'Refuse the key until enabled.', exclusive: ['enable'] }),
+  }
+
+  async run(): Promise<ApiKey> {
+    const { args, flags } = await this.parse(KeysUpdate)
+    const id = keyIdArg(args.id)
+    const body = parseFlag('key', UpdateApiKeyRequestSchema, {
+      name: flags.name,
+      description: flags.description,
+      is_active: flags.enable ? true : flags.disable ? false : undefined,
+    })
+    if (Object.values(body).every((v) => v === undefined)) {
+      throw new CliError('nothing to change', 'Pass --name, --description, --enable or --disable.', EXIT.usage)
+    }
+    const key = await (await this.accountClient()).updateApiKey(id, body)
+    this.log(renderKey(key))
+    return key
+  }
+}

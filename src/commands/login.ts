@@ -1,0 +1,47 @@
+import { Flags } from '@oclif/core'
+import { EmailSchema } from '../contract/accounts.js'
+import { ApiCommand } from '../cli/base-command.js'
+import { parseFlag } from '../cli/validate.js'
+import { promptLine, promptSecret, readPasswordFromStdin } from '../cli/prompt.js'
+import { rememberLogin } from '../cli/login-flow.js'
+
+export interface LoginResult {
+  account_id: number
+  email: string
+  url: string
+  profile: string
+  credential_store: 'keychain' | 'file'
+}
+
+export default class Login extends ApiCommand {
+  static override summary = 'Log in to a Ledger daemon and keep the session in the OS keychain.'
+  static override description =
+    'The password is prompted with echo off, or read from stdin with --password-stdin (one trailing newline stripped). ' +
+    'The session is refreshed automatically until you run `ledger logout`.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --email me@example.com',
+    'printf %s "$LEDGER_PASSWORD" | <%= config.bin %> <%= command.id %> --email ci@example.com --password-stdin',
+    '<%= config.bin %> <%= command.id %> --profile staging --url http://ledger.internal:8000 --email me@example.com',
+  ]
+
+  static override flags = {
+    email: Flags.string({ description: 'Account email (prompted when omitted on a terminal).' }),
+    'password-stdin': Flags.boolean({ description: 'Read the password from stdin.' }),
+  }
+
+  async run(): Promise<LoginResult> {
+    const { flags } = await this.parse(Login)
+    const email = parseFlag('--email', EmailSchema, flags.email ?? (await promptLine('Email: ')))
+    const password = flags['password-stdin'] ? await readPasswordFromStdin() : await promptSecret('Password: ')
+    const tokens = await this.anonymousClient().login({ email, password })
+    const where = await rememberLogin(this.session, tokens)
+    this.log(`Logged in to ${this.target.url} as ${tokens.email} (session stored in the ${where}).`)
+    return {
+      account_id: tokens.account_id,
+      email: tokens.email,
+      url: this.target.url,
+      profile: this.target.profile,
+      credential_store: where,
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import { Flags } from '@oclif/core'
+import { ApiCommand } from '../../cli/base-command.js'
+import { panelBody, panelFlags } from '../../cli/panel-flags.js'
+import { renderPanel } from '../../cli/render.js'
+import { PANEL_TYPES, type Panel } from '../../contract/panels.js'
+
+export default class PanelsCreate extends ApiCommand {
+  static override summary = 'Create a dashboard panel.'
+  static override description = 'Types: logs (matching logs), errors (error/critical counts over time), metrics (counts per level over time).'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --name "API errors" --type errors --project my-app --from 24h --to now',
+    '<%= config.bin %> <%= command.id %> --name Traffic --type metrics --project my-app --from 2026-11-01T00:00:00Z --to 2026-12-01T00:00:00Z',
+  ]
+  static override flags = {
+    ...panelFlags,
+    name: Flags.string({ description: 'Name of the panel.', required: true }),
+    type: Flags.option({ description: 'What the panel shows.', options: PANEL_TYPES, required: true })(),
+    project: Flags.string({ description: 'Slug (or id) of the project the panel reads.', required: true }),
+    from: Flags.string({ description: 'Start of its time range: an ISO timestamp or a duration ago.', default: '24h' }),
+    to: Flags.string({ description: 'End of its time range: an ISO timestamp, a duration ago, or now.', default: 'now' }),
+  }
+
+  async run(): Promise<Panel> {
+    const { flags } = await this.parse(PanelsCreate)
+    const client = await this.accountClient()
+    const index = flags.index ?? (await client.listPanels()).total
+    const panel = await client.createPanel(panelBody({ ...flags, index }, {}))
+    this.log(renderPanel(panel))
+    return panel
+  }
+}

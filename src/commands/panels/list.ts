@@ -1,0 +1,27 @@
+import { ApiCommand } from '../../cli/base-command.js'
+import { renderTable } from '../../cli/output.js'
+import type { PanelList } from '../../contract/panels.js'
+
+export default class PanelsList extends ApiCommand {
+  static override summary = 'List your dashboard panels.'
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+
+  async run(): Promise<PanelList> {
+    await this.parse(PanelsList)
+    const list = await (await this.accountClient()).listPanels()
+    if (list.panels.length === 0) this.log('No panels. Create one with `ledger panels create --name … --type errors --project SLUG`.')
+    else
+      this.log(
+        renderTable(list.panels, [
+          { header: 'ID', get: (p) => p.id },
+          { header: 'INDEX', get: (p) => p.index, align: 'right' },
+          { header: 'NAME', get: (p) => p.name },
+          { header: 'TYPE', get: (p) => p.type },
+          { header: 'PROJECT', get: (p) => p.project_id },
+          { header: 'FROM', get: (p) => p.time_range_from },
+          { header: 'TO', get: (p) => p.time_range_to },
+        ]),
+      )
+    return list
+  }
+}

@@ -1,0 +1,32 @@
+import { Args, Flags } from '@oclif/core'
+import { ApiCommand } from '../../cli/base-command.js'
+import { renderProject } from '../../cli/render.js'
+import { parseFlag } from '../../cli/validate.js'
+import { CreateProjectRequestSchema, ENVIRONMENTS, type Project } from '../../contract/projects.js'
+
+export default class ProjectsCreate extends ApiCommand {
+  static override summary = 'Create a project.'
+  static override description = 'The slug (lowercase letters, digits, hyphens) names the project in every other command.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> "My App" --slug my-app',
+    '<%= config.bin %> <%= command.id %> "Billing" --slug billing --environment staging --json',
+  ]
+
+  static override args = { name: Args.string({ description: 'Display name of the project.', required: true }) }
+  static override flags = {
+    slug: Flags.string({ description: 'URL-safe identifier, unique in your account.', required: true }),
+    environment: Flags.option({ description: 'Environment of the project.', options: ENVIRONMENTS })(),
+  }
+
+  async run(): Promise<Project> {
+    const { args, flags } = await this.parse(ProjectsCreate)
+    const body = parseFlag('project', CreateProjectRequestSchema, {
+      name: args.name,
+      slug: flags.slug,
+      environment: flags.environment,
+    })
+    const project = await (await this.accountClient()).createProject(body)
+    this.log(renderProject(project))
+    return project
+  }
+}

@@ -1,0 +1,26 @@
+import { ApiCommand } from '../../cli/base-command.js'
+import { renderTable } from '../../cli/output.js'
+import type { ProjectList } from '../../contract/projects.js'
+
+export default class ProjectsList extends ApiCommand {
+  static override summary = 'List your projects.'
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+
+  async run(): Promise<ProjectList> {
+    await this.parse(ProjectsList)
+    const list = await (await this.accountClient()).listProjects()
+    if (list.projects.length === 0) this.log('No projects yet. Create one with `ledger projects create NAME --slug SLUG`.')
+    else
+      this.log(
+        renderTable(list.projects, [
+          { header: 'ID', get: (p) => p.project_id, align: 'right' },
+          { header: 'SLUG', get: (p) => p.slug },
+          { header: 'NAME', get: (p) => p.name },
+          { header: 'ENVIRONMENT', get: (p) => p.environment },
+          { header: 'RETENTION', get: (p) => `${p.retention_days}d`, align: 'right' },
+          { header: 'DAILY QUOTA', get: (p) => p.daily_quota, align: 'right' },
+        ]),
+      )
+    return list
+  }
+}

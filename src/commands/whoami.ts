@@ -1,0 +1,24 @@
+import type { Account } from '../contract/accounts.js'
+import { ApiCommand } from '../cli/base-command.js'
+import { renderFields } from '../cli/output.js'
+
+export default class Whoami extends ApiCommand {
+  static override summary = 'Show the account you are logged in as.'
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+
+  async run(): Promise<Account> {
+    await this.parse(Whoami)
+    const client = await this.accountClient()
+    const me = await client.me()
+    this.log(
+      renderFields([
+        ['email', me.email],
+        ['name', me.name],
+        ['account', me.account_id],
+        ['daemon', this.target.url],
+        ['projects', me.projects.map((p) => p.slug).join(', ')],
+      ]),
+    )
+    return me
+  }
+}
