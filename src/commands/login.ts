@@ -1,6 +1,8 @@
 import { Flags } from '@oclif/core'
 import { EmailSchema } from '../contract/accounts.js'
 import { ApiCommand } from '../cli/base-command.js'
+import { CliError, EXIT } from '../cli/errors.js'
+import { LedgerApiError } from '../client/index.js'
 import { parseFlag } from '../cli/validate.js'
 import { promptLine, promptSecret, readPasswordFromStdin } from '../cli/prompt.js'
 import { rememberLogin } from '../cli/login-flow.js'
@@ -33,7 +35,13 @@ export default class Login extends ApiCommand {
     const { flags } = await this.parse(Login)
     const email = parseFlag('--email', EmailSchema, flags.email ?? (await promptLine('Email: ')))
     const password = flags['password-stdin'] ? await readPasswordFromStdin() : await promptSecret('Password: ')
-    const tokens = await this.anonymousClient().login({ email, password })
+    const tokens = await this.anonymousClient()
+      .login({ email, password })
+      .catch((err: unknown) => {
+        // Here a 401 is a wrong password, not a missing login: no "log in" hint.
+        if (err instanceof LedgerApiError && err.status === 401) throw new CliError(err.detail, undefined, EXIT.auth)
+        throw err
+      })
     const where = await rememberLogin(this.session, tokens)
     this.log(`Logged in to ${this.target.url} as ${tokens.email} (session stored in the ${where}).`)
     return {

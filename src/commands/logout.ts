@@ -34,7 +34,9 @@ export default class Logout extends ApiCommand {
       })
       revoked = true
     } catch (err) {
-      this.warn(`could not revoke the session on ${url} (${(err as Error).message}); removing it locally anyway`)
+      process.stderr.write(
+        `Warning: could not revoke the session on ${url} (${(err as Error).message}); removing it locally anyway.\n`,
+      )
     } finally {
       await client.close()
     }
