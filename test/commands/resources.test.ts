@@ -1,0 +1,202 @@
+import { spawn } from 'node:child_process'
+import { rmSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { type CliOptions, cliEnv, expectCliError, json, runCli } from '../helpers/cli.js'
+import { accountWithKey, BIN, PASSWORD, ROOT, log, startTestDaemon, type TestDaemon, tempHome, uniqueEmail, waitFor } from '../helpers/daemon.js'
+
+// `ledger projects|keys|panels|queue|health` as child processes against a real daemon, logged
+// in once through `ledger register` (the credential file in a temp LEDGER_HOME).
+
+let daemon: TestDaemon
+let opts: CliOptions
+
+beforeAll(async () => {
+  daemon = await startTestDaemon()
+  opts = { home: tempHome(), url: daemon.url }
+  const r = await runCli({ ...opts, input: PASSWORD }, 'register', '--email', uniqueEmail('res'), '--name', 'R', '--password-stdin')
+  expect(r.code, r.stderr).toBe(0)
+})
+afterAll(async () => {
+  await daemon.close()
+  rmSync(opts.home, { recursive: true, force: true })
+})
+
+const cli = (...args: string[]) => runCli(opts, ...args)
+
+describe('projects', () => {
+  test('create, list, get and update; --json prints the API shapes', async () => {
+    const created = json<{ project_id: number; slug: string }>(await cli('projects', 'create', 'Web Shop', '--slug', 'Web-Shop', '--environment', 'staging', '--json'))
+    expect(created).toMatchObject({ slug: 'web-shop', name: 'Web Shop', environment: 'staging', retention_days: 30, daily_quota: 1000000 })
+    const list = json<{ projects: Array<{ slug: string }>; total: number }>(await cli('projects', 'list', '--json'))
+    expect(list.projects.map((p) => p.slug)).toContain('web-shop')
+    expect(list.total).toBe(list.projects.length)
+    const human = await cli('projects', 'list')
+    expect(human.stdout).toMatch(/^ID\s+SLUG\s+NAME/m)
+    expect(human.stdout).toMatch(/web-shop\s+Web Shop\s+staging/)
+    expect(json(await cli('projects', 'get', 'web-shop', '--json'))).toEqual(created)
+    expect(json(await cli('projects', 'get', String(created.project_id), '--json'))).toEqual(created)
+    const updated = json(await cli('projects', 'update', 'web-shop', '--retention-days', '7', '--daily-quota', '500', '--json'))
+    expect(updated).toMatchObject({ retention_days: 7, daily_quota: 500 })
+  })
+
+  test('bad input: bad slug (before any request), duplicate slug, unknown project, nothing to update', async () => {
+    expectCliError(await cli('projects', 'create', 'X', '--slug', 'bad slug!'), 2, '--slug must contain only lowercase letters')
+    expectCliError(await cli('projects', 'create', 'X'), 2, 'Missing required flag slug')
+    expect((await cli('projects', 'create', 'Dup', '--slug', 'dup')).code).toBe(0)
+    expectCliError(await cli('projects', 'create', 'Dup', '--slug', 'dup'), 1, 'already exists')
+    expectCliError(await cli('projects', 'get', 'nope'), 1, "no project 'nope'")
+    expectCliError(await cli('projects', 'update', 'dup'), 2, 'nothing to change')
+    expectCliError(await cli('projects', 'update', 'dup', '--retention-days', '0'), 2, '--retention-days')
+    expectCliError(await cli('projects', 'create', 'X', '--slug', 'x', '--environment', 'moon'), 2, 'moon')
+  })
+})
+
+describe('keys', () => {
+  let keyId: number
+  let fullKey: string
+
+  test('create shows the full key once on stdout, stores it for the project, and ingest/queue can use it', async () => {
+    expect((await cli('projects', 'create', 'Keys', '--slug', 'keys-app')).code).toBe(0)
+    const r = await cli('keys', 'create', '--project', 'keys-app', '--name', 'laptop', '--scopes', 'ingest,read', '--expires-in-days', '30')
+    expect(r.code, r.stderr).toBe(0)
+    fullKey = r.stdout.trim()
+    expect(fullKey).toMatch(/^ldg_proj_\d+_[A-Za-z0-9]{40}$/)
+    expect(r.stderr).toContain('Save this key now')
+    expect(r.stderr).toContain("for project 'keys-app'")
+    const depth = json<{ queue_depth: number }>(await cli('queue', '--project', 'keys-app', '--json'))
+    expect(depth.queue_depth).toBe(0)
+    const list = json<{ api_keys: Array<{ id: number; name: string; scopes: string[]; expires_at: string | null }> }>(
+      await cli('keys', 'list', '--project', 'keys-app', '--json'),
+    )
+    expect(list.api_keys).toHaveLength(1)
+    expect(list.api_keys[0]).toMatchObject({ name: 'laptop', scopes: ['ingest', 'read'] })
+    expect(list.api_keys[0]!.expires_at).not.toBeNull()
+    keyId = list.api_keys[0]!.id
+    // The secret never appears in listings.
+    expect((await cli('keys', 'list')).stdout).not.toContain(fullKey)
+  })
+
+  test('get shows the key with its latest calls; update disables and enables it', async () => {
+    await daemon.client.withCredential(fullKey).ingestSingle(log())
+    const detail = json<{ usage: Array<{ endpoint: string }>; usage_count: number }>(await cli('keys', 'get', String(keyId), '--json'))
+    expect(detail.usage.map((u) => u.endpoint)).toContain('/api/v1/ingest/single')
+    expect((await cli('keys', 'get', String(keyId))).stdout).toMatch(/\/api\/v1\/ingest\/single\s+202/)
+    expect(json(await cli('keys', 'update', String(keyId), '--disable', '--json'))).toMatchObject({ is_active: false })
+    expectCliError(await cli('queue', '--project', 'keys-app'), 4)
+    expect(json(await cli('keys', 'update', String(keyId), '--enable', '--name', 'renamed', '--json'))).toMatchObject({ is_active: true, name: 'renamed' })
+    expectCliError(await cli('keys', 'update', String(keyId), '--enable', '--disable'), 2, 'cannot also be provided')
+    expectCliError(await cli('keys', 'update', String(keyId)), 2, 'nothing to change')
+  })
+
+  test('limits shows the defaults, sets custom ones, and refuses bad values before any request', async () => {
+    expect(json(await cli('keys', 'limits', String(keyId), '--json'))).toMatchObject({ algorithm: 'token_bucket', burst_capacity: 1000, hourly_limit: 50000, is_default: true })
+    expect(json(await cli('keys', 'limits', String(keyId), '--set', '--tokens-per-second', '2.5', '--burst', '10', '--json'))).toMatchObject({
+      tokens_per_second: 2.5,
+      burst_capacity: 10,
+      is_default: false,
+    })
+    expectCliError(await cli('keys', 'limits', String(keyId), '--set', '--tokens-per-second', '-1', '--burst', '10'), 2, '--tokens-per-second must be a positive number')
+    expectCliError(await cli('keys', 'limits', String(keyId), '--set', '--burst', '10'), 2, '--set needs --tokens-per-second')
+    expectCliError(await cli('keys', 'limits', String(keyId), '--burst', '10'), 2, 'pass --set')
+  })
+
+  test('metrics counts the calls in the range', async () => {
+    const m = json<{ allowed_count: number; throttled_count: number; time_series: unknown[] }>(
+      await cli('keys', 'metrics', String(keyId), '--since', '2h', '--json'),
+    )
+    expect(m.allowed_count).toBeGreaterThanOrEqual(2)
+    expect(m.time_series.length).toBeGreaterThan(60)
+    expectCliError(await cli('keys', 'metrics', String(keyId), '--since', 'yesterday'), 2, "--since 'yesterday'")
+    expectCliError(await cli('keys', 'metrics', String(keyId), '--since', '1h', '--until', '2h'), 2, 'before --until')
+  })
+
+  test('revoke ends the key and removes the stored copy', async () => {
+    const r = await cli('keys', 'revoke', String(keyId))
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain(`API key ${keyId} has been revoked`)
+    expect(r.stderr).toContain('Removed the stored copy')
+    expectCliError(await cli('queue', '--project', 'keys-app'), 4, "no API key stored for project 'keys-app'")
+    expect((await daemon.client.withCredential(fullKey).raw('GET', '/api/v1/queue/depth')).status).toBe(401)
+  })
+
+  test('bad input: non-numeric id, unknown key, unknown project, bad scope', async () => {
+    expectCliError(await cli('keys', 'get', 'abc'), 2, "key id 'abc' must be a positive integer")
+    expectCliError(await cli('keys', 'get', '99999'), 1)
+    expectCliError(await cli('keys', 'create', '--project', 'missing', '--name', 'x'), 1, "no project 'missing'")
+    expectCliError(await cli('keys', 'create', '--project', 'keys-app', '--name', 'x', '--scopes', 'admin'), 2, '--scopes')
+  })
+})
+
+describe('panels', () => {
+  test('create, list, update and delete', async () => {
+    expect((await cli('projects', 'create', 'Panels', '--slug', 'panels-app')).code).toBe(0)
+    const p = json<{ id: string; index: number; time_range_from: string; time_range_to: string }>(
+      await cli('panels', 'create', '--name', 'Errors', '--type', 'errors', '--project', 'panels-app', '--from', '24h', '--json'),
+    )
+    expect(p.id).toMatch(/^panel_[0-9a-f]{16}$/)
+    expect(Date.parse(p.time_range_to) - Date.parse(p.time_range_from)).toBeCloseTo(24 * 3600_000, -4)
+    const list = json<{ panels: Array<{ id: string }> }>(await cli('panels', 'list', '--json'))
+    expect(list.panels.map((x) => x.id)).toContain(p.id)
+    const u = json(await cli('panels', 'update', p.id, '--name', 'Errors 7d', '--from', '2026-11-01T00:00:00Z', '--json'))
+    expect(u).toMatchObject({ id: p.id, name: 'Errors 7d', type: 'errors', time_range_from: '2026-11-01T00:00:00Z' })
+    expect(json(await cli('panels', 'delete', p.id, '--json'))).toMatchObject({ success: true })
+    expectCliError(await cli('panels', 'update', p.id, '--name', 'x'), 1, `no panel '${p.id}'`)
+  })
+
+  test('bad input: missing type, bad type, bad time, unknown project', async () => {
+    expectCliError(await cli('panels', 'create', '--name', 'x', '--project', 'panels-app'), 2, 'type')
+    expectCliError(await cli('panels', 'create', '--name', 'x', '--project', 'panels-app', '--type', 'pie'), 2, 'pie')
+    expectCliError(await cli('panels', 'create', '--name', 'x', '--project', 'panels-app', '--type', 'logs', '--from', 'soon'), 2, "--from 'soon'")
+    expectCliError(await cli('panels', 'create', '--name', 'x', '--project', 'no-such', '--type', 'logs'), 1, 'project')
+  })
+})
+
+describe('queue and health', () => {
+  test('queue needs a key: --project with nothing stored, or no --project at all, fail clearly', async () => {
+    expectCliError(await cli('queue'), 2, '--project')
+    expectCliError(await cli('queue', '--project', 'nothing-here'), 4, "no API key stored for project 'nothing-here'")
+  })
+
+  test('queue with LEDGER_API_KEY needs no login and counts what waits; --watch redraws until Ctrl-C and exits 130', async () => {
+    const { keyClient, key } = await accountWithKey(daemon.client, 'queue-app')
+    const ci = { home: tempHome(), url: daemon.url, env: { LEDGER_API_KEY: key.full_key } }
+    daemon.services.queue.pause()
+    try {
+      await keyClient.ingestBatch([log(), log(), log()])
+      expect(json<{ queue_depth: number }>(await runCli(ci, 'queue', '--json')).queue_depth).toBe(3)
+      expect((await runCli(ci, 'queue')).stdout).toContain('3 queued')
+    } finally {
+      daemon.services.queue.resume()
+    }
+    const child = spawn(process.execPath, [BIN, 'queue', '--watch', '--json', '--interval', '1'], {
+      cwd: ROOT,
+      env: cliEnv(ci),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    child.stdout.on('data', (d) => {
+      out += d
+    })
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+    try {
+      await waitFor(() => out.split('\n').filter(Boolean).length >= 2, 20_000, 'two redraws')
+      child.kill('SIGINT')
+      expect(await exited).toBe(130)
+    } finally {
+      child.kill('SIGKILL')
+      rmSync(ci.home, { recursive: true, force: true })
+    }
+    // One JSON object per line; the queue drained to 0 meanwhile.
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { queue_depth: number })
+    expect(lines.at(-1)!.queue_depth).toBe(0)
+  })
+
+  test('health and health --deep', async () => {
+    expect(json(await cli('health', '--json'))).toEqual({ status: 'healthy' })
+    const deep = json<{ status: string; services: Record<string, { status: string }> }>(await cli('health', '--deep', '--json'))
+    expect(deep.status).toBe('healthy')
+    expect(Object.keys(deep.services)).toEqual(expect.arrayContaining(['database', 'ingestion_queue', 'rate_limiter']))
+    expect((await cli('health', '--deep')).stdout).toMatch(/database: healthy/)
+  })
+})
+
