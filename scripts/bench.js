@@ -4,6 +4,8 @@
 //   (b)  HTTP batch ingestion through the daemon, worker paused, 10 clients in their own process
 //   (c)  the daemon's worker draining what (b) queued
 //   (d)  p50/p99 latency of ingest/single at 50 connections
+//   (e)  the rate limiter against rate-limiter-flexible
+//   (f)  CLI start-up: `ledger --version` and `ledger whoami` against `node -e 0`
 import { execFile, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -17,6 +19,7 @@ import { enqueueLogs } from '../dist/daemon/db/logs.js'
 import { emptyColumns, pushLog } from '../dist/daemon/services/batch-decode.js'
 import { readState } from '../dist/shared/daemon-state.js'
 import { makeLogs } from './bench-data.js'
+import { benchCliStart } from './bench-cli.js'
 import { benchLimiter } from './bench-limiter.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -209,6 +212,14 @@ async function main() {
   console.log(`     rate-limiter-flexible RateLimiterMemory (x2)    ${fmt(l.rlfAllow).padStart(12)} checks/s   ratio ${(l.ledgerAllow / l.rlfAllow).toFixed(1)}x (target ≥ 2x)`)
   console.log(`     rate limiter, rejecting                         ${fmt(l.ledgerReject).padStart(12)} checks/s`)
   console.log(`     rate-limiter-flexible, rejecting                ${fmt(l.rlfReject).padStart(12)} checks/s   ratio ${(l.ledgerReject / l.rlfReject).toFixed(1)}x (target ≥ 10x)`)
+
+  // (f) CLI start-up (issue #6).
+  const cli = await benchCliStart()
+  console.log('')
+  for (const [name, t] of Object.entries(cli)) {
+    console.log(`(f)  ${name.padEnd(18)} median ${t.median.toFixed(0).padStart(4)} ms   p90 ${t.p90.toFixed(0).padStart(4)} ms`)
+  }
+  console.log(`     whoami target < 300 ms; over node -e 0: ${(cli['ledger whoami'].median - cli['node -e 0'].median).toFixed(0)} ms`)
 }
 
 await main()
