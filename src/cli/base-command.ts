@@ -124,6 +124,11 @@ export abstract class ApiCommand extends BaseCommand {
 
   override async init(): Promise<void> {
     process.once('SIGINT', () => this.interrupted())
+    // `ledger logs | head`: a reader that has gone away is not an error.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(EXIT.ok)
+      throw err
+    })
     await super.init()
   }
 

@@ -160,6 +160,24 @@ export class Session {
     return this.keyAccess(created.full_key, 'created')
   }
 
+  /**
+   * A client that may read a project's logs, and the query parameters that name the project:
+   * an API key (`LEDGER_API_KEY`, `--api-key`) names it itself; a login reads any of its
+   * projects with `project_id`, no key needed; else the key stored for the project.
+   */
+  async readAccess(opts: { project?: string; apiKey?: string }): Promise<{ client: LedgerClient; query: Record<string, string> }> {
+    if (this.env['LEDGER_API_KEY'] || opts.apiKey) return { client: (await this.projectClient(opts)).client, query: {} }
+    if (!opts.project) {
+      throw new CliError('which project? pass --project SLUG (or --api-key, or set LEDGER_API_KEY)', undefined, EXIT.usage)
+    }
+    if (this.env['LEDGER_TOKEN'] || (await this.loadLogin())) {
+      const account = await this.accountClient()
+      const project = await findProject(account, opts.project.toLowerCase())
+      return { client: account, query: { project_id: String(project.project_id) } }
+    }
+    return { client: (await this.projectClient({ project: opts.project })).client, query: {} }
+  }
+
   /** Keeps a project's key under its slug and its id, so either finds it later. */
   async saveProjectKey(project: Pick<Project, 'slug' | 'project_id'>, key: string): Promise<StoreKind> {
     const { url, profile } = this.target
