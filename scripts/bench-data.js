@@ -34,3 +34,25 @@ export function makeLogs(n, offset = 0, baseMs = Date.parse('2026-01-01T00:00:00
   }
   return logs
 }
+
+const SEVERITY = { debug: 5, info: 9, warning: 13, error: 17 }
+const kv = (key, value) => ({ key, value: { stringValue: value } })
+
+/** The same logs as `makeLogs` as an OTLP ExportLogsServiceRequest (plain object, camelCase). */
+export function makeOtlpRequest(n, offset = 0) {
+  const logRecords = makeLogs(n, offset).map((l) => ({
+    timeUnixNano: String(BigInt(Date.parse(l.timestamp)) * 1_000_000n),
+    severityNumber: SEVERITY[l.level],
+    body: { stringValue: l.message },
+    attributes: [
+      kv('request_id', l.attributes.request_id),
+      kv('user_id', l.attributes.user_id),
+      kv('path', l.attributes.path),
+      ...(l.error_type ? [kv('exception.type', l.error_type), kv('exception.message', l.error_message)] : []),
+    ],
+  }))
+  const resource = {
+    attributes: [kv('service.name', 'bench'), kv('deployment.environment.name', 'production'), kv('service.version', 'v1.2.3')],
+  }
+  return { resourceLogs: [{ resource, scopeLogs: [{ scope: { name: 'bench' }, logRecords }] }] }
+}

@@ -1,21 +1,22 @@
 // Load generator for `npm run bench`, run in its own process so it does not share the
 // daemon's (or the bench driver's) CPU time accounting. Input: JSON in argv[2]. Output: JSON.
 import { Agent, request } from 'undici'
-import { makeLogs } from './bench-data.js'
+import { otlpTypes } from '../dist/daemon/otlp/schema.js'
+import { makeLogs, makeOtlpRequest } from './bench-data.js'
 
 const opts = JSON.parse(process.argv[2])
 const agent = new Agent({ connections: opts.concurrency, pipelining: 1, keepAliveTimeout: 30_000 })
 
-async function post(path, key, body) {
+async function post(path, key, body, contentType = 'application/json', expected = 202) {
   const t = performance.now()
   const res = await request(`${opts.url}${path}`, {
     method: 'POST',
     dispatcher: agent,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    headers: { 'content-type': contentType, authorization: `Bearer ${key}` },
     body,
   })
-  await res.body.text()
-  if (res.statusCode !== 202) throw new Error(`HTTP ${res.statusCode} on ${path}`)
+  await res.body.arrayBuffer()
+  if (res.statusCode !== expected) throw new Error(`HTTP ${res.statusCode} on ${path}`)
   return performance.now() - t
 }
 
@@ -30,6 +31,25 @@ async function batches() {
     Array.from({ length: opts.concurrency }, async (_, c) => {
       while (next < bodies.length)
         await post('/api/v1/ingest/batch', opts.keys[c % opts.keys.length], bodies[next++])
+    }),
+  )
+  const seconds = (performance.now() - started) / 1000
+  return { logs: opts.requests * opts.batchSize, seconds }
+}
+
+// OTLP/HTTP protobuf requests of the same logs to POST /v1/logs (bodies encoded up front).
+async function otlpBatches() {
+  const { request: type } = otlpTypes()
+  const bodies = []
+  for (let b = 0; b < opts.requests; b++) {
+    bodies.push(Buffer.from(type.encode(type.fromObject(makeOtlpRequest(opts.batchSize, b * opts.batchSize))).finish()))
+  }
+  let next = 0
+  const started = performance.now()
+  await Promise.all(
+    Array.from({ length: opts.concurrency }, async (_, c) => {
+      while (next < bodies.length)
+        await post('/v1/logs', opts.keys[c % opts.keys.length], bodies[next++], 'application/x-protobuf', 200)
     }),
   )
   const seconds = (performance.now() - started) / 1000
@@ -84,6 +104,8 @@ async function singlesAtRate() {
 const result =
   opts.mode === 'batch'
     ? await batches()
+    : opts.mode === 'otlp'
+      ? await otlpBatches()
     : opts.mode === 'single-rate'
       ? await singlesAtRate()
       : await singles()

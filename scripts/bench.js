@@ -2,7 +2,8 @@
 //   (a1) raw better-sqlite3 insert into the queue table, 1000-row transactions: accepting's ceiling
 //   (a2) the same rows into the indexed, searchable schema (logs + FTS5 + aggregates): processing's ceiling
 //   (b)  HTTP batch ingestion through the daemon, worker paused, 10 clients in their own process
-//   (c)  the daemon's worker draining what (b) queued
+//   (b') the same logs as OTLP/HTTP protobuf requests to POST /v1/logs, 10 clients
+//   (c)  the daemon's worker draining what (b) and (b') queued
 //   (d)  p50/p99 latency of ingest/single at 50 connections
 //   (e)  the rate limiter against rate-limiter-flexible
 //   (f)  CLI start-up: `ledger --version` and `ledger whoami` against `node -e 0`
@@ -172,6 +173,17 @@ async function main() {
     const bRate = b.logs / b.seconds
     console.log(`(b)  HTTP batch ingestion, 10 clients       ${fmt(bRate).padStart(10)} logs/s`)
 
+    const o = await load({
+      url,
+      mode: 'otlp',
+      concurrency: 10,
+      requests: ROWS / BATCH,
+      batchSize: BATCH,
+      keys: keys.slice(0, 10),
+    })
+    const oRate = o.logs / o.seconds
+    console.log(`(b') OTLP/HTTP protobuf ingestion, 10 clients ${fmt(oRate).padStart(9)} logs/s`)
+
     const admin = { 'x-admin-token': ADMIN }
     const t0 = performance.now()
     await anon.raw('POST', '/api/v1/admin/queue/resume', { headers: admin })
@@ -180,7 +192,7 @@ async function main() {
       if (h.services.ingestion_queue.depth === 0) break
       await new Promise((r) => setTimeout(r, 10))
     }
-    const cRate = b.logs / ((performance.now() - t0) / 1000)
+    const cRate = (b.logs + o.logs) / ((performance.now() - t0) / 1000)
     console.log(`(c)  worker draining the queue              ${fmt(cRate).padStart(10)} logs/s`)
 
     const d = await load({ url, mode: 'single', concurrency: 50, requests: 10_000, keys })
@@ -194,6 +206,7 @@ async function main() {
     )
     console.log('')
     console.log(`(b)/(a1) = ${(bRate / a1).toFixed(2)}   target ≥ 0.75`)
+    console.log(`(b')/(b) = ${(oRate / bRate).toFixed(2)}   (OTLP protobuf against the JSON batch endpoint)`)
     console.log(`(c)/(a2) = ${(cRate / a2).toFixed(2)}   target ≥ 0.80`)
     console.log(
       `single-ingest p99 = ${dr.p99.toFixed(2)} ms at ${fmt(rate)} req/s (${d.p99.toFixed(2)} ms flat out)   target ≤ 10 ms`,

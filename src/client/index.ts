@@ -90,7 +90,7 @@ export class LedgerConnectionError extends Error {
 export interface RawResponse {
   status: number
   headers: Record<string, string>
-  /** Parsed JSON when the body is JSON, the text otherwise, null when empty. */
+  /** Parsed JSON when the body is JSON, a Buffer when protobuf, the text otherwise, null when empty. */
   body: unknown
 }
 
@@ -193,8 +193,12 @@ export class LedgerClient {
     } catch (err) {
       throw new LedgerConnectionError(this.baseUrl, err)
     }
-    const text = await res.body.text()
     const resHeaders = flattenHeaders(res.headers)
+    // OTLP answers protobuf requests in protobuf: those bodies stay bytes.
+    if (resHeaders['content-type']?.includes('protobuf')) {
+      return { status: res.statusCode, headers: resHeaders, body: Buffer.from(await res.body.arrayBuffer()) }
+    }
+    const text = await res.body.text()
     let parsed: unknown = null
     if (text.length > 0) {
       try {

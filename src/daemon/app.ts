@@ -12,6 +12,7 @@ import { apiKeyRoutes } from './routes/api-keys.js'
 import { healthRoutes } from './routes/health.js'
 import { ingestRoutes } from './routes/ingest.js'
 import { logRoutes } from './routes/logs.js'
+import { otlpRoutes } from './routes/otlp.js'
 import { panelRoutes } from './routes/panels.js'
 import { projectRoutes } from './routes/projects.js'
 import { createServices, type Services } from './services/index.js'
@@ -94,6 +95,7 @@ export async function buildApp(
   apiKeyRoutes(app, services)
   panelRoutes(app, services)
   ingestRoutes(app, services)
+  otlpRoutes(app, services)
   logRoutes(app, services)
   adminRoutes(app, services)
 

@@ -38,6 +38,7 @@ const INVENTORY: Array<[method: string, url: string, auth: string, scope?: strin
   ['POST', '/api/v1/ingest/single', 'api_key', 'ingest'],
   ['POST', '/api/v1/ingest/batch', 'api_key', 'ingest'],
   ['GET', '/api/v1/queue/depth', 'api_key', 'ingest'],
+  ['POST', '/v1/logs', 'api_key', 'ingest'],
   ['GET', '/api/v1/logs', 'account_or_key', 'read'],
   ['GET', '/api/v1/admin/api-keys', 'admin'],
   ['GET', '/api/v1/admin/api-keys/:key_id', 'admin'],

@@ -1,13 +1,13 @@
 import { parentPort } from 'node:worker_threads'
-import { decodeBatch } from './batch-decode.js'
+import { type DecodeJob, decodeBody } from './decode-body.js'
 
-// A decoding thread: receives batch bodies, answers with decoded batches (same id).
-parentPort?.on('message', (msg: { id: number; body: Uint8Array; wantHash: boolean }) => {
-  let result: ReturnType<typeof decodeBatch>
+// A decoding thread: receives ingestion bodies, answers with decoded batches (same id).
+parentPort?.on('message', (msg: { id: number; job: DecodeJob }) => {
+  let result: ReturnType<typeof decodeBody>
   try {
-    result = decodeBatch(msg.body, msg.wantHash)
+    result = decodeBody(msg.job)
   } catch (err) {
-    result = { ok: false, detail: `could not decode the batch: ${(err as Error).message}` }
+    result = { ok: false, detail: `could not decode the body: ${(err as Error).message}` }
   }
   parentPort?.postMessage({ id: msg.id, result })
 })

@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads'
-import { type DecodedBatch, decodeBatch } from './batch-decode.js'
+import type { DecodedBatch } from './batch-decode.js'
+import { type DecodeJob, decodeBody } from './decode-body.js'
 import { startWorker } from './threads.js'
 
 /** Bodies smaller than this are decoded inline: the thread hop would cost more than it saves. */
@@ -16,7 +17,8 @@ interface Slot {
 }
 
 /**
- * Decodes large batch bodies (JSON parse + validation, ~40% of ingestion's CPU) on worker
+ * Decodes large ingestion bodies (`ingest/batch` JSON, OTLP protobuf or JSON: parse +
+ * validation, ~40% of ingestion's CPU) on worker
  * threads, so the main thread spends its time on SQLite. A crashed thread is replaced and its
  * requests fail with a 500; nothing is half-written since decoding writes nothing.
  */
@@ -30,9 +32,9 @@ export class BatchDecoder {
     private readonly log: { error: (obj: unknown, msg: string) => void },
   ) {}
 
-  decode(body: Buffer, wantHash: boolean): Promise<DecodedBatch> {
-    if (this.threads === 0 || this.closed || body.byteLength < INLINE_BELOW_BYTES) {
-      return Promise.resolve(decodeBatch(body, wantHash))
+  decode(job: DecodeJob): Promise<DecodedBatch> {
+    if (this.threads === 0 || this.closed || job.body.byteLength < INLINE_BELOW_BYTES) {
+      return Promise.resolve(decodeBody(job))
     }
     // Threads start on the first large body: a daemon that never sees one never pays for them.
     while (this.slots.length < this.threads) this.slots.push(this.spawn())
@@ -42,7 +44,7 @@ export class BatchDecoder {
     const id = this.nextId++
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject })
-      slot.worker.postMessage({ id, body, wantHash })
+      slot.worker.postMessage({ id, job })
     })
   }
 

@@ -9,9 +9,11 @@ import { addQuotaUsage, findIdempotency, insertIdempotency, quotaUsed } from '..
 import { enqueueLogs } from '../db/logs.js'
 import { findProjectById } from '../db/projects.js'
 import { ApiError, badRequest, conflict } from '../errors.js'
+import type { OtlpEncoding } from '../otlp/decode.js'
 import type { KeyPrincipal } from './api-keys.js'
 import { emptyColumns, type LogColumns, pushLog } from './batch-decode.js'
 import type { BatchDecoder } from './batch-decoder.js'
+import type { BodyFormat } from './decode-body.js'
 import type { ServiceContext } from './context.js'
 import type { QueueWorker } from './queue.js'
 
@@ -100,41 +102,72 @@ export class IngestService {
         rejected: 0,
         message: 'Log accepted for processing',
       }
-      await this.write(who.projectId, now, logs, 1, idem, response)
+      await this.write(who.projectId, now, logs, 1, idem && { ...idem, status: 202 }, response)
       return { status: 202, body: response, replayed: false }
     })
   }
 
   /** A batch body as received (raw bytes): decoded off the main thread when large. */
-  async batch(
-    who: KeyPrincipal,
-    body: unknown,
-    idemKey?: string,
-  ): Promise<IngestOutcome<BatchIngestResponse>> {
+  async batch(who: KeyPrincipal, body: unknown, idemKey?: string): Promise<IngestOutcome<BatchIngestResponse>> {
     if (!Buffer.isBuffer(body))
       throw badRequest('Request body is missing: send {"logs": [...]} as application/json')
+    return this.decodeAndAccept(who, 'ingest-batch', body, idemKey, 202)
+  }
+
+  /**
+   * An OTLP/HTTP `ExportLogsServiceRequest` as received (raw bytes, protobuf or JSON): the
+   * same path as a batch (decoding thread, quota, capacity, group commit), answered with 200
+   * as OTLP wants. Records Ledger refuses are counted in `rejected` with their reasons.
+   */
+  async otlpLogs(
+    who: KeyPrincipal,
+    body: unknown,
+    encoding: OtlpEncoding,
+    idemKey?: string,
+  ): Promise<IngestOutcome<BatchIngestResponse>> {
+    if (!Buffer.isBuffer(body)) throw badRequest('Request body is missing: send an ExportLogsServiceRequest')
+    return this.decodeAndAccept(who, `otlp-${encoding}`, body, idemKey, 200)
+  }
+
+  /** Decodes a body of any format, then accepts its valid logs (the shared ingestion path). */
+  private async decodeAndAccept(
+    who: KeyPrincipal,
+    format: BodyFormat,
+    body: Buffer,
+    idemKey: string | undefined,
+    status: number,
+  ): Promise<IngestOutcome<BatchIngestResponse>> {
     this.checkIdempotencyKey(idemKey)
-    const decoded = await this.decoder.decode(body, idemKey !== undefined)
+    const decoded = await this.decoder.decode({
+      format,
+      body,
+      wantHash: idemKey !== undefined,
+      receivedAt: this.ctx.now(),
+    })
     if (!decoded.ok) throw badRequest(decoded.detail)
     return this.idempotent(who, decoded.bodyHash ?? '', idemKey, async (idem) => {
       const { logs, indexes, total } = decoded
       const errors = decoded.errors
       const now = this.ctx.now()
-      // The day's quota: the logs that fit are accepted, the rest rejected one by one.
-      const fits = this.reserveQuota(who.projectId, logs.length, now)
-      if (fits === 0) throw this.quotaExceeded(who.projectId, now)
-      if (fits < logs.length) {
-        const quota = this.dailyQuota(who.projectId)
-        for (const i of indexes.slice(fits)) errors.push(`Log ${i}: daily quota of ${quota} logs reached`)
-        errors.sort((a, b) => indexOf(a) - indexOf(b))
+      let fits = 0
+      if (logs.length > 0) {
+        // The day's quota: the logs that fit are accepted, the rest rejected one by one.
+        fits = this.reserveQuota(who.projectId, logs.length, now)
+        if (fits === 0) throw this.quotaExceeded(who.projectId, now)
+        if (fits < logs.length) {
+          const quota = this.dailyQuota(who.projectId)
+          for (const i of indexes.slice(fits)) errors.push(`Log ${i}: daily quota of ${quota} logs reached`)
+          errors.sort((a, b) => indexOf(a) - indexOf(b))
+        }
       }
       const response: BatchIngestResponse = {
         accepted: fits,
         rejected: total - fits,
         errors: errors.length > 0 ? errors : null,
       }
-      await this.write(who.projectId, now, logs, fits, idem, response)
-      return { status: 202, body: response, replayed: false }
+      // Nothing to store (an OTLP request with no valid record): no commit to wait for.
+      if (fits > 0) await this.write(who.projectId, now, logs, fits, idem && { ...idem, status }, response)
+      return { status, body: response, replayed: false }
     })
   }
 
@@ -190,7 +223,7 @@ export class IngestService {
     now: number,
     logs: LogColumns,
     count: number,
-    idem: IdempotencyRecord | undefined,
+    idem: (IdempotencyRecord & { status: number }) | undefined,
     response: unknown,
   ): Promise<void> {
     const capacity = this.ctx.config.queueCapacity
@@ -213,7 +246,7 @@ export class IngestService {
         day: Math.floor(now / DAY_MS),
         logs,
         count,
-        idempotency: idem && { ...idem, status: 202, response: JSON.stringify(response) },
+        idempotency: idem && { ...idem, response: JSON.stringify(response) },
         resolve,
         reject,
       })
