@@ -61,6 +61,7 @@ import {
   ProjectSchema,
   type UpdateProjectRequest,
 } from '../contract/projects.js'
+import { type Overview, type OverviewQuery, OverviewSchema } from '../contract/stats.js'
 
 /** The daemon answered with an error status; `detail` is its `{"detail"}` message. */
 export class LedgerApiError extends Error {
@@ -338,5 +339,12 @@ export class LedgerClient {
   }
   queueDepth(): Promise<QueueDepth> {
     return this.call(QueueDepthSchema, 'GET', '/api/v1/queue/depth')
+  }
+
+  /** The live figures of `ledger top` for the caller's account (access token). */
+  statsOverview(query: OverviewQuery = {}): Promise<Overview> {
+    return this.call(OverviewSchema, 'GET', '/api/v1/stats/overview', {
+      query: { project: query.project, errors: query.errors },
+    })
   }
 }

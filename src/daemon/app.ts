@@ -15,6 +15,7 @@ import { logRoutes } from './routes/logs.js'
 import { otlpRoutes } from './routes/otlp.js'
 import { panelRoutes } from './routes/panels.js'
 import { projectRoutes } from './routes/projects.js'
+import { statsRoutes } from './routes/stats.js'
 import { createServices, type Services } from './services/index.js'
 
 export const BODY_LIMIT = 10 * 1024 * 1024
@@ -23,6 +24,8 @@ export interface AppOptions {
   config: DaemonConfig
   /** Clock in epoch ms; tests inject one. */
   now?: () => number
+  /** The daemon's version, as `GET /api/v1/stats/overview` reports it (default: package.json's). */
+  version?: string
   /** Fastify logger options (pino); defaults to the config's level on stdout. */
   logger?: FastifyServerOptions['logger']
 }
@@ -49,7 +52,7 @@ export async function buildApp(
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>()
 
-  const services = createServices({ config, now: options.now, log: app.log })
+  const services = createServices({ config, now: options.now, version: options.version, log: app.log })
   app.addHook('onClose', async () => {
     services.queue.stop()
     services.maintenance.stop()
@@ -97,6 +100,7 @@ export async function buildApp(
   ingestRoutes(app, services)
   otlpRoutes(app, services)
   logRoutes(app, services)
+  statsRoutes(app, services)
   adminRoutes(app, services)
 
   services.queue.start()

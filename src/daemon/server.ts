@@ -17,7 +17,7 @@ export async function runServer(config: DaemonConfig, version: string): Promise<
   let state: DaemonState
   let app: Awaited<ReturnType<typeof buildApp>>['app']
   try {
-    app = (await buildApp({ config })).app
+    app = (await buildApp({ config, version })).app
     if (!['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
       app.log.warn(`listening on ${config.host}: the API is reachable from other machines`)
     }

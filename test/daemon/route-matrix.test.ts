@@ -40,6 +40,7 @@ const INVENTORY: Array<[method: string, url: string, auth: string, scope?: strin
   ['GET', '/api/v1/queue/depth', 'api_key', 'ingest'],
   ['POST', '/v1/logs', 'api_key', 'ingest'],
   ['GET', '/api/v1/logs', 'account_or_key', 'read'],
+  ['GET', '/api/v1/stats/overview', 'account'],
   ['GET', '/api/v1/admin/api-keys', 'admin'],
   ['GET', '/api/v1/admin/api-keys/:key_id', 'admin'],
   ['GET', '/api/v1/admin/api-keys/:key_id/limits', 'admin'],

@@ -250,3 +250,56 @@ export function deleteMinutesBefore(db: Database, projectId: number, minute: num
   return prepared(db, 'DELETE FROM log_minutes WHERE project_id = ? AND minute < ?').run(projectId, minute)
     .changes
 }
+
+/** Logs and error/critical logs received per project and second (epoch s). */
+export interface ReceivedCountRow {
+  project_id: number
+  second: number
+  n: number
+  errors: number
+}
+
+/**
+ * Logs received since `since` (ms) per project and second, from both tables: what seeds the
+ * in-memory ingest rates at start. The processed table is read from the first id received
+ * after `since` (found by binary search over rowids: there is no index on received_at).
+ */
+export function receivedCountsSince(db: Database, since: number): ReceivedCountRow[] {
+  const firstId = lastIdReceivedBefore(db, since)
+  const arm = (table: string, where: string) =>
+    `SELECT project_id, received_at / 1000 AS second, count(*) AS n,
+       sum(level IN ('error', 'critical')) AS errors
+     FROM ${table} NOT INDEXED WHERE ${where} received_at >= @since GROUP BY project_id, second`
+  return prepared<[{ firstId: number; since: number }], ReceivedCountRow>(
+    db,
+    `${arm('logs', 'id > @firstId AND')} UNION ALL ${arm('log_queue', '')}`,
+  ).all({ firstId, since })
+}
+
+const ERROR_LEVELS = ['error', 'critical'] as const
+
+/**
+ * The latest error and critical logs of some projects, newest first by (timestamp, id), queued
+ * ones included. One index seek per project and level (an IN over both levels would walk the
+ * whole project's time index), and one pass over the queue for all of them.
+ */
+export function latestErrorLogs(db: Database, projectIds: readonly number[], limit: number): LogRow[] {
+  if (projectIds.length === 0 || limit <= 0) return []
+  const stored = prepared<[number, string, number], LogRow>(
+    db,
+    `SELECT id, ${COLUMNS} FROM logs WHERE project_id = ? AND level = ?
+     ORDER BY timestamp DESC, id DESC LIMIT ?`,
+  )
+  const rows: LogRow[] = []
+  for (const id of projectIds) for (const level of ERROR_LEVELS) rows.push(...stored.all(id, level, limit))
+  rows.push(
+    ...prepared<[string, number], LogRow>(
+      db,
+      `SELECT id, ${COLUMNS} FROM log_queue
+       WHERE level IN ('error', 'critical') AND project_id IN (SELECT value FROM json_each(?))
+       ORDER BY timestamp DESC, id DESC LIMIT ?`,
+    ).all(JSON.stringify(projectIds), limit),
+  )
+  rows.sort((a, b) => b.timestamp - a.timestamp || b.id - a.id)
+  return rows.slice(0, limit)
+}

@@ -1,9 +1,12 @@
 import { chmodSync, mkdirSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { SERIES_SECONDS } from '../../contract/stats.js'
 import { dataFiles } from '../../shared/paths.js'
+import { packageVersion } from '../../shared/version.js'
 import type { DaemonConfig } from '../config.js'
 import { Checkpointer } from '../db/checkpointer.js'
 import { type Database, openDatabase } from '../db/database.js'
+import { receivedCountsSince } from '../db/logs.js'
 import { AccountService } from './accounts.js'
 import { ApiKeyService } from './api-keys.js'
 import { BatchDecoder } from './batch-decoder.js'
@@ -16,6 +19,8 @@ import { PanelService } from './panels.js'
 import { PasswordHasher } from './passwords.js'
 import { ProjectService } from './projects.js'
 import { QueueWorker } from './queue.js'
+import { RollingCounter } from './rolling-counter.js'
+import { StatsService } from './stats.js'
 import { MemoryRateLimiter } from './rate-limiter.js'
 import { AccessTokens, loadOrCreateSecret } from './tokens.js'
 import { logDelivery, smtpDelivery, VerificationService } from './verification.js'
@@ -36,17 +41,20 @@ export interface Services {
   readonly decoder: BatchDecoder
   readonly limiter: MemoryRateLimiter
   readonly keyStats: KeyStats
+  readonly stats: StatsService
   readonly startedAt: number
 }
 
 export interface ServiceOptions {
   config: DaemonConfig
   now?: () => number
+  /** The daemon's version (stats report it); defaults to package.json's. */
+  version?: string
   log: { error: (obj: unknown, msg: string) => void; warn: (obj: unknown, msg: string) => void }
 }
 
 /** Opens the data dir and database and wires every service. */
-export function createServices({ config, now = Date.now, log }: ServiceOptions): Services {
+export function createServices({ config, now = Date.now, version, log }: ServiceOptions): Services {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   const files = dataFiles(config.dataDir)
   const db = openDatabase(files.database, { durability: config.durability })
@@ -62,7 +70,15 @@ export function createServices({ config, now = Date.now, log }: ServiceOptions):
   const tokens = new AccessTokens(secret, now)
   const accounts = new AccountService(ctx, new PasswordHasher(config.scryptLogN), tokens)
   const decoder = new BatchDecoder(config.decoderThreads, log)
-  const ingest = new IngestService(ctx, queue, decoder)
+  // The live figures of `ledger top`, seeded from what was received in the last minutes, so
+  // they go on across a restart.
+  const ingestRates = new RollingCounter(SERIES_SECONDS + 1, 2)
+  for (const r of receivedCountsSince(db, now() - SERIES_SECONDS * 1000)) {
+    ingestRates.add(r.project_id, r.second * 1000, [r.n, r.errors])
+  }
+  const ingest = new IngestService(ctx, queue, decoder, ingestRates)
+  const apiKeys = new ApiKeyService(ctx, limiter, keyStats)
+  const startedAt = now()
   return {
     ctx,
     db,
@@ -75,7 +91,7 @@ export function createServices({ config, now = Date.now, log }: ServiceOptions):
       config.smtpUrl ? smtpDelivery(config.smtpUrl, config.smtpFrom, log) : logDelivery(log),
     ),
     projects: new ProjectService(ctx, (id) => ingest.projectChanged(id)),
-    apiKeys: new ApiKeyService(ctx, limiter, keyStats),
+    apiKeys,
     panels: new PanelService(ctx),
     ingest,
     maintenance: new Maintenance(db, now, log),
@@ -84,7 +100,17 @@ export function createServices({ config, now = Date.now, log }: ServiceOptions):
     decoder,
     limiter,
     keyStats,
-    startedAt: now(),
+    stats: new StatsService(ctx, {
+      queue,
+      ingest,
+      apiKeys,
+      keyStats,
+      limiter,
+      ingestRates,
+      startedAt,
+      version: version ?? packageVersion(),
+    }),
+    startedAt,
   }
 }
 

@@ -16,6 +16,7 @@ import type { BatchDecoder } from './batch-decoder.js'
 import type { BodyFormat } from './decode-body.js'
 import type { ServiceContext } from './context.js'
 import type { QueueWorker } from './queue.js'
+import type { RollingCounter } from './rolling-counter.js'
 
 const DAY_MS = 86_400_000
 export const IDEMPOTENCY_TTL_MS = DAY_MS
@@ -67,6 +68,8 @@ export class IngestService {
     private readonly ctx: ServiceContext,
     private readonly queue: QueueWorker,
     private readonly decoder: BatchDecoder,
+    /** Logs and error/critical logs accepted per project and second (fields 0 and 1). */
+    private readonly rates?: RollingCounter,
   ) {
     const db = ctx.db
     this.commit = db.transaction((writes: readonly PendingWrite[]) => {
@@ -276,6 +279,7 @@ export class IngestService {
         w.reject(error)
       } else {
         this.queue.accepted(w.projectId, w.count)
+        this.rates?.add(w.projectId, w.receivedAt, [w.count, countErrors(w.logs.level, w.count)])
         w.resolve()
       }
     }
@@ -327,6 +331,12 @@ export class IngestService {
       { 'retry-after': untilMidnight },
     )
   }
+}
+
+function countErrors(levels: readonly string[], count: number): number {
+  let n = 0
+  for (let i = 0; i < count; i++) if (levels[i] === 'error' || levels[i] === 'critical') n++
+  return n
 }
 
 function indexOf(error: string): number {

@@ -1,5 +1,7 @@
 import type { Database } from 'better-sqlite3'
+import { RECENT_WINDOW_SECONDS } from '../../contract/stats.js'
 import { flushKeyStats, type KeyCounters, USAGE_HISTORY, type UsageRow } from '../db/api-keys.js'
+import { RollingCounter } from './rolling-counter.js'
 
 interface MinuteCount {
   keyId: number
@@ -17,6 +19,8 @@ export class KeyStats {
   private counters = new Map<number, KeyCounters>()
   private usage = new Map<number, UsageRow[]>()
   private minutes = new Map<string, MinuteCount>()
+  /** Requests and throttled requests per key and second, over the last 5 minutes (ledger top). */
+  private readonly recent = new RollingCounter(RECENT_WINDOW_SECONDS + 1, 2)
   private timer: NodeJS.Timeout | undefined
 
   constructor(
@@ -47,6 +51,21 @@ export class KeyStats {
     }
     if (allowed) m.allowed++
     else m.throttled++
+    this.recent.add(keyId, now, allowed ? [1, 0] : [1, 1])
+  }
+
+  /** A key's requests in the last 60 s and throttled requests in the last 5 minutes. */
+  recentActivity(keyId: number, now: number): { requestsPerMinute: number; throttled5m: number } {
+    const sec = Math.floor(now / 1000)
+    return {
+      requestsPerMinute: this.recent.sum(keyId, sec - 59, sec, 0),
+      throttled5m: this.recent.sum(keyId, sec - RECENT_WINDOW_SECONDS + 1, sec, 1),
+    }
+  }
+
+  /** Releases the recent counts of keys idle for the whole window. */
+  pruneRecent(now: number): void {
+    this.recent.prune(now)
   }
 
   /** A call made with a key, after its response. */

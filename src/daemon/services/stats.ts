@@ -1,0 +1,143 @@
+import type { z } from 'zod'
+import {
+  type Overview,
+  type OverviewKey,
+  type OverviewProject,
+  type OverviewQuerySchema,
+  RATE_WINDOW_SECONDS,
+  RECENT_WINDOW_SECONDS,
+  SERIES_SECONDS,
+} from '../../contract/stats.js'
+import { formatTimestamp } from '../../shared/time.js'
+import { latestErrorLogs, queryLogs } from '../db/logs.js'
+import { listProjects } from '../db/projects.js'
+import { notFound } from '../errors.js'
+import type { ApiKeyService } from './api-keys.js'
+import type { ServiceContext } from './context.js'
+import type { IngestService } from './ingest.js'
+import type { KeyStats } from './key-stats.js'
+import { toLog } from './logs.js'
+import type { QueueWorker } from './queue.js'
+import type { MemoryRateLimiter } from './rate-limiter.js'
+import type { RollingCounter } from './rolling-counter.js'
+
+/** Latest logs of any level shown for one project (`?project=`). */
+const PROJECT_LOGS = 20
+const MAX_KEYS = 10_000
+
+export interface StatsSources {
+  queue: QueueWorker
+  ingest: IngestService
+  apiKeys: ApiKeyService
+  keyStats: KeyStats
+  limiter: MemoryRateLimiter
+  /** Accepted logs (field 0) and error/critical logs (field 1) per project and second. */
+  ingestRates: RollingCounter
+  startedAt: number
+  version: string
+}
+
+/**
+ * The figures `ledger top` redraws every second, in one answer: the daemon, ingest rates and
+ * their series, each project's queue, errors and quota, each key's traffic against its limit,
+ * and the latest errors. Rates come from in-memory counters; nothing here scans the logs.
+ */
+export class StatsService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly s: StatsSources,
+  ) {}
+
+  overview(accountId: number, q: z.output<typeof OverviewQuerySchema>): Overview {
+    const now = this.ctx.now()
+    const sec = Math.floor(now / 1000)
+    const { ingestRates: rates, queue, ingest } = this.s
+    rates.prune(now)
+    this.s.keyStats.pruneRecent(now)
+    const rows = listProjects(this.ctx.db, accountId)
+    const selected = q.project === undefined ? undefined : rows.find((p) => p.slug === q.project)
+    if (q.project !== undefined && !selected) throw notFound('Project not found')
+
+    const capacity = this.ctx.config.queueCapacity
+    const recentFrom = sec - RECENT_WINDOW_SECONDS + 1
+    let inRateWindow = 0
+    const projects: OverviewProject[] = rows.map((p) => {
+      const n = rates.sum(p.id, sec - RATE_WINDOW_SECONDS, sec - 1, 0)
+      inRateWindow += n
+      return {
+        project_id: p.id,
+        slug: p.slug,
+        name: p.name,
+        logs_per_second: rate(n),
+        accepted_5m: rates.sum(p.id, recentFrom, sec, 0),
+        errors_5m: rates.sum(p.id, recentFrom, sec, 1),
+        queue_depth: queue.depth(p.id),
+        queue_capacity: capacity,
+        quota_used_today: ingest.usedToday(p.id),
+        daily_quota: p.daily_quota,
+      }
+    })
+
+    const seriesOf = (id: number, field: number) => rates.series(id, sec - SERIES_SECONDS, sec - 1, field)
+    const series = new Array<number>(SERIES_SECONDS).fill(0)
+    for (const p of rows) seriesOf(p.id, 0).forEach((n, i) => (series[i]! += n))
+    const worker = queue.status()
+    const errorProjects = selected ? [selected.id] : rows.map((p) => p.id)
+
+    return {
+      daemon: {
+        version: this.s.version,
+        started_at: formatTimestamp(this.s.startedAt),
+        uptime_seconds: Math.max(0, Math.floor((now - this.s.startedAt) / 1000)),
+        now: formatTimestamp(now),
+        status: worker.running && worker.last_error === null ? 'healthy' : 'degraded',
+        worker_running: worker.running,
+      },
+      ingest: {
+        logs_per_second: rate(inRateWindow),
+        accepted_5m: projects.reduce((n, p) => n + p.accepted_5m, 0),
+        errors_5m: projects.reduce((n, p) => n + p.errors_5m, 0),
+        queue_depth: projects.reduce((n, p) => n + p.queue_depth, 0),
+        series,
+      },
+      projects,
+      keys: this.keys(accountId, now, new Map(rows.map((p) => [p.id, p.slug]))),
+      recent_errors: latestErrorLogs(this.ctx.db, errorProjects, q.errors).map(toLog),
+      project: selected
+        ? {
+            slug: selected.slug,
+            series: seriesOf(selected.id, 0),
+            error_series: seriesOf(selected.id, 1),
+            recent_logs: queryLogs(this.ctx.db, { projectId: selected.id, limit: PROJECT_LOGS }).map(toLog),
+          }
+        : null,
+    }
+  }
+
+  private keys(accountId: number, now: number, slugs: ReadonlyMap<number, string>): OverviewKey[] {
+    const { api_keys } = this.s.apiKeys.list({ accountId }, 1, MAX_KEYS)
+    return api_keys
+      .filter((k) => !k.revoked)
+      .map((k) => {
+        const activity = this.s.keyStats.recentActivity(k.id, now)
+        const first = this.s.limiter.limitsOf(k.id)[0]
+        return {
+          key_id: k.id,
+          project_id: k.project_id,
+          project_slug: slugs.get(k.project_id) ?? '',
+          name: k.name,
+          key_prefix: k.key_prefix,
+          is_active: k.is_active,
+          requests_per_minute: activity.requestsPerMinute,
+          limit_per_minute: first ? Math.round(first.tokensPerSecond * 60) : 0,
+          throttled_5m: activity.throttled5m,
+          last_used: k.last_used,
+        }
+      })
+  }
+}
+
+/** Logs per second from a count over the rate window, to 0.1. */
+function rate(countInWindow: number): number {
+  return Math.round((countInWindow / RATE_WINDOW_SECONDS) * 10) / 10
+}
