@@ -1,0 +1,121 @@
+import { Box, Text, useApp } from 'ink'
+import { useMemo, useRef, useState } from 'react'
+import { Footer } from './components/Footer.js'
+import { Header } from './components/Header.js'
+import { type FetchOverview, useOverview } from './hooks/use-overview.js'
+import { useKeys } from './hooks/use-keys.js'
+import { type TerminalSize, useTerminalSize } from './hooks/use-terminal-size.js'
+import { INITIAL_NAV, type KeyPress, type Nav, navigate, type Visible } from './navigation.js'
+import { HelpScreen } from './screens/help-screen.js'
+import { OverviewScreen } from './screens/overview-screen.js'
+import { ProjectScreen } from './screens/project-screen.js'
+import { slugOf, visibleErrors, visibleKeys, visibleProjects } from './view.js'
+
+export interface AppProps {
+  /** Where the figures come from (the client's `statsOverview` in `ledger top`). */
+  readonly fetchOverview: FetchOverview
+  /** The daemon's URL, shown in the header. */
+  readonly url: string
+  /** Time between two refreshes (default 1000 ms). */
+  readonly intervalMs?: number
+  /** A fixed screen size instead of the terminal's (tests). */
+  readonly size?: TerminalSize
+  /** The project screen to open at start. */
+  readonly project?: string
+}
+
+/** Recent errors asked for: enough to fill a tall terminal's pane. */
+const ERRORS_WANTED = 30
+
+/**
+ * `ledger top`: loads the overview every second (through `fetchOverview`), owns navigation
+ * (screen, focused pane, selections, sort, filter, pause, help) and lays the screens out to
+ * the terminal's size.
+ */
+export function App({ fetchOverview, url, intervalMs = 1000, size: fixedSize, project }: AppProps) {
+  const { exit } = useApp()
+  const size = useTerminalSize(fixedSize)
+  const [nav, setNav] = useState<Nav>(() =>
+    project ? { ...INITIAL_NAV, screen: 'project', project } : INITIAL_NAV,
+  )
+  // Keys can arrive faster than React renders: each is applied to the latest state, not the
+  // one of the last render.
+  const navRef = useRef(nav)
+  const state = useOverview(fetchOverview, {
+    project: nav.screen === 'project' ? nav.project : null,
+    errors: ERRORS_WANTED,
+    intervalMs,
+    paused: nav.paused,
+  })
+  const { data } = state
+
+  const lists = useMemo(() => {
+    if (!data) return { projects: [], keys: [], errors: [] }
+    return {
+      projects: visibleProjects(data.projects, nav.filter, nav.sort.projects),
+      keys: visibleKeys(data.keys, data.projects, nav.filter, nav.sort.keys),
+      errors: visibleErrors(data.recent_errors, data.projects, nav.filter),
+    }
+  }, [data, nav.filter, nav.sort.projects, nav.sort.keys])
+  const rows: Visible = {
+    projects: lists.projects.map((p) => p.slug),
+    keys: lists.keys.map((k) => ({ id: k.key_id, slug: k.project_slug })),
+    errors: lists.errors.map((l) => ({ id: l.id, slug: data ? slugOf(data.projects, l.project_id) : '' })),
+  }
+  const rowsRef = useRef(rows)
+  rowsRef.current = rows
+
+  useKeys((key: KeyPress) => {
+    const next = navigate(navRef.current, key, rowsRef.current)
+    if (next === 'quit') {
+      exit()
+      return
+    }
+    navRef.current = next
+    setNav(next)
+  })
+
+  const width = Math.max(20, size.columns)
+  // One line short of the terminal: a frame as tall as the screen makes it scroll.
+  const bodyHeight = Math.max(4, size.rows - 1 - (state.error ? 3 : 2) - 1)
+  let body
+  if (nav.help) body = <HelpScreen width={width} />
+  else if (!data)
+    body = <Text dimColor>{state.error ? 'Waiting for the daemon…' : `Connecting to ${url}…`}</Text>
+  else if (nav.screen === 'project' && nav.project)
+    body = <ProjectScreen data={data} slug={nav.project} width={width} height={bodyHeight} />
+  else
+    body = (
+      <OverviewScreen
+        data={data}
+        nav={nav}
+        projects={lists.projects}
+        keys={lists.keys}
+        errors={lists.errors}
+        width={width}
+        height={bodyHeight}
+      />
+    )
+
+  return (
+    <Box flexDirection="column" width={width} height={size.rows - 1}>
+      <Header
+        url={url}
+        data={data}
+        error={state.error}
+        failures={state.failures}
+        paused={nav.paused}
+        width={width}
+      />
+      <Box flexDirection="column" flexGrow={1} overflow="hidden">
+        {body}
+      </Box>
+      <Footer
+        screen={nav.help ? 'help' : nav.screen}
+        filter={nav.filter}
+        editingFilter={nav.editingFilter}
+        width={width}
+      />
+    </Box>
+  )
+}

@@ -1,0 +1,37 @@
+import { Text } from 'ink'
+import { cell } from '../format.js'
+
+/** One cell of a table row: text, width, alignment and an optional colour. */
+export interface Cell {
+  readonly text: string
+  readonly width: number
+  readonly align?: 'left' | 'right'
+  readonly color?: string
+  readonly bold?: boolean
+}
+
+export interface RowProps {
+  readonly cells: readonly Cell[]
+  readonly selected?: boolean
+  readonly header?: boolean
+}
+
+/** A table line of fixed-width cells, one space apart; the selected row is inverted. */
+export function Row({ cells, selected = false, header = false }: RowProps) {
+  return (
+    <Text wrap="truncate" inverse={selected} bold={header} dimColor={header}>
+      {selected ? '> ' : '  '}
+      {cells.map((c, i) => (
+        <Text key={i} color={selected || header ? undefined : c.color} bold={c.bold}>
+          {(i > 0 ? ' ' : '') + cell(c.text, c.width, c.align)}
+        </Text>
+      ))}
+    </Text>
+  )
+}
+
+/** The first row to show so that `selected` stays within `height` rows. */
+export function scrollStart(selected: number, count: number, height: number): number {
+  if (selected < height) return 0
+  return Math.min(selected - height + 1, Math.max(0, count - height))
+}

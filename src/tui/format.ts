@@ -1,0 +1,93 @@
+import type { Log } from '../contract/ingest.js'
+
+const SPARKS = '▁▂▃▄▅▆▇█'
+
+/** `12`, `1.2k`, `34k`, `1.5M`: a count in at most 5 characters. */
+export function compact(n: number): string {
+  const abs = Math.abs(n)
+  if (abs < 1000) return String(Math.round(n * 10) / 10)
+  const [div, unit] = abs < 1e6 ? [1e3, 'k'] : abs < 1e9 ? [1e6, 'M'] : [1e9, 'G']
+  const v = n / div
+  return `${Math.abs(v) < 10 ? v.toFixed(1) : Math.round(v)}${unit}`
+}
+
+/** Logs per second: one decimal below 100, whole above. */
+export function formatRate(perSecond: number): string {
+  return perSecond < 100 ? perSecond.toFixed(1) : compact(perSecond)
+}
+
+/** `45s`, `12m 3s`, `2h 5m`, `3d 4h`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds))
+  const d = Math.floor(s / 86400)
+  const h = Math.floor((s % 86400) / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  if (d > 0) return `${d}d ${h}h`
+  if (h > 0) return `${h}h ${m}m`
+  if (m > 0) return `${m}m ${s % 60}s`
+  return `${s}s`
+}
+
+/** How long before `now` a timestamp was: `never`, `just now`, `5s ago`, `3m ago`… */
+export function formatAgo(iso: string | null, nowIso: string): string {
+  if (!iso) return 'never'
+  const s = Math.round((Date.parse(nowIso) - Date.parse(iso)) / 1000)
+  if (s <= 0) return 'just now'
+  return `${formatDuration(s).split(' ')[0]} ago`
+}
+
+/** `HH:MM:SS` (UTC) of an ISO timestamp. */
+export function clockTime(iso: string): string {
+  return iso.slice(11, 19)
+}
+
+/**
+ * A sparkline of `points` in `width` characters: each character sums a run of consecutive
+ * points (the most recent at the right), scaled to the largest run.
+ */
+export function sparkline(points: readonly number[], width: number): string {
+  if (width <= 0) return ''
+  const per = Math.max(1, Math.ceil(points.length / width))
+  const buckets: number[] = []
+  for (let end = points.length; end > 0 && buckets.length < width; end -= per) {
+    let sum = 0
+    for (let i = Math.max(0, end - per); i < end; i++) sum += points[i]!
+    buckets.unshift(sum)
+  }
+  const max = Math.max(0, ...buckets)
+  const line = buckets
+    .map((v) => (max === 0 || v === 0 ? ' ' : SPARKS[Math.min(7, Math.floor((v / max) * 7.999))]!))
+    .join('')
+  return line.padStart(width, ' ')
+}
+
+/** `███░░░░░░░`: `value` of `max` in `width` cells; anything above 0 shows at least one. */
+export function bar(value: number, max: number, width: number): string {
+  if (width <= 0) return ''
+  const ratio = max <= 0 ? 0 : Math.min(1, value / max)
+  const filled = value > 0 ? Math.max(1, Math.round(ratio * width)) : 0
+  return '█'.repeat(filled) + '░'.repeat(width - filled)
+}
+
+/** Percent, whole, of a part (`0%` when the whole is 0). */
+export function percent(part: number, whole: number): string {
+  return whole <= 0 ? '0%' : `${Math.floor((part / whole) * 100)}%`
+}
+
+/** Cuts `text` to `width` characters, ending with `…` when cut. */
+export function truncate(text: string, width: number): string {
+  if (width <= 0) return ''
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`
+}
+
+/** Left- (or right-) aligned in exactly `width` characters. */
+export function cell(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+  const t = truncate(text, width)
+  return align === 'left' ? t.padEnd(width) : t.padStart(width)
+}
+
+/** The one line a log shows as: its message, else its error type and message. */
+export function logText(log: Log): string {
+  const text = log.message ?? [log.error_type, log.error_message].filter(Boolean).join(': ')
+  return text.replace(/\s+/g, ' ').trim() || '(no message)'
+}

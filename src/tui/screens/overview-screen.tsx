@@ -1,0 +1,88 @@
+import { Box } from 'ink'
+import type { Log } from '../../contract/ingest.js'
+import type { Overview, OverviewKey, OverviewProject } from '../../contract/stats.js'
+import { KeysTable } from '../components/KeysTable.js'
+import { LogList } from '../components/LogList.js'
+import { PaneTitle } from '../components/PaneTitle.js'
+import { ProjectsTable } from '../components/ProjectsTable.js'
+import type { Nav } from '../navigation.js'
+import { KEY_SORTS, PROJECT_SORTS, slugOf } from '../view.js'
+
+export interface OverviewScreenProps {
+  readonly data: Overview
+  readonly nav: Nav
+  readonly projects: readonly OverviewProject[]
+  readonly keys: readonly OverviewKey[]
+  readonly errors: readonly Log[]
+  readonly width: number
+  /** Lines available below the header and above the footer. */
+  readonly height: number
+}
+
+/**
+ * Split of the body's lines: each pane has a title and (tables) a column header; the rest
+ * goes 40% to projects, 25% to keys and the remainder to the recent errors.
+ */
+export function paneHeights(height: number): { projects: number; keys: number; errors: number } {
+  const rows = Math.max(3, height - 5)
+  const projects = Math.max(1, Math.floor(rows * 0.4))
+  const keys = Math.max(1, Math.floor(rows * 0.25))
+  return { projects, keys, errors: Math.max(1, rows - projects - keys) }
+}
+
+/** The main view: projects, keys and recent errors; tab moves the focus between them. */
+export function OverviewScreen({ data, nav, projects, keys, errors, width, height }: OverviewScreenProps) {
+  const h = paneHeights(height)
+  const filtered = nav.filter ? `filter "${nav.filter}"` : undefined
+  const detail = (count: number, total: number, sort?: string) =>
+    [count === total ? `${total}` : `${count} of ${total}`, sort && `sort: ${sort} ▼`, filtered]
+      .filter(Boolean)
+      .join(' · ')
+  return (
+    <Box flexDirection="column" width={width}>
+      <PaneTitle
+        title="Projects"
+        detail={detail(projects.length, data.projects.length, PROJECT_SORTS[nav.sort.projects]!.label)}
+        focused={nav.pane === 'projects'}
+        width={width}
+      />
+      <ProjectsTable
+        projects={projects}
+        selected={nav.selected.projects}
+        focused={nav.pane === 'projects'}
+        width={width}
+        height={h.projects}
+      />
+      <PaneTitle
+        title="API keys"
+        detail={detail(keys.length, data.keys.length, KEY_SORTS[nav.sort.keys]!.label)}
+        focused={nav.pane === 'keys'}
+        width={width}
+      />
+      <KeysTable
+        keys={keys}
+        selected={nav.selected.keys}
+        focused={nav.pane === 'keys'}
+        now={data.daemon.now}
+        width={width}
+        height={h.keys}
+      />
+      <PaneTitle
+        title="Recent errors"
+        detail={['error + critical, live', filtered].filter(Boolean).join(' · ')}
+        focused={nav.pane === 'errors'}
+        width={width}
+      />
+      <LogList
+        logs={errors}
+        slugOf={(id) => slugOf(data.projects, id)}
+        showProject
+        selected={nav.selected.errors}
+        focused={nav.pane === 'errors'}
+        width={width}
+        height={h.errors}
+        empty="no errors"
+      />
+    </Box>
+  )
+}

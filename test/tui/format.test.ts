@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest'
+import { bar, compact, formatAgo, formatDuration, sparkline } from '../../src/tui/format.js'
+import { renderSnapshot } from '../../src/tui/snapshot.js'
+import { overview } from './fixtures.js'
+
+describe('tui formatting', () => {
+  it.each([
+    [0, '0'],
+    [999, '999'],
+    [1000, '1.0k'],
+    [12_345, '12k'],
+    [1_000_000, '1.0M'],
+    [2.25, '2.3'],
+  ])('compact(%d) is %s', (n, text) => {
+    expect(compact(n)).toBe(text)
+  })
+
+  it('draws a sparkline right-aligned, one character per run of points, scaled to the largest', () => {
+    expect(sparkline([0, 0, 0, 0], 4)).toBe('    ')
+    expect(sparkline([1, 2, 4, 8], 4)).toBe('▁▂▄█')
+    // 6 points in 3 characters: pairs summed.
+    expect(sparkline([1, 1, 0, 0, 4, 4], 3)).toBe('▂ █')
+    expect(sparkline([5], 3)).toBe('  █')
+  })
+
+  it('draws a bar of value against max, at least one cell for anything above 0', () => {
+    expect(bar(0, 100, 10)).toBe('░░░░░░░░░░')
+    expect(bar(1, 100_000, 10)).toBe('█░░░░░░░░░')
+    expect(bar(50, 100, 10)).toBe('█████░░░░░')
+    expect(bar(500, 100, 4)).toBe('████')
+  })
+
+  it('says durations and ages the short way', () => {
+    expect(formatDuration(45)).toBe('45s')
+    expect(formatDuration(3 * 3600 + 125)).toBe('3h 2m')
+    expect(formatAgo(null, '2025-10-17T10:00:00Z')).toBe('never')
+    expect(formatAgo('2025-10-17T09:58:30Z', '2025-10-17T10:00:00Z')).toBe('1m ago')
+  })
+})
+
+describe('plain snapshot (stdout not a terminal)', () => {
+  it('prints the same figures as the screen, without colours or cursor movement', () => {
+    const text = renderSnapshot(overview(), 'http://127.0.0.1:8000')
+    expect(text).not.toMatch(/\u001B/)
+    const lines = text.split('\n')
+    expect(lines[0]).toBe('Ledger daemon http://127.0.0.1:8000: healthy, v9.8.7, up 2h 5m, at 2025-10-17T10:00:00Z')
+    expect(lines[1]).toBe('Ingest: 7.7 logs/s; last 5m 77 logs, 6 errors; queue 910')
+    expect(text).toContain('Projects (3)')
+    expect(text).toMatch(/^api +5\.5 +10 █░{9} +1 +900000\/1000000 \(90%\)$/m)
+    expect(text).toMatch(/^payments +2\.2 +900 █{9}░ +5 +0\/1000000 \(0%\)$/m)
+    expect(text).toMatch(/^pay-worker +payments +3\/1000 +17 +3m ago$/m)
+    expect(text).toMatch(/^09:59:50 {2}api {2}CRITICAL {2}database connection lost$/m)
+    // Projects by slug in a snapshot: a stable order for scripts.
+    expect(text.indexOf('\napi ')).toBeLessThan(text.indexOf('\npayments '))
+    expect(text.endsWith('\n')).toBe(true)
+  })
+})
