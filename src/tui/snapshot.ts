@@ -70,5 +70,13 @@ export function renderSnapshot(o: Overview, url: string, width = 100): string {
     lines.push(head + cell(logText(l), Math.max(10, width - head.length)).trimEnd())
   }
   if (o.recent_errors.length === 0) lines.push('(no errors)')
+  if (o.project) {
+    lines.push('')
+    lines.push(`Latest logs of ${o.project.slug} (${o.project.recent_logs.length})`)
+    for (const l of o.project.recent_logs) {
+      const head = `${clockTime(l.timestamp)}  ${l.level.toUpperCase()}  `
+      lines.push(head + cell(logText(l), Math.max(10, width - head.length)).trimEnd())
+    }
+  }
   return `${lines.join('\n')}\n`
 }

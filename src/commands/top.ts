@@ -1,0 +1,49 @@
+import { Flags } from '@oclif/core'
+import { ApiCommand } from '../cli/base-command.js'
+import type { Overview } from '../contract/stats.js'
+import { renderSnapshot } from '../tui/snapshot.js'
+
+export default class Top extends ApiCommand {
+  static override summary = 'Watch the whole pipeline live: ingest rates, queues, errors and keys.'
+  static override description =
+    'A full-screen view of your projects, redrawn every second: logs/s with a sparkline, each queue against its ' +
+    'capacity, errors in the last 5 minutes, quota used today, each API key against its rate limit, and the latest ' +
+    'errors. Press ? for the keys. When stdout or stdin is not a terminal (a pipe, CI), it prints one plain snapshot ' +
+    'of the same figures instead (or, with --json, the overview object) and exits.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --project my-app',
+    '<%= config.bin %> <%= command.id %> | cat',
+    '<%= config.bin %> <%= command.id %> --json',
+  ]
+  static override flags = {
+    project: Flags.string({ description: "Start on this project's screen (slug); in a snapshot, add its latest logs." }),
+    interval: Flags.integer({ description: 'Seconds between refreshes.', default: 1, min: 1, max: 60 }),
+  }
+
+  async run(): Promise<Overview | undefined> {
+    const { flags } = await this.parse(Top)
+    const client = await this.accountClient()
+    const fetchOverview = client.statsOverview.bind(client)
+    if (this.jsonEnabled() || !process.stdout.isTTY || !process.stdin.isTTY) {
+      // Not a terminal: never raw mode, one snapshot, exit 0.
+      const overview = await fetchOverview({ ...(flags.project ? { project: flags.project } : {}) })
+      if (!this.jsonEnabled()) {
+        process.stdout.write(renderSnapshot(overview, this.daemonUrl(), process.stdout.columns || 100))
+      }
+      return overview
+    }
+    // Ink and React load only for the interactive screen.
+    const { runTop } = await import('../tui/run.js')
+    this.screenUp = true
+    await runTop({ fetchOverview, url: this.daemonUrl(), intervalMs: flags.interval * 1000, project: flags.project })
+    return undefined
+  }
+
+  private screenUp = false
+
+  /** A SIGINT while the screen is up is the screen's to handle: it restores the terminal first. */
+  protected override interrupted(): void {
+    if (!this.screenUp) super.interrupted()
+  }
+}

@@ -1,0 +1,141 @@
+import { spawnSync } from 'node:child_process'
+import { rmSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { LedgerClient } from '../../src/client/index.js'
+import { OverviewSchema } from '../../src/contract/stats.js'
+import { cliEnv, expectCliError, json, runCli } from '../helpers/cli.js'
+import { log, ROOT, registerAccount, type SpawnedDaemon, spawnDaemon, tempHome, waitFor } from '../helpers/daemon.js'
+
+// `ledger top` as a user runs it: a real daemon process, the real binary, and for the screen
+// a real terminal (tmux).
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0
+
+describe('ledger top', () => {
+  let daemon: SpawnedDaemon
+  let client: LedgerClient
+  let token: string
+  let key: string
+  const cliHome = tempHome()
+
+  beforeAll(async () => {
+    daemon = await spawnDaemon({ env: { LEDGER_SCRYPT_LOG_N: '12' } })
+    client = new LedgerClient({ baseUrl: daemon.url })
+    const account = await registerAccount(client)
+    token = account.access_token
+    const project = await account.client.createProject({ name: 'E2E App', slug: 'e2e-app' })
+    await account.client.createProject({ name: 'Idle', slug: 'e2e-idle' })
+    key = (await account.client.createApiKey(project.project_id, { name: 'e2e key' })).full_key
+    await client.withCredential(key).ingestBatch([
+      ...Array.from({ length: 8 }, (_, i) => log({ message: `fine ${i}` })),
+      log({ level: 'error', message: 'e2e: upstream timed out' }),
+      log({ level: 'critical', message: 'e2e: disk full' }),
+    ])
+  })
+  afterAll(async () => {
+    await client?.close()
+    await daemon?.stop()
+    rmSync(cliHome, { recursive: true, force: true })
+    rmSync(daemon.home, { recursive: true, force: true })
+  })
+
+  const opts = () => ({ home: cliHome, url: daemon.url, env: { LEDGER_TOKEN: token } })
+
+  it('prints one plain snapshot and exits 0 when stdout is not a terminal', async () => {
+    const r = await runCli(opts(), 'top')
+    expect(r.code, r.stderr).toBe(0)
+    // No escape sequence at all: no alternate screen, no cursor movement, no colour.
+    expect(r.stdout).not.toMatch(/\u001B/)
+    expect(r.stdout).toMatch(new RegExp(`^Ledger daemon ${daemon.url}: healthy, v\\d+\\.\\d+\\.\\d+`))
+    expect(r.stdout).toContain('last 5m 10 logs, 2 errors')
+    expect(r.stdout).toMatch(/^e2e-app +[\d.]+ +0 ░{10} +2 +10\/1000000 \(0%\)$/m)
+    expect(r.stdout).toMatch(/^e2e-idle +0\.0 +0 ░{10} +0 +0\/1000000 \(0%\)$/m)
+    expect(r.stdout).toMatch(/^e2e key +e2e-app +1\/1000 +0 +/m)
+    expect(r.stdout).toMatch(/CRITICAL {2}e2e: disk full$/m)
+    expect(r.stdout).toMatch(/ERROR {2}e2e: upstream timed out$/m)
+  })
+
+  it('prints the overview object with --json, and one project with --project', async () => {
+    const o = OverviewSchema.parse(json(await runCli(opts(), 'top', '--json')))
+    expect(o.projects.map((p) => p.slug).sort()).toEqual(['e2e-app', 'e2e-idle'])
+    expect(o.ingest).toMatchObject({ accepted_5m: 10, errors_5m: 2 })
+    expect(o.project).toBeNull()
+    const one = OverviewSchema.parse(json(await runCli(opts(), 'top', '--json', '--project', 'e2e-app')))
+    expect(one.project?.recent_logs).toHaveLength(10)
+
+    const text = await runCli(opts(), 'top', '--project', 'e2e-app')
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toContain('Latest logs of e2e-app (10)')
+  })
+
+  it('fails with one line when not logged in (exit 4) or the project is unknown (exit 1)', async () => {
+    expectCliError(await runCli({ home: cliHome, url: daemon.url }, 'top'), 4)
+    expectCliError(await runCli(opts(), 'top', '--project', 'nope'), 1, 'project not found')
+  })
+
+  it.skipIf(!hasTmux)('runs full screen in a real terminal, live, and q restores the terminal', async () => {
+    const socket = `ledger-top-${process.pid}-${Date.now()}`
+    const tmux = (...args: string[]) => {
+      const r = spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' })
+      if (r.status !== 0) throw new Error(`tmux ${args[0]}: ${r.stderr}`)
+      return r.stdout
+    }
+    const screen = () => tmux('capture-pane', '-p', '-t', 'top')
+    const env = cliEnv(opts())
+    // A light ingest load for the duration of the test (bounded in count and time).
+    let loading = true
+    const keyClient = client.withCredential(key)
+    const load = (async () => {
+      for (let i = 0; loading && i < 600; i++) {
+        await keyClient.ingestBatch(Array.from({ length: 5 }, (_, j) => log({ message: `load ${i}.${j}` })))
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    })()
+    try {
+      const vars = ['LEDGER_HOME', 'LEDGER_URL', 'LEDGER_TOKEN', 'NO_COLOR', 'PATH']
+      tmux(
+        'new-session', '-d', '-s', 'top', '-x', '140', '-y', '40', '-c', ROOT,
+        ...vars.flatMap((v) => ['-e', `${v}=${env[v] ?? ''}`]),
+        // After it exits: its status and whether the tty is back in canonical (cooked) mode.
+        `${process.execPath} bin/run.js top; echo "EXITED=$?"; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon; sleep 120`,
+      )
+      await waitFor(() => /e2e-app +[1-9]\d*\.\d/.test(screen()), 20_000, `a live rate for e2e-app:\n${screen()}`)
+      const s = screen()
+      expect(s).toContain(`Ledger top  ${daemon.url}  ● connected  healthy`)
+      expect(s).toContain('e2e-idle')
+      expect(s).toMatch(/e2e key +e2e-app +ldg_proj_\d+_\w+ +\d+\/1000/)
+      expect(s).toMatch(/e2e-app +CRITICAL +e2e: disk full/)
+      expect(tmux('display', '-p', '-t', 'top', '#{alternate_on}').trim()).toBe('1')
+      // Redrawn every second: the daemon's clock in the header moves.
+      const clock = () => / (\d\d:\d\d:\d\d) UTC/.exec(screen())?.[1]
+      const first = clock()
+      await waitFor(() => clock() !== first, 5_000, 'the header clock to move')
+
+      // Resizing the terminal lays the screen out again at the new width.
+      tmux('resize-window', '-t', 'top', '-x', '100', '-y', '30')
+      await waitFor(() => screen().split('\n').some((l) => l.startsWith('── Projects') && l.length === 100), 5_000, `a 100-column layout:\n${screen()}`)
+
+      // enter opens the project, esc comes back.
+      tmux('send-keys', '-t', 'top', 'Enter')
+      await waitFor(() => screen().includes('── Project e2e-app · E2E App'), 5_000, `the project screen:\n${screen()}`)
+      tmux('send-keys', '-t', 'top', 'Escape')
+      await waitFor(() => screen().includes('── Projects'), 5_000, 'the overview again')
+
+      tmux('send-keys', '-t', 'top', 'q')
+      await waitFor(() => screen().includes('EXITED=0'), 10_000, `the exit:\n${screen()}`)
+      const after = screen()
+      expect(after).not.toContain('Ledger top')
+      expect(after.split('\n')).toContain('icanon')
+      expect(tmux('display', '-p', '-t', 'top', '#{alternate_on}').trim()).toBe('0')
+      expect(tmux('display', '-p', '-t', 'top', '#{cursor_flag}').trim()).toBe('1')
+    } finally {
+      loading = false
+      await load
+      spawnSync('tmux', ['-L', socket, 'kill-server'])
+    }
+  })
+
+  it.runIf(!hasTmux)('skips the terminal test: tmux is not installed (apt-get install tmux)', () => {
+    console.log('ledger top terminal test skipped: tmux is not installed (apt-get install tmux)')
+  })
+})
