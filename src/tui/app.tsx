@@ -25,7 +25,7 @@ export interface AppProps {
 }
 
 /** Recent errors asked for: enough to fill a tall terminal's pane. */
-const ERRORS_WANTED = 30
+const ERRORS_WANTED = 20
 
 /**
  * `ledger top`: loads the overview every second (through `fetchOverview`), owns navigation

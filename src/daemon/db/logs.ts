@@ -280,26 +280,31 @@ const ERROR_LEVELS = ['error', 'critical'] as const
 
 /**
  * The latest error and critical logs of some projects, newest first by (timestamp, id), queued
- * ones included. One index seek per project and level (an IN over both levels would walk the
- * whole project's time index), and one pass over the queue for all of them.
+ * ones included. One seek per project and level on the covering (project, level, timestamp)
+ * index (an IN over both levels would walk the whole project's time index), one pass over the
+ * queue for all of them, and only the rows that make the cut are read in full.
  */
 export function latestErrorLogs(db: Database, projectIds: readonly number[], limit: number): LogRow[] {
   if (projectIds.length === 0 || limit <= 0) return []
-  const stored = prepared<[number, string, number], LogRow>(
+  const newest = prepared<[number, string, number], { id: number; timestamp: number }>(
     db,
-    `SELECT id, ${COLUMNS} FROM logs WHERE project_id = ? AND level = ?
+    `SELECT id, timestamp FROM logs WHERE project_id = ? AND level = ?
      ORDER BY timestamp DESC, id DESC LIMIT ?`,
   )
-  const rows: LogRow[] = []
-  for (const id of projectIds) for (const level of ERROR_LEVELS) rows.push(...stored.all(id, level, limit))
-  rows.push(
-    ...prepared<[string, number], LogRow>(
-      db,
-      `SELECT id, ${COLUMNS} FROM log_queue
-       WHERE level IN ('error', 'critical') AND project_id IN (SELECT value FROM json_each(?))
-       ORDER BY timestamp DESC, id DESC LIMIT ?`,
-    ).all(JSON.stringify(projectIds), limit),
-  )
-  rows.sort((a, b) => b.timestamp - a.timestamp || b.id - a.id)
-  return rows.slice(0, limit)
+  const candidates: Array<{ id: number; timestamp: number }> = []
+  for (const id of projectIds) for (const level of ERROR_LEVELS) candidates.push(...newest.all(id, level, limit))
+  candidates.sort((a, b) => b.timestamp - a.timestamp || b.id - a.id)
+  const stored = candidates.length
+    ? prepared<[string], LogRow>(
+        db,
+        `SELECT id, ${COLUMNS} FROM logs WHERE id IN (SELECT value FROM json_each(?))`,
+      ).all(JSON.stringify(candidates.slice(0, limit).map((c) => c.id)))
+    : []
+  const queued = prepared<[string, number], LogRow>(
+    db,
+    `SELECT id, ${COLUMNS} FROM log_queue
+     WHERE level IN ('error', 'critical') AND project_id IN (SELECT value FROM json_each(?))
+     ORDER BY timestamp DESC, id DESC LIMIT ?`,
+  ).all(JSON.stringify(projectIds), limit)
+  return [...stored, ...queued].sort((a, b) => b.timestamp - a.timestamp || b.id - a.id).slice(0, limit)
 }
