@@ -50,11 +50,3 @@ export function levelColor(level: string): (s: string) => string {
       return chalk.cyan
   }
 }
-
-/** A duration in seconds as `1d 2h`, `3h 4m`, `5m 6s` or `7s`. */
-export function formatDuration(s: number): string {
-  const d = Math.floor(s / 86400)
-  const h = Math.floor((s % 86400) / 3600)
-  const m = Math.floor((s % 3600) / 60)
-  return d > 0 ? `${d}d ${h}h` : h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${s % 60}s` : `${s}s`
-}

@@ -1,6 +1,7 @@
 import { BaseCommand } from '../../cli/base-command.js'
 import { readLiveState } from '../../cli/daemon-process.js'
 import { LedgerClient } from '../../client/index.js'
+import { formatDuration } from '../../shared/format.js'
 import { dataFiles, resolvePaths } from '../../shared/paths.js'
 
 export interface DaemonStatusResult {
@@ -14,12 +15,6 @@ export interface DaemonStatusResult {
   log_file: string
 }
 
-function formatUptime(s: number): string {
-  const d = Math.floor(s / 86400)
-  const h = Math.floor((s % 86400) / 3600)
-  const m = Math.floor((s % 3600) / 60)
-  return d > 0 ? `${d}d ${h}h ${m}m` : h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${s % 60}s` : `${s}s`
-}
 
 export default class DaemonStatus extends BaseCommand {
   static override summary = 'Say whether the Ledger daemon runs, where, and since when.'
@@ -57,7 +52,7 @@ export default class DaemonStatus extends BaseCommand {
     if (state) {
       this.log(`Ledger daemon is running at ${state.url} (pid ${state.pid})`)
       this.log(
-        `  since ${state.started_at} (up ${formatUptime(uptime ?? 0)})${healthy ? '' : ' but does not answer /health'}`,
+        `  since ${state.started_at} (up ${formatDuration(uptime ?? 0)})${healthy ? '' : ' but does not answer /health'}`,
       )
       this.log(`  data: ${data}`)
     } else {

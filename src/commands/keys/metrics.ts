@@ -2,9 +2,9 @@ import { Args, Flags } from '@oclif/core'
 import { ApiCommand } from '../../cli/base-command.js'
 import { keyIdArg } from '../../cli/key-arg.js'
 import { renderTable } from '../../cli/output.js'
-import { sparkline } from '../../cli/sparkline.js'
 import { parseRange } from '../../cli/time-flags.js'
 import type { Metrics } from '../../contract/api-keys.js'
+import { sparkline } from '../../shared/format.js'
 import { formatTimestamp } from '../../shared/time.js'
 
 export default class KeysMetrics extends ApiCommand {
@@ -29,8 +29,8 @@ export default class KeysMetrics extends ApiCommand {
     this.log(`allowed ${m.allowed_count}, throttled ${m.throttled_count}`)
     const busy = m.time_series.filter((p) => p.allowed + p.throttled > 0)
     if (m.time_series.length > 0) {
-      this.log(`allowed   ${sparkline(m.time_series.map((p) => p.allowed))}`)
-      this.log(`throttled ${sparkline(m.time_series.map((p) => p.throttled))}`)
+      this.log(`allowed   ${sparkline(m.time_series.map((p) => p.allowed), m.time_series.length)}`)
+      this.log(`throttled ${sparkline(m.time_series.map((p) => p.throttled), m.time_series.length)}`)
     }
     if (busy.length > 0) {
       this.log('')
