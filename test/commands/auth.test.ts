@@ -268,6 +268,9 @@ describe('with a real Secret Service (gnome-keyring on a private D-Bus)', () => 
     expect(created.stored_in).toBe('keychain')
     expect(service.search()).toContain(`attribute.username = ${daemon.url} project=key-app`)
     for (const f of filesUnder(opts.home)) expect(f.content, f.path).not.toContain(created.full_key)
-    expect(json<{ queue_depth: number }>(await runCli(opts, 'queue', '--project', 'key-app', '--json')).queue_depth).toBe(0)
+    // Logged out, the key from the keychain still serves --project.
+    expect((await runCli(opts, 'logout')).code).toBe(0)
+    const depth = json<{ queues: Array<{ queue_depth: number }> }>(await runCli(opts, 'queue', '--project', 'key-app', '--json'))
+    expect(depth.queues[0]!.queue_depth).toBe(0)
   })
 })

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
-import { rmSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type CliOptions, cliEnv, expectCliError, json, runCli } from '../helpers/cli.js'
 import { accountWithKey, BIN, PASSWORD, ROOT, log, startTestDaemon, type TestDaemon, tempHome, uniqueEmail, waitFor } from '../helpers/daemon.js'
@@ -22,6 +23,11 @@ afterAll(async () => {
 })
 
 const cli = (...args: string[]) => runCli(opts, ...args)
+
+/** What the credential file holds (no Secret Service in these tests). */
+function storedKeys(): Record<string, string> {
+  return (JSON.parse(readFileSync(join(opts.home, 'config', 'credentials.json'), 'utf8')) as { entries: Record<string, string> }).entries
+}
 
 describe('projects', () => {
   test('create, list, get and update; --json prints the API shapes', async () => {
@@ -63,8 +69,19 @@ describe('keys', () => {
     expect(fullKey).toMatch(/^ldg_proj_\d+_[A-Za-z0-9]{40}$/)
     expect(r.stderr).toContain('Save this key now')
     expect(r.stderr).toContain("for project 'keys-app'")
-    const depth = json<{ queue_depth: number }>(await cli('queue', '--project', 'keys-app', '--json'))
-    expect(depth.queue_depth).toBe(0)
+    expect(storedKeys()[`${daemon.url} project=keys-app`]).toBe(fullKey)
+    // Without the login (the same store less the session), --project finds the stored key.
+    const keyOnly = { home: tempHome(), url: daemon.url }
+    const entries = storedKeys()
+    delete entries[daemon.url]
+    mkdirSync(join(keyOnly.home, 'config'), { recursive: true })
+    writeFileSync(join(keyOnly.home, 'config', 'credentials.json'), JSON.stringify({ entries }), { mode: 0o600 })
+    const depth = json<{ queues: Array<{ queue_depth: number; project_id: number }> }>(
+      await runCli(keyOnly, 'queue', '--project', 'keys-app', '--json'),
+    )
+    expect(depth.queues).toEqual([expect.objectContaining({ queue_depth: 0, slug: 'keys-app', queue_capacity: null })])
+    expectCliError(await runCli(keyOnly, 'whoami'), 4, 'not logged in')
+    rmSync(keyOnly.home, { recursive: true, force: true })
     const list = json<{ api_keys: Array<{ id: number; name: string; scopes: string[]; expires_at: string | null }> }>(
       await cli('keys', 'list', '--project', 'keys-app', '--json'),
     )
@@ -82,7 +99,7 @@ describe('keys', () => {
     expect(detail.usage.map((u) => u.endpoint)).toContain('/api/v1/ingest/single')
     expect((await cli('keys', 'get', String(keyId))).stdout).toMatch(/\/api\/v1\/ingest\/single\s+202/)
     expect(json(await cli('keys', 'update', String(keyId), '--disable', '--json'))).toMatchObject({ is_active: false })
-    expectCliError(await cli('queue', '--project', 'keys-app'), 4)
+    expectCliError(await runCli({ ...opts, env: { LEDGER_API_KEY: fullKey } }, 'queue'), 4, 'invalid api key')
     expect(json(await cli('keys', 'update', String(keyId), '--enable', '--name', 'renamed', '--json'))).toMatchObject({ is_active: true, name: 'renamed' })
     expectCliError(await cli('keys', 'update', String(keyId), '--enable', '--disable'), 2, 'cannot also be provided')
     expectCliError(await cli('keys', 'update', String(keyId)), 2, 'nothing to change')
@@ -115,7 +132,7 @@ describe('keys', () => {
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toContain(`API key ${keyId} has been revoked`)
     expect(r.stderr).toContain('Removed the stored copy')
-    expectCliError(await cli('queue', '--project', 'keys-app'), 4, "no API key stored for project 'keys-app'")
+    expect(storedKeys()[`${daemon.url} project=keys-app`]).toBeUndefined()
     expect((await daemon.client.withCredential(fullKey).raw('GET', '/api/v1/queue/depth')).status).toBe(401)
   })
 
@@ -152,9 +169,16 @@ describe('panels', () => {
 })
 
 describe('queue and health', () => {
-  test('queue needs a key: --project with nothing stored, or no --project at all, fail clearly', async () => {
-    expectCliError(await cli('queue'), 2, '--project')
-    expectCliError(await cli('queue', '--project', 'nothing-here'), 4, "no API key stored for project 'nothing-here'")
+  test('queue: logged in, every project of the account; without a login, a key is needed', async () => {
+    const all = json<{ queues: Array<{ slug: string; queue_depth: number; queue_capacity: number }> }>(await cli('queue', '--json'))
+    expect(all.queues.map((q) => q.slug)).toContain('keys-app')
+    expect(all.queues[0]!.queue_capacity).toBe(100000)
+    expect((await cli('queue')).stdout).toMatch(/^PROJECT\s+QUEUED\s+CAPACITY/)
+    expectCliError(await cli('queue', '--project', 'nothing-here'), 1, "no project 'nothing-here'")
+    const anon = { home: tempHome(), url: daemon.url }
+    expectCliError(await runCli(anon, 'queue'), 2, '--project')
+    expectCliError(await runCli(anon, 'queue', '--project', 'nothing-here'), 4, "no API key stored for project 'nothing-here'")
+    rmSync(anon.home, { recursive: true, force: true })
   })
 
   test('queue with LEDGER_API_KEY needs no login and counts what waits; --watch redraws until Ctrl-C and exits 130', async () => {
@@ -163,8 +187,8 @@ describe('queue and health', () => {
     daemon.services.queue.pause()
     try {
       await keyClient.ingestBatch([log(), log(), log()])
-      expect(json<{ queue_depth: number }>(await runCli(ci, 'queue', '--json')).queue_depth).toBe(3)
-      expect((await runCli(ci, 'queue')).stdout).toContain('3 queued')
+      expect(json<{ queues: Array<{ queue_depth: number }> }>(await runCli(ci, 'queue', '--json')).queues[0]!.queue_depth).toBe(3)
+      expect((await runCli(ci, 'queue')).stdout).toMatch(/#\d+\s+3/)
     } finally {
       daemon.services.queue.resume()
     }
@@ -187,8 +211,8 @@ describe('queue and health', () => {
       rmSync(ci.home, { recursive: true, force: true })
     }
     // One JSON object per line; the queue drained to 0 meanwhile.
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { queue_depth: number })
-    expect(lines.at(-1)!.queue_depth).toBe(0)
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { queues: Array<{ queue_depth: number }> })
+    expect(lines.at(-1)!.queues[0]!.queue_depth).toBe(0)
   })
 
   test('health and health --deep', async () => {
