@@ -1,5 +1,6 @@
-import { Agent, type Dispatcher, request } from 'undici'
+import type { Dispatcher } from 'undici'
 import type { z } from 'zod'
+import { Agent } from './undici-agent.js'
 import {
   type Account,
   AccountSchema,
@@ -140,7 +141,8 @@ export class LedgerClient {
     this.credential = options.credential
     this.refreshCredential = options.refreshCredential
     this.ownsDispatcher = !options.dispatcher
-    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 5_000, connections: 64 })
+    const UndiciAgent = Agent()
+    this.dispatcher = options.dispatcher ?? new UndiciAgent({ keepAliveTimeout: 5_000, connections: 64 })
     this.timeoutMs = options.timeoutMs ?? 30_000
   }
 
@@ -183,11 +185,12 @@ export class LedgerClient {
       if (v !== undefined) url.searchParams.set(k, String(v))
     let res: Dispatcher.ResponseData
     try {
-      res = await request(url, {
+      res = await this.dispatcher.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
         method,
         headers,
         body,
-        dispatcher: this.dispatcher,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
       })
