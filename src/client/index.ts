@@ -129,6 +129,10 @@ function flattenHeaders(h: Record<string, string | string[] | undefined>): Recor
   return out
 }
 
+// Tails still open per dispatcher (clients made by withCredential share one): closing the
+// dispatcher would otherwise wait for streams that never end.
+const openTails = new WeakMap<Dispatcher, Set<LedgerTail>>()
+
 /** Typed client of the Ledger HTTP API, over undici. Responses are parsed with the contract. */
 export class LedgerClient {
   readonly baseUrl: string
@@ -155,8 +159,11 @@ export class LedgerClient {
     })
   }
 
+  /** Closes the connections (this client's own, not a shared dispatcher's), open tails first. */
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close()
+    if (!this.ownsDispatcher) return
+    for (const t of openTails.get(this.dispatcher) ?? []) t.close()
+    await this.dispatcher.close()
   }
 
   /** Any request; never throws on an HTTP status (only when the daemon cannot be reached). */
@@ -384,7 +391,12 @@ export class LedgerClient {
       }
       throw new LedgerApiError(res.statusCode, detail, flattenHeaders(res.headers))
     }
-    return new LedgerTail(res.body, this.baseUrl, opts.lastEventId, opts.signal)
+    let tails = openTails.get(this.dispatcher)
+    if (!tails) openTails.set(this.dispatcher, (tails = new Set()))
+    const tail = new LedgerTail(res.body, this.baseUrl, opts.lastEventId, opts.signal)
+    tails.add(tail)
+    res.body.once('close', () => tails.delete(tail))
+    return tail
   }
 
   queueDepth(): Promise<QueueDepth> {

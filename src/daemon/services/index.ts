@@ -4,18 +4,21 @@ import { dataFiles } from '../../shared/paths.js'
 import type { DaemonConfig } from '../config.js'
 import { Checkpointer } from '../db/checkpointer.js'
 import { type Database, openDatabase } from '../db/database.js'
+import { lastProcessedId } from '../db/log-reads.js'
 import { AccountService } from './accounts.js'
 import { ApiKeyService } from './api-keys.js'
 import { BatchDecoder } from './batch-decoder.js'
 import type { ServiceContext } from './context.js'
 import { IngestService } from './ingest.js'
 import { KeyStats } from './key-stats.js'
+import { LogEvents } from './log-events.js'
 import { LogService } from './logs.js'
 import { Maintenance } from './maintenance.js'
 import { PanelService } from './panels.js'
 import { PasswordHasher } from './passwords.js'
 import { ProjectService } from './projects.js'
 import { QueueWorker } from './queue.js'
+import { TailService } from './tail.js'
 import { MemoryRateLimiter } from './rate-limiter.js'
 import { AccessTokens, loadOrCreateSecret } from './tokens.js'
 import { logDelivery, smtpDelivery, VerificationService } from './verification.js'
@@ -31,6 +34,8 @@ export interface Services {
   readonly panels: PanelService
   readonly ingest: IngestService
   readonly logs: LogService
+  readonly logEvents: LogEvents
+  readonly tail: TailService
   readonly maintenance: Maintenance
   readonly queue: QueueWorker
   readonly decoder: BatchDecoder
@@ -57,7 +62,9 @@ export function createServices({ config, now = Date.now, log }: ServiceOptions):
   const ctx: ServiceContext = { db, config, now }
   const limiter = new MemoryRateLimiter()
   const keyStats = new KeyStats(db, log)
-  const queue = new QueueWorker(db, log)
+  // Processed ids only grow (see processQueueChunk): tails start after the largest one.
+  const logEvents = new LogEvents(lastProcessedId(db))
+  const queue = new QueueWorker(db, log, undefined, logEvents)
   const secret = loadOrCreateSecret(files.secret)
   const tokens = new AccessTokens(secret, now)
   const accounts = new AccountService(ctx, new PasswordHasher(config.scryptLogN), tokens)
@@ -80,6 +87,8 @@ export function createServices({ config, now = Date.now, log }: ServiceOptions):
     ingest,
     maintenance: new Maintenance(db, now, log),
     logs: new LogService(ctx),
+    logEvents,
+    tail: new TailService(ctx, logEvents),
     queue,
     decoder,
     limiter,
