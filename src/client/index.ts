@@ -56,6 +56,9 @@ import {
 } from '../contract/logs.js'
 import {
   type Panel,
+  type BucketSize,
+  type PanelData,
+  PanelDataSchema,
   type PanelInput,
   type PanelList,
   PanelListSchema,
@@ -317,6 +320,19 @@ export class LedgerClient {
   }
   deletePanel(id: string): Promise<Success> {
     return this.call(SuccessSchema, 'DELETE', `/api/v1/dashboard/panels/${encodeURIComponent(id)}`)
+  }
+  /**
+   * What a panel shows over its time range, by `type`: `logs` a page of its logs (newest
+   * first; `limit`, `cursor` as in `logs()`), `errors` error/critical counts per bucket,
+   * `metrics` counts per level per bucket. `bucket` (`1m` `5m` `15m` `1h` `6h` `1d`) overrides
+   * the size the daemon picks (the smallest giving at most 100 buckets); every bucket of the
+   * range is listed, empty ones with zeros, `timestamp` being its start (UTC, aligned).
+   * @throws LedgerApiError 400 for a bad or inapplicable `bucket`/`limit`, 404 for no such panel.
+   */
+  panelData(id: string, opts: { bucket?: BucketSize; limit?: number; cursor?: string } = {}): Promise<PanelData> {
+    const query: Record<string, string | undefined> = {}
+    for (const [k, v] of Object.entries(opts)) if (v !== undefined) query[k] = String(v)
+    return this.call(PanelDataSchema, 'GET', `/api/v1/dashboard/panels/${encodeURIComponent(id)}/data`, { query })
   }
 
   ingestSingle(log: LogInput): Promise<SingleIngestResponse> {

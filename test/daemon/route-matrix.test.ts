@@ -34,6 +34,7 @@ const INVENTORY: Array<[method: string, url: string, auth: string, scope?: strin
   ['GET', '/api/v1/dashboard/panels', 'account_or_key', 'panels'],
   ['POST', '/api/v1/dashboard/panels', 'account_or_key', 'panels'],
   ['PUT', '/api/v1/dashboard/panels/:panel_id', 'account_or_key', 'panels'],
+  ['GET', '/api/v1/dashboard/panels/:panel_id/data', 'account_or_key', 'panels'],
   ['DELETE', '/api/v1/dashboard/panels/:panel_id', 'account_or_key', 'panels'],
   ['POST', '/api/v1/ingest/single', 'api_key', 'ingest'],
   ['POST', '/api/v1/ingest/batch', 'api_key', 'ingest'],

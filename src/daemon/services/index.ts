@@ -70,6 +70,7 @@ export function createServices({ config, now = Date.now, log }: ServiceOptions):
   const accounts = new AccountService(ctx, new PasswordHasher(config.scryptLogN), tokens)
   const decoder = new BatchDecoder(config.decoderThreads, log)
   const ingest = new IngestService(ctx, queue, decoder)
+  const logs = new LogService(ctx)
   return {
     ctx,
     db,
@@ -83,10 +84,10 @@ export function createServices({ config, now = Date.now, log }: ServiceOptions):
     ),
     projects: new ProjectService(ctx, (id) => ingest.projectChanged(id)),
     apiKeys: new ApiKeyService(ctx, limiter, keyStats),
-    panels: new PanelService(ctx),
+    panels: new PanelService(ctx, logs),
     ingest,
     maintenance: new Maintenance(db, now, log),
-    logs: new LogService(ctx),
+    logs,
     logEvents,
     tail: new TailService(ctx, logEvents),
     queue,
