@@ -24,7 +24,7 @@ export function makeLogs(n, offset = 0, baseMs = Date.parse('2026-01-01T00:00:00
       level,
       log_type: level === 'error' ? 'exception' : 'logger',
       importance: level === 'error' ? 'high' : 'standard',
-      message: `${WORDS[k % 10]} ${WORDS[(k * 7) % 10]} ${WORDS[(k * 3) % 10]} #${k} in ${k % 97} ms`,
+      message: `${WORDS[k % 10]} ${WORDS[(k * 7) % 10]} ${WORDS[(k * 3) % 10]} #${k} in ${k % 97} ms${k % 5000 === 17 ? ' deadlock detected' : ''}`,
       error_type: level === 'error' ? 'TimeoutError' : null,
       error_message: level === 'error' ? `upstream timed out after ${k % 30} s` : null,
       environment: 'production',

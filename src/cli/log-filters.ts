@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { LEVELS, LOG_TYPES } from '../contract/ingest.js'
+import type { LogFilterParams } from '../contract/logs.js'
 import { formatTimestamp } from '../shared/time.js'
 import { CliError, EXIT } from './errors.js'
 import { parseTimeFlag } from './time-flags.js'
@@ -47,23 +48,25 @@ export function logQuery(
   query: string | undefined,
   flags: FilterFlagValues & { since?: string; until?: string },
   now = Date.now(),
-): Record<string, string> {
-  const out: Record<string, string> = {}
-  if (query?.trim()) out['q'] = query
+): LogFilterParams {
+  const out: LogFilterParams = {}
+  if (query?.trim()) out.q = query
   const level = oneOf('--level', flags.level, LEVELS)
-  if (level) out['level'] = level
+  if (level) out.level = level
   const type = oneOf('--type', flags.type, LOG_TYPES)
-  if (type) out['log_type'] = type
-  if (flags.environment) out['environment'] = flags.environment
-  if (flags.release) out['release'] = flags.release
+  if (type) out.log_type = type
+  if (flags.environment) out.environment = flags.environment
+  if (flags.release) out.release = flags.release
+  const attr: Record<string, string> = {}
   for (const a of flags.attr ?? []) {
     const eq = a.indexOf('=')
     if (eq <= 0) throw new CliError(`--attr '${a}' must be KEY=VALUE`, undefined, EXIT.usage)
-    out[`attr.${a.slice(0, eq)}`] = a.slice(eq + 1)
+    attr[a.slice(0, eq)] = a.slice(eq + 1)
   }
-  if (flags.since) out['from'] = formatTimestamp(parseTimeFlag('--since', flags.since, now))
-  if (flags.until) out['to'] = formatTimestamp(parseTimeFlag('--until', flags.until, now))
-  if (out['from'] && out['to'] && Date.parse(out['from']) >= Date.parse(out['to'])) {
+  if (flags.attr?.length) out.attr = attr
+  if (flags.since) out.from = formatTimestamp(parseTimeFlag('--since', flags.since, now))
+  if (flags.until) out.to = formatTimestamp(parseTimeFlag('--until', flags.until, now))
+  if (out.from && out.to && Date.parse(out.from) >= Date.parse(out.to)) {
     throw new CliError('--since must be before --until', undefined, EXIT.usage)
   }
   return out

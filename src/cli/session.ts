@@ -165,7 +165,7 @@ export class Session {
    * an API key (`LEDGER_API_KEY`, `--api-key`) names it itself; a login reads any of its
    * projects with `project_id`, no key needed; else the key stored for the project.
    */
-  async readAccess(opts: { project?: string; apiKey?: string }): Promise<{ client: LedgerClient; query: Record<string, string> }> {
+  async readAccess(opts: { project?: string; apiKey?: string }): Promise<{ client: LedgerClient; query: { project_id?: number } }> {
     if (this.env['LEDGER_API_KEY'] || opts.apiKey) return { client: (await this.projectClient(opts)).client, query: {} }
     if (!opts.project) {
       throw new CliError('which project? pass --project SLUG (or --api-key, or set LEDGER_API_KEY)', undefined, EXIT.usage)
@@ -173,7 +173,7 @@ export class Session {
     if (this.env['LEDGER_TOKEN'] || (await this.loadLogin())) {
       const account = await this.accountClient()
       const project = await findProject(account, opts.project.toLowerCase())
-      return { client: account, query: { project_id: String(project.project_id) } }
+      return { client: account, query: { project_id: project.project_id } }
     }
     return { client: (await this.projectClient({ project: opts.project })).client, query: {} }
   }

@@ -41,14 +41,25 @@ import {
   type BatchIngestResponse,
   BatchIngestResponseSchema,
   type LogInput,
+  LogSchema,
   type QueueDepth,
   QueueDepthSchema,
   type SingleIngestResponse,
   SingleIngestResponseSchema,
 } from '../contract/ingest.js'
-import { type LogPage, LogPageSchema, type LogQueryParams } from '../contract/logs.js'
+import {
+  type LogPage,
+  LogPageSchema,
+  type LogSearchParams,
+  logQueryParameters,
+  type TailEvent,
+  type TailParams,
+} from '../contract/logs.js'
 import {
   type Panel,
+  type BucketSize,
+  type PanelData,
+  PanelDataSchema,
   type PanelInput,
   type PanelList,
   PanelListSchema,
@@ -63,6 +74,7 @@ import {
   type UpdateProjectRequest,
 } from '../contract/projects.js'
 import { type Overview, type OverviewQuery, OverviewSchema } from '../contract/stats.js'
+import { SseParser } from './sse.js'
 
 /** The daemon answered with an error status; `detail` is its `{"detail"}` message. */
 export class LedgerApiError extends Error {
@@ -127,6 +139,10 @@ function flattenHeaders(h: Record<string, string | string[] | undefined>): Recor
   return out
 }
 
+// Tails still open per dispatcher (clients made by withCredential share one): closing the
+// dispatcher would otherwise wait for streams that never end.
+const openTails = new WeakMap<Dispatcher, Set<LedgerTail>>()
+
 /** Typed client of the Ledger HTTP API, over undici. Responses are parsed with the contract. */
 export class LedgerClient {
   readonly baseUrl: string
@@ -156,8 +172,11 @@ export class LedgerClient {
     })
   }
 
+  /** Closes the connections (this client's own, not a shared dispatcher's), open tails first. */
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close()
+    if (!this.ownsDispatcher) return
+    for (const t of openTails.get(this.dispatcher) ?? []) t.close()
+    await this.dispatcher.close()
   }
 
   /** Any request; never throws on an HTTP status (only when the daemon cannot be reached). */
@@ -326,6 +345,19 @@ export class LedgerClient {
   deletePanel(id: string): Promise<Success> {
     return this.call(SuccessSchema, 'DELETE', `/api/v1/dashboard/panels/${encodeURIComponent(id)}`)
   }
+  /**
+   * What a panel shows over its time range, by `type`: `logs` a page of its logs (newest
+   * first; `limit`, `cursor` as in `logs()`), `errors` error/critical counts per bucket,
+   * `metrics` counts per level per bucket. `bucket` (`1m` `5m` `15m` `1h` `6h` `1d`) overrides
+   * the size the daemon picks (the smallest giving at most 100 buckets); every bucket of the
+   * range is listed, empty ones with zeros, `timestamp` being its start (UTC, aligned).
+   * @throws LedgerApiError 400 for a bad or inapplicable `bucket`/`limit`, 404 for no such panel.
+   */
+  panelData(id: string, opts: { bucket?: BucketSize; limit?: number; cursor?: string } = {}): Promise<PanelData> {
+    const query: Record<string, string | undefined> = {}
+    for (const [k, v] of Object.entries(opts)) if (v !== undefined) query[k] = String(v)
+    return this.call(PanelDataSchema, 'GET', `/api/v1/dashboard/panels/${encodeURIComponent(id)}/data`, { query })
+  }
 
   ingestSingle(log: LogInput): Promise<SingleIngestResponse> {
     return this.call(SingleIngestResponseSchema, 'POST', '/api/v1/ingest/single', { body: log })
@@ -333,13 +365,81 @@ export class LedgerClient {
   ingestBatch(logs: readonly unknown[], headers?: Record<string, string>): Promise<BatchIngestResponse> {
     return this.call(BatchIngestResponseSchema, 'POST', '/api/v1/ingest/batch', { body: { logs }, headers })
   }
-  /** One page of logs, newest first; pass `next_cursor` back as `cursor` for the next. */
-  logs(query: LogQueryParams = {}): Promise<LogPage> {
-    const q: Record<string, string | undefined> = {}
-    for (const [k, v] of Object.entries(query))
-      q[k] = Array.isArray(v) ? v.join(',') : (v as string | undefined)
-    return this.call(LogPageSchema, 'GET', '/api/v1/logs', { query: q })
+  /**
+   * One page of logs, newest first by timestamp, then id; pass `next_cursor` back as `cursor`
+   * for the next page (`null` on the last). Filters are ANDed: `q` full text (words, `prefix*`,
+   * `"a phrase"`, AND/OR/NOT, parentheses; processed logs only), `level` and `log_type` (one or
+   * several), `environment`, `release`, `attr` (`{ user_id: 42 }` → `attr.user_id=42`), `from`
+   * and `to` (ISO 8601, inclusive). With an access token, `project_id` is required.
+   * @throws LedgerApiError 400 with a detail naming the parameter (e.g. a bad `q`).
+   */
+  logs(query: LogSearchParams = {}): Promise<LogPage> {
+    return this.call(LogPageSchema, 'GET', '/api/v1/logs', { query: logQueryParameters(query) })
   }
+  /**
+   * Opens the live tail (`GET /api/v1/logs/tail`, server-sent events) and resolves once the
+   * daemon has accepted it: from then on every newly processed log that passes the filters (the
+   * same as `logs()`, plus `backlog`: the last N matching logs first) arrives, in processing
+   * order, each exactly once. Iterate the result; it ends when the daemon ends the stream (a
+   * restart, or a reader too slow to keep up) and throws LedgerConnectionError when the
+   * connection breaks. Either way, open a new tail with `{ lastEventId: tail.lastEventId }` to
+   * resume right after the last event received, with no gap and no repeat:
+   *
+   * ```ts
+   * let lastEventId: number | undefined
+   * for (;;) {
+   *   try {
+   *     const tail = await client.tail({ q: 'timeout' }, { lastEventId })
+   *     for await (const { log } of tail) { print(log); lastEventId = tail.lastEventId }
+   *   } catch (err) { if (!(err instanceof LedgerConnectionError)) throw err }
+   *   await sleep(1000)
+   * }
+   * ```
+   * @throws LedgerApiError for a refused request (400 bad filter, 401, 403 scope).
+   */
+  async tail(
+    query: TailParams = {},
+    opts: { lastEventId?: number; signal?: AbortSignal; idleTimeoutMs?: number } = {},
+  ): Promise<LedgerTail> {
+    const url = new URL(`${this.baseUrl}/api/v1/logs/tail`)
+    for (const [k, v] of Object.entries(logQueryParameters(query))) url.searchParams.set(k, v)
+    const headers: Record<string, string> = { accept: 'text/event-stream' }
+    if (this.credential) headers['authorization'] = `Bearer ${this.credential}`
+    if (opts.lastEventId !== undefined) headers['last-event-id'] = String(opts.lastEventId)
+    let res: Dispatcher.ResponseData
+    try {
+      res = await this.dispatcher.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: 'GET',
+        headers,
+        signal: opts.signal,
+        headersTimeout: this.timeoutMs,
+        // Heartbeats come every 15 s: a minute of silence means the daemon is gone.
+        bodyTimeout: opts.idleTimeoutMs ?? 60_000,
+      })
+    } catch (err) {
+      throw new LedgerConnectionError(this.baseUrl, err)
+    }
+    if (res.statusCode !== 200) {
+      const text = await res.body.text().catch(() => '')
+      let detail = `HTTP ${res.statusCode}`
+      try {
+        const body = JSON.parse(text) as { detail?: unknown }
+        if (typeof body.detail === 'string') detail = body.detail
+      } catch {
+        // not JSON: keep the status
+      }
+      throw new LedgerApiError(res.statusCode, detail, flattenHeaders(res.headers))
+    }
+    let tails = openTails.get(this.dispatcher)
+    if (!tails) openTails.set(this.dispatcher, (tails = new Set()))
+    const tail = new LedgerTail(res.body, this.baseUrl, opts.lastEventId, opts.signal)
+    tails.add(tail)
+    res.body.once('close', () => tails.delete(tail))
+    return tail
+  }
+
   queueDepth(): Promise<QueueDepth> {
     return this.call(QueueDepthSchema, 'GET', '/api/v1/queue/depth')
   }
@@ -349,5 +449,67 @@ export class LedgerClient {
     return this.call(OverviewSchema, 'GET', '/api/v1/stats/overview', {
       query: { project: query.project, errors: query.errors },
     })
+  }
+}
+
+/**
+ * An open live tail: an async iterable of `{ id, log }` events. `lastEventId` is the id of the
+ * last event handed out (or the one resumed from), for reconnecting.
+ */
+export class LedgerTail implements AsyncIterable<TailEvent> {
+  /** Id of the last event received; pass it as `lastEventId` to resume. */
+  lastEventId: number | undefined
+  private readonly parser = new SseParser()
+  private iterating = false
+  private closed = false
+
+  constructor(
+    private readonly body: Dispatcher.ResponseData['body'],
+    private readonly baseUrl: string,
+    lastEventId: number | undefined,
+    private readonly signal?: AbortSignal,
+  ) {
+    this.lastEventId = lastEventId
+  }
+
+  /** Comment lines received so far: the greeting and the heartbeats. */
+  get comments(): number {
+    return this.parser.comments
+  }
+
+  /** Closes the connection; an iteration under way ends. */
+  close(): void {
+    this.closed = true
+    this.body.destroy()
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<TailEvent> {
+    if (this.iterating) throw new Error('a tail can be iterated only once')
+    this.iterating = true
+    const decoder = new TextDecoder()
+    const chunks = this.body[Symbol.asyncIterator]()
+    try {
+      for (;;) {
+        let chunk: Buffer
+        try {
+          const r = await chunks.next()
+          if (r.done) return
+          chunk = r.value as Buffer
+        } catch (err) {
+          // Closed on purpose (close(), or the caller's abort signal): the iteration just ends.
+          if (this.closed || this.signal?.aborted) return
+          throw new LedgerConnectionError(this.baseUrl, err)
+        }
+        for (const m of this.parser.push(decoder.decode(chunk, { stream: true }))) {
+          const id = Number(m.id)
+          if (m.id === '' || !Number.isSafeInteger(id)) throw new Error(`malformed tail event id '${m.id}'`)
+          const log = LogSchema.parse(JSON.parse(m.data))
+          this.lastEventId = id
+          yield { id, log }
+        }
+      }
+    } finally {
+      this.body.destroy()
+    }
   }
 }

@@ -30,7 +30,7 @@ export default class Logs extends ApiCommand {
     let printed = 0
     let cursor: string | undefined
     do {
-      const page = await client.logs({ ...query, ...filters, limit: String(Math.min(1000, flags.limit - printed)), cursor })
+      const page = await client.logs({ ...query, ...filters, limit: Math.min(1000, flags.limit - printed), cursor })
       for (const log of page.logs) this.print(log, flags.stacks)
       printed += page.logs.length
       cursor = page.next_cursor ?? undefined

@@ -6,6 +6,7 @@ export const LEVELS = ['debug', 'info', 'warning', 'error', 'critical'] as const
 export const LOG_TYPES = ['console', 'logger', 'exception', 'custom'] as const
 export const IMPORTANCES = ['low', 'standard', 'high'] as const
 export type Level = (typeof LEVELS)[number]
+export type LogType = (typeof LOG_TYPES)[number]
 
 /** Limits from seed 000; the short text fields' 255 is Ledger's own (the seed gives none). */
 export const LOG_LIMITS = {

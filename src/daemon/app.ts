@@ -53,6 +53,10 @@ export async function buildApp(
   }).withTypeProvider<ZodTypeProvider>()
 
   const services = createServices({ config, now: options.now, version: options.version, log: app.log })
+  // Live tails never end by themselves: end them first, or closing the server waits for ever.
+  app.addHook('preClose', async () => {
+    services.tail.closeAll()
+  })
   app.addHook('onClose', async () => {
     services.queue.stop()
     services.maintenance.stop()

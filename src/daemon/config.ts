@@ -33,6 +33,10 @@ export const DaemonConfigSchema = z.object({
     .transform((v) => v === true || v === '1' || v === 'true')
     .default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Live tails send a heartbeat comment this often (below the 60 s idle-connection timeout). */
+  tailHeartbeatMs: z.coerce.number().int().min(10).max(50_000).default(15_000),
+  /** A live tail whose client has not drained its socket for this long is cut off. */
+  tailStallMs: z.coerce.number().int().min(10).max(600_000).default(30_000),
 })
 export type DaemonConfig = z.infer<typeof DaemonConfigSchema>
 export type DaemonConfigInput = z.input<typeof DaemonConfigSchema>
@@ -53,6 +57,8 @@ export function loadConfig(
     decoderThreads: env['LEDGER_DECODER_THREADS'] as unknown as number | undefined,
     workerPaused: env['LEDGER_WORKER_PAUSED'] as DaemonConfig['workerPaused'] | undefined,
     logLevel: env['LEDGER_LOG_LEVEL'] as DaemonConfig['logLevel'] | undefined,
+    tailHeartbeatMs: env['LEDGER_TAIL_HEARTBEAT_MS'] as unknown as number | undefined,
+    tailStallMs: env['LEDGER_TAIL_STALL_MS'] as unknown as number | undefined,
   }
   const merged = Object.fromEntries(
     Object.entries({ ...fromEnv, ...flags }).filter(([, v]) => v !== undefined && v !== ''),

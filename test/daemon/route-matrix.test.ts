@@ -34,6 +34,7 @@ const INVENTORY: Array<[method: string, url: string, auth: string, scope?: strin
   ['GET', '/api/v1/dashboard/panels', 'account_or_key', 'panels'],
   ['POST', '/api/v1/dashboard/panels', 'account_or_key', 'panels'],
   ['PUT', '/api/v1/dashboard/panels/:panel_id', 'account_or_key', 'panels'],
+  ['GET', '/api/v1/dashboard/panels/:panel_id/data', 'account_or_key', 'panels'],
   ['DELETE', '/api/v1/dashboard/panels/:panel_id', 'account_or_key', 'panels'],
   ['POST', '/api/v1/ingest/single', 'api_key', 'ingest'],
   ['POST', '/api/v1/ingest/batch', 'api_key', 'ingest'],
@@ -41,6 +42,7 @@ const INVENTORY: Array<[method: string, url: string, auth: string, scope?: strin
   ['POST', '/v1/logs', 'api_key', 'ingest'],
   ['GET', '/api/v1/logs', 'account_or_key', 'read'],
   ['GET', '/api/v1/stats/overview', 'account'],
+  ['GET', '/api/v1/logs/tail', 'account_or_key', 'read'],
   ['GET', '/api/v1/admin/api-keys', 'admin'],
   ['GET', '/api/v1/admin/api-keys/:key_id', 'admin'],
   ['GET', '/api/v1/admin/api-keys/:key_id/limits', 'admin'],
@@ -102,11 +104,24 @@ describe('route inventory and credential matrix', () => {
 
   async function send(client: LedgerClient, method: string, url: string, credential: string | null, headers = {}) {
     const withBody = method === 'POST' || method === 'PUT' || method === 'PATCH'
+    // A stream that never ends by itself (the live tail): its status, then hang up.
+    if (url.endsWith('/tail')) return sendStream(pathOf(url), credential, headers)
     return client.raw(method as 'GET', pathOf(url), {
       credential,
       headers,
       ...(withBody ? { body: {} } : {}),
     })
+  }
+
+  async function sendStream(path: string, credential: string | null, headers: Record<string, string>) {
+    const ac = new AbortController()
+    const res = await fetch(d.url + path, {
+      headers: { ...headers, ...(credential ? { authorization: `Bearer ${credential}` } : {}) },
+      signal: ac.signal,
+    })
+    const body = res.headers.get('content-type')?.includes('json') ? ((await res.json()) as unknown) : null
+    ac.abort()
+    return { status: res.status, headers: Object.fromEntries(res.headers), body }
   }
 
   it('lists exactly the registered routes, each with the auth mode and scope it declares', () => {

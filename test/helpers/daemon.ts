@@ -162,10 +162,10 @@ export interface SpawnedDaemon {
 
 /** `node bin/run.js daemon run --port 0` as a real child process with its own LEDGER_HOME. */
 export async function spawnDaemon(
-  opts: { home?: string; args?: string[]; env?: Record<string, string> } = {},
+  opts: { home?: string; args?: string[]; env?: Record<string, string>; port?: number } = {},
 ): Promise<SpawnedDaemon> {
   const home = opts.home ?? tempHome()
-  const child = spawn(process.execPath, [BIN, 'daemon', 'run', '--port', '0', ...(opts.args ?? [])], {
+  const child = spawn(process.execPath, [BIN, 'daemon', 'run', '--port', String(opts.port ?? 0), ...(opts.args ?? [])], {
     env: { ...process.env, LEDGER_HOME: home, LEDGER_LOG_LEVEL: 'warn', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

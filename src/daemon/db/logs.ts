@@ -22,7 +22,8 @@ export interface LogRow {
   attributes: string | null
 }
 
-const COLUMNS = `project_id, received_at, timestamp, level, log_type, importance, message, error_type,
+/** Every column of a log but its id, in table order (queue and processed table alike). */
+export const COLUMNS = `project_id, received_at, timestamp, level, log_type, importance, message, error_type,
   error_message, stack_trace, environment, release, sdk_version, platform, platform_version, attributes`
 
 const ENQUEUE = `INSERT INTO log_queue (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -92,13 +93,18 @@ export function queueCountsByProject(db: Database): Map<number, number> {
 /**
  * Moves the oldest `limit` queued logs into the processed table (keeping their ids), indexes
  * their text in FTS5 and adds them to the per-minute aggregates. One transaction: a crash
- * leaves each log in exactly one of the two tables. Returns how many moved per project.
+ * leaves each log in exactly one of the two tables. Returns how many moved per project, and the
+ * largest id moved: every queued log up to it is now processed (ids are handed out in commit
+ * order and moved in id order, so processed ids only ever grow).
  */
-export function processQueueChunk(db: Database, limit: number): Map<number, number> {
+export function processQueueChunk(
+  db: Database,
+  limit: number,
+): { counts: Map<number, number>; lastId: number } {
   const s = workerStatements(db)
   return db.transaction(() => {
     const last = s.lastOfChunk.get(limit)?.last
-    if (last == null) return new Map<number, number>()
+    if (last == null) return { counts: new Map<number, number>(), lastId: 0 }
     const counts = s.countsUpTo.all(last)
     // Sorted by (project, timestamp): out-of-order timestamps otherwise dirty a different index
     // leaf page per row (PERFORMANCE.md measured ~4x).
@@ -107,7 +113,7 @@ export function processQueueChunk(db: Database, limit: number): Map<number, numb
     s.index.run(last)
     s.aggregate.run(last)
     s.deleteQueued.run(last)
-    return new Map(counts.map((r) => [r.project_id, r.n]))
+    return { counts: new Map(counts.map((r) => [r.project_id, r.n])), lastId: last }
   })()
 }
 
@@ -146,52 +152,6 @@ export function countLogs(db: Database, projectId: number): number {
   return prepared<[number], { n: number }>(db, 'SELECT count(*) AS n FROM logs WHERE project_id = ?').get(
     projectId,
   )!.n
-}
-
-/** A read of stored logs, newest first by (timestamp, id). */
-export interface LogQuery {
-  projectId: number
-  levels?: readonly string[]
-  /** Inclusive bounds on the log's timestamp, epoch ms. */
-  from?: number
-  to?: number
-  /** Keyset: only logs strictly older than this (timestamp, id). */
-  before?: { timestamp: number; id: number }
-  limit: number
-}
-
-/**
- * Logs of a project, newest first. Accepted logs the worker has not processed yet are included
- * (from the queue), so a log is readable as soon as its 202 is sent and paging never misses one
- * that moves from the queue to the table between two pages.
- */
-export function queryLogs(db: Database, q: LogQuery): LogRow[] {
-  const where = ['project_id = @projectId']
-  const params: Record<string, unknown> = { projectId: q.projectId, limit: q.limit }
-  if (q.levels && q.levels.length > 0) {
-    where.push(`level IN (${q.levels.map((_, i) => `@level${i}`).join(', ')})`)
-    q.levels.forEach((l, i) => {
-      params[`level${i}`] = l
-    })
-  }
-  if (q.from !== undefined) {
-    where.push('timestamp >= @from')
-    params['from'] = q.from
-  }
-  if (q.to !== undefined) {
-    where.push('timestamp <= @to')
-    params['to'] = q.to
-  }
-  if (q.before) {
-    where.push('(timestamp, id) < (@beforeTs, @beforeId)')
-    params['beforeTs'] = q.before.timestamp
-    params['beforeId'] = q.before.id
-  }
-  const arm = (table: string) =>
-    `SELECT * FROM (SELECT id, ${COLUMNS} FROM ${table} WHERE ${where.join(' AND ')}
-     ORDER BY timestamp DESC, id DESC LIMIT @limit)`
-  const sql = `${arm('logs')} UNION ALL ${arm('log_queue')} ORDER BY timestamp DESC, id DESC LIMIT @limit`
-  return prepared(db, sql).all(params) as LogRow[]
 }
 
 /**

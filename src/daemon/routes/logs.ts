@@ -1,18 +1,27 @@
-import { LogPageSchema, LogQuerySchema } from '../../contract/logs.js'
+import { LogPageSchema, LogQuerySchema, TailQuerySchema } from '../../contract/logs.js'
 import { unauthorized } from '../errors.js'
 import type { App } from '../plugins/zod.js'
 import type { Services } from '../services/index.js'
+import { lastEventIdOf } from '../services/tail.js'
+import { streamTail } from '../sse.js'
 
-export function logRoutes(app: App, { logs }: Services): void {
+export function logRoutes(app: App, { ctx, logs, tail }: Services): void {
+  const auth = { auth: 'account_or_key' as const, scope: 'read' as const }
+
   app.get(
     '/api/v1/logs',
-    {
-      config: { auth: 'account_or_key', scope: 'read' },
-      schema: { querystring: LogQuerySchema, response: { 200: LogPageSchema } },
-    },
+    { config: auth, schema: { querystring: LogQuerySchema, response: { 200: LogPageSchema } } },
     async (req) => {
       if (!req.principal) throw unauthorized()
       return logs.list(logs.projectFor(req.principal, req.query.project_id), req.query)
     },
   )
+
+  // Server-sent events (text/event-stream): no JSON response schema.
+  app.get('/api/v1/logs/tail', { config: auth, schema: { querystring: TailQuerySchema } }, async (req, reply) => {
+    if (!req.principal) throw unauthorized()
+    const projectId = logs.projectFor(req.principal, req.query.project_id)
+    const sub = tail.open(projectId, req.query, lastEventIdOf(req.headers['last-event-id'], req.query.last_event_id))
+    streamTail(reply, sub, { heartbeatMs: ctx.config.tailHeartbeatMs, stallMs: ctx.config.tailStallMs })
+  })
 }

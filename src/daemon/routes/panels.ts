@@ -1,5 +1,12 @@
 import { SuccessSchema } from '../../contract/common.js'
-import { PanelIdParamsSchema, PanelInputSchema, PanelListSchema, PanelSchema } from '../../contract/panels.js'
+import {
+  PanelDataQuerySchema,
+  PanelDataSchema,
+  PanelIdParamsSchema,
+  PanelInputSchema,
+  PanelListSchema,
+  PanelSchema,
+} from '../../contract/panels.js'
 import { accountOf } from '../plugins/auth.js'
 import type { App } from '../plugins/zod.js'
 import type { Services } from '../services/index.js'
@@ -27,6 +34,15 @@ export function panelRoutes(app: App, { panels }: Services): void {
       schema: { params: PanelIdParamsSchema, body: PanelInputSchema, response: { 200: PanelSchema } },
     },
     async (req) => panels.update(accountOf(req), req.params.panel_id, req.body),
+  )
+
+  app.get(
+    '/api/v1/dashboard/panels/:panel_id/data',
+    {
+      config: auth,
+      schema: { params: PanelIdParamsSchema, querystring: PanelDataQuerySchema, response: { 200: PanelDataSchema } },
+    },
+    async (req) => panels.data(accountOf(req), req.params.panel_id, req.query),
   )
 
   app.delete(

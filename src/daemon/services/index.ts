@@ -7,12 +7,14 @@ import type { DaemonConfig } from '../config.js'
 import { Checkpointer } from '../db/checkpointer.js'
 import { type Database, openDatabase } from '../db/database.js'
 import { receivedCountsSince } from '../db/logs.js'
+import { lastProcessedId } from '../db/log-reads.js'
 import { AccountService } from './accounts.js'
 import { ApiKeyService } from './api-keys.js'
 import { BatchDecoder } from './batch-decoder.js'
 import type { ServiceContext } from './context.js'
 import { IngestService } from './ingest.js'
 import { KeyStats } from './key-stats.js'
+import { LogEvents } from './log-events.js'
 import { LogService } from './logs.js'
 import { Maintenance } from './maintenance.js'
 import { PanelService } from './panels.js'
@@ -21,6 +23,7 @@ import { ProjectService } from './projects.js'
 import { QueueWorker } from './queue.js'
 import { RollingCounter } from './rolling-counter.js'
 import { StatsService } from './stats.js'
+import { TailService } from './tail.js'
 import { MemoryRateLimiter } from './rate-limiter.js'
 import { AccessTokens, loadOrCreateSecret } from './tokens.js'
 import { logDelivery, smtpDelivery, VerificationService } from './verification.js'
@@ -36,6 +39,8 @@ export interface Services {
   readonly panels: PanelService
   readonly ingest: IngestService
   readonly logs: LogService
+  readonly logEvents: LogEvents
+  readonly tail: TailService
   readonly maintenance: Maintenance
   readonly queue: QueueWorker
   readonly decoder: BatchDecoder
@@ -65,7 +70,9 @@ export function createServices({ config, now = Date.now, version, log }: Service
   const ctx: ServiceContext = { db, config, now }
   const limiter = new MemoryRateLimiter()
   const keyStats = new KeyStats(db, log)
-  const queue = new QueueWorker(db, log)
+  // Processed ids only grow (see processQueueChunk): tails start after the largest one.
+  const logEvents = new LogEvents(lastProcessedId(db))
+  const queue = new QueueWorker(db, log, undefined, logEvents)
   const secret = loadOrCreateSecret(files.secret)
   const tokens = new AccessTokens(secret, now)
   const accounts = new AccountService(ctx, new PasswordHasher(config.scryptLogN), tokens)
@@ -79,6 +86,7 @@ export function createServices({ config, now = Date.now, version, log }: Service
   const ingest = new IngestService(ctx, queue, decoder, ingestRates)
   const apiKeys = new ApiKeyService(ctx, limiter, keyStats)
   const startedAt = now()
+  const logs = new LogService(ctx)
   return {
     ctx,
     db,
@@ -92,10 +100,12 @@ export function createServices({ config, now = Date.now, version, log }: Service
     ),
     projects: new ProjectService(ctx, (id) => ingest.projectChanged(id)),
     apiKeys,
-    panels: new PanelService(ctx),
+    panels: new PanelService(ctx, logs),
     ingest,
     maintenance: new Maintenance(db, now, log),
-    logs: new LogService(ctx),
+    logs,
+    logEvents,
+    tail: new TailService(ctx, logEvents),
     queue,
     decoder,
     limiter,

@@ -1,8 +1,8 @@
-import type { z } from 'zod'
 import type { Level, Log } from '../../contract/ingest.js'
-import type { LogPage, LogQuerySchema } from '../../contract/logs.js'
+import type { LogFilter, LogPage, LogQuery } from '../../contract/logs.js'
 import { formatTimestamp } from '../../shared/time.js'
-import { type LogRow, queryLogs } from '../db/logs.js'
+import { queryLogs, searchLogs, type StoredLogFilter, UnsearchableQueryError } from '../db/log-reads.js'
+import type { LogRow } from '../db/logs.js'
 import { findProjectById } from '../db/projects.js'
 import { badRequest, notFound } from '../errors.js'
 import type { Principal } from '../plugins/auth.js'
@@ -67,21 +67,46 @@ export class LogService {
     return project.id
   }
 
-  list(projectId: number, q: z.output<typeof LogQuerySchema>): LogPage {
+  /**
+   * One page of a project's logs, newest first. Without `q`, queued logs are included; with
+   * `q`, only processed ones (the full-text index is built by the worker).
+   */
+  list(projectId: number, q: LogQuery): LogPage {
     const limit = q.limit ?? DEFAULT_LIMIT
-    if (q.from !== undefined && q.to !== undefined && q.from > q.to)
-      throw badRequest('from must not be after to')
+    const filter = storedFilter(projectId, q)
     // One extra row tells whether another page exists.
-    const rows = queryLogs(this.ctx.db, {
-      projectId,
-      levels: q.level,
-      from: q.from,
-      to: q.to,
-      before: q.cursor ? decodeCursor(q.cursor) : undefined,
-      limit: limit + 1,
-    })
+    const read = { ...filter, before: q.cursor ? decodeCursor(q.cursor) : undefined, limit: limit + 1 }
+    const rows = searchGuard(() =>
+      read.search ? searchLogs(this.ctx.db, { ...read, search: read.search }) : queryLogs(this.ctx.db, read),
+    )
     const page = rows.slice(0, limit)
     const last = page.at(-1)
     return { logs: page.map(toLog), next_cursor: rows.length > limit && last ? encodeCursor(last) : null }
+  }
+}
+
+/** The parsed filters of a request as the repositories take them (from ≤ to checked). */
+export function storedFilter(projectId: number, f: LogFilter): StoredLogFilter {
+  if (f.from !== undefined && f.to !== undefined && f.from > f.to) throw badRequest('from must not be after to')
+  return {
+    projectId,
+    levels: f.level,
+    logTypes: f.log_type,
+    environment: f.environment,
+    release: f.release,
+    attr: f.attr,
+    from: f.from,
+    to: f.to,
+    search: f.q?.tree,
+  }
+}
+
+/** Runs a read; a query the search engine refuses becomes a 400 (the parser should catch all). */
+export function searchGuard<T>(read: () => T): T {
+  try {
+    return read()
+  } catch (err) {
+    if (err instanceof UnsearchableQueryError) throw badRequest(`q cannot be searched: ${err.message}`)
+    throw err
   }
 }

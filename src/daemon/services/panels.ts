@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto'
 import type { z } from 'zod'
 import type { Success } from '../../contract/common.js'
-import type { Panel, PanelInputSchema, PanelList } from '../../contract/panels.js'
+import { LEVELS } from '../../contract/ingest.js'
+import {
+  BUCKET_SIZES,
+  type BucketSize,
+  type Panel,
+  type PanelData,
+  type PanelDataQuerySchema,
+  type PanelInputSchema,
+  type PanelList,
+} from '../../contract/panels.js'
 import { formatTimestamp, parseTimestamp } from '../../shared/time.js'
 import {
   deletePanel,
@@ -12,11 +21,16 @@ import {
   type PanelRow,
   updatePanel,
 } from '../db/panels.js'
-import { findProjectById, findProjectBySlug } from '../db/projects.js'
+import { countByBucket } from '../db/log-counts.js'
+import { findProjectById, findProjectBySlug, type ProjectRow } from '../db/projects.js'
 import { badRequest, notFound } from '../errors.js'
 import type { ServiceContext } from './context.js'
+import type { LogService } from './logs.js'
 
 const CACHE_TTL_MS = 5 * 60 * 1000
+// Chosen bucket: the smallest size giving at most this many; a bucket asked for may give more.
+const AUTO_BUCKETS = 100
+const MAX_BUCKETS = 1500
 
 function toPanel(row: PanelRow): Panel {
   return {
@@ -34,7 +48,10 @@ function toPanel(row: PanelRow): Panel {
 export class PanelService {
   private readonly cache = new Map<number, { until: number; value: PanelList }>()
 
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly logs: LogService,
+  ) {}
 
   list(accountId: number): PanelList {
     const hit = this.cache.get(accountId)
@@ -73,15 +90,83 @@ export class PanelService {
     return { success: true, message: `Panel ${panelId} deleted successfully` }
   }
 
+  /**
+   * What a panel shows over its time range: a `logs` panel its logs (newest first, paged like
+   * GET /logs), an `errors` panel error and critical counts per bucket, a `metrics` panel
+   * counts per level per bucket. Buckets cover the whole range, empty ones included; counts
+   * are of processed logs.
+   */
+  data(accountId: number, panelId: string, q: z.output<typeof PanelDataQuerySchema>): PanelData {
+    const row = this.get(accountId, panelId)
+    const panel = toPanel(row)
+    const project = this.project(accountId, row.project_ref)
+    if (!project) throw notFound(`The project '${row.project_ref}' of this panel no longer exists`)
+    const from = row.time_range_from
+    const to = row.time_range_to
+    if (row.type === 'logs') {
+      if (q.bucket) throw badRequest('bucket applies to errors and metrics panels, not to logs panels')
+      const page = this.logs.list(project.id, { from, to, limit: q.limit, cursor: q.cursor, attr: [] })
+      return { type: 'logs', panel, ...page }
+    }
+    if (q.limit !== undefined || q.cursor !== undefined) {
+      throw badRequest('limit and cursor apply to logs panels only')
+    }
+    const bucket = q.bucket ?? chooseBucket(from, to)
+    const size = BUCKET_SIZES[bucket]
+    const origin = Math.floor(from / size) * size
+    const n = bucketCount(from, to, size)
+    if (n > MAX_BUCKETS) {
+      throw badRequest(
+        q.bucket
+          ? `bucket ${bucket} gives ${n} buckets over this panel's time range; the most is ${MAX_BUCKETS}: choose a larger bucket`
+          : `this panel's time range is too long for panel data: more than ${MAX_BUCKETS} days`,
+      )
+    }
+    const grid = Array.from({ length: n }, () => Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<string, number>)
+    for (const c of countByBucket(this.ctx.db, project.id, { from, to, origin, size })) {
+      const cell = grid[c.bucket]
+      if (cell && c.level in cell) cell[c.level]! += c.n
+    }
+    const at = (i: number) => formatTimestamp(origin + i * size)
+    const head = { panel, bucket, bucket_seconds: size / 1000 }
+    if (row.type === 'errors') {
+      const series = grid.map((g, i) => ({ timestamp: at(i), error: g['error']!, critical: g['critical']! }))
+      const totals = { error: sum(series, 'error'), critical: sum(series, 'critical') }
+      return { type: 'errors', ...head, series, totals }
+    }
+    const series = grid.map((g, i) => ({
+      timestamp: at(i),
+      debug: g['debug']!,
+      info: g['info']!,
+      warning: g['warning']!,
+      error: g['error']!,
+      critical: g['critical']!,
+      total: LEVELS.reduce((t, l) => t + g[l]!, 0),
+    }))
+    const totals = {
+      debug: sum(series, 'debug'),
+      info: sum(series, 'info'),
+      warning: sum(series, 'warning'),
+      error: sum(series, 'error'),
+      critical: sum(series, 'critical'),
+      total: sum(series, 'total'),
+    }
+    return { type: 'metrics', ...head, series, totals }
+  }
+
+  /** A panel's project: by id (as a string) when it is one of the account's, else by slug. */
+  private project(accountId: number, ref: string): ProjectRow | undefined {
+    const byId = /^[1-9][0-9]{0,15}$/.test(ref) ? findProjectById(this.ctx.db, Number(ref)) : undefined
+    return byId && byId.account_id === accountId ? byId : findProjectBySlug(this.ctx.db, accountId, ref)
+  }
+
   /** Validates what the schema cannot: the project belongs to the account, and from ≤ to. */
   private fields(accountId: number, input: z.output<typeof PanelInputSchema>): PanelFields {
     const from = parseTimestamp(input.time_range_from)!
     const to = parseTimestamp(input.time_range_to)!
     if (from > to) throw badRequest('time_range_from must not be after time_range_to')
     const ref = input.project_id.toLowerCase()
-    const byId = /^[1-9][0-9]{0,15}$/.test(ref) ? findProjectById(this.ctx.db, Number(ref)) : undefined
-    const project =
-      byId && byId.account_id === accountId ? byId : findProjectBySlug(this.ctx.db, accountId, ref)
+    const project = this.project(accountId, ref)
     if (!project) throw badRequest(`project_id '${input.project_id}' is not one of your projects`)
     return {
       name: input.name,
@@ -92,4 +177,19 @@ export class PanelService {
       type: input.type,
     }
   }
+}
+
+/** Buckets of `size` ms, aligned on multiples of it (UTC), that cover from..to. */
+function bucketCount(from: number, to: number, size: number): number {
+  return Math.floor(to / size) - Math.floor(from / size) + 1
+}
+
+/** The smallest bucket size that gives at most AUTO_BUCKETS buckets (else the largest). */
+export function chooseBucket(from: number, to: number): BucketSize {
+  const names = Object.keys(BUCKET_SIZES) as BucketSize[]
+  return names.find((b) => bucketCount(from, to, BUCKET_SIZES[b]) <= AUTO_BUCKETS) ?? names.at(-1)!
+}
+
+function sum<K extends string>(rows: ReadonlyArray<Record<K, number | string>>, key: K): number {
+  return rows.reduce((t, r) => t + (r[key] as number), 0)
 }

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { processQueueChunk, queueCountsByProject } from '../db/logs.js'
+import type { LogEvents } from './log-events.js'
 
 // Rows per worker transaction: small enough that a pass holds the event loop only a few ms
 // (ingest requests wait behind it), large enough to keep per-transaction overhead low.
@@ -25,6 +26,8 @@ export class QueueWorker {
     private readonly db: Database,
     private readonly log: { error: (obj: unknown, msg: string) => void },
     private readonly idleMs = 50,
+    /** Told of every committed pass (live tails listen). */
+    private readonly events?: LogEvents,
   ) {
     this.depths = queueCountsByProject(db)
   }
@@ -87,8 +90,9 @@ export class QueueWorker {
     this.timer = undefined
     if (!this.running || this.paused) return
     let moved = 0
+    let batch: { upTo: number; counts: Map<number, number> } | undefined
     try {
-      const counts = processQueueChunk(this.db, CHUNK)
+      const { counts, lastId } = processQueueChunk(this.db, CHUNK)
       for (const [project, n] of counts) {
         moved += n
         const left = this.depth(project) - n
@@ -98,6 +102,7 @@ export class QueueWorker {
       this.processedTotal += moved
       this.lastError = null
       this.failures = 0
+      if (moved > 0) batch = { upTo: lastId, counts }
     } catch (err) {
       this.lastError = (err as Error).message
       this.failures++
@@ -109,6 +114,7 @@ export class QueueWorker {
       this.timer = setTimeout(() => this.pass(), Math.min(10_000, this.idleMs * 2 ** this.failures))
       return
     }
+    if (batch) this.events?.processed(batch)
     // More to do: yield to the event loop, then go on. Idle: look again later.
     if (moved === CHUNK) {
       this.scheduled = true

@@ -9,7 +9,8 @@ import {
   SERIES_SECONDS,
 } from '../../contract/stats.js'
 import { formatTimestamp } from '../../shared/time.js'
-import { latestErrorLogs, queryLogs } from '../db/logs.js'
+import { queryLogs } from '../db/log-reads.js'
+import { latestErrorLogs } from '../db/logs.js'
 import { listProjects } from '../db/projects.js'
 import { notFound } from '../errors.js'
 import type { ApiKeyService } from './api-keys.js'

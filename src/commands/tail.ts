@@ -1,0 +1,63 @@
+import { Flags } from '@oclif/core'
+import { ApiCommand } from '../cli/base-command.js'
+import { logFilterFlags, logQuery, queryArg } from '../cli/log-filters.js'
+import { formatLog } from '../cli/log-format.js'
+import { LedgerApiError, LedgerConnectionError } from '../client/index.js'
+import type { Log } from '../contract/ingest.js'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export default class Tail extends ApiCommand {
+  static override summary = "Show a project's latest logs, oldest first; with -f, follow new ones as they arrive."
+  static override description =
+    'With -f, logs stream live from the daemon (server-sent events) as soon as they are processed. When the connection ' +
+    'drops (the daemon restarts, or this reader fell behind), it reconnects by itself and resumes right after the last ' +
+    'log shown, with no gap and no repeat. Ctrl-C stops it. With --json, one log per line (NDJSON).'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --project my-app',
+    '<%= config.bin %> <%= command.id %> -f --project my-app --level error,critical',
+    '<%= config.bin %> <%= command.id %> -f "payment*" --project my-app --json | jq -r .message',
+  ]
+  static override args = queryArg
+  static override flags = {
+    ...logFilterFlags,
+    follow: Flags.boolean({ char: 'f', description: 'Keep following new logs until Ctrl-C.' }),
+    lines: Flags.integer({ char: 'n', description: 'How many recent logs to show first.', default: 10, min: 0, max: 1000 }),
+    stacks: Flags.boolean({ description: 'Show stack traces under their logs.' }),
+  }
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Tail)
+    const filters = logQuery(args.query, flags)
+    const { client, query } = await this.session.readAccess({ project: flags.project, apiKey: flags['api-key'] })
+    const print = (log: Log) =>
+      process.stdout.write(`${this.jsonEnabled() ? JSON.stringify(log) : formatLog(log, { stacks: flags.stacks })}\n`)
+    if (!flags.follow) {
+      if (flags.lines === 0) return
+      const page = await client.logs({ ...query, ...filters, limit: flags.lines })
+      for (const log of page.logs.reverse()) print(log)
+      return
+    }
+    let lastEventId: number | undefined
+    let lost = false
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const tail = await client.tail({ ...query, ...filters, backlog: flags.lines }, { lastEventId })
+        if (lost) process.stderr.write('Reconnected.\n')
+        lost = false
+        attempt = 0
+        for await (const { log } of tail) {
+          print(log)
+          lastEventId = tail.lastEventId
+        }
+      } catch (err) {
+        // A refused request (bad filter, credential) will not get better by retrying.
+        if (err instanceof LedgerApiError && err.status !== 429 && err.status < 500) throw err
+        if (!(err instanceof LedgerConnectionError || err instanceof LedgerApiError)) throw err
+      }
+      if (!lost) process.stderr.write(`Connection to ${this.daemonUrl()} lost; reconnecting…\n`)
+      lost = true
+      await sleep(Math.min(5000, 250 * 2 ** Math.min(attempt, 5)))
+    }
+  }
+}

@@ -1,0 +1,128 @@
+import type { FastifyReply } from 'fastify'
+import type { TailSubscription } from './services/tail.js'
+
+export interface SseOptions {
+  /** A comment line this often keeps idle connections (and proxies) open. */
+  heartbeatMs: number
+  /** A client whose socket has not drained for this long is cut off. */
+  stallMs: number
+}
+
+// Unsent bytes above which no more events are read until the socket drains: with at most one
+// batch read ahead, a connection holds about this much plus one log, however slow its reader.
+const HIGH_WATER = 64 * 1024
+const BATCH = 100
+// Passes of the worker come every few ms under load; a tail reads at most this often.
+const MIN_READ_INTERVAL_MS = 50
+// An ended stream whose last bytes cannot be delivered is destroyed after this.
+const END_GRACE_MS = 1000
+
+/**
+ * Streams a tail as server-sent events on a hijacked reply: `id: <log id>` and `data: <log
+ * JSON>` per log, `: heartbeat` comments when idle. Reads follow the socket: nothing more is read
+ * from the database while the client has HIGH_WATER unsent bytes, and a client that has not
+ * drained them within `stallMs` is cut off (it resumes with Last-Event-ID). Everything is
+ * released when the connection closes, whoever closes it.
+ */
+export function streamTail(reply: FastifyReply, sub: TailSubscription, opts: SseOptions): void {
+  reply.hijack()
+  const res = reply.raw
+  const headers: Record<string, string | number | string[]> = {}
+  for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v
+  res.writeHead(200, {
+    ...headers,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    'x-accel-buffering': 'no',
+  })
+  res.write(': connected\n\n')
+
+  let closed = false
+  let waitingDrain = false
+  let scheduled: NodeJS.Timeout | NodeJS.Immediate | undefined
+  let lastRead = 0
+  let pending: Array<{ id: number; data: string }> = []
+  let stall: NodeJS.Timeout | undefined
+
+  const heartbeat = setInterval(() => {
+    if (!waitingDrain) res.write(': heartbeat\n\n')
+  }, opts.heartbeatMs)
+  heartbeat.unref()
+
+  const cleanup = () => {
+    if (closed) return
+    closed = true
+    clearInterval(heartbeat)
+    if (stall) clearTimeout(stall)
+    if (scheduled) {
+      clearTimeout(scheduled as NodeJS.Timeout)
+      clearImmediate(scheduled as NodeJS.Immediate)
+    }
+    pending = []
+    sub.close()
+  }
+
+  let gone = false
+  // Ends the stream: its last bytes and a clean end reach a client that reads again soon; one
+  // that does not is reset, which frees the kernel's buffers too (a plain close would keep
+  // retrying to send them).
+  const end = () => {
+    if (closed) return
+    cleanup()
+    res.end()
+    setTimeout(() => {
+      if (gone) return
+      const socket = res.socket
+      if (socket && typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy()
+      else res.destroy()
+    }, END_GRACE_MS).unref()
+  }
+  sub.onEnd = end
+  res.on('close', () => {
+    gone = true
+    cleanup()
+  })
+  res.on('error', cleanup)
+
+  const waitForDrain = () => {
+    waitingDrain = true
+    stall = setTimeout(end, opts.stallMs)
+    res.once('drain', () => {
+      waitingDrain = false
+      if (stall) clearTimeout(stall)
+      stall = undefined
+      pump()
+    })
+  }
+
+  // Reads and writes until the client is caught up or its buffer is full.
+  const pump = () => {
+    scheduled = undefined
+    if (closed || waitingDrain) return
+    lastRead = Date.now()
+    let more = false
+    if (pending.length === 0) {
+      const next = sub.next(BATCH)
+      more = next.more
+      pending = next.events.map((e) => ({ id: e.id, data: JSON.stringify(e.log) }))
+    } else {
+      more = true
+    }
+    while (pending.length > 0) {
+      const e = pending.shift()!
+      res.write(`id: ${e.id}\ndata: ${e.data}\n\n`)
+      if (res.writableLength >= HIGH_WATER) {
+        waitForDrain()
+        return
+      }
+    }
+    if (more) scheduled = setImmediate(pump)
+  }
+
+  const wake = () => {
+    if (closed || waitingDrain || scheduled) return
+    scheduled = setTimeout(pump, Math.max(0, lastRead + MIN_READ_INTERVAL_MS - Date.now()))
+  }
+  sub.onWake(wake)
+  pump()
+}

@@ -1,0 +1,176 @@
+import { spawn } from 'node:child_process'
+import { rmSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { LedgerClient } from '../../src/client/index.js'
+import type { Log } from '../../src/contract/ingest.js'
+import { cliEnv, expectCliError, json, runCli } from '../helpers/cli.js'
+import { accountWithKey, BIN, log, ROOT, spawnDaemon, startTestDaemon, type TestDaemon, tempHome, waitFor } from '../helpers/daemon.js'
+
+// `ledger logs`, `ledger tail` and `ledger panels show` as child processes.
+
+const ndjson = (out: string) =>
+  out
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Log)
+
+describe('against an in-process daemon', () => {
+  let daemon: TestDaemon
+  let home: string
+  let key: string
+  let token: string
+
+  beforeAll(async () => {
+    daemon = await startTestDaemon({}, { realClock: true })
+    home = tempHome()
+    const a = await accountWithKey(daemon.client, 'search-app')
+    key = a.key.full_key
+    token = a.account.access_token
+    await a.keyClient.ingestBatch([
+      log({ timestamp: '2026-11-30T10:00:00Z', level: 'error', message: 'connection refused by db-1', attributes: { user_id: 42 } }),
+      log({ timestamp: '2026-11-30T10:01:00Z', level: 'info', message: 'user logged in', attributes: { user_id: 7 } }),
+      log({ timestamp: '2026-11-30T10:02:00Z', level: 'warning', message: 'request timeout after 30s', environment: 'staging' }),
+      log({ timestamp: '2026-11-30T10:03:00Z', level: 'critical', message: 'refused connection pool exhausted' }),
+      log({ timestamp: '2026-11-30T10:04:00Z', level: 'debug', message: 'timer fired' }),
+    ])
+    await waitFor(async () => (await a.keyClient.queueDepth()).queue_depth === 0, 10_000, 'the worker to index')
+  })
+  afterAll(async () => {
+    await daemon.close()
+    rmSync(home, { recursive: true, force: true })
+  })
+
+  const withKey = () => ({ home, url: daemon.url, env: { LEDGER_API_KEY: key } })
+
+  test('logs prints newest first, and --json one log per line', async () => {
+    const r = await runCli(withKey(), 'logs', '--json')
+    const logs = ndjson(r.stdout)
+    expect(logs.map((l) => l.message)).toEqual([
+      'timer fired',
+      'refused connection pool exhausted',
+      'request timeout after 30s',
+      'user logged in',
+      'connection refused by db-1',
+    ])
+    const human = await runCli(withKey(), 'logs')
+    expect(human.stdout.split('\n')[0]).toMatch(/^2026-11-30T10:04:00Z DEBUG timer fired$/)
+    expect(human.stdout).toMatch(/2026-11-30T10:00:00Z ERROR connection refused by db-1 user_id=42/)
+  })
+
+  test('full text, phrases, prefixes, levels, attributes and time range narrow the search', async () => {
+    const messages = async (...args: string[]) => ndjson((await runCli(withKey(), 'logs', '--json', ...args)).stdout).map((l) => l.message)
+    expect(await messages('"connection refused"')).toEqual(['connection refused by db-1'])
+    expect(await messages('refused connection')).toEqual(['refused connection pool exhausted', 'connection refused by db-1'])
+    expect(await messages('time*')).toEqual(['timer fired', 'request timeout after 30s'])
+    expect(await messages('refused NOT pool')).toEqual(['connection refused by db-1'])
+    expect(await messages('--level', 'error,critical')).toEqual(['refused connection pool exhausted', 'connection refused by db-1'])
+    expect(await messages('--attr', 'user_id=7')).toEqual(['user logged in'])
+    expect(await messages('--environment', 'staging')).toEqual(['request timeout after 30s'])
+    expect(await messages('--since', '2026-11-30T10:01:00Z', '--until', '2026-11-30T10:02:00Z')).toEqual([
+      'request timeout after 30s',
+      'user logged in',
+    ])
+    expect(await messages('--limit', '2')).toHaveLength(2)
+  })
+
+  test('a login reads logs with --project and no key', async () => {
+    const r = await runCli({ home, url: daemon.url, env: { LEDGER_TOKEN: token } }, 'logs', 'timer', '--project', 'search-app', '--json')
+    expect(ndjson(r.stdout).map((l) => l.message)).toEqual(['timer fired'])
+  })
+
+  test('bad input: bad level (before any request), bad query syntax (the daemon says why), no project', async () => {
+    expectCliError(await runCli(withKey(), 'logs', '--level', 'loud'), 2, "--level 'loud'")
+    expectCliError(await runCli(withKey(), 'logs', '--attr', 'novalue'), 2, 'KEY=VALUE')
+    expectCliError(await runCli(withKey(), 'logs', '"unbalanced'), 1, 'q')
+    expectCliError(await runCli({ home, url: daemon.url }, 'logs'), 2, '--project')
+  })
+
+  test('tail without -f prints the last N, oldest first', async () => {
+    const r = await runCli(withKey(), 'tail', '-n', '2', '--json')
+    expect(ndjson(r.stdout).map((l) => l.message)).toEqual(['refused connection pool exhausted', 'timer fired'])
+  })
+
+  test('panels show renders an errors panel as bars, and --json is the panel data', async () => {
+    const account = daemon.client.withCredential(token)
+    const panel = await account.createPanel({
+      name: 'Errors',
+      index: 0,
+      project_id: 'search-app',
+      time_range_from: '2026-11-30T09:00:00Z',
+      time_range_to: '2026-11-30T11:00:00Z',
+      type: 'errors',
+    })
+    const opts = { home, url: daemon.url, env: { LEDGER_TOKEN: token } }
+    const data = json<{ type: string; totals: { error: number; critical: number }; series: unknown[]; bucket: string }>(
+      await runCli(opts, 'panels', 'show', panel.id, '--json', '--bucket', '1h'),
+    )
+    expect(data).toMatchObject({ type: 'errors', totals: { error: 1, critical: 1 }, bucket: '1h' })
+    expect(data.series).toHaveLength(3) // 09:00, 10:00, and 11:00 (the range's end is inclusive)
+    const human = await runCli(opts, 'panels', 'show', panel.id, '--bucket', '1h')
+    expect(human.stdout).toContain('1 errors, 1 critical · per 1h')
+    expect(human.stdout).toMatch(/2026-11-30T10:00:00Z █+ 2/)
+    expectCliError(await runCli(opts, 'panels', 'show', panel.id, '--bucket', '2m'), 2, '2m')
+  })
+})
+
+describe('tail -f against a spawned daemon', () => {
+  test('follows new logs within a second and resumes after a daemon restart with no gap and no repeat', async () => {
+    const env = { LEDGER_SCRYPT_LOG_N: '12' }
+    let daemon = await spawnDaemon({ env })
+    const home = daemon.home
+    const port = Number(new URL(daemon.url).port)
+    const client = new LedgerClient({ baseUrl: daemon.url })
+    const cliHome = tempHome()
+    const { keyClient, key } = await accountWithKey(client, 'tail-app')
+    const child = spawn(process.execPath, [BIN, 'tail', '-f', '-n', '0', '--json'], {
+      cwd: ROOT,
+      env: cliEnv({ home: cliHome, url: daemon.url, env: { LEDGER_API_KEY: key.full_key } }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d) => {
+      out += d
+    })
+    child.stderr.on('data', (d) => {
+      err += d
+    })
+    const seen = () => ndjson(out).map((l) => l.message)
+    try {
+      // The tail is open once a log sent now shows up.
+      await waitFor(
+        async () => {
+          await keyClient.ingestSingle(log({ message: 'probe' }))
+          return seen().includes('probe')
+        },
+        15_000,
+        'the tail to open',
+      )
+      const sent = Date.now()
+      await keyClient.ingestSingle(log({ message: 'before 1' }))
+      await waitFor(() => seen().includes('before 1'), 5000, 'a live log')
+      expect(Date.now() - sent).toBeLessThan(1500)
+
+      await daemon.stop()
+      await waitFor(() => err.includes('reconnecting'), 10_000, 'the CLI to notice')
+      daemon = await spawnDaemon({ home, env, port })
+      const again = new LedgerClient({ baseUrl: daemon.url, credential: key.full_key })
+      await again.ingestBatch([log({ message: 'after 1' }), log({ message: 'after 2' })])
+      await waitFor(() => seen().includes('after 2'), 15_000, 'logs after the restart')
+      await again.close()
+      expect(err).toContain('Reconnected')
+      const messages = seen().filter((m) => m !== 'probe')
+      expect(messages).toEqual(['before 1', 'after 1', 'after 2'])
+      const ids = ndjson(out).map((l) => l.id)
+      expect(new Set(ids).size).toBe(ids.length)
+    } finally {
+      child.kill('SIGINT')
+      await new Promise((r) => child.once('close', r))
+      await client.close()
+      await daemon.stop()
+      rmSync(home, { recursive: true, force: true })
+      rmSync(cliHome, { recursive: true, force: true })
+    }
+  })
+})
