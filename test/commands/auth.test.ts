@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type CliOptions, expectCliError, json, runCli, startSecretService } from '../helpers/cli.js'
-import { PASSWORD, startTestDaemon, type TestDaemon, tempHome, uniqueEmail } from '../helpers/daemon.js'
+import { spawnSync } from 'node:child_process'
+import { type CliOptions, cliEnv, expectCliError, json, runCli, startSecretService } from '../helpers/cli.js'
+import { BIN, PASSWORD, startTestDaemon, type TestDaemon, tempHome, uniqueEmail, waitFor } from '../helpers/daemon.js'
 
 // `ledger register/login/logout/whoami/auth …` as child processes against a real daemon.
 
@@ -226,6 +227,43 @@ describe('without a Secret Service: the 0600 file', () => {
       expectCliError(await runCli({ home: h }, 'whoami', '--profile', 'bad name!'), 2, 'profile name')
     } finally {
       await second.close()
+    }
+  })
+})
+
+describe('in a real terminal (tmux)', () => {
+  const hasTmux = spawnSync('tmux', ['-V']).status === 0
+  if (!hasTmux) console.warn('prompt tests skipped: tmux is not installed (apt-get install tmux)')
+
+  test.skipIf(!hasTmux)('login prompts for the email and the password, and the password is never echoed', async () => {
+    const opts = { home: home(), url: daemon.url }
+    const { email } = await registered(opts)
+    const socket = `ledger-prompt-${process.pid}-${Date.now()}`
+    const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' }).stdout
+    const env = cliEnv(opts)
+    try {
+      tmux(
+        'new-session', '-d', '-s', 'p', '-x', '120', '-y', '20',
+        ...['LEDGER_HOME', 'LEDGER_URL', 'NO_COLOR', 'PATH'].flatMap((v) => ['-e', `${v}=${env[v] ?? ''}`]),
+        `${process.execPath} ${BIN} login; echo "EXITED=$?"; sleep 60`,
+      )
+      const screen = () => tmux('capture-pane', '-p', '-t', 'p')
+      await waitFor(() => screen().includes('Email:'), 15_000, 'the email prompt')
+      tmux('send-keys', '-t', 'p', '-l', email)
+      tmux('send-keys', '-t', 'p', 'Enter')
+      await waitFor(() => screen().includes('Password:'), 15_000, 'the password prompt')
+      // A typo corrected with Backspace, as people type.
+      tmux('send-keys', '-t', 'p', '-l', `${PASSWORD}x`)
+      tmux('send-keys', '-t', 'p', 'BSpace', 'Enter')
+      await waitFor(() => screen().includes('EXITED='), 20_000, `the login to end:\n${screen()}`)
+      const s = screen()
+      expect(s).toContain(`Logged in to ${daemon.url} as ${email}`)
+      expect(s).toContain('EXITED=0')
+      expect(s).toContain(email) // the email is echoed…
+      expect(s).not.toContain(PASSWORD) // …the password is not
+      expect(s).not.toContain('*')
+    } finally {
+      spawnSync('tmux', ['-L', socket, 'kill-server'])
     }
   })
 })
