@@ -138,9 +138,9 @@ export function queryLogs(db: Database, q: LogReadQuery): LogRow[] {
 // Full-text reads. FTS5 returns matches in rowid (= id) order, the order the worker processed
 // them, while pages are newest first by timestamp. Three plans, chosen per query:
 // - few matches (< smallMatchSet): read them all, join, sort; cost grows with the matches.
-// - many: read id windows just below the page's start (ids follow time in a live app) until
-//   the page is full and no log outside the windows could still belong on it (checked on the
-//   time index); cost grows with the page, not with the matches.
+// - many: read id windows just below the page's start (ids follow time in a live app), wider
+//   while the page is not full, until no log outside the windows could still belong on it
+//   (checked on the time index); cost grows with the page, not with the matches.
 // - many, but windows don't settle (rare other filters, clocks far out of order): the time
 //   index newest first, each row tested against the match set built once.
 /** The thresholds between the plans (tests lower them to run every plan on little data). */
@@ -185,16 +185,23 @@ export function searchLogs(
        ORDER BY l.timestamp DESC, l.id DESC LIMIT 1`,
     ).get(params)?.id
     if (start === undefined) return []
-    const bounds = prepared<[], { lo: number; hi: number }>(db, 'SELECT min(id) AS lo, max(id) AS hi FROM logs').get()!
+    // Two subqueries: min() and max() together in one SELECT scan the whole table.
+    const bounds = prepared<[], { lo: number; hi: number }>(
+      db,
+      'SELECT (SELECT min(id) FROM logs) AS lo, (SELECT max(id) FROM logs) AS hi',
+    ).get()!
     const window = prepared(
       db,
       `${fromFts} AND f.rowid BETWEEN CAST(@lo AS INTEGER) AND CAST(@hi AS INTEGER) ${order}`,
     )
-    const offenders = (bounded: boolean) =>
+    // Logs outside [lo, hi] that pass every other filter and would sort onto a full page (above
+    // the page's last log), or onto a page not full yet (only ids above hi are left then).
+    const offenders = (full: boolean) =>
       prepared<Params, { id: number }>(
         db,
-        `SELECT l.id FROM logs l WHERE ${where} ${bounded ? 'AND (l.timestamp, l.id) > (@kTs, @kId)' : ''}
-         AND l.id NOT BETWEEN @lo AND @hi LIMIT ${OFFENDERS + 1}`,
+        `SELECT l.id FROM logs l WHERE ${where} ${
+          full ? 'AND (l.timestamp, l.id) > (@kTs, @kId) AND l.id NOT BETWEEN @lo AND @hi' : 'AND l.id > @hi'
+        } LIMIT ${OFFENDERS + 1}`,
       )
     let rows: LogRow[] = []
     const examine = (from: number, to: number) => {
@@ -208,7 +215,18 @@ export function searchLogs(
     examine(lo, hi)
     for (;;) {
       if (lo <= bounds.lo && hi >= bounds.hi) return rows
-      // Logs outside [lo, hi] that pass every other filter and would sort onto this page.
+      if (rows.length < q.limit && lo > bounds.lo) {
+        // The page is not full: read further back, as far as the density of results so far
+        // says it takes (with a margin), at least 4 times as far as the last window.
+        const density = rows.length / (hi - lo + 1)
+        const wanted = density > 0 ? ((q.limit - rows.length) / density) * 1.5 : Number.POSITIVE_INFINITY
+        span = Math.max(span * 4, wanted)
+        const newLo = Math.max(bounds.lo, lo - span)
+        if (hi - newLo + 1 > tuning.windowBudget) break
+        examine(newLo, lo - 1)
+        lo = newLo
+        continue
+      }
       const kth = rows.length >= q.limit ? rows[q.limit - 1] : undefined
       const out = offenders(kth !== undefined)
         .all({ ...params, lo, hi, kTs: kth?.timestamp, kId: kth?.id })

@@ -161,7 +161,8 @@ export function countLogs(db: Database, projectId: number): number {
 export function lastIdReceivedBefore(db: Database, cutoff: number): number {
   const bounds = prepared<[], { lo: number | null; hi: number | null }>(
     db,
-    'SELECT min(id) AS lo, max(id) AS hi FROM logs',
+    // Two subqueries: min() and max() together in one SELECT scan the whole table.
+    'SELECT (SELECT min(id) FROM logs) AS lo, (SELECT max(id) FROM logs) AS hi',
   ).get()
   if (!bounds || bounds.lo == null || bounds.hi == null) return 0
   const at = prepared<[number], { id: number; received_at: number }>(
