@@ -12,8 +12,11 @@ export interface SseOptions {
 // batch read ahead, a connection holds about this much plus one log, however slow its reader.
 const HIGH_WATER = 64 * 1024
 const BATCH = 100
-// Passes of the worker come every few ms under load; a tail reads at most this often.
+// Passes of the worker come every few ms under load; a tail reads at most this often, and
+// waits at least READ_PACING times as long as its last read took (a prefix search over a big
+// index costs tens of ms a read): a tail never takes more than a fifth of the daemon's time.
 const MIN_READ_INTERVAL_MS = 50
+const READ_PACING = 4
 // An ended stream whose last bytes cannot be delivered is destroyed after this.
 const END_GRACE_MS = 1000
 
@@ -41,6 +44,7 @@ export function streamTail(reply: FastifyReply, sub: TailSubscription, opts: Sse
   let waitingDrain = false
   let scheduled: NodeJS.Timeout | NodeJS.Immediate | undefined
   let lastRead = 0
+  let readCost = 0
   let pending: Array<{ id: number; data: string }> = []
   let stall: NodeJS.Timeout | undefined
 
@@ -102,7 +106,9 @@ export function streamTail(reply: FastifyReply, sub: TailSubscription, opts: Sse
     lastRead = Date.now()
     let more = false
     if (pending.length === 0) {
+      const started = performance.now()
       const next = sub.next(BATCH)
+      readCost = performance.now() - started
       more = next.more
       pending = next.events.map((e) => ({ id: e.id, data: JSON.stringify(e.log) }))
     } else {
@@ -121,7 +127,8 @@ export function streamTail(reply: FastifyReply, sub: TailSubscription, opts: Sse
 
   const wake = () => {
     if (closed || waitingDrain || scheduled) return
-    scheduled = setTimeout(pump, Math.max(0, lastRead + MIN_READ_INTERVAL_MS - Date.now()))
+    const interval = Math.max(MIN_READ_INTERVAL_MS, READ_PACING * readCost)
+    scheduled = setTimeout(pump, Math.max(0, lastRead + interval - Date.now()))
   }
   sub.onWake(wake)
   pump()
