@@ -7,6 +7,8 @@
 //   (d)  p50/p99 latency of ingest/single at 50 connections
 //   (e)  the rate limiter against rate-limiter-flexible
 //   (f)  CLI start-up: `ledger --version` and `ledger whoami` against `node -e 0`
+//   (g)  search over 1,000,000 stored logs: p50/p99 per kind of query (`npm run bench -- search`
+//        runs only this part; BENCH_SEARCH_ROWS changes the count)
 import { execFile, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -22,6 +24,7 @@ import { readState } from '../dist/shared/daemon-state.js'
 import { makeLogs } from './bench-data.js'
 import { benchCliStart } from './bench-cli.js'
 import { benchLimiter } from './bench-limiter.js'
+import { benchSearch } from './bench-search.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const run = promisify(execFile)
@@ -142,7 +145,21 @@ async function load(opts) {
   return JSON.parse(stdout)
 }
 
+async function search() {
+  const rows = Number(process.env.BENCH_SEARCH_ROWS ?? 1_000_000)
+  const s = await benchSearch((home) => startDaemon(home, {}), rows)
+  console.log('')
+  console.log(`(g)  search over ${fmt(s.rows)} stored logs (filled in ${s.fillSeconds.toFixed(0)} s), 100 a page, over HTTP`)
+  for (const r of s.results) {
+    console.log(
+      `     ${r.kind.padEnd(30)} p50 ${r.p50.toFixed(2).padStart(7)} ms   p99 ${r.p99.toFixed(2).padStart(7)} ms   (${r.requests} requests)`,
+    )
+  }
+  console.log('     target: well under a second')
+}
+
 async function main() {
+  if (process.argv[2] === 'search') return search()
   console.log(`Ledger benchmark — ${ROWS.toLocaleString('en-US')} logs, node ${process.version}\n`)
   const rows = toRows(makeLogs(ROWS), 1, Date.now())
   const a1 = rawQueueInsert(rows)
@@ -233,6 +250,8 @@ async function main() {
     console.log(`(f)  ${name.padEnd(18)} median ${t.median.toFixed(0).padStart(4)} ms   p90 ${t.p90.toFixed(0).padStart(4)} ms`)
   }
   console.log(`     whoami target < 300 ms; over node -e 0: ${(cli['ledger whoami'].median - cli['node -e 0'].median).toFixed(0)} ms`)
+
+  await search()
 }
 
 await main()
