@@ -3,15 +3,12 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import { type AddressInfo, createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { type CliResult, cliEnv as sharedCliEnv, runCli } from '../helpers/cli.js'
 import { BIN, ROOT, tempHome, waitFor } from '../helpers/daemon.js'
 
 // The real CLI as child processes, each on its own temp LEDGER_HOME and port 0.
 
-interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
-}
+type Result = CliResult
 
 /** What `<home>/data/daemon.json` holds while a daemon runs. */
 interface StateFile {
@@ -48,38 +45,14 @@ function readStateFile(home: string): StateFile | null {
   }
 }
 
-/** Our environment with this LEDGER_HOME; the daemon's default log level; no colours. */
+/** Our environment with this LEDGER_HOME, the daemon's default log level. */
 function cliEnv(home: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LEDGER_HOME: home }
-  delete env['LEDGER_LOG_LEVEL']
-  delete env['FORCE_COLOR']
-  return env
+  return sharedCliEnv({ home, env: { LEDGER_LOG_LEVEL: undefined } })
 }
 
 /** Runs `node bin/run.js …args` to its end. */
 function ledger(home: string, ...args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: cliEnv(home),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => {
-      stdout += d
-    })
-    child.stderr.on('data', (d) => {
-      stderr += d
-    })
-    // A hung command fails its test instead of outliving it.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
+  return runCli({ home, env: { LEDGER_LOG_LEVEL: undefined }, timeoutMs: 45_000 }, ...args)
 }
 
 interface Foreground {
