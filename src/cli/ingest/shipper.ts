@@ -1,0 +1,472 @@
+import { randomBytes } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { BytesTransport } from '../../client/bytes-transport.js'
+import type { RawResponse } from '../../client/index.js'
+import { LOG_LIMITS } from '../../contract/ingest.js'
+import { type BackoffOptions, backoffDelay, parseRetryAfter } from './backoff.js'
+import { BatchBody } from './batch-body.js'
+
+/** What to do with a batch the daemon does not take. */
+export type FailurePolicy = 'retry' | 'fail' | 'drop'
+export const FAILURE_POLICIES: readonly FailurePolicy[] = ['retry', 'fail', 'drop']
+
+export interface ShipperOptions {
+  /** How requests reach the daemon, carrying the project's API key. */
+  transport: BytesTransport
+  /**
+   * `retry` (default): retry until delivered; once the input has ended, give up after
+   * `giveUpAfterMs`. `fail`: a batch still failing `giveUpAfterMs` after its first failure stops
+   * everything. `drop`: such a batch is dropped (counted) and the stream goes on.
+   */
+  onFailure?: FailurePolicy
+  /** Default 60 s. */
+  giveUpAfterMs?: number
+  /** Logs per batch, at most 1000 (the API's limit). */
+  maxBatchLogs?: number
+  /** A batch is sent before its body would pass this many bytes (default 1 MiB). */
+  maxBatchBytes?: number
+  /** A batch is sent at the latest this long after its first log (default 200 ms). */
+  lingerMs?: number
+  /** Batches in flight at once (default 4). */
+  concurrency?: number
+  /** Sealed batches waiting for a free slot before `saturated` says to pause the input (default 4). */
+  maxQueued?: number
+  backoff?: BackoffOptions
+  /** Events for the user: rejected logs, retries, batches given up. */
+  onEvent?: (event: ShipperEvent) => void
+  random?: () => number
+  now?: () => number
+}
+
+export type ShipperEvent =
+  /** The daemon refused a log (validation, quota); `line` is what `add()` was given. */
+  | { kind: 'rejected'; line: number; detail: string }
+  /** Delivery started failing (the first retry after a success). */
+  | { kind: 'retrying'; reason: string; status: number | null; delayMs: number }
+  /** Delivery works again after failures. */
+  | { kind: 'recovered'; failedForMs: number; retries: number }
+  /** A batch given up (dropped, or not delivered before the give-up time). */
+  | { kind: 'undelivered'; lines: number; firstLine: number; lastLine: number; reason: string }
+
+/** Why shipping stopped for good: the key was refused, or nothing can be delivered. */
+export interface ShipperFatal {
+  status: number | null
+  detail: string
+  /** True for 401/403: the credential is the problem (exit code 4). */
+  auth: boolean
+}
+
+export interface ShipperStats {
+  /** Logs given to `add()`. */
+  logs: number
+  accepted: number
+  rejected: number
+  /** Logs not delivered: dropped, given up, or still pending when shipping was stopped. */
+  undelivered: number
+  /** Batches the daemon answered 2xx. */
+  batches: number
+  requests: number
+  retries: number
+  /** Answers that were replays of an earlier request (`Idempotent-Replayed`). */
+  replayed: number
+  /** Batches in flight or waiting to be sent. */
+  pending: number
+  /** The reason of the failure being retried right now, or null. */
+  failing: string | null
+}
+
+interface Batch {
+  /** The request body (a view of `data`'s buffer). */
+  body: Buffer
+  /** Logs and their lines; its buffers go to a later batch once this one is settled. */
+  data: BatchBody
+  idempotencyKey: string
+  firstFailureAt: number | null
+  lastError: string
+}
+
+type Outcome =
+  | { kind: 'done'; res: RawResponse }
+  | { kind: 'rejected'; status: number; detail: string }
+  | { kind: 'retry'; reason: string; status: number | null; retryAfterMs: number | null }
+  | { kind: 'fatal'; fatal: ShipperFatal }
+  | { kind: 'aborted' }
+
+const BATCH_PATH = '/api/v1/ingest/batch'
+
+/**
+ * Ships serialised logs to `POST /api/v1/ingest/batch`: batches of up to 1000 logs or ~1 MiB,
+ * sent at the latest `lingerMs` after their first log, several in flight, each with its own
+ * `Idempotency-Key` kept across its retries (so a retry never stores a log twice). 429, 503, 5xx
+ * and unreachable daemons are retried with backoff and jitter, honouring `Retry-After`; 401/403
+ * stop everything. Memory is bounded: `saturated` tells the reader to pause, `onDrain` to go on.
+ */
+export class Shipper {
+  readonly stats: ShipperStats = {
+    logs: 0,
+    accepted: 0,
+    rejected: 0,
+    undelivered: 0,
+    batches: 0,
+    requests: 0,
+    retries: 0,
+    replayed: 0,
+    pending: 0,
+    failing: null,
+  }
+  /** Called when `saturated` turns false again. */
+  onDrain: (() => void) | null = null
+  /** Called once when shipping stops for good (see `fatal`). */
+  onFatal: ((fatal: ShipperFatal) => void) | null = null
+  fatal: ShipperFatal | null = null
+
+  private readonly transport: BytesTransport
+  private readonly policy: FailurePolicy
+  private readonly giveUpAfterMs: number
+  private readonly maxLogs: number
+  private readonly maxBytes: number
+  private readonly lingerMs: number
+  private readonly concurrency: number
+  private readonly bound: number
+  private readonly backoff: BackoffOptions
+  private readonly emit: (event: ShipperEvent) => void
+  private readonly random: () => number
+  private readonly now: () => number
+
+  private body: BatchBody
+  private linger: NodeJS.Timeout | null = null
+  private readonly queue: Batch[] = []
+  private readonly inFlight = new Set<Batch>()
+  /** Buffers of settled batches, for the next ones. */
+  private readonly spare: BatchBody[] = []
+  /** No request leaves before this time (a Retry-After applies to every batch). */
+  private notBefore = 0
+  private failingSince: number | null = null
+  private retriesThisEpisode = 0
+  /** Aborted to stop everything at once. */
+  private readonly stop = new AbortController()
+  /** Aborted when the give-up time after the end of input has come. */
+  private readonly giveUp = new AbortController()
+  private readonly halt = AbortSignal.any([this.stop.signal, this.giveUp.signal])
+  private giveUpTimer: NodeJS.Timeout | null = null
+  private giveUpAt = Number.POSITIVE_INFINITY
+  private ended = false
+  private idleWaiters: Array<() => void> = []
+
+  constructor(options: ShipperOptions) {
+    this.transport = options.transport
+    this.policy = options.onFailure ?? 'retry'
+    this.giveUpAfterMs = options.giveUpAfterMs ?? 60_000
+    this.maxLogs = Math.min(LOG_LIMITS.batch, Math.max(1, options.maxBatchLogs ?? LOG_LIMITS.batch))
+    this.maxBytes = options.maxBatchBytes ?? 1024 * 1024
+    this.body = new BatchBody(this.maxBytes, this.maxLogs)
+    this.lingerMs = options.lingerMs ?? 200
+    this.concurrency = Math.max(1, options.concurrency ?? 4)
+    this.bound = this.concurrency + Math.max(0, options.maxQueued ?? 4)
+    this.backoff = options.backoff ?? {}
+    this.emit = options.onEvent ?? (() => {})
+    this.random = options.random ?? Math.random
+    this.now = options.now ?? Date.now
+    // Every request and every wait listens to `halt`.
+    setMaxListeners(4 * this.bound + 16, this.halt)
+  }
+
+  /** True when the reader should pause: enough batches are in flight and waiting. */
+  get saturated(): boolean {
+    return this.queue.length + this.inFlight.size >= this.bound
+  }
+
+  get stopped(): boolean {
+    return this.stop.signal.aborted
+  }
+
+  /** Adds one log (a JSON object string); `line` identifies it in `rejected` events. */
+  add(json: string, line: number): void {
+    if (this.stopped) {
+      this.stats.logs++
+      this.stats.undelivered++
+      return
+    }
+    if (this.body.count > 0 && this.body.sizeWith(json, this.maxBytes) > this.maxBytes) this.seal()
+    this.body.append(json, line)
+    this.stats.logs++
+    if (this.body.count >= this.maxLogs) this.seal()
+    else if (this.linger === null) this.linger = setTimeout(() => this.seal(), this.lingerMs)
+  }
+
+  /** Sends the logs added so far without waiting for the batch to fill. */
+  flush(): void {
+    this.seal()
+  }
+
+  /**
+   * The input has ended: sends what is left and resolves once every log is delivered, refused or
+   * given up. Retrying stops `giveUpAfterMs` from now.
+   */
+  async finish(): Promise<void> {
+    this.seal()
+    if (!this.ended) {
+      this.ended = true
+      this.giveUpAt = this.now() + this.giveUpAfterMs
+      this.giveUpTimer = setTimeout(() => this.giveUp.abort(), this.giveUpAfterMs)
+    }
+    await this.idle()
+    if (this.giveUpTimer) clearTimeout(this.giveUpTimer)
+  }
+
+  /** Stops at once: requests in flight are abandoned and everything unsent counts as undelivered. */
+  abort(): void {
+    if (this.stopped) return
+    this.stop.abort()
+    this.dropUnsent()
+    if (this.giveUpTimer) clearTimeout(this.giveUpTimer)
+    this.checkIdle()
+  }
+
+  /**
+   * Checks the credential before any log is sent (`GET /api/v1/queue/depth`), so a wrong key
+   * stops the command at once. Returns the fatal error, or null (also when the daemon cannot be
+   * reached: batches retry then).
+   */
+  async checkCredential(): Promise<ShipperFatal | null> {
+    let res: RawResponse
+    try {
+      res = await this.transport.request('GET', '/api/v1/queue/depth', null, {}, this.halt)
+    } catch {
+      return null
+    }
+    if (res.status === 401 || res.status === 403) {
+      const fatal: ShipperFatal = { status: res.status, detail: detailOf(res), auth: true }
+      this.fail(fatal)
+      return fatal
+    }
+    return null
+  }
+
+  /** Resolves when nothing is pending (every batch settled). */
+  private idle(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight.size === 0 && this.body.count === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  private checkIdle(): void {
+    this.stats.pending = this.queue.length + this.inFlight.size
+    if (this.stats.pending === 0 && this.body.count === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters
+      this.idleWaiters = []
+      for (const w of waiters) w()
+    }
+  }
+
+  private seal(): void {
+    if (this.linger !== null) {
+      clearTimeout(this.linger)
+      this.linger = null
+    }
+    if (this.body.count === 0) return
+    const batch: Batch = {
+      data: this.body,
+      body: this.body.finish(),
+      idempotencyKey: `ingest-${randomBytes(16).toString('base64url')}`,
+      firstFailureAt: null,
+      lastError: '',
+    }
+    this.body = new BatchBody(this.maxBytes, this.maxLogs, this.spare.pop())
+    if (this.stopped) {
+      this.giveUpBatch(batch, 'shipping stopped')
+      return
+    }
+    this.queue.push(batch)
+    this.pump()
+  }
+
+  private pump(): void {
+    while (this.inFlight.size < this.concurrency && this.queue.length > 0 && !this.stopped) {
+      const batch = this.queue.shift()!
+      this.inFlight.add(batch)
+      void this.deliver(batch).finally(() => {
+        this.inFlight.delete(batch)
+        // No request holds the body any more (an abandoned one may: its buffer is not reused).
+        if (!this.stopped && this.spare.length < this.bound) this.spare.push(batch.data)
+        this.pump()
+        this.checkIdle()
+        if (!this.saturated && this.onDrain) this.onDrain()
+      })
+    }
+    this.stats.pending = this.queue.length + this.inFlight.size
+  }
+
+  /** Sends one batch until it is settled: delivered, refused, given up or stopped. */
+  private async deliver(batch: Batch): Promise<void> {
+    let attempt = 0
+    for (;;) {
+      // A Retry-After seen by any batch holds every batch back.
+      await this.pause(Math.min(this.notBefore, this.deadline(batch)) - this.now())
+      if (this.stopped) return this.giveUpBatch(batch, 'shipping stopped')
+      if (this.now() >= this.deadline(batch)) return this.timedOut(batch)
+
+      const outcome = await this.post(batch)
+      switch (outcome.kind) {
+        case 'done':
+          this.succeeded()
+          return this.settle(batch, outcome.res)
+        case 'rejected':
+          this.succeeded()
+          this.stats.rejected += batch.data.count
+          for (let i = 0; i < batch.data.count; i++)
+            this.emit({ kind: 'rejected', line: batch.data.lineAt(i), detail: outcome.detail })
+          return
+        case 'fatal':
+          this.fail(outcome.fatal)
+          return this.giveUpBatch(batch, outcome.fatal.detail)
+        case 'aborted':
+          return this.stopped ? this.giveUpBatch(batch, 'shipping stopped') : this.timedOut(batch)
+        case 'retry': {
+          batch.firstFailureAt ??= this.now()
+          batch.lastError = outcome.reason
+          const delay = backoffDelay(attempt++, outcome.retryAfterMs, this.backoff, this.random)
+          if (outcome.retryAfterMs !== null) this.notBefore = Math.max(this.notBefore, this.now() + delay)
+          this.retrying(outcome, delay)
+          const until = Math.min(this.now() + delay, this.deadline(batch))
+          await this.pause(until - this.now())
+        }
+      }
+    }
+  }
+
+  /** Waits `ms` unless stopped or given up first; true when the wait ran its course. */
+  private async pause(ms: number): Promise<boolean> {
+    if (ms <= 0) return true
+    try {
+      await sleep(ms, undefined, { signal: this.halt })
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /** When retrying this batch stops: the give-up time after the end of input, or its own limit. */
+  private deadline(batch: Batch): number {
+    let d = this.giveUp.signal.aborted ? this.now() : this.giveUpAt
+    if (this.policy !== 'retry' && batch.firstFailureAt !== null)
+      d = Math.min(d, batch.firstFailureAt + this.giveUpAfterMs)
+    return d
+  }
+
+  private async post(batch: Batch): Promise<Outcome> {
+    this.stats.requests++
+    let res: RawResponse
+    try {
+      res = await this.transport.request(
+        'POST',
+        BATCH_PATH,
+        batch.body,
+        { 'content-type': 'application/json', 'idempotency-key': batch.idempotencyKey },
+        this.halt,
+      )
+    } catch (err) {
+      if (this.halt.aborted) return { kind: 'aborted' }
+      return { kind: 'retry', reason: (err as Error).message, status: null, retryAfterMs: null }
+    }
+    const s = res.status
+    if (s >= 200 && s < 300) return { kind: 'done', res }
+    const detail = detailOf(res)
+    if (s === 401 || s === 403) return { kind: 'fatal', fatal: { status: s, detail, auth: true } }
+    if (s === 408 || s === 429 || s >= 500) {
+      return {
+        kind: 'retry',
+        reason: `HTTP ${s}: ${detail}`,
+        status: s,
+        retryAfterMs: parseRetryAfter(res.headers['retry-after'], this.now()),
+      }
+    }
+    if (s === 404 || s === 405) {
+      const fatal = { status: s, detail: `${this.transport.baseUrl} has no Ledger ingest endpoint (HTTP ${s})`, auth: false }
+      return { kind: 'fatal', fatal }
+    }
+    // 400 (every log invalid), 409, 413, 415: this batch is refused; the next one may pass.
+    return { kind: 'rejected', status: s, detail }
+  }
+
+  private settle(batch: Batch, res: RawResponse): void {
+    this.stats.batches++
+    if (res.headers['idempotent-replayed'] === 'true') this.stats.replayed++
+    const body = res.body as { accepted?: unknown; rejected?: unknown; errors?: unknown } | null
+    const count = batch.data.count
+    const accepted = typeof body?.accepted === 'number' ? body.accepted : count
+    const rejected = typeof body?.rejected === 'number' ? body.rejected : count - accepted
+    this.stats.accepted += accepted
+    this.stats.rejected += rejected
+    const errors = Array.isArray(body?.errors) ? (body.errors as unknown[]) : []
+    for (const e of errors) {
+      const text = String(e)
+      const m = /^Log (\d+): ([\s\S]*)$/.exec(text)
+      const index = m ? Number(m[1]) : -1
+      const line = batch.data.lineAt(index >= 0 ? index : 0)
+      this.emit({ kind: 'rejected', line, detail: m ? m[2]! : text })
+    }
+  }
+
+  private succeeded(): void {
+    if (this.failingSince !== null) {
+      this.emit({ kind: 'recovered', failedForMs: this.now() - this.failingSince, retries: this.retriesThisEpisode })
+      this.failingSince = null
+      this.retriesThisEpisode = 0
+      this.stats.failing = null
+    }
+  }
+
+  private retrying(outcome: Extract<Outcome, { kind: 'retry' }>, delayMs: number): void {
+    this.stats.retries++
+    this.retriesThisEpisode++
+    this.stats.failing = outcome.reason
+    if (this.failingSince === null) {
+      this.failingSince = this.now()
+      this.emit({ kind: 'retrying', reason: outcome.reason, status: outcome.status, delayMs })
+    }
+  }
+
+  /** A batch whose retry time is over: what the policy says. */
+  private timedOut(batch: Batch): void {
+    const reason = `gave up after ${Math.round(this.giveUpAfterMs / 1000)} s: ${batch.lastError || 'no answer'}`
+    if (this.policy === 'fail' && !this.stopped) {
+      this.fail({ status: null, detail: reason, auth: false })
+    }
+    this.giveUpBatch(batch, reason)
+  }
+
+  private giveUpBatch(batch: Batch, reason: string): void {
+    this.undelivered(batch.data, reason)
+  }
+
+  private undelivered(data: BatchBody, reason: string): void {
+    this.stats.undelivered += data.count
+    this.emit({ kind: 'undelivered', lines: data.count, firstLine: data.firstLine, lastLine: data.lastLine, reason })
+  }
+
+  private fail(fatal: ShipperFatal): void {
+    if (this.fatal) return
+    this.fatal = fatal
+    this.abort()
+    this.onFatal?.(fatal)
+  }
+
+  /** Batches never sent (queued, and the one being filled) count as undelivered. */
+  private dropUnsent(): void {
+    if (this.linger !== null) {
+      clearTimeout(this.linger)
+      this.linger = null
+    }
+    if (this.body.count > 0) {
+      this.undelivered(this.body, 'not sent')
+      this.body = new BatchBody(this.maxBytes, this.maxLogs)
+    }
+    for (const batch of this.queue.splice(0)) this.giveUpBatch(batch, 'not sent')
+  }
+}
+
+function detailOf(res: RawResponse): string {
+  const b = res.body as { detail?: unknown } | null
+  return b && typeof b === 'object' && typeof b.detail === 'string' ? b.detail : `HTTP ${res.status}`
+}

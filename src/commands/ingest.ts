@@ -1,0 +1,163 @@
+import { Args, Flags } from '@oclif/core'
+import chalk from 'chalk'
+import { ApiCommand } from '../cli/base-command.js'
+import { CliError, EXIT } from '../cli/errors.js'
+import { inputSources, parseAttributes } from '../cli/ingest/inputs.js'
+import { LineMapper } from '../cli/ingest/map-line.js'
+import { Notices } from '../cli/ingest/notices.js'
+import { IngestPipeline } from '../cli/ingest/pipeline.js'
+import { buildSummary, formatSummary, type IngestSummary, ProgressLine, RateMeter } from '../cli/ingest/report.js'
+import { FAILURE_POLICIES, Shipper } from '../cli/ingest/shipper.js'
+import { nodeBytesTransport } from '../client/bytes-transport.js'
+import { IMPORTANCES, LEVELS, LOG_TYPES } from '../contract/ingest.js'
+
+const n = (v: number) => Math.round(v).toLocaleString('en-US')
+
+export default class Ingest extends ApiCommand {
+  static override summary = "Send a program's output (stdin) or files to Ledger, one log per line."
+  static override description =
+    'A JSON-object line has its fields mapped (level, message, timestamp, error…; the rest into attributes); any other line ' +
+    'becomes the message, with its level read from its prefix (ERROR, [warn], level=error…) or --level. Batches of up to ' +
+    '1000 logs are retried until delivered (backoff, Retry-After, an Idempotency-Key so nothing is stored twice). ' +
+    'Exit 0 only when every line was accepted; 1 when some were rejected or not delivered; 4 when the key is refused; ' +
+    '130 after Ctrl-C (143 after SIGTERM), once what was read has been sent.'
+  static override examples = [
+    'node app.js 2>&1 | <%= config.bin %> <%= command.id %> --project my-app --tee',
+    'LEDGER_API_KEY=… <%= config.bin %> <%= command.id %> app.log --environment production --attr host=web-1',
+    'tail -F /var/log/app.log | <%= config.bin %> <%= command.id %> --project my-app --on-failure drop',
+  ]
+  static override strict = false
+  static override args = {
+    // ignoreStdin: oclif would otherwise read piped input as the argument's value.
+    file: Args.string({ description: 'Files to read, in order (default: stdin; - is stdin).', ignoreStdin: true }),
+  }
+  static override flags = {
+    project: Flags.string({ char: 'p', description: 'Slug of the project (its stored key is used, or created when logged in).' }),
+    'api-key': Flags.string({ description: 'API key to use (prefer LEDGER_API_KEY: argv is visible to other users).' }),
+    level: Flags.option({ description: 'Level of lines that name none.', options: LEVELS, default: 'info' })(),
+    attr: Flags.string({ description: 'Attribute for every line, key=value (repeatable).', multiple: true }),
+    'log-type': Flags.option({ description: 'log_type of lines that set none.', options: LOG_TYPES })(),
+    importance: Flags.option({ description: 'Importance of lines that set none (default: high for error and critical).', options: IMPORTANCES })(),
+    environment: Flags.string({ description: 'Environment of lines that set none.' }),
+    release: Flags.string({ description: 'Release of lines that set none.' }),
+    tee: Flags.boolean({ description: 'Copy the input to stdout as well.' }),
+    'on-failure': Flags.option({
+      description: 'retry: until delivered (after the input ends, for --give-up-after); fail: stop when a batch fails that long; drop: drop it and go on.',
+      options: FAILURE_POLICIES,
+      default: 'retry',
+    })(),
+    'give-up-after': Flags.integer({ description: 'Seconds of failed retries before giving up (see --on-failure).', default: 60, min: 1 }),
+    'batch-size': Flags.integer({ description: 'Logs per request (1-1000).', default: 1000, min: 1, max: 1000 }),
+    concurrency: Flags.integer({ description: 'Requests in flight at once.', default: 4, min: 1, max: 16 }),
+  }
+
+  private pipeline: IngestPipeline | null = null
+  private shipper: Shipper | null = null
+  private signal: NodeJS.Signals | null = null
+
+  protected override interrupted(): void {
+    if (!this.pipeline) super.interrupted()
+  }
+
+  async run(): Promise<IngestSummary> {
+    const { flags, argv } = await this.parse(Ingest)
+    const files = argv as string[]
+    const attributes = parseAttributes(flags.attr)
+    const sources = inputSources(files)
+    const access = await this.projectClient({ project: flags.project, apiKey: flags['api-key'], create: true })
+    const json = this.jsonEnabled()
+    const progress = new ProgressLine(process.stderr, Boolean(process.stderr.isTTY) && !json)
+    const print = (m: string) => progress.note(chalk.yellow(m))
+    let notices: Notices | null = null
+    const transport = nodeBytesTransport({ baseUrl: access.client.baseUrl, credential: access.client.credential })
+    const shipper = new Shipper({
+      transport,
+      onFailure: flags['on-failure'],
+      giveUpAfterMs: flags['give-up-after'] * 1000,
+      maxBatchLogs: flags['batch-size'],
+      concurrency: flags.concurrency,
+      onEvent: (e) => notices?.handle(e),
+    })
+    const mapper = new LineMapper({
+      level: flags.level,
+      logType: flags['log-type'],
+      importance: flags.importance,
+      environment: flags.environment,
+      release: flags.release,
+      attributes,
+    })
+    const pipeline = new IngestPipeline({ sources, mapper, shipper, tee: flags.tee ? process.stdout : null })
+    const where = (ordinal: number) => {
+      const ref = pipeline.lineRef(ordinal)
+      return files.length > 0 ? `${ref.name}:${ref.line}` : `line ${ref.line}`
+    }
+    notices = new Notices(print, where, this.daemonUrl(), flags['on-failure'])
+    this.pipeline = pipeline
+    this.shipper = shipper
+
+    const onSignal = (sig: NodeJS.Signals) => this.onSignal(sig, print)
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    if (files.length === 0 && process.stdin.isTTY) this.note(chalk.dim('Reading lines from the terminal; end with Ctrl-D.'))
+    const started = performance.now()
+    const meter = new RateMeter()
+    progress.start(() => {
+      const s = shipper.stats
+      const status = s.failing ? ` · ${chalk.yellow(`retrying: ${s.failing.slice(0, 60)}`)}` : ''
+      return `ingest: ${n(s.logs)} read · ${n(s.accepted)} accepted · ${n(meter.rate(s.accepted))}/s · ${n(s.retries)} retries${status}`
+    })
+    void shipper.checkCredential()
+    let result
+    try {
+      result = await pipeline.run()
+    } finally {
+      progress.stop()
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      if (files.length === 0 || files.includes('-')) process.stdin.destroy()
+      transport.close()
+    }
+
+    const fatal = shipper.fatal
+    const stats = shipper.stats
+    if (fatal?.auth) {
+      const what = fatal.status === 403 ? 'cannot ingest with this API key' : 'the daemon refused the API key'
+      const lost = stats.undelivered > 0 ? ` (${n(stats.undelivered)} lines not sent)` : ''
+      throw new CliError(`${what}: ${fatal.detail}${lost}`, keyHint(access.source, flags.project), EXIT.auth)
+    }
+    let code: number = EXIT.ok
+    if (stats.rejected > 0 || stats.undelivered > 0 || result.readErrors.length > 0) code = EXIT.error
+    if (this.signal) code = this.signal === 'SIGTERM' ? 143 : EXIT.interrupted
+    const summary = buildSummary(result, stats, (performance.now() - started) / 1000, this.signal !== null, code)
+    for (const e of result.readErrors) this.error_(`cannot read ${e}`)
+    if (fatal) this.error_(fatal.detail)
+    else if (stats.undelivered > 0) {
+      const reason = stats.failing ?? 'stopped before they were sent'
+      this.error_(`${n(stats.undelivered)} lines were not delivered (${reason})`)
+    }
+    this.logToStderr(formatSummary(summary))
+    process.exitCode = code
+    return summary
+  }
+
+  private onSignal(sig: NodeJS.Signals, print: (m: string) => void): void {
+    if (this.signal === null) {
+      this.signal = sig
+      print(`${sig}: sending the lines read so far (again to quit at once)`)
+      this.pipeline?.stop()
+    } else {
+      this.shipper?.abort()
+    }
+  }
+
+  private error_(message: string): void {
+    process.stderr.write(`${chalk.red('Error:')} ${message}\n`)
+  }
+}
+
+function keyHint(source: string, project: string | undefined): string {
+  if (source === 'env') return 'Check LEDGER_API_KEY (it is used before any stored key).'
+  if (source === 'flag') return 'Check --api-key.'
+  const p = project ?? 'SLUG'
+  return `The key stored for '${p}' no longer works: create one with \`ledger keys create --project ${p} --name NAME\`.`
+}
