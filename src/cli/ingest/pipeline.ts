@@ -54,6 +54,8 @@ export class IngestPipeline {
     this.now = options.now ?? Date.now
     this.tee = options.tee ?? null
     options.shipper.onDrain = () => this.resume('shipper')
+    // Shipping stopped for good (a refused key, --on-failure fail): reading stops too.
+    options.shipper.onFatal = () => this.stop()
   }
 
   /** Reads every input, then waits until the shipper has settled everything. */

@@ -1,0 +1,394 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { IngestSummary } from '../../src/cli/ingest/report.js'
+import { LedgerClient } from '../../src/client/index.js'
+import type { Log } from '../../src/contract/ingest.js'
+import { type CliOptions, type CliResult, cliEnv, expectCliError, runCli } from '../helpers/cli.js'
+import { accountWithKey, BIN, PASSWORD, ROOT, type SpawnedDaemon, spawnDaemon, tempHome, waitFor } from '../helpers/daemon.js'
+
+// `ledger ingest` as a child process, its stdin piped, against daemons in their own processes.
+
+const FAST_HASHES = { LEDGER_SCRYPT_LOG_N: '12' }
+
+/** `ledger ingest …` with stdin left open: the test writes, ends, signals. */
+function startIngest(opts: CliOptions, ...args: string[]) {
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [BIN, 'ingest', ...args], {
+    cwd: ROOT,
+    env: cliEnv(opts),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => {
+    stdout += d
+  })
+  child.stderr.on('data', (d) => {
+    stderr += d
+  })
+  // A daemon killed under the CLI must not make our writes throw.
+  child.stdin.on('error', () => {})
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000)
+  const result = new Promise<CliResult>((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+  return {
+    child,
+    result,
+    stderr: () => stderr,
+    /** Writes, waiting for the pipe to drain (the CLI's backpressure reaches us here). */
+    write: (text: string) =>
+      new Promise<void>((resolve) => {
+        if (child.stdin.write(text)) resolve()
+        else child.stdin.once('drain', () => resolve())
+      }),
+    end: () => child.stdin.end(),
+  }
+}
+
+const summaryOf = (r: CliResult): IngestSummary => {
+  const text = r.stdout.trim()
+  return JSON.parse(text.slice(text.lastIndexOf('\n{') + 1)) as IngestSummary
+}
+
+/** Every log of the project, through the API (queued ones included). */
+async function allLogs(client: LedgerClient): Promise<Log[]> {
+  const logs: Log[] = []
+  let cursor: string | undefined
+  do {
+    const page = await client.logs({ limit: 1000, cursor })
+    logs.push(...page.logs)
+    cursor = page.next_cursor ?? undefined
+  } while (cursor)
+  return logs
+}
+
+/** The `seq` attribute of each stored log, sorted. */
+const seqs = (logs: Log[]) => logs.map((l) => Number((l.attributes as { seq?: number } | null)?.seq)).sort((a, b) => a - b)
+const range = (n: number) => Array.from({ length: n }, (_, i) => i)
+
+async function deadPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const port = (server.address() as { port: number }).port
+  await new Promise((r) => server.close(r))
+  return port
+}
+
+describe('against a running daemon', () => {
+  let daemon: SpawnedDaemon
+  let anon: LedgerClient
+  let home: string
+
+  beforeAll(async () => {
+    daemon = await spawnDaemon({ env: FAST_HASHES })
+    anon = new LedgerClient({ baseUrl: daemon.url })
+    home = tempHome()
+  })
+  afterAll(async () => {
+    await anon.close()
+    await daemon.stop()
+    rmSync(home, { recursive: true, force: true })
+    rmSync(daemon.home, { recursive: true, force: true })
+  })
+
+  /** A project with a key for the CLI and a second one for the test's reads. */
+  async function project(slug: string) {
+    const a = await accountWithKey(anon, slug)
+    await a.account.client.updateProject(slug, { daily_quota: 10_000_000 })
+    const reader = anon.withCredential((await a.account.client.createApiKey(a.project.project_id, { name: 'reader' })).full_key)
+    const opts = (extra: Partial<CliOptions> = {}): CliOptions => ({
+      home,
+      url: daemon.url,
+      env: { LEDGER_API_KEY: a.key.full_key },
+      timeoutMs: 60_000,
+      ...extra,
+    })
+    return { ...a, reader, opts }
+  }
+
+  test('50,000 mixed JSON and plain lines: all stored once, JSON levels and attributes kept', async () => {
+    const p = await project('mixed')
+    const levels = ['info', 'warn', 'error', 'debug', 'fatal']
+    const lines: string[] = []
+    for (let i = 0; i < 50_000; i++) {
+      if (i % 2 === 0) lines.push(JSON.stringify({ level: levels[i % 5], msg: `json ${i}`, seq: i, user: { id: i % 7 } }))
+      else lines.push(`${['INFO', 'WARN', 'ERROR'][i % 3]} plain ${i}`)
+    }
+    const r = await runCli(p.opts({ input: `${lines.join('\n')}\n` }), 'ingest', '--json', '--attr', 'host=ci-1')
+    expect(r.code, r.stderr).toBe(0)
+    expect(summaryOf(r)).toMatchObject({ lines_read: 50_000, accepted: 50_000, rejected: 0, undelivered: 0, exit_code: 0 })
+
+    const logs = await allLogs(p.reader)
+    expect(logs).toHaveLength(50_000)
+    const json = logs.filter((l) => l.message?.startsWith('json '))
+    expect(seqs(json)).toEqual(range(25_000).map((i) => i * 2))
+    const expected: Record<string, string> = { info: 'info', warn: 'warning', error: 'error', debug: 'debug', fatal: 'critical' }
+    for (const l of json) {
+      const seq = (l.attributes as { seq: number }).seq
+      expect(l.level).toBe(expected[levels[seq % 5]!])
+      expect(l.attributes).toEqual({ host: 'ci-1', seq, user: { id: seq % 7 } })
+      expect(l.log_type).toBe('logger')
+    }
+    const plain = logs.filter((l) => l.message?.includes(' plain '))
+    expect(plain).toHaveLength(25_000)
+    for (const l of plain) {
+      const i = Number(l.message!.split(' ').at(-1))
+      expect(l.level).toBe(['info', 'warning', 'error'][i % 3])
+      expect(l.log_type).toBe('console')
+    }
+  })
+
+  test('--tee copies the input to stdout byte for byte; blank lines are skipped', async () => {
+    const p = await project('tee')
+    const input = 'one\n\n{"msg":"two"}\r\nthree without newline'
+    const r = await runCli(p.opts({ input }), 'ingest', '--tee')
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toBe(input)
+    expect(r.stderr).toMatch(/ingest: 4 lines read, 3 accepted, 1 blank skipped/)
+    expect((await allLogs(p.reader)).map((l) => l.message).sort()).toEqual(['one', 'three without newline', 'two'])
+  })
+
+  test('--json prints the summary; flags fill every line', async () => {
+    const p = await project('summary')
+    const r = await runCli(
+      p.opts({ input: 'a\nb\n' }),
+      'ingest',
+      '--json',
+      '--level',
+      'warning',
+      '--log-type',
+      'custom',
+      '--importance',
+      'low',
+      '--environment',
+      'staging',
+      '--release',
+      'v2',
+    )
+    expect(r.code, r.stderr).toBe(0)
+    const s = summaryOf(r)
+    expect(s).toMatchObject({ lines_read: 2, blank_lines: 0, accepted: 2, rejected: 0, undelivered: 0, batches: 1, retries: 0, interrupted: false, exit_code: 0 })
+    expect(s.max_rss_bytes).toBeGreaterThan(10 * 1024 * 1024)
+    expect(Object.keys(s).sort()).toEqual(
+      ['accepted', 'batches', 'blank_lines', 'exit_code', 'interrupted', 'lines_per_second', 'lines_read', 'max_rss_bytes', 'rejected', 'replayed_batches', 'requests', 'retries', 'seconds', 'truncated', 'undelivered'].sort(),
+    )
+    for (const l of await allLogs(p.reader))
+      expect(l).toMatchObject({ level: 'warning', log_type: 'custom', importance: 'low', environment: 'staging', release: 'v2' })
+  })
+
+  test('files as arguments; refused lines are named file:line, counted, and exit 1', async () => {
+    const p = await project('files')
+    await p.account.client.updateProject('files', { daily_quota: 4 })
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-ingest-'))
+    try {
+      writeFileSync(join(dir, 'a.log'), 'a1\n\na3\n')
+      writeFileSync(join(dir, 'b.log'), 'b1\nb2\nb3\n')
+      const r = await runCli(p.opts(), 'ingest', join(dir, 'a.log'), join(dir, 'b.log'), '--json')
+      expect(r.code).toBe(1)
+      expect(summaryOf(r)).toMatchObject({ lines_read: 6, blank_lines: 1, accepted: 4, rejected: 1, exit_code: 1 })
+      expect(r.stderr).toContain(`${join(dir, 'b.log')}:3: rejected: daily quota of 4 logs reached`)
+      const missing = await runCli(p.opts(), 'ingest', join(dir, 'nope.log'))
+      expectCliError(missing, 2, 'cannot read', 'no such file')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('slow input, a line every 100 ms: each line is stored within a second of being written', async () => {
+    const p = await project('slow')
+    const run = startIngest(p.opts())
+    try {
+      // Once the CLI is up (its start-up is not what is measured)...
+      await run.write('warming up\n')
+      await waitFor(async () => (await p.reader.logs({ limit: 1 })).logs.length > 0, 10_000, 'the CLI to start')
+      for (let i = 0; i < 10; i++) {
+        const written = Date.now()
+        await run.write(`tick ${i}\n`)
+        await waitFor(async () => (await p.reader.logs({ limit: 20 })).logs.some((l) => l.message === `tick ${i}`), 5000, `tick ${i}`)
+        expect(Date.now() - written).toBeLessThan(1000)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    } finally {
+      run.end()
+    }
+    expect((await run.result).code).toBe(0)
+  })
+
+  test('an invalid key: exit 4 at once, with stdin still open, and a clear message', async () => {
+    const run = startIngest({ home, url: daemon.url, env: { LEDGER_API_KEY: 'ldg_proj_1_notavalidkeynotavalidkeynotavalidkey00' } })
+    const t0 = Date.now()
+    const r = await run.result
+    expect(Date.now() - t0).toBeLessThan(15_000)
+    expectCliError(r, 4, 'the daemon refused the API key', 'invalid api key')
+    expect(r.stderr).toMatch(/Check LEDGER_API_KEY/)
+  })
+
+  test('a rate-limited key: every line arrives, slowly, and Retry-After is honoured', async () => {
+    const p = await project('limited')
+    await p.account.client.setKeyLimits(p.key.key_id, { algorithm: 'token_bucket', tokens_per_second: 2, burst_capacity: 1 })
+    const lines = range(2000).map((i) => JSON.stringify({ msg: `limited ${i}`, seq: i }))
+    const t0 = Date.now()
+    const r = await runCli(p.opts({ input: `${lines.join('\n')}\n` }), 'ingest', '--batch-size', '400', '--json')
+    const seconds = (Date.now() - t0) / 1000
+    expect(r.code, r.stderr).toBe(0)
+    const s = summaryOf(r)
+    expect(s).toMatchObject({ accepted: 2000, undelivered: 0 })
+    expect(s.retries).toBeGreaterThan(0)
+    expect(r.stderr).toMatch(/rate limited \(HTTP 429: Rate limit exceeded.*\); waiting 1\.\d s as the daemon asks/)
+    expect(seqs(await allLogs(p.reader))).toEqual(range(2000))
+    // 5 batches at 2 per second take seconds; a client ignoring Retry-After would have been
+    // refused dozens of times per second. Each 429 holds every batch back for its Retry-After.
+    expect(seconds).toBeGreaterThan(3)
+    const from = new Date(t0 - 60_000).toISOString()
+    const to = new Date(Date.now() + 60_000).toISOString()
+    const metrics = await p.account.client.keyMetrics(p.key.key_id, from, to)
+    const throttled = metrics.throttled_count
+    expect(throttled).toBeGreaterThan(0)
+    expect(throttled).toBeLessThanOrEqual(Math.ceil(4 * seconds) + 4)
+  })
+
+  test('Ctrl-C: what was read is sent, then exit 130', async () => {
+    const p = await project('interrupt')
+    const run = startIngest(p.opts(), '--json')
+    let seq = 0
+    const write = async (n: number) => {
+      for (let i = 0; i < n; i++) await run.write(`${JSON.stringify({ msg: 'before ctrl-c', seq: seq++ })}\n`)
+    }
+    await write(100)
+    // The CLI is up (its handlers in place) once the first lines are stored.
+    await waitFor(async () => (await p.reader.logs({ limit: 1 })).logs.length > 0, 10_000, 'the first lines')
+    // These are read but still in a batch that is not full when the signal comes.
+    await write(300)
+    run.child.kill('SIGINT')
+    const r = await run.result
+    expect(r.code, r.stderr).toBe(130)
+    expect(r.stderr).toMatch(/SIGINT: sending the lines read so far/)
+    const s = summaryOf(r)
+    expect(s).toMatchObject({ interrupted: true, exit_code: 130, undelivered: 0 })
+    expect(s.lines_read).toBeGreaterThan(0)
+    expect(seqs(await allLogs(p.reader))).toEqual(range(s.lines_read))
+  })
+
+  test('--project: a logged-in user gets a key created and stored on first use, reused after', async () => {
+    const own = tempHome()
+    try {
+      const email = `ingest-login-${process.pid}@example.com`
+      await anon.register({ email, password: PASSWORD, name: 'Login' })
+      const login = await runCli({ home: own, url: daemon.url, input: PASSWORD }, 'login', '--email', email, '--password-stdin')
+      expect(login.code, login.stderr).toBe(0)
+      const me = anon.withCredential((await anon.login({ email, password: PASSWORD })).access_token)
+      const proj = await me.createProject({ name: 'Keyed', slug: 'keyed' })
+      const first = await runCli({ home: own, url: daemon.url, input: 'first\n' }, 'ingest', '--project', 'keyed')
+      expect(first.code, first.stderr).toBe(0)
+      expect(first.stderr).toMatch(/Created API key .* for project 'keyed'/)
+      const second = await runCli({ home: own, url: daemon.url, input: 'second\n' }, 'ingest', '--project', 'keyed')
+      expect(second.code, second.stderr).toBe(0)
+      expect(second.stderr).not.toMatch(/Created API key/)
+      const keys = await me.listApiKeys({ projectId: proj.project_id })
+      expect(keys.total).toBe(1)
+      const reader = anon.withCredential((await me.createApiKey(proj.project_id, { name: 'reader' })).full_key)
+      expect((await allLogs(reader)).map((l) => l.message).sort()).toEqual(['first', 'second'])
+      const none = await runCli({ home: tempHome(), url: daemon.url, input: 'x\n' }, 'ingest')
+      expectCliError(none, 2, 'no API key')
+    } finally {
+      rmSync(own, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('when the daemon goes away', () => {
+  test('killed (SIGKILL) and restarted on the same port mid-stream: the CLI waits, resumes, every line stored once', async () => {
+    const first = await spawnDaemon({ env: FAST_HASHES })
+    const port = Number(new URL(first.url).port)
+    let second: SpawnedDaemon | null = null
+    const home = tempHome()
+    const anon = new LedgerClient({ baseUrl: first.url })
+    try {
+      const a = await accountWithKey(anon, 'restart')
+      await a.account.client.updateProject('restart', { daily_quota: 10_000_000 })
+      const readKey = (await a.account.client.createApiKey(a.project.project_id, { name: 'reader' })).full_key
+      const reader = anon.withCredential(readKey)
+      const run = startIngest({ home, url: first.url, env: { LEDGER_API_KEY: a.key.full_key }, timeoutMs: 90_000 }, '--json')
+      const N = 40_000
+      let seq = 0
+      // A steady writer, held back by the pipe whenever the CLI stops reading.
+      const writer = (async () => {
+        while (seq < N) {
+          const block: string[] = []
+          for (let i = 0; i < 500; i++) block.push(JSON.stringify({ msg: `restart ${seq}`, seq: seq++ }))
+          await run.write(`${block.join('\n')}\n`)
+          await new Promise((r) => setTimeout(r, 2))
+        }
+        run.end()
+      })()
+      // Some of it reaches the first daemon; then the daemon dies mid-stream.
+      await waitFor(async () => (await reader.logs({ limit: 1 })).logs.length > 0, 10_000, 'lines in the first daemon')
+      first.child.kill('SIGKILL')
+      await first.stop()
+      const atKill = seq
+      await waitFor(() => /cannot reach the Ledger daemon/.test(run.stderr()), 10_000, 'the CLI to notice')
+      // While it is down, the CLI keeps what it has read and stops reading: the writer stalls.
+      await new Promise((r) => setTimeout(r, 1500))
+      const stalledAt = seq
+      await new Promise((r) => setTimeout(r, 500))
+      expect(seq).toBe(stalledAt)
+      expect(stalledAt - atKill).toBeLessThan(N / 2)
+      second = await spawnDaemon({ home: first.home, port, env: FAST_HASHES })
+      await writer
+      const r = await run.result
+      expect(r.code, r.stderr).toBe(0)
+      expect(summaryOf(r)).toMatchObject({ lines_read: N, accepted: N, undelivered: 0 })
+      expect(r.stderr).toMatch(/delivering again after/)
+      const logs = await allLogs(reader)
+      expect(logs).toHaveLength(N)
+      expect(seqs(logs)).toEqual(range(N))
+    } finally {
+      await anon.close()
+      await first.stop()
+      await second?.stop()
+      rmSync(home, { recursive: true, force: true })
+      rmSync(first.home, { recursive: true, force: true })
+    }
+  })
+
+  test('--on-failure fail: stops while the input is still open once a batch has failed for --give-up-after', async () => {
+    const home = tempHome()
+    try {
+      const url = `http://127.0.0.1:${await deadPort()}`
+      const run = startIngest({ home, url, env: { LEDGER_API_KEY: 'ldg_proj_1_0SoTLYHQHnBb6ag9IFCDt3QoFGDH69uxah4QlYLE' } }, '--on-failure', 'fail', '--give-up-after', '1')
+      await run.write('a\nb\n')
+      const r = await run.result
+      expect(r.code).toBe(1)
+      expect(r.stderr).toMatch(/Error: gave up after 1 s: cannot reach the Ledger daemon/)
+      expect(r.stderr).toMatch(/2 lines read, 0 accepted, 2 NOT delivered/)
+    } finally {
+      rmSync(home, { recursive: true, force: true })
+    }
+  })
+
+  test('down from the start: retries, then gives up with a clear message and a count', async () => {
+    const home = tempHome()
+    try {
+      const url = `http://127.0.0.1:${await deadPort()}`
+      const key = 'ldg_proj_1_0SoTLYHQHnBb6ag9IFCDt3QoFGDH69uxah4QlYLE'
+      const t0 = Date.now()
+      const r = await runCli({ home, url, env: { LEDGER_API_KEY: key }, input: 'a\nb\nc\n' }, 'ingest', '--give-up-after', '2', '--json')
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(2000)
+      expect(r.code).toBe(1)
+      expect(r.stderr).toMatch(/cannot reach the Ledger daemon at http:\/\/127\.0\.0\.1:\d+ \(connect ECONNREFUSED[^)]*\); retrying/)
+      expect(r.stderr).toMatch(/Error: 3 lines were not delivered \(cannot reach the Ledger daemon/)
+      const s = summaryOf(r)
+      expect(s).toMatchObject({ lines_read: 3, accepted: 0, undelivered: 3, exit_code: 1 })
+      expect(s.retries).toBeGreaterThan(1)
+    } finally {
+      rmSync(home, { recursive: true, force: true })
+    }
+  })
+})
