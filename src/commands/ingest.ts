@@ -4,9 +4,18 @@ import { ApiCommand } from '../cli/base-command.js'
 import { CliError, EXIT } from '../cli/errors.js'
 import { inputSources, parseAttributes } from '../cli/ingest/inputs.js'
 import { LineMapper } from '../cli/ingest/map-line.js'
-import { Notices } from '../cli/ingest/notices.js'
+import { keyHint, Notices } from '../cli/ingest/notices.js'
 import { IngestPipeline } from '../cli/ingest/pipeline.js'
-import { buildSummary, formatSummary, type IngestSummary, ProgressLine, RateMeter } from '../cli/ingest/report.js'
+import {
+  buildSummary,
+  exitCodeOf,
+  finalErrors,
+  formatSummary,
+  type IngestSummary,
+  ProgressLine,
+  progressText,
+  RateMeter,
+} from '../cli/ingest/report.js'
 import { FAILURE_POLICIES, Shipper } from '../cli/ingest/shipper.js'
 import { nodeBytesTransport } from '../client/bytes-transport.js'
 import { IMPORTANCES, LEVELS, LOG_TYPES } from '../contract/ingest.js'
@@ -66,7 +75,9 @@ export default class Ingest extends ApiCommand {
     const sources = inputSources(files)
     const access = await this.projectClient({ project: flags.project, apiKey: flags['api-key'], create: true })
     const json = this.jsonEnabled()
-    const progress = new ProgressLine(process.stderr, Boolean(process.stderr.isTTY) && !json)
+    // No status line when --tee writes the input to the same terminal: the two would mix.
+    const teeOnTerminal = flags.tee && Boolean(process.stdout.isTTY)
+    const progress = new ProgressLine(process.stderr, Boolean(process.stderr.isTTY) && !json && !teeOnTerminal)
     const print = (m: string) => progress.note(chalk.yellow(m))
     let notices: Notices | null = null
     const transport = nodeBytesTransport({ baseUrl: access.client.baseUrl, credential: access.client.credential })
@@ -101,11 +112,7 @@ export default class Ingest extends ApiCommand {
     if (files.length === 0 && process.stdin.isTTY) this.note(chalk.dim('Reading lines from the terminal; end with Ctrl-D.'))
     const started = performance.now()
     const meter = new RateMeter()
-    progress.start(() => {
-      const s = shipper.stats
-      const status = s.failing ? ` · ${chalk.yellow(`retrying: ${s.failing.slice(0, 60)}`)}` : ''
-      return `ingest: ${n(s.logs)} read · ${n(s.accepted)} accepted · ${n(meter.rate(s.accepted))}/s · ${n(s.retries)} retries${status}`
-    })
+    progress.start(() => progressText(shipper.stats, meter))
     void shipper.checkCredential()
     let result
     try {
@@ -125,16 +132,9 @@ export default class Ingest extends ApiCommand {
       const lost = stats.undelivered > 0 ? ` (${n(stats.undelivered)} lines not sent)` : ''
       throw new CliError(`${what}: ${fatal.detail}${lost}`, keyHint(access.source, flags.project), EXIT.auth)
     }
-    let code: number = EXIT.ok
-    if (stats.rejected > 0 || stats.undelivered > 0 || result.readErrors.length > 0) code = EXIT.error
-    if (this.signal) code = this.signal === 'SIGTERM' ? 143 : EXIT.interrupted
+    const code = exitCodeOf(result, stats, this.signal)
     const summary = buildSummary(result, stats, (performance.now() - started) / 1000, this.signal !== null, code)
-    for (const e of result.readErrors) this.error_(`cannot read ${e}`)
-    if (fatal) this.error_(fatal.detail)
-    else if (stats.undelivered > 0) {
-      const reason = stats.failing ?? 'stopped before they were sent'
-      this.error_(`${n(stats.undelivered)} lines were not delivered (${reason})`)
-    }
+    for (const e of finalErrors(result, stats, fatal)) process.stderr.write(`${chalk.red('Error:')} ${e}\n`)
     this.logToStderr(formatSummary(summary))
     process.exitCode = code
     return summary
@@ -149,15 +149,4 @@ export default class Ingest extends ApiCommand {
       this.shipper?.abort()
     }
   }
-
-  private error_(message: string): void {
-    process.stderr.write(`${chalk.red('Error:')} ${message}\n`)
-  }
-}
-
-function keyHint(source: string, project: string | undefined): string {
-  if (source === 'env') return 'Check LEDGER_API_KEY (it is used before any stored key).'
-  if (source === 'flag') return 'Check --api-key.'
-  const p = project ?? 'SLUG'
-  return `The key stored for '${p}' no longer works: create one with \`ledger keys create --project ${p} --name NAME\`.`
 }

@@ -1,4 +1,6 @@
 import { IMPORTANCES, LOG_LIMITS, LOG_TYPES, type Level, type LogInput } from '../../contract/ingest.js'
+import { type ErrorFields, fillError } from './error-fields.js'
+import { asText, KEY_CACHE_MAX, KEY_CODES, SHORT_SLOTS, SLOT, SLOT_COUNT } from './json-fields.js'
 import { detectLevel, normalizeLevel } from './levels.js'
 import { IsoClock, logTimeIso } from './timestamps.js'
 import { needsSanitizing, sanitize } from './safe-json.js'
@@ -19,94 +21,9 @@ export interface MapOptions {
   attributes?: Record<string, string>
 }
 
-/** The Ledger field a JSON key fills; the numbers index per-line arrays (no allocation). */
-const SLOT = {
-  level: 0,
-  message: 1,
-  timestamp: 2,
-  error: 3,
-  error_type: 4,
-  error_message: 5,
-  stack_trace: 6,
-  log_type: 7,
-  importance: 8,
-  environment: 9,
-  release: 10,
-  sdk_version: 11,
-  platform: 12,
-  platform_version: 13,
-  attributes: 14,
-} as const
-type SlotName = keyof typeof SLOT
-const SLOT_COUNT = 15
-
-/**
- * JSON keys (compared as written, then lower-cased) and the Ledger field each fills. When a
- * line has several keys for one field, the one listed first wins and the others are kept as
- * attributes. pino/bunyan, winston, logrus/zap/zerolog, Serilog CLEF (`@t @l @m @x`), ECS and
- * OpenTelemetry dotted names, Python's json logger, Docker's json-file driver (`log`).
- */
-export const JSON_KEYS: ReadonlyArray<readonly [SlotName, readonly string[]]> = [
-  [
-    'level',
-    ['level', 'severity', 'lvl', 'loglevel', 'log_level', 'log.level', 'levelname', '@l', 'severity_text', 'severitytext'],
-  ],
-  ['message', ['message', 'msg', '@m', 'renderedmessage', 'log', '@mt', 'messagetemplate']],
-  ['timestamp', ['timestamp', 'time', 'ts', '@timestamp', '@t', 'datetime', 'asctime']],
-  ['error', ['error', 'err', 'exception', 'exc']],
-  ['error_type', ['error_type', 'error.type', 'error.kind', 'error.name', 'exception.type', 'exc_type']],
-  ['error_message', ['error_message', 'error.message', 'exception.message', 'exc_message']],
-  [
-    'stack_trace',
-    [
-      'stack_trace',
-      'stacktrace',
-      'stack',
-      'error.stack',
-      'error.stack_trace',
-      'exception.stacktrace',
-      'exception.stack_trace',
-      'exc_info',
-      '@x',
-    ],
-  ],
-  ['log_type', ['log_type']],
-  ['importance', ['importance']],
-  ['environment', ['environment']],
-  ['release', ['release']],
-  ['sdk_version', ['sdk_version']],
-  ['platform', ['platform']],
-  ['platform_version', ['platform_version']],
-  ['attributes', ['attributes']],
-]
-
-/** A key's field and rank (lower wins), packed as `slot * 64 + rank`; -1 for an attribute. */
-const KEY_CODES: ReadonlyMap<string, number> = new Map(
-  JSON_KEYS.flatMap(([slot, names]) => names.map((n, rank): [string, number] => [n, SLOT[slot] * 64 + rank])),
-)
-/** How many distinct keys a mapper remembers the code of (logs repeat their keys). */
-const KEY_CACHE_MAX = 10_000
-
-const SHORT_SLOTS = [
-  ['environment', SLOT.environment],
-  ['release', SLOT.release],
-  ['sdk_version', SLOT.sdk_version],
-  ['platform', SLOT.platform],
-  ['platform_version', SLOT.platform_version],
-] as const
 const LOG_TYPE_SET: ReadonlySet<string> = new Set(LOG_TYPES)
 const IMPORTANCE_SET: ReadonlySet<string> = new Set(IMPORTANCES)
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g
-/** `TypeError: boom`, `java.io.IOException: gone`, `Foo::BarError`, `KeyboardInterrupt` alone. */
-const ERROR_HEAD = /^([A-Za-z_$][\w$]*(?:(?:\.|::)[A-Za-z_$][\w$]*)*)(?::\s?(.*))?$/
-const ERROR_NAME = /(?:Error|Exception|Interrupt|Exit|Fault|Failure|Panic)$/
-
-/** Error fields found in a line. */
-interface ErrorFields {
-  type: string | null
-  message: string | null
-  stack: string | null
-}
 
 /**
  * Maps input lines onto Ledger logs, serialised as JSON ready for a batch body. A line that is
@@ -327,76 +244,4 @@ function lastNonSpace(s: string): number {
 
 function defaultImportance(level: Level): string {
   return level === 'error' || level === 'critical' ? 'high' : 'standard'
-}
-
-/** A field value as text: strings as they are, numbers and booleans printed, the rest as JSON. */
-function asText(value: unknown): string | null {
-  if (value === null || value === undefined) return null
-  if (typeof value === 'string') return value
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value)
-  return JSON.stringify(value)
-}
-
-const TYPE_KEYS = ['type', 'name', 'class', 'kind']
-const MESSAGE_KEYS = ['message', 'msg', 'reason']
-const STACK_KEYS = ['stack', 'stack_trace', 'stacktrace', 'backtrace', 'trace']
-
-/**
- * Fills the empty error fields from an `error`/`err`/`exception` value: an object
- * (`{type|name, message, stack}` as pino and winston serialise errors) or a string (a stack
- * trace, a Python traceback, or `TypeError: message`). Returns what the object held beyond
- * those fields (kept as an attribute), or undefined.
- */
-function fillError(err: ErrorFields, value: unknown, onlyHead = false): unknown {
-  if (typeof value === 'string') {
-    const text = value
-    const nl = text.indexOf('\n')
-    if (nl >= 0 && !onlyHead) err.stack ??= text
-    let head = nl >= 0 ? text.slice(0, nl) : text
-    if (/^Traceback \(most recent call last\)/.test(head)) {
-      // Python puts the exception last.
-      const lines = text.trimEnd().split('\n')
-      head = lines[lines.length - 1] ?? head
-    }
-    head = head.trim()
-    const m = ERROR_HEAD.exec(head)
-    if (m && ERROR_NAME.test(m[1] ?? '')) {
-      err.type ??= m[1] ?? null
-      if (m[2] !== undefined && m[2] !== '') err.message ??= m[2]
-    } else if (!onlyHead && head !== '') {
-      err.message ??= head
-    }
-    return undefined
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    err.message ??= asText(value)
-    return undefined
-  }
-  const o = value as Record<string, unknown>
-  const rest: Record<string, unknown> = {}
-  let restCount = 0
-  const used = new Set<string>()
-  const take = (keys: readonly string[]): string | null => {
-    for (const k of keys) {
-      const v = o[k]
-      if (v !== undefined && v !== null && !used.has(k)) {
-        used.add(k)
-        return asText(v)
-      }
-    }
-    return null
-  }
-  const type = take(TYPE_KEYS)
-  const message = take(MESSAGE_KEYS)
-  const stack = take(STACK_KEYS)
-  err.type ??= type
-  err.message ??= message
-  err.stack ??= stack
-  for (const k in o) {
-    if (used.has(k)) continue
-    rest[k] = o[k]
-    restCount++
-  }
-  if (err.stack !== null && (err.type === null || err.message === null)) fillError(err, err.stack, true)
-  return restCount > 0 ? rest : undefined
 }

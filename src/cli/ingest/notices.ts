@@ -56,3 +56,11 @@ function shortCause(message: string): string {
   const i = message.indexOf(': ')
   return i >= 0 && message.startsWith('cannot reach') ? message.slice(i + 2) : message
 }
+
+/** What to check when the daemon refuses the key, by where the key came from. */
+export function keyHint(source: string, project: string | undefined): string {
+  if (source === 'env') return 'Check LEDGER_API_KEY (it is used before any stored key).'
+  if (source === 'flag') return 'Check --api-key.'
+  const p = project ?? 'SLUG'
+  return `The key stored for '${p}' no longer works: create one with \`ledger keys create --project ${p} --name NAME\`.`
+}

@@ -1,5 +1,6 @@
+import { EXIT } from '../errors.js'
 import type { PipelineResult } from './pipeline.js'
-import type { ShipperStats } from './shipper.js'
+import type { ShipperFatal, ShipperStats } from './shipper.js'
 
 /** What `ledger ingest` did, printed at the end (and the `--json` result). */
 export interface IngestSummary {
@@ -56,6 +57,35 @@ export function buildSummary(
 
 const n = (v: number) => v.toLocaleString('en-US')
 
+/** 0 only when every line was accepted; 130/143 after SIGINT/SIGTERM (once what was read is sent). */
+export function exitCodeOf(result: PipelineResult, stats: ShipperStats, signal: NodeJS.Signals | null): number {
+  if (signal) return signal === 'SIGTERM' ? 143 : EXIT.interrupted
+  if (stats.rejected > 0 || stats.undelivered > 0 || result.readErrors.length > 0) return EXIT.error
+  return EXIT.ok
+}
+
+/** The `Error:` lines of the end: unreadable inputs, why shipping stopped, what was not delivered. */
+export function finalErrors(result: PipelineResult, stats: ShipperStats, fatal: ShipperFatal | null): string[] {
+  const errors = result.readErrors.map((e) => `cannot read ${e}`)
+  if (fatal) errors.push(fatal.detail)
+  else if (stats.undelivered > 0)
+    errors.push(`${n(stats.undelivered)} lines were not delivered (${stats.failing ?? 'stopped before they were sent'})`)
+  return errors
+}
+
+/** The status line on a terminal. */
+export function progressText(s: ShipperStats, meter: RateMeter): string {
+  const status = s.failing ? ` · retrying (${shortReason(s.failing)})` : ''
+  return `ingest: ${n(s.logs)} read · ${n(s.accepted)} accepted · ${n(meter.rate(s.accepted))}/s · ${n(s.retries)} retries${status}`
+}
+
+/** `HTTP 429: Rate limit…` → `HTTP 429`; `cannot reach the Ledger daemon…` → `daemon unreachable`. */
+function shortReason(reason: string): string {
+  if (reason.startsWith('cannot reach')) return 'daemon unreachable'
+  const i = reason.indexOf(':')
+  return i > 0 ? reason.slice(0, i) : reason
+}
+
 /** The one-line summary on stderr. */
 export function formatSummary(s: IngestSummary): string {
   const parts = [`${n(s.lines_read)} lines read`, `${n(s.accepted)} accepted`]
@@ -101,7 +131,8 @@ export class ProgressLine {
 
   private draw(): void {
     if (!this.render) return
-    const cols = this.out.columns ?? 100
+    // One terminal row, never wrapped (a wrapped line could not be redrawn in place).
+    const cols = this.out.columns || 100
     this.out.write(`\r\u001b[2K${this.render().slice(0, Math.max(20, cols - 1))}`)
     this.shown = true
   }
@@ -112,17 +143,19 @@ export class ProgressLine {
   }
 }
 
-/** Counts of lines per second over the last few seconds, for the progress line. */
+/** Lines per second over the last few seconds, for the status line. */
 export class RateMeter {
   private readonly samples: Array<{ at: number; count: number }> = []
+  private last = 0
 
   constructor(private readonly windowMs = 3_000) {}
 
   rate(count: number, now: number = Date.now()): number {
     this.samples.push({ at: now, count })
-    while (this.samples.length > 2 && this.samples[0]!.at < now - this.windowMs) this.samples.shift()
+    while (this.samples.length > 2 && this.samples[1]!.at <= now - this.windowMs) this.samples.shift()
     const first = this.samples[0]!
-    const dt = (now - first.at) / 1000
-    return dt > 0 ? (count - first.count) / dt : 0
+    // Too short a span says nothing (a redraw right after another).
+    if (now - first.at >= 500) this.last = ((count - first.count) * 1000) / (now - first.at)
+    return this.last
   }
 }

@@ -4,77 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { BytesTransport } from '../../client/bytes-transport.js'
 import type { RawResponse } from '../../client/index.js'
 import { LOG_LIMITS } from '../../contract/ingest.js'
-import { type BackoffOptions, backoffDelay, parseRetryAfter } from './backoff.js'
+import { classify, detailOf, type Outcome, perLogErrors } from './answers.js'
+import { type BackoffOptions, backoffDelay } from './backoff.js'
 import { BatchBody } from './batch-body.js'
+import type { FailurePolicy, ShipperEvent, ShipperFatal, ShipperOptions, ShipperStats } from './shipper-types.js'
 
-/** What to do with a batch the daemon does not take. */
-export type FailurePolicy = 'retry' | 'fail' | 'drop'
-export const FAILURE_POLICIES: readonly FailurePolicy[] = ['retry', 'fail', 'drop']
-
-export interface ShipperOptions {
-  /** How requests reach the daemon, carrying the project's API key. */
-  transport: BytesTransport
-  /**
-   * `retry` (default): retry until delivered; once the input has ended, give up after
-   * `giveUpAfterMs`. `fail`: a batch still failing `giveUpAfterMs` after its first failure stops
-   * everything. `drop`: such a batch is dropped (counted) and the stream goes on.
-   */
-  onFailure?: FailurePolicy
-  /** Default 60 s. */
-  giveUpAfterMs?: number
-  /** Logs per batch, at most 1000 (the API's limit). */
-  maxBatchLogs?: number
-  /** A batch is sent before its body would pass this many bytes (default 1 MiB). */
-  maxBatchBytes?: number
-  /** A batch is sent at the latest this long after its first log (default 200 ms). */
-  lingerMs?: number
-  /** Batches in flight at once (default 4). */
-  concurrency?: number
-  /** Sealed batches waiting for a free slot before `saturated` says to pause the input (default 4). */
-  maxQueued?: number
-  backoff?: BackoffOptions
-  /** Events for the user: rejected logs, retries, batches given up. */
-  onEvent?: (event: ShipperEvent) => void
-  random?: () => number
-  now?: () => number
-}
-
-export type ShipperEvent =
-  /** The daemon refused a log (validation, quota); `line` is what `add()` was given. */
-  | { kind: 'rejected'; line: number; detail: string }
-  /** Delivery started failing (the first retry after a success). */
-  | { kind: 'retrying'; reason: string; status: number | null; delayMs: number }
-  /** Delivery works again after failures. */
-  | { kind: 'recovered'; failedForMs: number; retries: number }
-  /** A batch given up (dropped, or not delivered before the give-up time). */
-  | { kind: 'undelivered'; lines: number; firstLine: number; lastLine: number; reason: string }
-
-/** Why shipping stopped for good: the key was refused, or nothing can be delivered. */
-export interface ShipperFatal {
-  status: number | null
-  detail: string
-  /** True for 401/403: the credential is the problem (exit code 4). */
-  auth: boolean
-}
-
-export interface ShipperStats {
-  /** Logs given to `add()`. */
-  logs: number
-  accepted: number
-  rejected: number
-  /** Logs not delivered: dropped, given up, or still pending when shipping was stopped. */
-  undelivered: number
-  /** Batches the daemon answered 2xx. */
-  batches: number
-  requests: number
-  retries: number
-  /** Answers that were replays of an earlier request (`Idempotent-Replayed`). */
-  replayed: number
-  /** Batches in flight or waiting to be sent. */
-  pending: number
-  /** The reason of the failure being retried right now, or null. */
-  failing: string | null
-}
+export { FAILURE_POLICIES } from './shipper-types.js'
+export type { FailurePolicy, ShipperEvent, ShipperFatal, ShipperOptions, ShipperStats } from './shipper-types.js'
 
 interface Batch {
   /** The request body (a view of `data`'s buffer). */
@@ -85,13 +21,6 @@ interface Batch {
   firstFailureAt: number | null
   lastError: string
 }
-
-type Outcome =
-  | { kind: 'done'; res: RawResponse }
-  | { kind: 'rejected'; status: number; detail: string }
-  | { kind: 'retry'; reason: string; status: number | null; retryAfterMs: number | null }
-  | { kind: 'fatal'; fatal: ShipperFatal }
-  | { kind: 'aborted' }
 
 const BATCH_PATH = '/api/v1/ingest/batch'
 
@@ -369,24 +298,7 @@ export class Shipper {
       if (this.halt.aborted) return { kind: 'aborted' }
       return { kind: 'retry', reason: (err as Error).message, status: null, retryAfterMs: null }
     }
-    const s = res.status
-    if (s >= 200 && s < 300) return { kind: 'done', res }
-    const detail = detailOf(res)
-    if (s === 401 || s === 403) return { kind: 'fatal', fatal: { status: s, detail, auth: true } }
-    if (s === 408 || s === 429 || s >= 500) {
-      return {
-        kind: 'retry',
-        reason: `HTTP ${s}: ${detail}`,
-        status: s,
-        retryAfterMs: parseRetryAfter(res.headers['retry-after'], this.now()),
-      }
-    }
-    if (s === 404 || s === 405) {
-      const fatal = { status: s, detail: `${this.transport.baseUrl} has no Ledger ingest endpoint (HTTP ${s})`, auth: false }
-      return { kind: 'fatal', fatal }
-    }
-    // 400 (every log invalid), 409, 413, 415: this batch is refused; the next one may pass.
-    return { kind: 'rejected', status: s, detail }
+    return classify(res, this.transport.baseUrl, this.now())
   }
 
   private settle(batch: Batch, res: RawResponse): void {
@@ -398,14 +310,8 @@ export class Shipper {
     const rejected = typeof body?.rejected === 'number' ? body.rejected : count - accepted
     this.stats.accepted += accepted
     this.stats.rejected += rejected
-    const errors = Array.isArray(body?.errors) ? (body.errors as unknown[]) : []
-    for (const e of errors) {
-      const text = String(e)
-      const m = /^Log (\d+): ([\s\S]*)$/.exec(text)
-      const index = m ? Number(m[1]) : -1
-      const line = batch.data.lineAt(index >= 0 ? index : 0)
-      this.emit({ kind: 'rejected', line, detail: m ? m[2]! : text })
-    }
+    for (const { index, detail } of perLogErrors(body))
+      this.emit({ kind: 'rejected', line: batch.data.lineAt(index), detail })
   }
 
   private succeeded(): void {
@@ -464,9 +370,4 @@ export class Shipper {
     }
     for (const batch of this.queue.splice(0)) this.giveUpBatch(batch, 'not sent')
   }
-}
-
-function detailOf(res: RawResponse): string {
-  const b = res.body as { detail?: unknown } | null
-  return b && typeof b === 'object' && typeof b.detail === 'string' ? b.detail : `HTTP ${res.status}`
 }
