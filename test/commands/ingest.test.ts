@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import type { IngestSummary } from '../../src/cli/ingest/report.js'
 import { LedgerClient } from '../../src/client/index.js'
 import type { Log } from '../../src/contract/ingest.js'
@@ -14,6 +14,13 @@ import { accountWithKey, BIN, PASSWORD, ROOT, type SpawnedDaemon, spawnDaemon, t
 
 const FAST_HASHES = { LEDGER_SCRYPT_LOG_N: '12' }
 
+/** CLI processes a test started with `startIngest`: none outlives its test, even a failed one. */
+const running = new Set<ChildProcessWithoutNullStreams>()
+afterEach(() => {
+  for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  running.clear()
+})
+
 /** `ledger ingest …` with stdin left open: the test writes, ends, signals. */
 function startIngest(opts: CliOptions, ...args: string[]) {
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [BIN, 'ingest', ...args], {
@@ -21,6 +28,7 @@ function startIngest(opts: CliOptions, ...args: string[]) {
     env: cliEnv(opts),
     stdio: ['pipe', 'pipe', 'pipe'],
   })
+  running.add(child)
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => {
