@@ -3,7 +3,9 @@
 //   (a2) the same rows into the indexed, searchable schema (logs + FTS5 + aggregates): processing's ceiling
 //   (b)  HTTP batch ingestion through the daemon, worker paused, 10 clients in their own process
 //   (b') the same logs as OTLP/HTTP protobuf requests to POST /v1/logs, 10 clients
-//   (c)  the daemon's worker draining what (b) and (b') queued
+//   (h)  `ledger ingest`: 1,000,000 generated lines piped through the CLI, worker paused as in (b)
+//        (BENCH_INGEST_LINES changes the count)
+//   (c)  the daemon's worker draining what (b), (b') and (h) queued
 //   (d)  p50/p99 latency of ingest/single at 50 connections
 //   (e)  the rate limiter against rate-limiter-flexible
 //   (f)  CLI start-up: `ledger --version` and `ledger whoami` against `node -e 0`
@@ -23,6 +25,7 @@ import { emptyColumns, pushLog } from '../dist/daemon/services/batch-decode.js'
 import { readState } from '../dist/shared/daemon-state.js'
 import { makeLogs } from './bench-data.js'
 import { benchCliStart } from './bench-cli.js'
+import { benchIngest } from './bench-ingest.js'
 import { benchLimiter } from './bench-limiter.js'
 import { benchSearch } from './bench-search.js'
 
@@ -201,6 +204,15 @@ async function main() {
     const oRate = o.logs / o.seconds
     console.log(`(b') OTLP/HTTP protobuf ingestion, 10 clients ${fmt(oRate).padStart(9)} logs/s`)
 
+    // (h) One key, as a CI job would have; its limits raised (1000 requests a minute by default).
+    const ingestKey = await me.createApiKey(project.project_id, { name: 'ingest' })
+    await me.setKeyLimits(ingestKey.key_id, { algorithm: 'token_bucket', tokens_per_second: 100_000, burst_capacity: 100_000 })
+    const h = await benchIngest({ url, key: ingestKey.full_key, lines: Number(process.env.BENCH_INGEST_LINES ?? 1_000_000) })
+    console.log(
+      `(h)  ledger ingest, ${fmt(h.lines)} lines piped in   ${fmt(h.rate).padStart(10)} lines/s over ${h.seconds.toFixed(1)} s, start-up included (${fmt(h.summary.lines_per_second)}/s after start-up)`,
+    )
+    console.log(`     peak RSS of the CLI ${(h.summary.max_rss_bytes / 1048576).toFixed(0)} MB, ${fmt(h.summary.batches)} batches, ${h.summary.retries} retries`)
+
     const admin = { 'x-admin-token': ADMIN }
     const t0 = performance.now()
     await anon.raw('POST', '/api/v1/admin/queue/resume', { headers: admin })
@@ -209,7 +221,7 @@ async function main() {
       if (h.services.ingestion_queue.depth === 0) break
       await new Promise((r) => setTimeout(r, 10))
     }
-    const cRate = (b.logs + o.logs) / ((performance.now() - t0) / 1000)
+    const cRate = (b.logs + o.logs + h.lines) / ((performance.now() - t0) / 1000)
     console.log(`(c)  worker draining the queue              ${fmt(cRate).padStart(10)} logs/s`)
 
     const d = await load({ url, mode: 'single', concurrency: 50, requests: 10_000, keys })
@@ -225,6 +237,9 @@ async function main() {
     console.log(`(b)/(a1) = ${(bRate / a1).toFixed(2)}   target ≥ 0.75`)
     console.log(`(b')/(b) = ${(oRate / bRate).toFixed(2)}   (OTLP protobuf against the JSON batch endpoint)`)
     console.log(`(c)/(a2) = ${(cRate / a2).toFixed(2)}   target ≥ 0.80`)
+    console.log(
+      `(h)/(b)  = ${(h.rate / bRate).toFixed(2)}   target ≥ 0.80; CLI peak RSS ${(h.summary.max_rss_bytes / 1048576).toFixed(0)} MB, target < 150 MB`,
+    )
     console.log(
       `single-ingest p99 = ${dr.p99.toFixed(2)} ms at ${fmt(rate)} req/s (${d.p99.toFixed(2)} ms flat out)   target ≤ 10 ms`,
     )
