@@ -284,6 +284,21 @@ describe('against a running daemon', () => {
     expect(seqs(await allLogs(p.reader))).toEqual(range(s.lines_read))
   })
 
+  test('SIGTERM: the same, with exit 143', async () => {
+    const p = await project('sigterm')
+    const run = startIngest(p.opts())
+    await run.write('first\n')
+    await waitFor(async () => (await p.reader.logs({ limit: 1 })).logs.length > 0, 10_000, 'the first line')
+    await run.write('second\nthird\n')
+    await waitFor(() => run.child.stdin.writableLength === 0, 1000)
+    run.child.kill('SIGTERM')
+    const r = await run.result
+    expect(r.code, r.stderr).toBe(143)
+    expect(r.stderr).toMatch(/SIGTERM: sending the lines read so far/)
+    const read = Number(/ingest: (\d+) lines read/.exec(r.stderr)?.[1])
+    expect((await allLogs(p.reader)).length).toBe(read)
+  })
+
   test('--project: a logged-in user gets a key created and stored on first use, reused after', async () => {
     const own = tempHome()
     try {

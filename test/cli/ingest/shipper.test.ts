@@ -114,6 +114,33 @@ describe('against a daemon', () => {
     expect(new Set(messages).size).toBe(2500)
   })
 
+  test('an answer lost after the daemon committed: the retry is a replay, nothing stored twice', async () => {
+    const a = await accountWithKey(d.client, 'lost-answer')
+    const inner = nodeBytesTransport({ baseUrl: d.url, credential: a.key.full_key })
+    transports.push(inner)
+    // The first batch reaches the daemon, but its answer is lost on the way back.
+    let lose = true
+    const lossy: BytesTransport = {
+      baseUrl: inner.baseUrl,
+      close: () => inner.close(),
+      async request(method, path, body, headers, signal) {
+        const res = await inner.request(method, path, body, headers, signal)
+        if (method === 'POST' && lose) {
+          lose = false
+          throw new Error('socket hang up (answer lost)')
+        }
+        return res
+      },
+    }
+    const shipper = new Shipper({ transport: lossy, backoff: { baseMs: 10 } })
+    for (let i = 1; i <= 300; i++) shipper.add(log(i), i)
+    await shipper.finish()
+    expect(shipper.stats).toMatchObject({ accepted: 300, undelivered: 0, retries: 1, replayed: 1 })
+    const messages = await stored(a.keyClient)
+    expect(messages).toHaveLength(300)
+    expect(new Set(messages).size).toBe(300)
+  })
+
   test('a body never passes ~1 MiB: big logs make smaller batches', async () => {
     const { shipper, calls } = await setup('big-bodies')
     const pad = 'p'.repeat(5000)
