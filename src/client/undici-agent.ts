@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import { setFlagsFromString } from 'node:v8'
 import type { Agent as UndiciAgent, Dispatcher } from 'undici'
 
 const require = createRequire(import.meta.url)
@@ -13,6 +14,11 @@ let agentClass: typeof UndiciAgent | undefined
  */
 export function Agent(): typeof UndiciAgent {
   if (agentClass) return agentClass
+  // undici parses HTTP with llhttp compiled to WebAssembly. V8 compiles it twice: at once with
+  // its baseline compiler, then again with TurboFan in the background, and a short process
+  // waits ~100 ms at exit for that second compile (and holds ~30 MB more). The baseline code
+  // parses the client's few responses just as well.
+  setFlagsFromString('--liftoff-only')
   try {
     const dispatcher = require('undici/lib/dispatcher/dispatcher.js') as { prototype: Dispatcher }
     const api = require('undici/lib/api/index.js') as Partial<Dispatcher>
