@@ -33,6 +33,11 @@ export default class Top extends ApiCommand {
       }
       return overview
     }
+    // Ink draws nothing but the last frame when CI or CONTINUOUS_INTEGRATION is set (it reads
+    // them once, on import). Both ends are a terminal here, so a person is watching: a CI
+    // variable inherited from a job or a shell must not leave the screen blank.
+    delete process.env['CI']
+    delete process.env['CONTINUOUS_INTEGRATION']
     // Ink and React load only for the interactive screen.
     const { runTop } = await import('../tui/run.js')
     this.screenUp = true

@@ -81,7 +81,7 @@ describe('ledger top', () => {
       return r.stdout
     }
     const screen = () => tmux('capture-pane', '-p', '-t', 'top')
-    const env = cliEnv(opts())
+    const env: NodeJS.ProcessEnv = { ...cliEnv(opts()), CI: 'true' }
     // A light ingest load for the duration of the test (bounded in count and time).
     let loading = true
     const keyClient = client.withCredential(key)
@@ -92,7 +92,9 @@ describe('ledger top', () => {
       }
     })()
     try {
-      const vars = ['LEDGER_HOME', 'LEDGER_URL', 'LEDGER_TOKEN', 'NO_COLOR', 'PATH']
+      // CI=true as in a CI job: the screen must still be drawn (Ink draws only the last frame
+      // under CI unless `ledger top` sees that both ends are a terminal).
+      const vars = ['LEDGER_HOME', 'LEDGER_URL', 'LEDGER_TOKEN', 'NO_COLOR', 'PATH', 'CI']
       tmux(
         'new-session', '-d', '-s', 'top', '-x', '140', '-y', '40', '-c', ROOT,
         ...vars.flatMap((v) => ['-e', `${v}=${env[v] ?? ''}`]),
