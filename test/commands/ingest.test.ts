@@ -1,14 +1,13 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
+import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import type { IngestSummary } from '../../src/cli/ingest/report.js'
 import { LedgerClient } from '../../src/client/index.js'
 import type { Log } from '../../src/contract/ingest.js'
-import { type CliOptions, type CliResult, cliEnv, expectCliError, runCli } from '../helpers/cli.js'
-import { accountWithKey, BIN, PASSWORD, ROOT, type SpawnedDaemon, spawnDaemon, tempHome, waitFor } from '../helpers/daemon.js'
+import { type CliOptions, type CliResult, expectCliError, runCli, startCli } from '../helpers/cli.js'
+import { accountWithKey, deadPort, PASSWORD, type SpawnedDaemon, spawnDaemon, tempHome, waitFor } from '../helpers/daemon.js'
 
 // `ledger ingest` as a child process, its stdin piped, against daemons in their own processes.
 
@@ -23,41 +22,9 @@ afterEach(() => {
 
 /** `ledger ingest …` with stdin left open: the test writes, ends, signals. */
 function startIngest(opts: CliOptions, ...args: string[]) {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [BIN, 'ingest', ...args], {
-    cwd: ROOT,
-    env: cliEnv(opts),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  })
-  running.add(child)
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => {
-    stdout += d
-  })
-  child.stderr.on('data', (d) => {
-    stderr += d
-  })
-  // A daemon killed under the CLI must not make our writes throw.
-  child.stdin.on('error', () => {})
-  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000)
-  const result = new Promise<CliResult>((resolve) => {
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-  return {
-    child,
-    result,
-    stderr: () => stderr,
-    /** Writes, waiting for the pipe to drain (the CLI's backpressure reaches us here). */
-    write: (text: string) =>
-      new Promise<void>((resolve) => {
-        if (child.stdin.write(text)) resolve()
-        else child.stdin.once('drain', () => resolve())
-      }),
-    end: () => child.stdin.end(),
-  }
+  const cli = startCli({ timeoutMs: 60_000, ...opts }, 'ingest', ...args)
+  running.add(cli.child)
+  return cli
 }
 
 const summaryOf = (r: CliResult): IngestSummary => {
@@ -81,13 +48,6 @@ async function allLogs(client: LedgerClient): Promise<Log[]> {
 const seqs = (logs: Log[]) => logs.map((l) => Number((l.attributes as { seq?: number } | null)?.seq)).sort((a, b) => a - b)
 const range = (n: number) => Array.from({ length: n }, (_, i) => i)
 
-async function deadPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const port = (server.address() as { port: number }).port
-  await new Promise((r) => server.close(r))
-  return port
-}
 
 describe('against a running daemon', () => {
   let daemon: SpawnedDaemon

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { LedgerClient } from '../../src/client/index.js'
 import type { Log } from '../../src/contract/ingest.js'
-import { cliEnv, expectCliError, json, runCli } from '../helpers/cli.js'
-import { accountWithKey, BIN, log, ROOT, spawnDaemon, startTestDaemon, type TestDaemon, tempHome, waitFor } from '../helpers/daemon.js'
+import { expectCliError, json, runCli, startCli } from '../helpers/cli.js'
+import { accountWithKey, log, spawnDaemon, startTestDaemon, type TestDaemon, tempHome, waitFor } from '../helpers/daemon.js'
 
 // `ledger logs`, `ledger tail` and `ledger panels show` as child processes.
 
@@ -123,20 +122,11 @@ describe('tail -f against a spawned daemon', () => {
     const client = new LedgerClient({ baseUrl: daemon.url })
     const cliHome = tempHome()
     const { keyClient, key } = await accountWithKey(client, 'tail-app')
-    const child = spawn(process.execPath, [BIN, 'tail', '-f', '-n', '0', '--json'], {
-      cwd: ROOT,
-      env: cliEnv({ home: cliHome, url: daemon.url, env: { LEDGER_API_KEY: key.full_key } }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d) => {
-      out += d
-    })
-    child.stderr.on('data', (d) => {
-      err += d
-    })
-    const seen = () => ndjson(out).map((l) => l.message)
+    const tail = startCli(
+      { home: cliHome, url: daemon.url, env: { LEDGER_API_KEY: key.full_key }, timeoutMs: 120_000 },
+      'tail', '-f', '-n', '0', '--json',
+    )
+    const seen = () => ndjson(tail.stdout()).map((l) => l.message)
     try {
       // The tail is open once a log sent now shows up.
       await waitFor(
@@ -153,20 +143,20 @@ describe('tail -f against a spawned daemon', () => {
       expect(Date.now() - sent).toBeLessThan(1500)
 
       await daemon.stop()
-      await waitFor(() => err.includes('reconnecting'), 10_000, 'the CLI to notice')
+      await waitFor(() => tail.stderr().includes('reconnecting'), 10_000, 'the CLI to notice')
       daemon = await spawnDaemon({ home, env, port })
       const again = new LedgerClient({ baseUrl: daemon.url, credential: key.full_key })
       await again.ingestBatch([log({ message: 'after 1' }), log({ message: 'after 2' })])
       await waitFor(() => seen().includes('after 2'), 15_000, 'logs after the restart')
       await again.close()
-      expect(err).toContain('Reconnected')
+      expect(tail.stderr()).toContain('Reconnected')
       const messages = seen().filter((m) => m !== 'probe')
       expect(messages).toEqual(['before 1', 'after 1', 'after 2'])
-      const ids = ndjson(out).map((l) => l.id)
+      const ids = ndjson(tail.stdout()).map((l) => l.id)
       expect(new Set(ids).size).toBe(ids.length)
     } finally {
-      child.kill('SIGINT')
-      await new Promise((r) => child.once('close', r))
+      tail.child.kill('SIGINT')
+      await tail.result
       await client.close()
       await daemon.stop()
       rmSync(home, { recursive: true, force: true })

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type CliOptions, cliEnv, expectCliError, json, runCli } from '../helpers/cli.js'
-import { accountWithKey, BIN, PASSWORD, ROOT, log, startTestDaemon, type TestDaemon, tempHome, uniqueEmail, waitFor } from '../helpers/daemon.js'
+import { type CliOptions, expectCliError, json, runCli, startCli } from '../helpers/cli.js'
+import { accountWithKey, PASSWORD, log, startTestDaemon, type TestDaemon, tempHome, uniqueEmail, waitFor } from '../helpers/daemon.js'
 
 // `ledger projects|keys|panels|queue|health` as child processes against a real daemon, logged
 // in once through `ledger register` (the credential file in a temp LEDGER_HOME).
@@ -192,24 +191,16 @@ describe('queue and health', () => {
     } finally {
       daemon.services.queue.resume()
     }
-    const child = spawn(process.execPath, [BIN, 'queue', '--watch', '--json', '--interval', '1'], {
-      cwd: ROOT,
-      env: cliEnv(ci),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    child.stdout.on('data', (d) => {
-      out += d
-    })
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+    const watch = startCli(ci, 'queue', '--watch', '--json', '--interval', '1')
     try {
-      await waitFor(() => out.split('\n').filter(Boolean).length >= 2, 20_000, 'two redraws')
-      child.kill('SIGINT')
-      expect(await exited).toBe(130)
+      await waitFor(() => watch.stdout().split('\n').filter(Boolean).length >= 2, 20_000, 'two redraws')
+      watch.child.kill('SIGINT')
+      expect((await watch.result).code).toBe(130)
     } finally {
-      child.kill('SIGKILL')
+      watch.child.kill('SIGKILL')
       rmSync(ci.home, { recursive: true, force: true })
     }
+    const out = watch.stdout()
     // One JSON object per line; the queue drained to 0 meanwhile.
     const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { queues: Array<{ queue_depth: number }> })
     expect(lines.at(-1)!.queues[0]!.queue_depth).toBe(0)

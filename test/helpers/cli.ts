@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -41,31 +41,62 @@ export function cliEnv(opts: CliOptions): NodeJS.ProcessEnv {
   return env
 }
 
-/** Runs `node bin/run.js …args` as a user would, to its end. */
-export function runCli(opts: CliOptions, ...args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: cliEnv(opts),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => {
-      stdout += d
-    })
-    child.stderr.on('data', (d) => {
-      stderr += d
-    })
-    // A hung command fails its test instead of outliving it.
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000)
+/** A CLI process still running: its output so far, its stdin, and its end. */
+export interface RunningCli {
+  child: ChildProcessWithoutNullStreams
+  result: Promise<CliResult>
+  stdout(): string
+  stderr(): string
+  /** Writes to stdin, waiting for the pipe to drain (the CLI's backpressure reaches us here). */
+  write(text: string): Promise<void>
+  end(): void
+}
+
+/** Starts `node bin/run.js …args` with stdin left open; it is killed after `timeoutMs` (30 s). */
+export function startCli(opts: CliOptions, ...args: string[]): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: cliEnv(opts),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => {
+    stdout += d
+  })
+  child.stderr.on('data', (d) => {
+    stderr += d
+  })
+  // A CLI that exits (or a daemon killed under it) must not make our writes throw.
+  child.stdin.on('error', () => {})
+  // A hung command fails its test instead of outliving it.
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000)
+  const result = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
       resolve({ code, stdout, stderr })
     })
-    child.stdin.end(opts.input ?? '')
   })
+  return {
+    child,
+    result,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    write: (text) =>
+      new Promise<void>((resolve) => {
+        if (child.stdin.write(text)) resolve()
+        else child.stdin.once('drain', () => resolve())
+      }),
+    end: () => child.stdin.end(),
+  }
+}
+
+/** Runs `node bin/run.js …args` as a user would, `input` on stdin, to its end. */
+export function runCli(opts: CliOptions, ...args: string[]): Promise<CliResult> {
+  const cli = startCli(opts, ...args)
+  cli.child.stdin.end(opts.input ?? '')
+  return cli.result
 }
 
 /** The `--json` document a command printed (exactly one, nothing else on stdout). */

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net'
 import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { LineMapper } from '../../../src/cli/ingest/map-line.js'
@@ -6,7 +5,7 @@ import { IngestPipeline } from '../../../src/cli/ingest/pipeline.js'
 import { Shipper, type ShipperEvent, type ShipperOptions } from '../../../src/cli/ingest/shipper.js'
 import { type BytesTransport, nodeBytesTransport } from '../../../src/client/bytes-transport.js'
 import type { RawResponse } from '../../../src/client/index.js'
-import { accountWithKey, startTestDaemon, type TestDaemon, waitFor } from '../../helpers/daemon.js'
+import { accountWithKey, deadPort, startTestDaemon, type TestDaemon, waitFor } from '../../helpers/daemon.js'
 
 // The shipper against a real daemon: batching, retries, Idempotency-Keys, backpressure. A
 // recording wrapper around the real transport notes every request and its answer.
@@ -55,14 +54,6 @@ function recording(inner: BytesTransport): { transport: BytesTransport; calls: C
 const log = (i: number, extra = '') =>
   `{"timestamp":"2026-01-01T00:00:00Z","level":"info","log_type":"console","importance":"standard","message":"line ${i}${extra}"}`
 
-/** A port on 127.0.0.1 where nothing listens. */
-async function deadPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const port = (server.address() as { port: number }).port
-  await new Promise((r) => server.close(r))
-  return port
-}
 
 describe('against a daemon', () => {
   let d: TestDaemon
