@@ -1,19 +1,10 @@
-import { Flags } from '@oclif/core'
 import { EmailSchema } from '../contract/accounts.js'
 import { ApiCommand } from '../cli/base-command.js'
 import { CliError, EXIT } from '../cli/errors.js'
 import { LedgerApiError } from '../client/index.js'
 import { parseFlag } from '../cli/validate.js'
 import { promptLine, promptSecret, readPasswordFromStdin } from '../cli/prompt.js'
-import { rememberLogin } from '../cli/login-flow.js'
-
-export interface LoginResult {
-  account_id: number
-  email: string
-  url: string
-  profile: string
-  credential_store: 'keychain' | 'file'
-}
+import { type LoginResult, loginFlags, rememberLogin } from '../cli/login-flow.js'
 
 export default class Login extends ApiCommand {
   static override summary = 'Log in to a Ledger daemon and keep the session in the OS keychain.'
@@ -26,10 +17,7 @@ export default class Login extends ApiCommand {
     '<%= config.bin %> <%= command.id %> --profile staging --url http://ledger.internal:8000 --email me@example.com',
   ]
 
-  static override flags = {
-    email: Flags.string({ description: 'Account email (prompted when omitted on a terminal).' }),
-    'password-stdin': Flags.boolean({ description: 'Read the password from stdin.' }),
-  }
+  static override flags = loginFlags
 
   async run(): Promise<LoginResult> {
     const { flags } = await this.parse(Login)
@@ -42,14 +30,8 @@ export default class Login extends ApiCommand {
         if (err instanceof LedgerApiError && err.status === 401) throw new CliError(err.detail, undefined, EXIT.auth)
         throw err
       })
-    const where = await rememberLogin(this.session, tokens)
-    this.log(`Logged in to ${this.target.url} as ${tokens.email} (session stored in the ${where}).`)
-    return {
-      account_id: tokens.account_id,
-      email: tokens.email,
-      url: this.target.url,
-      profile: this.target.profile,
-      credential_store: where,
-    }
+    const result = await rememberLogin(this.session, tokens)
+    this.log(`Logged in to ${this.target.url} as ${tokens.email} (session stored in the ${result.credential_store}).`)
+    return result
   }
 }

@@ -2,10 +2,9 @@ import { Flags } from '@oclif/core'
 import { EmailSchema, NewPasswordSchema, RegisterRequestSchema } from '../contract/accounts.js'
 import { ApiCommand } from '../cli/base-command.js'
 import { CliError, EXIT } from '../cli/errors.js'
-import { rememberLogin } from '../cli/login-flow.js'
+import { type LoginResult, loginFlags, rememberLogin } from '../cli/login-flow.js'
 import { promptLine, promptSecret, readPasswordFromStdin } from '../cli/prompt.js'
 import { parseFlag } from '../cli/validate.js'
-import type { LoginResult } from './login.js'
 
 export default class Register extends ApiCommand {
   static override summary = 'Create an account on a Ledger daemon and log in to it.'
@@ -18,9 +17,9 @@ export default class Register extends ApiCommand {
   ]
 
   static override flags = {
-    email: Flags.string({ description: 'Account email (prompted when omitted on a terminal).' }),
+    email: loginFlags.email,
     name: Flags.string({ description: 'Your name (prompted when omitted on a terminal).' }),
-    'password-stdin': Flags.boolean({ description: 'Read the password from stdin.' }),
+    'password-stdin': loginFlags['password-stdin'],
   }
 
   async run(): Promise<LoginResult> {
@@ -37,14 +36,8 @@ export default class Register extends ApiCommand {
       }
     }
     const tokens = await this.anonymousClient().register({ email, password, name })
-    const where = await rememberLogin(this.session, tokens)
-    this.log(`Registered ${tokens.email} on ${this.target.url} and logged in (session stored in the ${where}).`)
-    return {
-      account_id: tokens.account_id,
-      email: tokens.email,
-      url: this.target.url,
-      profile: this.target.profile,
-      credential_store: where,
-    }
+    const result = await rememberLogin(this.session, tokens)
+    this.log(`Registered ${tokens.email} on ${this.target.url} and logged in (session stored in the ${result.credential_store}).`)
+    return result
   }
 }
