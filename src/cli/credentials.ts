@@ -1,4 +1,5 @@
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { writeFileAtomic } from './config.js'
@@ -137,13 +138,15 @@ export class CredentialStore {
   }
 
   private loadKeychain(): Promise<KeyringModule | null> {
-    this.keychain ??= import('@napi-rs/keyring').then(
-      (m) => m as unknown as KeyringModule,
-      (err: Error) => {
-        this.keychainError = `the keychain module did not load: ${err.message}`
-        return null
-      },
-    )
+    // A native addon, loaded on first use (require: the CLI runs as a CommonJS bundle).
+    this.keychain ??= new Promise((resolve) => {
+      try {
+        resolve(createRequire(import.meta.url)('@napi-rs/keyring') as KeyringModule)
+      } catch (err) {
+        this.keychainError = `the keychain module did not load: ${(err as Error).message}`
+        resolve(null)
+      }
+    })
     return this.keychain
   }
 

@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline/promises'
 import { CliError, EXIT } from './errors.js'
 
 /** Reads all of stdin as a password: one trailing newline (`\n` or `\r\n`) is stripped. */
@@ -21,7 +22,6 @@ function needTty(what: string): never {
 /** One line typed at the terminal, echoed (for an email address). */
 export async function promptLine(question: string): Promise<string> {
   if (!process.stdin.isTTY) needTty('input')
-  const { createInterface } = await import('node:readline/promises')
   const rl = createInterface({ input: process.stdin, output: process.stderr })
   try {
     return (await rl.question(question)).trim()

@@ -1,31 +1,26 @@
-import { createRequire } from 'node:module'
 import { setFlagsFromString } from 'node:v8'
 import type { Agent as UndiciAgent, Dispatcher } from 'undici'
+// undici's Agent and its request API, without the rest of undici (fetch, WebSocket, mocks,
+// cache stores): `import 'undici'` costs a CLI command ~100 ms of start-up, these ~30 ms, and
+// ~15 ms once bundled (scripts/bundle-cli.js). It is what undici's own index does for these two
+// pieces. The lockfile pins undici; should a release move these files, the build fails.
+import dispatcher from 'undici/lib/dispatcher/dispatcher.js'
+import api from 'undici/lib/api/index.js'
+import agent from 'undici/lib/dispatcher/agent.js'
 
-const require = createRequire(import.meta.url)
+let ready = false
 
-let agentClass: typeof UndiciAgent | undefined
-
-/**
- * undici's `Agent`, with the request API on it, loaded without the rest of undici (fetch,
- * WebSocket, mocks, cache stores): `import 'undici'` costs a CLI command ~100 ms of start-up,
- * this ~30 ms. It is what undici's own index does for these two pieces; should a release move
- * its files, the whole package is loaded instead.
- */
+/** undici's `Agent` class, with the request API on its prototype. */
 export function Agent(): typeof UndiciAgent {
-  if (agentClass) return agentClass
-  // undici parses HTTP with llhttp compiled to WebAssembly. V8 compiles it twice: at once with
-  // its baseline compiler, then again with TurboFan in the background, and a short process
-  // waits ~100 ms at exit for that second compile (and holds ~30 MB more). The baseline code
-  // parses the client's few responses just as well.
-  setFlagsFromString('--liftoff-only')
-  try {
-    const dispatcher = require('undici/lib/dispatcher/dispatcher.js') as { prototype: Dispatcher }
-    const api = require('undici/lib/api/index.js') as Partial<Dispatcher>
-    if (typeof (dispatcher.prototype as Partial<Dispatcher>).request !== 'function') Object.assign(dispatcher.prototype, api)
-    agentClass = require('undici/lib/dispatcher/agent.js') as typeof UndiciAgent
-  } catch {
-    agentClass = (require('undici') as { Agent: typeof UndiciAgent }).Agent
+  if (!ready) {
+    ready = true
+    // undici parses HTTP with llhttp compiled to WebAssembly (on the first connection). V8
+    // compiles it twice: at once with its baseline compiler, then again with TurboFan in the
+    // background, and a short process waits ~100 ms at exit for that second compile (and holds
+    // ~30 MB more). The baseline code parses the client's few responses just as well.
+    setFlagsFromString('--liftoff-only')
+    const proto = dispatcher.prototype as Partial<Dispatcher>
+    if (typeof proto.request !== 'function') Object.assign(proto, api)
   }
-  return agentClass
+  return agent
 }

@@ -1,6 +1,8 @@
 import { Flags } from '@oclif/core'
 import { ApiCommand } from '../cli/base-command.js'
 import type { Overview } from '../contract/stats.js'
+import { importOutside } from '../cli/outside.js'
+import type * as TuiModule from '../tui/run.js'
 import { renderSnapshot } from '../tui/snapshot.js'
 
 export default class Top extends ApiCommand {
@@ -38,8 +40,8 @@ export default class Top extends ApiCommand {
     // variable inherited from a job or a shell must not leave the screen blank.
     delete process.env['CI']
     delete process.env['CONTINUOUS_INTEGRATION']
-    // Ink and React load only for the interactive screen.
-    const { runTop } = await import('../tui/run.js')
+    // Ink and React load only for the interactive screen, from dist/tui/ (see importOutside).
+    const { runTop } = await importOutside<typeof TuiModule>('tui/run.js')
     this.screenUp = true
     await runTop({ fetchOverview, url: this.daemonUrl(), intervalMs: flags.interval * 1000, project: flags.project })
     return undefined

@@ -1,8 +1,10 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
 import { CliError, EXIT } from '../../cli/errors.js'
-import { loadConfig } from '../../daemon/config.js'
-import { runServer } from '../../daemon/server.js'
+import { importOutside } from '../../cli/outside.js'
+import type * as DaemonConfigModule from '../../daemon/config.js'
+import type { DaemonConfig } from '../../daemon/config.js'
+import type * as DaemonServerModule from '../../daemon/server.js'
 
 export default class DaemonRun extends BaseCommand {
   static override summary = 'Run the Ledger daemon in the foreground.'
@@ -40,7 +42,12 @@ export default class DaemonRun extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(DaemonRun)
-    let config: ReturnType<typeof loadConfig>
+    // The daemon's code loads only here, and from dist/daemon/ (see importOutside).
+    const [{ loadConfig }, { runServer }] = await Promise.all([
+      importOutside<typeof DaemonConfigModule>('daemon/config.js'),
+      importOutside<typeof DaemonServerModule>('daemon/server.js'),
+    ])
+    let config: DaemonConfig
     try {
       config = loadConfig({
         port: flags.port,
