@@ -52,6 +52,14 @@ describe('API key management (seeds 001, 002)', () => {
     ])
     expect(before.usage[0]!.response_time).toBeGreaterThan(0)
     d.services.keyStats.flush()
+    // Written to the database, and no longer held in memory.
+    expect(d.services.keyStats.pendingCounters(key.key_id)).toBeUndefined()
+    const db = d.inspect()
+    expect(db.prepare('SELECT usage_count, success_count FROM api_keys WHERE id = ?').get(key.key_id)).toEqual({
+      usage_count: 3,
+      success_count: 2,
+    })
+    expect(db.prepare('SELECT count(*) AS n FROM api_key_usage WHERE key_id = ?').get(key.key_id)).toEqual({ n: 3 })
     const after = await account.client.getApiKey(key.key_id)
     expect(after.usage_count).toBe(3)
     expect(after.usage.map((u) => u.status_code)).toEqual([200, 400, 202])
@@ -172,6 +180,13 @@ describe('API key management (seeds 001, 002)', () => {
       [0, 2],
     ])
     d.services.keyStats.flush()
+    expect(d.services.keyStats.pendingMinutes(key.key_id, 0, Number.MAX_SAFE_INTEGER)).toEqual([])
+    expect(
+      d.inspect().prepare('SELECT allowed, throttled FROM api_key_metrics WHERE key_id = ? ORDER BY minute').all(key.key_id),
+    ).toEqual([
+      { allowed: 3, throttled: 2 },
+      { allowed: 0, throttled: 2 },
+    ])
     expect(await account.client.keyMetrics(key.key_id, from, to)).toEqual(m)
     // Beyond a day: hourly buckets (a range on whole hours: exactly 48 of them).
     const hour = new Date(Math.floor(start / 3_600_000) * 3_600_000)

@@ -172,14 +172,16 @@ export function flushKeyStats(
          (SELECT id FROM api_key_usage WHERE key_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?), 0)`,
     )
     for (const keyId of new Set(usage.map((u) => u.key_id))) prune.run(keyId, keyId, USAGE_HISTORY)
+    // Plain `?` parameters: better-sqlite3 takes numbered ones (`?1`) for named parameters and
+    // refuses positional values for them ("Too many parameter values were provided").
     const upsert = prepared(
       db,
       `INSERT INTO api_key_metrics (key_id, minute, allowed, throttled)
-       SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ?1)
+       SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ?)
        ON CONFLICT (key_id, minute) DO UPDATE SET allowed = allowed + excluded.allowed,
          throttled = throttled + excluded.throttled`,
     )
-    for (const m of metrics) upsert.run(m.keyId, m.minute, m.allowed, m.throttled)
+    for (const m of metrics) upsert.run(m.keyId, m.minute, m.allowed, m.throttled, m.keyId)
   })()
 }
 
