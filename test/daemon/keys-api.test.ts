@@ -68,6 +68,30 @@ describe('API key management (seeds 001, 002)', () => {
     expect((await other.client.raw('GET', '/api/v1/api-keys/999999')).status).toBe(404)
   })
 
+  it('the periodic flush writes each key’s calls in its own step, and reads see every call exactly once throughout', async () => {
+    const { account, project } = await accountWithKey(d.client, 'steps')
+    const keys: Array<{ key_id: number }> = []
+    for (let i = 0; i < 4; i++) {
+      const key = await account.client.createApiKey(project.project_id, { name: `step ${i}` })
+      const c = d.client.withCredential(key.full_key)
+      for (let n = 0; n <= i; n++) await c.queueDepth()
+      keys.push(key)
+    }
+    const history = async () => Promise.all(keys.map(async (k) => (await account.client.getApiKey(k.key_id)).usage.length))
+    const written = () =>
+      keys.map((k) => (d.inspect().prepare('SELECT count(*) AS n FROM api_key_usage WHERE key_id = ?').get(k.key_id) as { n: number }).n)
+    d.services.keyStats.flushInSteps()
+    // The counters at once; the calls of at most one key so far.
+    expect(d.services.keyStats.pendingCounters(keys[0]!.key_id)).toBeUndefined()
+    expect(written().filter((n) => n > 0).length).toBeLessThanOrEqual(1)
+    for (let turn = 0; turn < 10; turn++) {
+      expect(await history()).toEqual([1, 2, 3, 4])
+      await new Promise((r) => setImmediate(r))
+    }
+    expect(written()).toEqual([1, 2, 3, 4])
+    expect(keys.map((k) => d.services.keyStats.pendingUsage(k.key_id).length)).toEqual([0, 0, 0, 0])
+  })
+
   it('updates name and description, disables (401) and re-enables a key; a revoked key stays revoked (409)', async () => {
     const { account, key, keyClient } = await accountWithKey(d.client, 'update')
     const renamed = await account.client.updateApiKey(key.key_id, { name: 'renamed', description: 'for CI' })

@@ -145,11 +145,10 @@ export interface KeyCounters {
 /** How many recent calls each key keeps in api_key_usage. */
 export const USAGE_HISTORY = 100
 
-/** Writes what the in-memory key statistics gathered, in one transaction. */
-export function flushKeyStats(
+/** Adds the in-memory counters and per-minute metrics of keys to their rows (one transaction). */
+export function flushKeyCounters(
   db: Database,
   counters: readonly KeyCounters[],
-  usage: readonly UsageRow[],
   metrics: ReadonlyArray<{ keyId: number; minute: number; allowed: number; throttled: number }>,
 ): void {
   db.transaction(() => {
@@ -159,19 +158,6 @@ export function flushKeyStats(
          response_ms_total = response_ms_total + ?, last_used = max(coalesce(last_used, 0), ?) WHERE id = ?`,
     )
     for (const c of counters) bump.run(c.calls, c.successes, c.responseMs, c.lastUsed, c.keyId)
-    const insert = prepared(
-      db,
-      `INSERT INTO api_key_usage (key_id, endpoint, method, status_code, response_time, created_at)
-       SELECT @key_id, @endpoint, @method, @status_code, @response_time, @created_at
-       WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = @key_id)`,
-    )
-    for (const u of usage) insert.run(u)
-    const prune = prepared(
-      db,
-      `DELETE FROM api_key_usage WHERE key_id = ? AND id <= coalesce(
-         (SELECT id FROM api_key_usage WHERE key_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?), 0)`,
-    )
-    for (const keyId of new Set(usage.map((u) => u.key_id))) prune.run(keyId, keyId, USAGE_HISTORY)
     // Plain `?` parameters: better-sqlite3 takes numbered ones (`?1`) for named parameters and
     // refuses positional values for them ("Too many parameter values were provided").
     const upsert = prepared(
@@ -182,6 +168,27 @@ export function flushKeyStats(
          throttled = throttled + excluded.throttled`,
     )
     for (const m of metrics) upsert.run(m.keyId, m.minute, m.allowed, m.throttled, m.keyId)
+  })()
+}
+
+/**
+ * Appends one key's latest calls to its history and drops what falls beyond the last
+ * USAGE_HISTORY (one transaction). A key deleted meanwhile gets nothing.
+ */
+export function appendKeyUsage(db: Database, keyId: number, rows: readonly Omit<UsageRow, 'key_id'>[]): void {
+  db.transaction(() => {
+    if (!prepared<[number], { id: number }>(db, 'SELECT id FROM api_keys WHERE id = ?').get(keyId)) return
+    const insert = prepared(
+      db,
+      `INSERT INTO api_key_usage (key_id, endpoint, method, status_code, response_time, created_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    )
+    for (const u of rows) insert.run(keyId, u.endpoint, u.method, u.status_code, u.response_time, u.created_at)
+    prepared(
+      db,
+      `DELETE FROM api_key_usage WHERE key_id = ? AND id <= coalesce(
+         (SELECT id FROM api_key_usage WHERE key_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?), 0)`,
+    ).run(keyId, keyId, USAGE_HISTORY)
   })()
 }
 

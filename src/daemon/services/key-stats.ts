@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { RECENT_WINDOW_SECONDS } from '../../contract/stats.js'
-import { flushKeyStats, type KeyCounters, USAGE_HISTORY, type UsageRow } from '../db/api-keys.js'
+import { appendKeyUsage, flushKeyCounters, type KeyCounters, USAGE_HISTORY, type UsageRow } from '../db/api-keys.js'
 import { RollingCounter } from './rolling-counter.js'
 
 interface MinuteCount {
@@ -22,6 +22,8 @@ export class KeyStats {
   /** Requests and throttled requests per key and second, over the last 5 minutes (ledger top). */
   private readonly recent = new RollingCounter(RECENT_WINDOW_SECONDS + 1, 2)
   private timer: NodeJS.Timeout | undefined
+  /** A periodic flush is writing the keys' calls, one key per turn of the event loop. */
+  private writingUsage = false
 
   constructor(
     private readonly db: Database,
@@ -30,7 +32,7 @@ export class KeyStats {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => this.flush(), this.intervalMs)
+    this.timer = setInterval(() => this.flushInSteps(), this.intervalMs)
     this.timer.unref()
   }
 
@@ -106,19 +108,54 @@ export class KeyStats {
     return out
   }
 
+  /** Writes everything gathered so far, now (at shutdown; tests). */
   flush(): void {
-    if (this.counters.size === 0 && this.minutes.size === 0) return
-    const counters = [...this.counters.values()]
-    const usage = [...this.usage.values()].flat()
-    const minutes = [...this.minutes.values()]
+    if (!this.writeCounters()) return
+    while (this.usage.size > 0) if (!this.writeUsageOfOneKey()) return
+  }
+
+  /**
+   * The periodic flush. The counters and metrics (a row per key, a row per key and minute) go in
+   * one transaction; the calls (up to USAGE_HISTORY per key: 5000 rows for 50 busy keys) one
+   * key per transaction, with a turn of the event loop between two keys, so that no request
+   * waits behind one long write (a single transaction took tens of ms under load).
+   */
+  flushInSteps(): void {
+    if (this.writingUsage || !this.writeCounters()) return
+    this.writingUsage = true
+    const next = () => {
+      if (this.usage.size > 0 && this.writeUsageOfOneKey()) setImmediate(next)
+      else this.writingUsage = false
+    }
+    next()
+  }
+
+  /** False when the database refused: everything stays in memory for the next flush. */
+  private writeCounters(): boolean {
+    if (this.counters.size === 0 && this.minutes.size === 0) return true
     try {
-      flushKeyStats(this.db, counters, usage, minutes)
+      flushKeyCounters(this.db, [...this.counters.values()], [...this.minutes.values()])
       this.counters = new Map()
-      this.usage = new Map()
       this.minutes = new Map()
+      return true
     } catch (err) {
-      // Kept in memory and tried again at the next flush.
       this.log.error({ err }, 'could not write key statistics')
+      return false
+    }
+  }
+
+  private writeUsageOfOneKey(): boolean {
+    const first = this.usage.entries().next()
+    if (first.done) return true
+    const [keyId, rows] = first.value
+    try {
+      appendKeyUsage(this.db, keyId, rows)
+      // Calls made while this key waited for its turn were pushed onto `rows`: all written.
+      this.usage.delete(keyId)
+      return true
+    } catch (err) {
+      this.log.error({ err }, 'could not write key usage')
+      return false
     }
   }
 }
