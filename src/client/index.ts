@@ -130,6 +130,8 @@ export interface RequestOptions {
   body?: unknown
   /** A body sent as is (already serialised), e.g. malformed JSON in tests. */
   rawBody?: string | Buffer
+  /** Aborts the request (it then fails with LedgerConnectionError). */
+  signal?: AbortSignal
   query?: Record<string, string | number | undefined>
   headers?: Record<string, string>
   /** Override the credential for this call (null: send none). */
@@ -230,6 +232,7 @@ export class LedgerClient {
         body,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
+        signal: opts.signal,
       })
     } catch (err) {
       throw new LedgerConnectionError(this.baseUrl, err)

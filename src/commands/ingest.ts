@@ -17,7 +17,7 @@ import {
   RateMeter,
 } from '../cli/ingest/report.js'
 import { FAILURE_POLICIES, Shipper } from '../cli/ingest/shipper.js'
-import { nodeBytesTransport } from '../client/bytes-transport.js'
+import { clientBytesTransport } from '../client/bytes-transport.js'
 import { IMPORTANCES, LEVELS, LOG_TYPES } from '../contract/ingest.js'
 
 const n = (v: number) => Math.round(v).toLocaleString('en-US')
@@ -80,7 +80,7 @@ export default class Ingest extends ApiCommand {
     const progress = new ProgressLine(process.stderr, Boolean(process.stderr.isTTY) && !json && !teeOnTerminal)
     const print = (m: string) => progress.note(chalk.yellow(m))
     let notices: Notices | null = null
-    const transport = nodeBytesTransport({ baseUrl: access.client.baseUrl, credential: access.client.credential })
+    const transport = clientBytesTransport(access.client)
     const shipper = new Shipper({
       transport,
       onFailure: flags['on-failure'],
@@ -122,7 +122,6 @@ export default class Ingest extends ApiCommand {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
       if (files.length === 0 || files.includes('-')) process.stdin.destroy()
-      transport.close()
     }
 
     const fatal = shipper.fatal

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { LineMapper } from '../../../src/cli/ingest/map-line.js'
 import { IngestPipeline } from '../../../src/cli/ingest/pipeline.js'
 import { Shipper, type ShipperEvent, type ShipperOptions } from '../../../src/cli/ingest/shipper.js'
-import { type BytesTransport, nodeBytesTransport } from '../../../src/client/bytes-transport.js'
-import type { RawResponse } from '../../../src/client/index.js'
+import { type BytesTransport, clientBytesTransport } from '../../../src/client/bytes-transport.js'
+import { LedgerClient, type RawResponse } from '../../../src/client/index.js'
 import { accountWithKey, deadPort, startTestDaemon, type TestDaemon, waitFor } from '../../helpers/daemon.js'
 
 // The shipper against a real daemon: batching, retries, Idempotency-Keys, backpressure. A
@@ -63,13 +63,13 @@ describe('against a daemon', () => {
     d = await startTestDaemon({}, { realClock: true })
   })
   afterAll(async () => {
-    for (const t of transports) t.close()
+    for (const t of transports) await t.close()
     await d.close()
   })
 
   async function setup(slug: string, options: Partial<ShipperOptions> = {}) {
     const a = await accountWithKey(d.client, slug)
-    const inner = nodeBytesTransport({ baseUrl: d.url, credential: a.key.full_key })
+    const inner = clientBytesTransport(new LedgerClient({ baseUrl: d.url, credential: a.key.full_key }))
     transports.push(inner)
     const { transport, calls } = recording(inner)
     const events: ShipperEvent[] = []
@@ -107,7 +107,7 @@ describe('against a daemon', () => {
 
   test('an answer lost after the daemon committed: the retry is a replay, nothing stored twice', async () => {
     const a = await accountWithKey(d.client, 'lost-answer')
-    const inner = nodeBytesTransport({ baseUrl: d.url, credential: a.key.full_key })
+    const inner = clientBytesTransport(new LedgerClient({ baseUrl: d.url, credential: a.key.full_key }))
     transports.push(inner)
     // The first batch reaches the daemon, but its answer is lost on the way back.
     let lose = true
@@ -208,7 +208,7 @@ describe('against a daemon', () => {
   })
 
   test('401 stops everything at once, and what was not sent is counted', async () => {
-    const inner = nodeBytesTransport({ baseUrl: d.url, credential: 'ldg_proj_1_notarealkeynotarealkeynotarealkey0000' })
+    const inner = clientBytesTransport(new LedgerClient({ baseUrl: d.url, credential: 'ldg_proj_1_notarealkeynotarealkeynotarealkey0000' }))
     transports.push(inner)
     const shipper = new Shipper({ transport: inner })
     const fatal = await shipper.checkCredential()
@@ -294,7 +294,7 @@ describe('a full queue', () => {
 
   test('503: the batch is retried with the same Idempotency-Key until there is room; stored once', async () => {
     const { key, keyClient } = await accountWithKey(d.client, 'full')
-    const inner = nodeBytesTransport({ baseUrl: d.url, credential: key.full_key })
+    const inner = clientBytesTransport(new LedgerClient({ baseUrl: d.url, credential: key.full_key }))
     const { transport, calls } = recording(inner)
     const events: ShipperEvent[] = []
     // Retry-After: 60 is honoured up to maxRetryAfterMs, short here so the test is.
@@ -317,7 +317,7 @@ describe('a full queue', () => {
     await waitFor(async () => (await keyClient.queueDepth()).queue_depth === 0, 10_000, 'the worker')
     const count = d.inspect().prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT message) AS d FROM logs').get() as { n: number; d: number }
     expect(count).toEqual({ n: 2000, d: 2000 })
-    inner.close()
+    await inner.close()
   })
 })
 
@@ -325,7 +325,7 @@ describe('when the daemon cannot be reached', () => {
   const fast = { baseMs: 10, capMs: 50 }
 
   test('retry (default): keeps retrying, and gives up the given time after the input ended', async () => {
-    const transport = nodeBytesTransport({ baseUrl: `http://127.0.0.1:${await deadPort()}` })
+    const transport = clientBytesTransport(new LedgerClient({ baseUrl: `http://127.0.0.1:${await deadPort()}` }))
     const events: ShipperEvent[] = []
     const shipper = new Shipper({ transport, giveUpAfterMs: 400, backoff: fast, onEvent: (e) => events.push(e) })
     for (let i = 1; i <= 5; i++) shipper.add(log(i), i)
@@ -340,11 +340,11 @@ describe('when the daemon cannot be reached', () => {
     expect(shipper.stats).toMatchObject({ accepted: 0, undelivered: 5 })
     expect(events.find((e) => e.kind === 'retrying')).toMatchObject({ status: null, reason: expect.stringMatching(/ECONNREFUSED/) })
     expect(events.filter((e) => e.kind === 'retrying')).toHaveLength(1)
-    transport.close()
+    await transport.close()
   })
 
   test('fail: a batch failing for the give-up time stops everything', async () => {
-    const transport = nodeBytesTransport({ baseUrl: `http://127.0.0.1:${await deadPort()}` })
+    const transport = clientBytesTransport(new LedgerClient({ baseUrl: `http://127.0.0.1:${await deadPort()}` }))
     const shipper = new Shipper({ transport, onFailure: 'fail', giveUpAfterMs: 300, backoff: fast })
     let stopped: unknown = null
     shipper.onFatal = (f) => {
@@ -357,18 +357,18 @@ describe('when the daemon cannot be reached', () => {
     shipper.add(log(6), 6)
     await shipper.finish()
     expect(shipper.stats).toMatchObject({ logs: 6, undelivered: 6 })
-    transport.close()
+    await transport.close()
   })
 
   test('abort: everything not yet delivered counts as undelivered, at once', async () => {
-    const transport = nodeBytesTransport({ baseUrl: `http://127.0.0.1:${await deadPort()}` })
+    const transport = clientBytesTransport(new LedgerClient({ baseUrl: `http://127.0.0.1:${await deadPort()}` }))
     const shipper = new Shipper({ transport, backoff: fast, maxBatchLogs: 2 })
     for (let i = 1; i <= 7; i++) shipper.add(log(i), i)
     await waitFor(() => shipper.stats.retries > 0, 5000, 'a retry')
     shipper.abort()
     await shipper.finish()
     expect(shipper.stats).toMatchObject({ logs: 7, accepted: 0, undelivered: 7 })
-    transport.close()
+    await transport.close()
   })
 })
 
@@ -384,7 +384,7 @@ describe('drop', () => {
   test('a batch that fails for the give-up time is dropped; the next ones are delivered', async () => {
     const { key, account } = await accountWithKey(d.client, 'drop')
     await account.client.setKeyLimits(key.key_id, { algorithm: 'token_bucket', tokens_per_second: 1, burst_capacity: 1 })
-    const transport = nodeBytesTransport({ baseUrl: d.url, credential: key.full_key })
+    const transport = clientBytesTransport(new LedgerClient({ baseUrl: d.url, credential: key.full_key }))
     const events: ShipperEvent[] = []
     const shipper = new Shipper({ transport, onFailure: 'drop', giveUpAfterMs: 300, maxBatchLogs: 10, onEvent: (e) => events.push(e) })
     for (let i = 1; i <= 10; i++) shipper.add(log(i), i)
@@ -397,6 +397,6 @@ describe('drop', () => {
     await shipper.finish()
     expect(shipper.stats).toMatchObject({ accepted: 20, undelivered: 10 })
     expect(events).toContainEqual(expect.objectContaining({ kind: 'undelivered', lines: 10, firstLine: 11, lastLine: 20 }))
-    transport.close()
+    await transport.close()
   })
 })
