@@ -103,6 +103,10 @@ function parseMessage(message: string): string {
   return lines.join(': ').replace(/:\s*:/g, ':') || message
 }
 
+/** oclif's FlagOutput and ArgOutput (not exported by @oclif/core). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ParsedOutput = { [name: string]: any }
+
 /**
  * The base of every command that talks to the daemon's API: `--url` and `--profile`, the
  * credential store, and clients carrying the right credential.
@@ -121,6 +125,15 @@ export abstract class ApiCommand extends BaseCommand {
   }
 
   private sessionCache: Session | undefined
+  /** `--url` and `--profile` as oclif parsed them (every command parses before its first request). */
+  private globalFlags: { url?: string; profile?: string } | undefined
+
+  protected override async parse<F extends ParsedOutput, B extends ParsedOutput, A extends ParsedOutput>(options?: Interfaces.Input<F, B, A>, argv?: string[]): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const parsed = await super.parse(options, argv)
+    const { url, profile } = parsed.flags as { url?: string; profile?: string }
+    this.globalFlags = { url, profile }
+    return parsed
+  }
 
   override async init(): Promise<void> {
     process.once('SIGINT', () => this.interrupted())
@@ -152,7 +165,8 @@ export abstract class ApiCommand extends BaseCommand {
   protected get session(): Session {
     if (!this.sessionCache) {
       const { config } = resolvePaths()
-      const flags = globalFlagsOf(this.argv)
+      if (!this.globalFlags) throw new Error(`${this.id ?? 'this command'} used its session before parse()`)
+      const flags = this.globalFlags
       let target: Target
       try {
         target = resolveTarget(flags, process.env, readConfig(config))
@@ -184,21 +198,4 @@ export abstract class ApiCommand extends BaseCommand {
     await this.sessionCache?.close()
     await super.finally(err)
   }
-}
-
-/**
- * `--url` and `--profile` straight from argv: the session is needed before (and without) the
- * command's own parse, and these two flags mean the same in every command.
- */
-function globalFlagsOf(argv: readonly string[]): { url?: string; profile?: string } {
-  const out: { url?: string; profile?: string } = {}
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!
-    if (a === '--') break
-    for (const name of ['url', 'profile'] as const) {
-      if (a === `--${name}`) out[name] = argv[i + 1]
-      else if (a.startsWith(`--${name}=`)) out[name] = a.slice(name.length + 3)
-    }
-  }
-  return out
 }
