@@ -3,8 +3,8 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import { type AddressInfo, createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { type CliResult, cliEnv as sharedCliEnv, runCli } from '../helpers/cli.js'
-import { BIN, ROOT, tempHome, waitFor } from '../helpers/daemon.js'
+import { type CliResult, runCli, startCli } from '../helpers/cli.js'
+import { tempHome, waitFor } from '../helpers/daemon.js'
 
 // The real CLI as child processes, each on its own temp LEDGER_HOME and port 0.
 
@@ -45,11 +45,6 @@ function readStateFile(home: string): StateFile | null {
   }
 }
 
-/** Our environment with this LEDGER_HOME, the daemon's default log level. */
-function cliEnv(home: string): NodeJS.ProcessEnv {
-  return sharedCliEnv({ home, env: { LEDGER_LOG_LEVEL: undefined } })
-}
-
 /** Runs `node bin/run.js …args` to its end. */
 function ledger(home: string, ...args: string[]): Promise<Result> {
   return runCli({ home, env: { LEDGER_LOG_LEVEL: undefined }, timeoutMs: 45_000 }, ...args)
@@ -64,22 +59,10 @@ interface Foreground {
 
 /** `node bin/run.js daemon run …args` in the foreground, not waited for. */
 function runForeground(home: string, ...args: string[]): Foreground {
-  const child = spawn(process.execPath, [BIN, 'daemon', 'run', ...args], {
-    cwd: ROOT,
-    env: cliEnv(home),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.add(child)
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (d) => {
-    stdout += d
-  })
-  child.stderr!.on('data', (d) => {
-    stderr += d
-  })
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
-  return { child, stdout: () => stdout, stderr: () => stderr, exited }
+  const cli = startCli({ home, env: { LEDGER_LOG_LEVEL: undefined }, timeoutMs: 120_000 }, 'daemon', 'run', ...args)
+  cli.child.stdin.end()
+  children.add(cli.child)
+  return { child: cli.child, stdout: cli.stdout, stderr: cli.stderr, exited: cli.result.then((r) => r.code) }
 }
 
 /** `daemon run --port 0`, once it has written its state file (it is listening). */
