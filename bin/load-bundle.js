@@ -2,9 +2,11 @@
 // cache beside it, so that a command starts without compiling oclif, zod, undici and the client
 // again: `ledger whoami` takes ~100 ms less than when Node compiles the bundle itself.
 //
-// The cache starts with the SHA-1 of the bundle it was made from. V8 refuses a cache made by
-// another Node version or under other V8 flags; the bundle then compiles as usual, and the cache
-// is written again (when the install is writable).
+// The cache starts with the SHA-1 of the bundle it was made from and the SHA-1 of the V8 data
+// that follows. V8 refuses a cache made by another Node version or under other V8 flags, but it
+// does not check the data itself: damaged data crashes the process ("Fatal error"), so it never
+// reaches V8. Either way the bundle then compiles as usual, and the cache is written again
+// (when the install is writable).
 import { hash } from 'node:crypto'
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire, Module } from 'node:module'
@@ -15,6 +17,8 @@ import vm from 'node:vm'
 
 export const BUNDLE_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bundle', 'cli.cjs')
 const CACHE_FILE = `${BUNDLE_FILE}.v8-cache`
+/** SHA-1 of the bundle, SHA-1 of the V8 data. */
+const HEADER_BYTES = 40
 const RUN_URL = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'run.js')).href
 
 // undici parses HTTP with llhttp compiled to WebAssembly. V8 compiles it twice: at once with its
@@ -31,7 +35,10 @@ function compile(useCache) {
   if (useCache) {
     try {
       const file = readFileSync(CACHE_FILE)
-      if (file.subarray(0, id.length).equals(id)) cachedData = file.subarray(id.length)
+      const data = file.subarray(HEADER_BYTES)
+      if (file.subarray(0, 20).equals(id) && file.subarray(20, HEADER_BYTES).equals(hash('sha1', data, 'buffer'))) {
+        cachedData = data
+      }
     } catch {
       // no cache yet: the bundle compiles, and the cache is written
     }
@@ -61,7 +68,8 @@ function evaluate(script) {
 function saveCache(script, id) {
   const tmp = `${CACHE_FILE}.${process.pid}.tmp`
   try {
-    writeFileSync(tmp, Buffer.concat([id, script.createCachedData()]))
+    const data = script.createCachedData()
+    writeFileSync(tmp, Buffer.concat([id, hash('sha1', data, 'buffer'), data]))
     renameSync(tmp, CACHE_FILE)
   } catch {
     // a read-only install: each start compiles the bundle, nothing else changes
