@@ -67,16 +67,17 @@ export class CredentialStore {
     this.file = join(configDir, 'credentials.json')
   }
 
-  /** Why the keychain is not used, once a call has failed (for `auth status`). */
-  get unavailableReason(): string | undefined {
-    return this.keychainError
-  }
-
+  /**
+   * The file first: an entry there means the keychain failed when it was written (a write that
+   * reaches the keychain removes the file's copy), so the file holds the newest value, and a
+   * machine without a keychain never waits for one to fail (~2 s for a Secret Service that does
+   * not answer) on every command.
+   */
   async get(account: string): Promise<{ value: string; where: StoreKind } | null> {
-    const fromKeychain = await this.keychainCall((e, signal) => e.getPassword(signal), account)
-    if (fromKeychain.ok && fromKeychain.value) return { value: fromKeychain.value, where: 'keychain' }
     const fromFile = this.readFile().entries[account]
-    return fromFile === undefined ? null : { value: fromFile, where: 'file' }
+    if (fromFile !== undefined) return { value: fromFile, where: 'file' }
+    const fromKeychain = await this.keychainCall((e, signal) => e.getPassword(signal), account)
+    return fromKeychain.ok && fromKeychain.value ? { value: fromKeychain.value, where: 'keychain' } : null
   }
 
   async set(account: string, value: string): Promise<StoreKind> {

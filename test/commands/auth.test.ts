@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { type CliOptions, cliEnv, expectCliError, json, runCli, startSecretService } from '../helpers/cli.js'
+import { type CliOptions, cliEnv, expectCliError, json, runCli, startSecretService, startUnansweringSecretService } from '../helpers/cli.js'
 import { BIN, PASSWORD, startTestDaemon, type TestDaemon, tempHome, uniqueEmail, waitFor } from '../helpers/daemon.js'
 
 // `ledger register/login/logout/whoami/auth …` as child processes against a real daemon.
@@ -310,5 +310,35 @@ describe('with a real Secret Service (gnome-keyring on a private D-Bus)', () => 
     expect((await runCli(opts, 'logout')).code).toBe(0)
     const depth = json<{ queues: Array<{ queue_depth: number }> }>(await runCli(opts, 'queue', '--project', 'key-app', '--json'))
     expect(depth.queues[0]!.queue_depth).toBe(0)
+  })
+})
+
+describe('with a Secret Service that never answers', () => {
+  const service = startUnansweringSecretService()
+  const skip = 'skip' in service ? service.skip : null
+  if (skip) console.warn(`unanswering keychain test skipped: ${skip}`)
+  afterAll(() => {
+    if (!('skip' in service)) service.stop()
+  })
+
+  test.skipIf(skip !== null)('login gives up on it and stores the session in the 0600 file, saying so; later commands read the file', async () => {
+    if ('skip' in service) return
+    const opts = { home: home(), url: daemon.url, env: service.env }
+    // The name must be owned before the CLI asks for it.
+    await waitFor(
+      () => spawnSync('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'], { encoding: 'utf8', env: { ...process.env, ...service.env } }).stdout.includes('true'),
+      10_000,
+      'the black hole to own org.freedesktop.secrets',
+    )
+    const { email, result, stderr } = await registered(opts)
+    expect(result.credential_store).toBe('file')
+    expect(stderr.match(/Warning: no OS keychain available/g)).toHaveLength(1)
+    const file = join(opts.home, 'config', 'credentials.json')
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    const me = await runCli(opts, 'whoami', '--json')
+    expect(me.code).toBe(0)
+    expect(json<{ email: string }>(me).email).toBe(email)
+    expect(me.stderr).toBe('')
+    expect(json<Record<string, unknown>>(await runCli(opts, 'auth', 'status', '--json'))).toMatchObject({ credential_store: 'file', email })
   })
 })

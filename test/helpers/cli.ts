@@ -142,14 +142,9 @@ export function startSecretService(): SecretService | { skip: string } {
       return { skip: `${bin} is not installed (apt-get install gnome-keyring dbus libsecret-tools)` }
     }
   }
-  const home = mkdtempSync(join(tmpdir(), 'ledger-keyring-'))
-  const bus = spawnSync('dbus-daemon', ['--session', '--fork', '--print-address=1', '--print-pid=1'], {
-    encoding: 'utf8',
-    env: { ...process.env, HOME: home },
-  })
-  const [address, pid] = bus.stdout.trim().split('\n')
-  if (bus.status !== 0 || !address || !pid) return { skip: `dbus-daemon did not start: ${bus.stderr}` }
-  const env = { HOME: home, DBUS_SESSION_BUS_ADDRESS: address }
+  const bus = startPrivateBus()
+  if ('skip' in bus) return bus
+  const { home, pid, env } = bus
   const keyring = spawnSync('gnome-keyring-daemon', ['--unlock', '--components=secrets'], {
     input: 'test-password\n',
     encoding: 'utf8',
@@ -178,6 +173,51 @@ export function startSecretService(): SecretService | { skip: string } {
         env: { ...process.env, ...env },
       })
       return r.stdout + r.stderr
+    },
+  }
+}
+
+/** A D-Bus session bus of our own (`dbus-daemon --fork`), with a temp HOME. */
+function startPrivateBus(): { home: string; pid: string; env: Record<string, string> } | { skip: string } {
+  const home = mkdtempSync(join(tmpdir(), 'ledger-keyring-'))
+  const bus = spawnSync('dbus-daemon', ['--session', '--fork', '--print-address=1', '--print-pid=1'], {
+    encoding: 'utf8',
+    env: { ...process.env, HOME: home },
+  })
+  const [address, pid] = bus.stdout.trim().split('\n')
+  if (bus.status !== 0 || !address || !pid) {
+    rmSync(home, { recursive: true, force: true })
+    return { skip: `dbus-daemon did not start: ${bus.stderr}` }
+  }
+  return { home, pid, env: { HOME: home, DBUS_SESSION_BUS_ADDRESS: address } }
+}
+
+/**
+ * A Secret Service that never answers: `dbus-test-tool black-hole` owns its bus name and
+ * swallows every call (what a hung keyring daemon looks like to a client).
+ */
+export function startUnansweringSecretService(): { env: Record<string, string>; stop(): void } | { skip: string } {
+  for (const bin of ['dbus-daemon', 'dbus-send', 'dbus-test-tool']) {
+    if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) {
+      return { skip: `${bin} is not installed (apt-get install dbus dbus-tests)` }
+    }
+  }
+  const bus = startPrivateBus()
+  if ('skip' in bus) return bus
+  const hole = spawn('dbus-test-tool', ['black-hole', '--session', '--name=org.freedesktop.secrets', '--no-read'], {
+    env: { ...process.env, ...bus.env },
+    stdio: 'ignore',
+  })
+  return {
+    env: bus.env,
+    stop: () => {
+      hole.kill()
+      try {
+        process.kill(Number(bus.pid))
+      } catch {
+        // gone already
+      }
+      rmSync(bus.home, { recursive: true, force: true })
     },
   }
 }

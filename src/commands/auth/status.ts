@@ -55,7 +55,7 @@ export default class AuthStatus extends ApiCommand {
     }
     const where =
       result.credential_store === 'file'
-        ? `file ${result.credential_file} (no OS keychain${this.session.store.unavailableReason ? `: ${this.session.store.unavailableReason}` : ''})`
+        ? `file ${result.credential_file} (no OS keychain was available when it was stored)`
         : result.credential_store === 'keychain'
           ? 'OS keychain (service "ledger")'
           : result.credential_store
