@@ -93,6 +93,10 @@ export async function runCli(args) {
 export async function writeCodeCache(args) {
   const { script, id } = compile(false)
   const cli = evaluate(script)
-  process.once('exit', () => saveCache(script, id))
+  process.once('exit', () => {
+    // Every command module evaluated (each is evaluated on first use): all of them in the cache.
+    for (const name of Object.keys(cli.COMMANDS)) void cli.COMMANDS[name]
+    saveCache(script, id)
+  })
   await cli.execute({ dir: RUN_URL, args })
 }

@@ -60,8 +60,11 @@ export async function bundleCli() {
   const entry = [
     "export { execute } from '@oclif/core'",
     "export { useImporter } from './cli/outside.js'",
-    ...commands.map((c, i) => `import C${i} from ${JSON.stringify(c.file)}`),
-    `export const COMMANDS = {${commands.map((c, i) => `${JSON.stringify(c.id)}: C${i}`).join(', ')}}`,
+    // Each command module (and what only it needs) is evaluated when oclif asks for it: a
+    // require() of an ES module in the bundle becomes a function that runs it on first call.
+    'export const COMMANDS = {',
+    ...commands.map((c) => `  get ${JSON.stringify(c.id)}() { return require(${JSON.stringify(c.file)}).default },`),
+    '}',
   ].join('\n')
   await build({
     stdin: { contents: entry, resolveDir: dist, sourcefile: 'cli-entry.js', loader: 'js' },
