@@ -38,6 +38,24 @@ export async function runServer(config: DaemonConfig, version: string): Promise<
       started_at: new Date().toISOString(),
       version,
     }
+    // The handlers first: whoever reads the state file may signal this process at once.
+    const running = app
+    let closing = false
+    const shutdown = async (signal: string) => {
+      if (closing) return
+      closing = true
+      running.log.info(`${signal} received; closing`)
+      try {
+        await running.close()
+      } finally {
+        // Only remove the state file if it is still ours.
+        if (readState(config.dataDir)?.pid === process.pid) rmSync(files.state, { force: true })
+        release()
+        process.exit(0)
+      }
+    }
+    process.on('SIGTERM', () => void shutdown('SIGTERM'))
+    process.on('SIGINT', () => void shutdown('SIGINT'))
     const tmp = `${files.state}.${process.pid}.tmp`
     writeFileSync(tmp, JSON.stringify(state) + '\n', { mode: 0o600 })
     chmodSync(tmp, 0o600)
@@ -47,23 +65,6 @@ export async function runServer(config: DaemonConfig, version: string): Promise<
     throw err
   }
   app.log.info(`Ledger daemon listening on ${state.url} (data: ${config.dataDir})`)
-
-  let closing = false
-  const shutdown = async (signal: string) => {
-    if (closing) return
-    closing = true
-    app.log.info(`${signal} received; closing`)
-    try {
-      await app.close()
-    } finally {
-      // Only remove the state file if it is still ours.
-      if (readState(config.dataDir)?.pid === process.pid) rmSync(files.state, { force: true })
-      release()
-      process.exit(0)
-    }
-  }
-  process.on('SIGTERM', () => void shutdown('SIGTERM'))
-  process.on('SIGINT', () => void shutdown('SIGINT'))
 }
 
 function alreadyRunning(dataDir: string, pid: number, url?: string): Error {
