@@ -17,7 +17,9 @@ export function Agent(): typeof UndiciAgent {
     // undici parses HTTP with llhttp compiled to WebAssembly (on the first connection). V8
     // compiles it twice: at once with its baseline compiler, then again with TurboFan in the
     // background, and a short process waits ~100 ms at exit for that second compile (and holds
-    // ~30 MB more). The baseline code parses the client's few responses just as well.
+    // ~30 MB more). The baseline code parses the client's few responses just as well. (The CLI's
+    // loader, bin/load-bundle.js, sets it before anything compiles; this is for the client
+    // loaded from dist/: the TUI, the tests, the benchmark.)
     setFlagsFromString('--liftoff-only')
     const proto = dispatcher.prototype as Partial<Dispatcher>
     if (typeof proto.request !== 'function') Object.assign(proto, api)
