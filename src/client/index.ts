@@ -159,6 +159,12 @@ function flattenHeaders(h: Record<string, string | string[] | undefined>): Recor
   return out
 }
 
+/** The LedgerApiError of an error answer: the daemon's `detail`, else the status. */
+function apiError(res: RawResponse): LedgerApiError {
+  const detail = (res.body as { detail?: unknown } | null)?.detail
+  return new LedgerApiError(res.status, typeof detail === 'string' ? detail : `HTTP ${res.status}`, res.headers)
+}
+
 // Tails still open per dispatcher (clients made by withCredential share one): closing the
 // dispatcher would otherwise wait for streams that never end.
 const openTails = new WeakMap<Dispatcher, Set<LedgerTail>>()
@@ -262,15 +268,7 @@ export class LedgerClient {
     opts: RequestOptions = {},
   ): Promise<z.output<S>> {
     const res = await this.raw(method, path, opts)
-    if (res.status < 200 || res.status >= 300) {
-      const detail =
-        res.body &&
-        typeof res.body === 'object' &&
-        typeof (res.body as { detail?: unknown }).detail === 'string'
-          ? (res.body as { detail: string }).detail
-          : `HTTP ${res.status}`
-      throw new LedgerApiError(res.status, detail, res.headers)
-    }
+    if (res.status < 200 || res.status >= 300) throw apiError(res)
     return schema ? schema.parse(res.body) : (undefined as z.output<S>)
   }
 
@@ -375,9 +373,7 @@ export class LedgerClient {
    * @throws LedgerApiError 400 for a bad or inapplicable `bucket`/`limit`, 404 for no such panel.
    */
   panelData(id: string, opts: { bucket?: BucketSize; limit?: number; cursor?: string } = {}): Promise<PanelData> {
-    const query: Record<string, string | undefined> = {}
-    for (const [k, v] of Object.entries(opts)) if (v !== undefined) query[k] = String(v)
-    return this.call(PanelDataSchema, 'GET', `/api/v1/dashboard/panels/${encodeURIComponent(id)}/data`, { query })
+    return this.call(PanelDataSchema, 'GET', `/api/v1/dashboard/panels/${encodeURIComponent(id)}/data`, { query: opts })
   }
 
   ingestSingle(log: LogInput): Promise<SingleIngestResponse> {
@@ -444,14 +440,13 @@ export class LedgerClient {
     }
     if (res.statusCode !== 200) {
       const text = await res.body.text().catch(() => '')
-      let detail = `HTTP ${res.statusCode}`
+      let body: unknown = null
       try {
-        const body = JSON.parse(text) as { detail?: unknown }
-        if (typeof body.detail === 'string') detail = body.detail
+        body = JSON.parse(text)
       } catch {
-        // not JSON: keep the status
+        // not JSON: the error says the status
       }
-      throw new LedgerApiError(res.statusCode, detail, flattenHeaders(res.headers))
+      throw apiError({ status: res.statusCode, headers: flattenHeaders(res.headers), body })
     }
     let tails = openTails.get(this.dispatcher)
     if (!tails) openTails.set(this.dispatcher, (tails = new Set()))
