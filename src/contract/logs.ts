@@ -117,18 +117,19 @@ function attrKeyProblem(key: string): string | null {
   return null
 }
 
-const limitQuery = z
-  .string()
-  .regex(/^[0-9]+$/, { message: 'must be an integer from 1 to 1000' })
-  .transform(Number)
-  .refine((n) => n >= 1 && n <= 1000, { message: 'must be an integer from 1 to 1000' })
+/** `limit` and `cursor` of a paged read of logs (GET /logs, a logs panel's data). */
+export const pageQueryShape = {
+  limit: z
+    .string()
+    .regex(/^[0-9]+$/, { message: 'must be an integer from 1 to 1000' })
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 1000, { message: 'must be an integer from 1 to 1000' })
+    .optional(),
+  cursor: z.string().max(200).optional(),
+}
 
 /** `GET /api/v1/logs`: the filters, then `limit` and `cursor`. */
-export const LogQuerySchema = withAttrFilters({
-  ...filterShape,
-  limit: limitQuery.optional(),
-  cursor: z.string().max(200).optional(),
-})
+export const LogQuerySchema = withAttrFilters({ ...filterShape, ...pageQueryShape })
 /** The parsed filters of a log read, as services take them. */
 export type LogQuery = z.output<typeof LogQuerySchema>
 export type LogFilter = Omit<LogQuery, 'limit' | 'cursor'>

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { timestampString } from './common.js'
 import { LogSchema } from './ingest.js'
+import { pageQueryShape } from './logs.js'
 
 export const PANEL_TYPES = ['logs', 'errors', 'metrics'] as const
 
@@ -52,13 +53,7 @@ export const PanelDataQuerySchema = z.object({
       message: `must be one of ${BUCKET_NAMES.join(', ')} (or left out, for the daemon to choose)`,
     })
     .optional(),
-  limit: z
-    .string()
-    .regex(/^[0-9]+$/, { message: 'must be an integer from 1 to 1000' })
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= 1000, { message: 'must be an integer from 1 to 1000' })
-    .optional(),
-  cursor: z.string().max(200).optional(),
+  ...pageQueryShape,
 })
 export type PanelDataQuery = z.input<typeof PanelDataQuerySchema>
 
