@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import type { SearchNode } from '../../contract/search-query.js'
-import { COLUMNS, type LogRow } from './logs.js'
+import { COLUMNS, type LogRow, processedIdBounds } from './logs.js'
 import { prepared } from './statements.js'
 
 /** What a read of stored logs keeps (every condition ANDed). */
@@ -185,11 +185,8 @@ export function searchLogs(
        ORDER BY l.timestamp DESC, l.id DESC LIMIT 1`,
     ).get(params)?.id
     if (start === undefined) return []
-    // Two subqueries: min() and max() together in one SELECT scan the whole table.
-    const bounds = prepared<[], { lo: number; hi: number }>(
-      db,
-      'SELECT (SELECT min(id) FROM logs) AS lo, (SELECT max(id) FROM logs) AS hi',
-    ).get()!
+    // Not null: `start` is a processed log.
+    const bounds = processedIdBounds(db)!
     const window = prepared(
       db,
       `${fromFts} AND f.rowid BETWEEN CAST(@lo AS INTEGER) AND CAST(@hi AS INTEGER) ${order}`,
@@ -283,37 +280,44 @@ export function processedLogsAfter(
   limit: number,
 ): { rows: LogRow[]; scannedTo: number } {
   if (upTo <= after) return { rows: [], scannedTo: after }
-  const params: Params = { after, upTo, limit }
-  // The id range is the index: the new logs are few, the project's may be millions.
-  const where = conditions(f, 'l', params, { unindexed: true }).join(' AND ')
-  let sql: string
-  if (f.search) {
-    params['match'] = toFts5(f.search)
-    sql = `SELECT ${LOG_COLUMNS('l')} FROM logs_fts fts CROSS JOIN logs l ON l.id = fts.rowid
-      WHERE logs_fts MATCH @match AND fts.rowid > CAST(@after AS INTEGER) AND fts.rowid <= CAST(@upTo AS INTEGER)
-      AND ${where} ORDER BY fts.rowid LIMIT @limit`
-  } else {
-    sql = `SELECT ${LOG_COLUMNS('l')} FROM logs l WHERE l.id > @after AND l.id <= @upTo AND ${where}
-      ORDER BY l.id LIMIT @limit`
-  }
-  const rows = fts(() => prepared(db, sql).all(params) as LogRow[])
+  const rows = processedInIdRange(db, f, { after, upTo }, 'ASC', limit)
   return { rows, scannedTo: rows.length === limit ? rows.at(-1)!.id : upTo }
 }
 
 /** The last `n` processed logs matching `f` with id ≤ `upTo`, in id order: a tail's backlog. */
 export function lastProcessedLogs(db: Database, f: StoredLogFilter, upTo: number, n: number): LogRow[] {
   if (n <= 0) return []
-  const params: Params = { upTo, n }
+  return processedInIdRange(db, f, { upTo }, 'DESC', n).reverse()
+}
+
+/**
+ * Processed logs matching `f` with `after < id <= upTo` (`after` optional), the first `limit`
+ * of them in id order `dir`. The id range is the index: the new logs are few, the project's may
+ * be millions.
+ */
+function processedInIdRange(
+  db: Database,
+  f: StoredLogFilter,
+  range: { after?: number; upTo: number },
+  dir: 'ASC' | 'DESC',
+  limit: number,
+): LogRow[] {
+  const params: Params = { upTo: range.upTo, limit }
+  if (range.after !== undefined) params['after'] = range.after
   const where = conditions(f, 'l', params, { unindexed: true }).join(' AND ')
   let sql: string
   if (f.search) {
     params['match'] = toFts5(f.search)
+    const after = range.after === undefined ? '' : 'fts.rowid > CAST(@after AS INTEGER) AND '
     sql = `SELECT ${LOG_COLUMNS('l')} FROM logs_fts fts CROSS JOIN logs l ON l.id = fts.rowid
-      WHERE logs_fts MATCH @match AND fts.rowid <= CAST(@upTo AS INTEGER) AND ${where} ORDER BY fts.rowid DESC LIMIT @n`
+      WHERE logs_fts MATCH @match AND ${after}fts.rowid <= CAST(@upTo AS INTEGER)
+      AND ${where} ORDER BY fts.rowid ${dir} LIMIT @limit`
   } else {
-    sql = `SELECT ${LOG_COLUMNS('l')} FROM logs l WHERE l.id <= @upTo AND ${where} ORDER BY l.id DESC LIMIT @n`
+    const after = range.after === undefined ? '' : 'l.id > @after AND '
+    sql = `SELECT ${LOG_COLUMNS('l')} FROM logs l WHERE ${after}l.id <= @upTo AND ${where}
+      ORDER BY l.id ${dir} LIMIT @limit`
   }
-  return fts(() => prepared(db, sql).all(params) as LogRow[]).reverse()
+  return fts(() => prepared(db, sql).all(params) as LogRow[])
 }
 
 /** The search engine refused a full-text query (its message says why). */

@@ -154,17 +154,23 @@ export function countLogs(db: Database, projectId: number): number {
   )!.n
 }
 
-/**
- * The largest id whose log was received before `cutoff` (ms), or 0. Ids grow with receive
- * time, so a binary search over rowids finds it with O(log n) point reads and no index.
- */
-export function lastIdReceivedBefore(db: Database, cutoff: number): number {
+/** The smallest and largest processed ids, or null when no log is processed. */
+export function processedIdBounds(db: Database): { lo: number; hi: number } | null {
   const bounds = prepared<[], { lo: number | null; hi: number | null }>(
     db,
     // Two subqueries: min() and max() together in one SELECT scan the whole table.
     'SELECT (SELECT min(id) FROM logs) AS lo, (SELECT max(id) FROM logs) AS hi',
   ).get()
-  if (!bounds || bounds.lo == null || bounds.hi == null) return 0
+  return bounds?.lo == null || bounds.hi == null ? null : { lo: bounds.lo, hi: bounds.hi }
+}
+
+/**
+ * The largest id whose log was received before `cutoff` (ms), or 0. Ids grow with receive
+ * time, so a binary search over rowids finds it with O(log n) point reads and no index.
+ */
+export function lastIdReceivedBefore(db: Database, cutoff: number): number {
+  const bounds = processedIdBounds(db)
+  if (!bounds) return 0
   const at = prepared<[number], { id: number; received_at: number }>(
     db,
     'SELECT id, received_at FROM logs WHERE id >= ? ORDER BY id LIMIT 1',
