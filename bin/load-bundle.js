@@ -15,11 +15,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import vm from 'node:vm'
 
-export const BUNDLE_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bundle', 'cli.cjs')
+const BIN_DIR = dirname(fileURLToPath(import.meta.url))
+export const BUNDLE_FILE = join(BIN_DIR, '..', 'dist', 'bundle', 'cli.cjs')
 const CACHE_FILE = `${BUNDLE_FILE}.v8-cache`
 /** SHA-1 of the bundle, SHA-1 of the V8 data. */
 const HEADER_BYTES = 40
-const RUN_URL = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'run.js')).href
+const RUN_URL = pathToFileURL(join(BIN_DIR, 'run.js')).href
 
 // undici parses HTTP with llhttp compiled to WebAssembly. V8 compiles it twice: at once with its
 // baseline compiler, then again with TurboFan in the background, and a short process waits
@@ -77,12 +78,12 @@ function saveCache(script, id) {
   }
 }
 
-/** Runs the CLI: `args` (default: the process's own) through oclif, from the bundle. */
-export async function runCli(args) {
+/** Runs the CLI on the process's arguments, through oclif, from the bundle. */
+export async function runCli() {
   const { script, id, cached } = compile(true)
   const cli = evaluate(script)
   if (!cached) saveCache(script, id)
-  await cli.execute({ dir: RUN_URL, ...(args ? { args } : {}) })
+  await cli.execute({ dir: RUN_URL })
 }
 
 /**
