@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process'
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { type DaemonState, isAlive, readLiveState, readState } from '../shared/daemon-state.js'
 import { dataFiles } from '../shared/paths.js'
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export interface StartOptions {
   dataDir: string

@@ -1,11 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Flags } from '@oclif/core'
 import { ApiCommand } from '../cli/base-command.js'
 import { logFilterFlags, logQuery, queryArg } from '../cli/log-filters.js'
 import { formatLog } from '../cli/log-format.js'
 import { LedgerApiError, LedgerConnectionError } from '../client/index.js'
 import type { Log } from '../contract/ingest.js'
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export default class Tail extends ApiCommand {
   static override summary = "Show a project's latest logs, oldest first; with -f, follow new ones as they arrive."
