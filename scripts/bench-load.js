@@ -7,6 +7,12 @@ import { makeLogs, makeOtlpRequest } from './bench-data.js'
 const opts = JSON.parse(process.argv[2])
 const agent = new Agent({ connections: opts.concurrency, pipelining: 1, keepAliveTimeout: 30_000 })
 
+/** Sorts `samples` and returns p → the p-quantile of them (p = 1: the largest). */
+function percentiles(samples) {
+  samples.sort((a, b) => a - b)
+  return (p) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]
+}
+
 async function post(path, key, body, contentType = 'application/json', expected = 202) {
   const t = performance.now()
   const res = await request(`${opts.url}${path}`, {
@@ -70,8 +76,7 @@ async function singles() {
     }),
   )
   const seconds = (performance.now() - started) / 1000
-  latencies.sort((a, b) => a - b)
-  const at = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]
+  const at = percentiles(latencies)
   return { requests: latencies.length, seconds, p50: at(0.5), p99: at(0.99) }
 }
 
@@ -100,10 +105,9 @@ async function singlesAtRate() {
       }
     }),
   )
-  latencies.sort((a, b) => a - b)
-  const at = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]
-  lags.sort((a, b) => a - b)
-  return { requests: total, rate: opts.rate, p50: at(0.5), p99: at(0.99), max: latencies.at(-1), lagP99: lags[Math.floor(lags.length * 0.99)], lagMax: lags.at(-1) }
+  const at = percentiles(latencies)
+  const lag = percentiles(lags)
+  return { requests: total, rate: opts.rate, p50: at(0.5), p99: at(0.99), max: at(1), lagP99: lag(0.99), lagMax: lag(1) }
 }
 
 const result =
