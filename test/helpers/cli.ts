@@ -137,35 +137,24 @@ export interface SecretService {
  * Returns the reason instead when the Debian packages are not installed.
  */
 export function startSecretService(): SecretService | { skip: string } {
-  for (const bin of ['dbus-daemon', 'gnome-keyring-daemon', 'secret-tool']) {
-    if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) {
-      return { skip: `${bin} is not installed (apt-get install gnome-keyring dbus libsecret-tools)` }
-    }
-  }
+  const missing = missingCommand(['dbus-daemon', 'gnome-keyring-daemon', 'secret-tool'], 'gnome-keyring dbus libsecret-tools')
+  if (missing) return missing
   const bus = startPrivateBus()
   if ('skip' in bus) return bus
-  const { home, pid, env } = bus
+  const { env } = bus
   const keyring = spawnSync('gnome-keyring-daemon', ['--unlock', '--components=secrets'], {
     input: 'test-password\n',
     encoding: 'utf8',
     env: { ...process.env, ...env },
   })
-  const stop = () => {
-    // gnome-keyring-daemon leaves with its bus.
-    try {
-      process.kill(Number(pid))
-    } catch {
-      // gone already
-    }
-    rmSync(home, { recursive: true, force: true })
-  }
   if (keyring.status !== 0) {
-    stop()
+    bus.stop()
     return { skip: `gnome-keyring-daemon did not start: ${keyring.stderr}` }
   }
   return {
     env,
-    stop,
+    // gnome-keyring-daemon leaves with its bus.
+    stop: bus.stop,
     search: () => {
       // secret-tool prints attributes on stderr and secrets on stdout.
       const r = spawnSync('secret-tool', ['search', '--all', 'service', 'ledger'], {
@@ -177,8 +166,18 @@ export function startSecretService(): SecretService | { skip: string } {
   }
 }
 
-/** A D-Bus session bus of our own (`dbus-daemon --fork`), with a temp HOME. */
-function startPrivateBus(): { home: string; pid: string; env: Record<string, string> } | { skip: string } {
+/** `{ skip }` naming the first of `commands` not installed, with the Debian packages to get. */
+function missingCommand(commands: string[], packages: string): { skip: string } | null {
+  for (const bin of commands) {
+    if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) {
+      return { skip: `${bin} is not installed (apt-get install ${packages})` }
+    }
+  }
+  return null
+}
+
+/** A D-Bus session bus of our own (`dbus-daemon --fork`), with a temp HOME; `stop` ends both. */
+function startPrivateBus(): { env: Record<string, string>; stop(): void } | { skip: string } {
   const home = mkdtempSync(join(tmpdir(), 'ledger-keyring-'))
   const bus = spawnSync('dbus-daemon', ['--session', '--fork', '--print-address=1', '--print-pid=1'], {
     encoding: 'utf8',
@@ -189,7 +188,17 @@ function startPrivateBus(): { home: string; pid: string; env: Record<string, str
     rmSync(home, { recursive: true, force: true })
     return { skip: `dbus-daemon did not start: ${bus.stderr}` }
   }
-  return { home, pid, env: { HOME: home, DBUS_SESSION_BUS_ADDRESS: address } }
+  return {
+    env: { HOME: home, DBUS_SESSION_BUS_ADDRESS: address },
+    stop: () => {
+      try {
+        process.kill(Number(pid))
+      } catch {
+        // gone already
+      }
+      rmSync(home, { recursive: true, force: true })
+    },
+  }
 }
 
 /**
@@ -197,11 +206,8 @@ function startPrivateBus(): { home: string; pid: string; env: Record<string, str
  * swallows every call (what a hung keyring daemon looks like to a client).
  */
 export function startUnansweringSecretService(): { env: Record<string, string>; stop(): void } | { skip: string } {
-  for (const bin of ['dbus-daemon', 'dbus-send', 'dbus-test-tool']) {
-    if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) {
-      return { skip: `${bin} is not installed (apt-get install dbus dbus-tests)` }
-    }
-  }
+  const missing = missingCommand(['dbus-daemon', 'dbus-send', 'dbus-test-tool'], 'dbus dbus-tests')
+  if (missing) return missing
   const bus = startPrivateBus()
   if ('skip' in bus) return bus
   const hole = spawn('dbus-test-tool', ['black-hole', '--session', '--name=org.freedesktop.secrets', '--no-read'], {
@@ -212,12 +218,7 @@ export function startUnansweringSecretService(): { env: Record<string, string>; 
     env: bus.env,
     stop: () => {
       hole.kill()
-      try {
-        process.kill(Number(bus.pid))
-      } catch {
-        // gone already
-      }
-      rmSync(bus.home, { recursive: true, force: true })
+      bus.stop()
     },
   }
 }
