@@ -5,10 +5,11 @@
 // query is timed end to end (HTTP round trip, sequential, first pages and a few deeper pages).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { LedgerClient } from '../dist/client/index.js'
 import { validateLog } from '../dist/contract/ingest.js'
 import { openDatabase } from '../dist/daemon/db/database.js'
+import { attachFulltext, indexNextLogs } from '../dist/daemon/db/fulltext.js'
 import { enqueueLogs, processQueueChunk } from '../dist/daemon/db/logs.js'
 import { emptyColumns, pushLog } from '../dist/daemon/services/batch-decode.js'
 import { makeLogs } from './bench-data.js'
@@ -52,6 +53,7 @@ const KINDS = [
 
 function fill(file, projectId, rows) {
   const db = openDatabase(file)
+  attachFulltext(db, join(dirname(file), 'fulltext.db'))
   db.pragma('wal_autocheckpoint = 0')
   const insert = db.transaction((c, at) => enqueueLogs(db, projectId, at, c))
   for (let off = 0; off < rows; off += CHUNK) {
@@ -61,9 +63,13 @@ function fill(file, projectId, rows) {
     while (processQueueChunk(db, CHUNK).lastId > 0) {
       // the worker's step, until this chunk is processed
     }
+    while (indexNextLogs(db, CHUNK)) {
+      // the full-text thread's step
+    }
     if (off % 200_000 === 0) db.pragma('wal_checkpoint(TRUNCATE)')
   }
   db.pragma('wal_checkpoint(TRUNCATE)')
+  db.pragma('fulltext.wal_checkpoint(TRUNCATE)')
   db.close()
 }
 

@@ -62,6 +62,7 @@ export async function buildApp(
     services.maintenance.stop()
     services.keyStats.stop()
     await services.decoder.close()
+    await services.fulltext.close()
     await services.checkpointer.close()
     services.db.close()
   })

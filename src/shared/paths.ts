@@ -24,6 +24,8 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): LedgerPaths 
 export function dataFiles(dataDir: string) {
   return {
     database: join(dataDir, 'ledger.db'),
+    /** The full-text index (derived from the database, rebuilt when missing). */
+    fulltext: join(dataDir, 'fulltext.db'),
     secret: join(dataDir, 'secret.key'),
     state: join(dataDir, 'daemon.json'),
     /** Held by the running daemon (its pid) from before it opens the database until it exits. */

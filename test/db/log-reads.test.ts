@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { validateLog } from '../../src/contract/ingest.js'
 import { parseSearchQuery } from '../../src/contract/search-query.js'
 import { type Database, openDatabase } from '../../src/daemon/db/database.js'
+import { attachFulltext, indexNextLogs } from '../../src/daemon/db/fulltext.js'
 import { type SearchTuning, searchLogs, toFts5 } from '../../src/daemon/db/log-reads.js'
 import { enqueueLogs, type LogRow, processQueueChunk } from '../../src/daemon/db/logs.js'
 import { emptyColumns, pushLog } from '../../src/daemon/services/batch-decode.js'
@@ -29,6 +30,7 @@ describe('full-text read plans', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'ledger-search-'))
     db = openDatabase(join(dir, 'ledger.db'))
+    attachFulltext(db, join(dir, 'fulltext.db'))
     let seed = 11
     const random = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31
@@ -56,6 +58,9 @@ describe('full-text read plans', () => {
     }
     while (processQueueChunk(db, 1000).lastId > 0) {
       // until the queue is empty
+    }
+    while (indexNextLogs(db, 1000)) {
+      // until every log is searchable
     }
     rows = db.prepare('SELECT * FROM logs').all() as LogRow[]
     expect(rows).toHaveLength(6000)

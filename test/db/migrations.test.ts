@@ -6,6 +6,10 @@ import { pathToFileURL } from 'node:url'
 import BetterSqlite3 from 'better-sqlite3'
 import { afterEach, describe, expect, test } from 'vitest'
 import { type Database, migrate, openDatabase } from '../../src/daemon/db/database.js'
+import { attachFulltext, indexNextLogs } from '../../src/daemon/db/fulltext.js'
+import { enqueueLogs, processQueueChunk } from '../../src/daemon/db/logs.js'
+import { emptyColumns, pushLog } from '../../src/daemon/services/batch-decode.js'
+import { validateLog } from '../../src/contract/ingest.js'
 import { MIGRATIONS, type Migration } from '../../src/daemon/db/migrations/index.js'
 import { ROOT, waitFor } from '../helpers/daemon.js'
 
@@ -217,5 +221,31 @@ describe('migrations', () => {
       for (const db of open.splice(0)) db.close()
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+
+  test('007 moves the full-text index out of the main file: an upgraded database is re-indexed from its logs', () => {
+    const file = freshFile()
+    // A database of schema 6, with a processed log (then indexed in the main file by the worker).
+    const old = openTracked(file, MIGRATIONS.slice(0, 6))
+    old.prepare("INSERT INTO accounts (email, password_hash, name, created_at) VALUES ('a@b.c', 'x', 'A', 0)").run()
+    old.prepare("INSERT INTO projects (account_id, name, slug, environment, created_at) VALUES (1, 'P', 'p', 'production', 0)").run()
+    const c = emptyColumns()
+    const v = validateLog({ timestamp: '2026-01-01T00:00:00Z', level: 'info', log_type: 'logger', importance: 'standard', message: 'upgraded words' })
+    if (!v.ok) throw new Error(v.detail)
+    pushLog(c, v.value)
+    old.transaction(() => enqueueLogs(old, 1, 0, c))()
+    processQueueChunk(old, 10)
+    old.exec("INSERT INTO logs_fts (rowid, message) SELECT id, message FROM logs")
+    old.close()
+
+    const db = openTracked(file)
+    expect(userVersion(db)).toBe(LATEST)
+    expect(tables(db)).not.toContain('logs_fts')
+    const state = attachFulltext(db, join(dir, 'fulltext.db'))
+    // Every log stored before is to be indexed again (and is not "waiting" in the queue).
+    expect(state).toEqual({ indexedUpTo: 0, rebuildUpTo: 1 })
+    expect(indexNextLogs(db, 100)).toEqual({ from: 0, upTo: 1, rows: 1 })
+    expect(indexNextLogs(db, 100)).toBeNull()
+    expect(db.prepare("SELECT rowid FROM logs_fts WHERE logs_fts MATCH 'upgraded'").all()).toEqual([{ rowid: 1 }])
   })
 })

@@ -83,7 +83,9 @@ export async function startTestDaemon(
     routes,
     logLines: () => logLines,
     inspect() {
-      const db = new BetterSqlite3(dataFiles(dataDir).database, { readonly: true })
+      const files = dataFiles(dataDir)
+      const db = new BetterSqlite3(files.database, { readonly: true })
+      db.prepare('ATTACH DATABASE ? AS fulltext').run(files.fulltext)
       inspectors.push(db)
       return db
     },

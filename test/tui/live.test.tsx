@@ -37,7 +37,8 @@ describe('ledger top against a real daemon', () => {
       await waitFor(() => frame().includes('live-quiet'), 10_000, 'the projects')
       expect(frame()).toContain(`Ledger top  ${d.url}  ● connected  healthy`)
       expect(frame()).toContain('5m: 14 logs, 2 errors')
-      expect(frame()).toMatch(/live-app +[\d.]+ +0 ░{10} +2 +14\/1\.0M 0%/)
+      // Queue 0 once the worker and the full-text thread have processed the batch.
+      await waitFor(() => /live-app +[\d.]+ +0 ░{10} +2 +14\/1\.0M 0%/.test(frame()), 10_000, 'the batch processed')
       expect(frame()).toMatch(/test key +live-app +ldg_proj_\d+_\w+ +1\/1000 +0/)
       expect(frame()).toMatch(/live-app +CRITICAL +payment provider down/)
       expect(frame()).toMatch(/live-app +ERROR +checkout failed: card declined/)

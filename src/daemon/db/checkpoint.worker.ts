@@ -1,7 +1,6 @@
-import { readlinkSync } from 'node:fs'
-import { setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
 import BetterSqlite3 from 'better-sqlite3'
+import { lowerThreadPriority } from '../services/threads.js'
 
 // The WAL checkpointer: its own connection, on its own thread. A PASSIVE checkpoint copies
 // committed WAL frames into the database without taking the write lock, so ingestion's commits
@@ -11,7 +10,10 @@ const { file, intervalMs, synchronous } = workerData as {
   intervalMs: number
   synchronous: string
 }
-lowerThreadPriority()
+// A checkpoint takes 20-40 ms of CPU under a stream of small commits; on a machine with few
+// cores it would take them from the request path (the event loop waits for a core, and a single
+// ingest's p99 with it).
+lowerThreadPriority(19)
 const db = new BetterSqlite3(file)
 db.pragma('busy_timeout = 5000')
 db.pragma(`synchronous = ${synchronous}`)
@@ -39,19 +41,3 @@ parentPort?.on('message', (msg: { type: string }) => {
     parentPort?.close()
   }
 })
-
-/**
- * A checkpoint takes 20-40 ms of CPU under a stream of small commits; on a machine with few
- * cores it would take them from the request path (the event loop waits for a core, and a single
- * ingest's p99 with it). On Linux, where a thread has its own nice value, this thread yields
- * to the others (nice 19). Elsewhere it runs at the daemon's priority.
- */
-function lowerThreadPriority(): void {
-  try {
-    // /proc/thread-self -> "<pid>/task/<tid>": setpriority() on a thread id affects that thread.
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop())
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 19)
-  } catch {
-    // not Linux, or not allowed: keep the default priority
-  }
-}

@@ -262,11 +262,6 @@ function newestFirst(rows: LogRow[]): LogRow[] {
   return rows.sort((a, b) => b.timestamp - a.timestamp || b.id - a.id)
 }
 
-/** The largest processed id (0 when none): where a tail without history starts. */
-export function lastProcessedId(db: Database): number {
-  return prepared<[], { id: number | null }>(db, 'SELECT max(id) AS id FROM logs').get()?.id ?? 0
-}
-
 /**
  * Processed logs matching `f` with `after < id <= upTo`, in id order, at most `limit`: what a
  * live tail sends next. Returns the rows and how far the scan got (every id up to `scannedTo`

@@ -91,11 +91,12 @@ export function queueCountsByProject(db: Database): Map<number, number> {
 }
 
 /**
- * Moves the oldest `limit` queued logs into the processed table (keeping their ids), indexes
- * their text in FTS5 and adds them to the per-minute aggregates. One transaction: a crash
- * leaves each log in exactly one of the two tables. Returns how many moved per project, and the
- * largest id moved: every queued log up to it is now processed (ids are handed out in commit
- * order and moved in id order, so processed ids only ever grow).
+ * Moves the oldest `limit` queued logs into the processed table (keeping their ids) and adds
+ * them to the per-minute aggregates. One transaction: a crash leaves each log in exactly one of
+ * the two tables. Returns how many moved per project, and the largest id moved: every queued
+ * log up to it is now in `logs` (ids are handed out in commit order and moved in id order, so
+ * ids in `logs` only ever grow). Their text is indexed afterwards, by the full-text thread
+ * (see fulltext.ts), in a file of its own.
  */
 export function processQueueChunk(
   db: Database,
@@ -109,8 +110,6 @@ export function processQueueChunk(
     // Sorted by (project, timestamp): out-of-order timestamps otherwise dirty a different index
     // leaf page per row (PERFORMANCE.md measured ~4x).
     s.moveToLogs.run(last)
-    // FTS5 filled explicitly, not by trigger: a trigger's savepoint flushes FTS5 on every row.
-    s.index.run(last)
     s.aggregate.run(last)
     s.deleteQueued.run(last)
     return { counts: new Map(counts.map((r) => [r.project_id, r.n])), lastId: last }
@@ -132,11 +131,6 @@ function workerStatements(db: Database) {
       `INSERT INTO logs (id, ${COLUMNS}) SELECT id, ${COLUMNS} FROM log_queue WHERE id <= ?
        ORDER BY project_id, timestamp`,
     ),
-    index: prepared(
-      db,
-      `INSERT INTO logs_fts (rowid, message, error_type, error_message, stack_trace)
-       SELECT id, message, error_type, error_message, stack_trace FROM log_queue WHERE id <= ?`,
-    ),
     aggregate: prepared(
       db,
       `INSERT INTO log_minutes (project_id, minute, level, count)
@@ -145,6 +139,18 @@ function workerStatements(db: Database) {
        ON CONFLICT (project_id, minute, level) DO UPDATE SET count = count + excluded.count`,
     ),
     deleteQueued: prepared(db, 'DELETE FROM log_queue WHERE id <= ?'),
+  }
+}
+
+/** Logs in `logs` with an id above `after`, per project, and the largest id (`after` if none). */
+export function processedCountsAfter(db: Database, after: number): { counts: Map<number, number>; upTo: number } {
+  const rows = prepared<[number], { project_id: number; n: number; last: number }>(
+    db,
+    'SELECT project_id, count(*) AS n, max(id) AS last FROM logs WHERE id > ? GROUP BY project_id',
+  ).all(after)
+  return {
+    counts: new Map(rows.map((r) => [r.project_id, r.n])),
+    upTo: rows.reduce((m, r) => Math.max(m, r.last), after),
   }
 }
 
@@ -192,24 +198,23 @@ export function lastIdReceivedBefore(db: Database, cutoff: number): number {
   return found
 }
 
-/** Deletes up to `limit` logs of a project with id ≤ `maxId` (and their FTS entries). */
-export function deleteLogsUpTo(db: Database, projectId: number, maxId: number, limit: number): number {
-  return db.transaction(() => {
-    const ids = prepared<[number, number, number], { id: number }>(
-      db,
-      'SELECT id FROM logs WHERE id <= ? AND project_id = ? ORDER BY id LIMIT ?',
-    )
-      .all(maxId, projectId, limit)
-      .map((r) => r.id)
-    if (ids.length === 0) return 0
-    const first = ids[0]!
-    const last = ids.at(-1)!
-    prepared(db, 'DELETE FROM logs_fts WHERE rowid IN (SELECT value FROM json_each(?))').run(
-      JSON.stringify(ids),
-    )
-    prepared(db, 'DELETE FROM logs WHERE project_id = ? AND id BETWEEN ? AND ?').run(projectId, first, last)
-    return ids.length
-  })()
+/** The ids of the first `limit` logs of a project with id ≤ `maxId`, in id order. */
+export function oldestLogIds(db: Database, projectId: number, maxId: number, limit: number): number[] {
+  return prepared<[number, number, number], { id: number }>(
+    db,
+    'SELECT id FROM logs WHERE id <= ? AND project_id = ? ORDER BY id LIMIT ?',
+  )
+    .all(maxId, projectId, limit)
+    .map((r) => r.id)
+}
+
+/**
+ * Deletes a project's logs with `first <= id <= last` (what `oldestLogIds` returned, once
+ * their text is out of the full-text index).
+ */
+export function deleteLogRange(db: Database, projectId: number, first: number, last: number): number {
+  return prepared(db, 'DELETE FROM logs WHERE project_id = ? AND id BETWEEN ? AND ?').run(projectId, first, last)
+    .changes
 }
 
 /** Drops per-minute aggregates older than `minute` for a project. */

@@ -8,7 +8,8 @@ export function deepHealth(s: Services): DeepHealth {
   const worker = s.queue.status()
   const depth = s.queue.totalDepth()
   const capacity = s.ctx.config.queueCapacity
-  const queueOk = worker.running && worker.last_error === null
+  const fulltext = s.fulltext.status
+  const queueOk = worker.running && worker.last_error === null && fulltext.last_error === null
   const status = db.status === 'healthy' && queueOk ? 'healthy' : 'degraded'
   return {
     status,
@@ -21,6 +22,7 @@ export function deepHealth(s: Services): DeepHealth {
         worker_running: worker.running,
         processed_since_start: worker.processed,
         last_error: worker.last_error,
+        fulltext_index: fulltext,
       },
       rate_limiter: { status: 'healthy', backend: 'memory', tracked_keys: s.limiter.trackedKeys() },
     },

@@ -6,8 +6,9 @@ import { packageVersion } from '../../shared/version.js'
 import type { DaemonConfig } from '../config.js'
 import { Checkpointer } from '../db/checkpointer.js'
 import { type Database, openDatabase } from '../db/database.js'
+import { attachFulltext } from '../db/fulltext.js'
+import { FulltextIndexer } from '../db/fulltext-indexer.js'
 import { receivedCountsSince } from '../db/logs.js'
-import { lastProcessedId } from '../db/log-reads.js'
 import { AccountService } from './accounts.js'
 import { ApiKeyService } from './api-keys.js'
 import { BatchDecoder } from './batch-decoder.js'
@@ -32,6 +33,7 @@ export interface Services {
   readonly ctx: ServiceContext
   readonly db: Database
   readonly checkpointer: Checkpointer
+  readonly fulltext: FulltextIndexer
   readonly accounts: AccountService
   readonly verification: VerificationService
   readonly projects: ProjectService
@@ -63,6 +65,7 @@ export function createServices({ config, now = Date.now, version, log }: Service
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   const files = dataFiles(config.dataDir)
   const db = openDatabase(files.database, { durability: config.durability })
+  const fulltextState = attachFulltext(db, files.fulltext)
   restrictDataDir(config.dataDir)
   // Checkpoints run on a background thread, never inside an ingest commit.
   db.pragma('wal_autocheckpoint = 0')
@@ -70,9 +73,12 @@ export function createServices({ config, now = Date.now, version, log }: Service
   const ctx: ServiceContext = { db, config, now }
   const limiter = new MemoryRateLimiter()
   const keyStats = new KeyStats(db, log)
-  // Processed ids only grow (see processQueueChunk): tails start after the largest one.
-  const logEvents = new LogEvents(lastProcessedId(db))
-  const queue = new QueueWorker(db, log, undefined, logEvents)
+  // Processed ids only grow (see processQueueChunk): tails start after the largest one, which
+  // is the last one indexed (or, while the index is rebuilt, the last one stored before).
+  const logEvents = new LogEvents(Math.max(fulltextState.indexedUpTo, fulltextState.rebuildUpTo))
+  const queue = new QueueWorker(db, log, logEvents, fulltextState)
+  const fulltext = new FulltextIndexer(files, fulltextState, (r) => queue.indexed(r.upTo), log)
+  queue.useIndexer(() => fulltext.kick())
   const secret = loadOrCreateSecret(files.secret)
   const tokens = new AccessTokens(secret, now)
   const accounts = new AccountService(ctx, new PasswordHasher(config.scryptLogN), tokens)
@@ -91,6 +97,7 @@ export function createServices({ config, now = Date.now, version, log }: Service
     ctx,
     db,
     checkpointer,
+    fulltext,
     accounts,
     verification: new VerificationService(
       ctx,
@@ -102,7 +109,7 @@ export function createServices({ config, now = Date.now, version, log }: Service
     apiKeys,
     panels: new PanelService(ctx, logs),
     ingest,
-    maintenance: new Maintenance(db, now, log),
+    maintenance: new Maintenance(db, now, log, fulltext),
     logs,
     logEvents,
     tail: new TailService(ctx, logEvents),

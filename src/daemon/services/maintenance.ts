@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { purgeIdempotencyBefore, purgeQuotaUsageBefore } from '../db/ingest-records.js'
-import { deleteLogsUpTo, deleteMinutesBefore, lastIdReceivedBefore } from '../db/logs.js'
+import { deleteLogRange, deleteMinutesBefore, lastIdReceivedBefore, oldestLogIds } from '../db/logs.js'
 import { listAllProjects } from '../db/projects.js'
 import { purgeExpiredRefreshTokens } from '../db/sessions.js'
 import { purgeExpiredRevokedTokens } from '../db/tokens.js'
@@ -32,6 +32,8 @@ export class Maintenance {
     private readonly db: Database,
     private readonly now: () => number,
     private readonly log: { error: (obj: unknown, msg: string) => void },
+    /** The full-text index: expired logs leave it before they leave `logs`. */
+    private readonly fulltext: { forget(ids: number[]): Promise<void>; readonly status: { indexed_upto: number } },
     private readonly intervalMs = 60_000,
   ) {}
 
@@ -60,12 +62,18 @@ export class Maintenance {
     let logsDeleted = 0
     for (const project of listAllProjects(this.db)) {
       const cutoff = now - project.retention_days * DAY_MS
-      const maxId = lastIdReceivedBefore(this.db, cutoff)
+      // Only logs already indexed: the index never keeps the text of a deleted log. (The rest
+      // go at a later pass.)
+      const maxId = Math.min(lastIdReceivedBefore(this.db, cutoff), this.fulltext.status.indexed_upto)
       if (maxId > 0) {
         for (;;) {
-          const n = deleteLogsUpTo(this.db, project.id, maxId, CHUNK)
-          logsDeleted += n
-          if (n < CHUNK) break
+          const ids = oldestLogIds(this.db, project.id, maxId, CHUNK)
+          if (ids.length === 0) break
+          // Out of the index first: a crash in between leaves an expired log unsearchable,
+          // never an index entry without its log. Deleted at the next pass.
+          await this.fulltext.forget(ids)
+          logsDeleted += deleteLogRange(this.db, project.id, ids[0]!, ids.at(-1)!)
+          if (ids.length < CHUNK) break
           await yieldToEventLoop()
         }
       }

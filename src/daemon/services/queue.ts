@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3'
-import { processQueueChunk, queueCountsByProject } from '../db/logs.js'
+import type { FulltextState } from '../db/fulltext.js'
+import { processQueueChunk, processedCountsAfter, queueCountsByProject } from '../db/logs.js'
 import type { LogEvents } from './log-events.js'
 
 // Rows per worker transaction. A pass holds the event loop for its whole transaction, and
@@ -9,14 +10,25 @@ import type { LogEvents } from './log-events.js'
 const CHUNK = 500
 const CHUNK_WHILE_INGESTING = 100
 
+/** Moved logs not yet searchable: a worker pass's ids (up to `upTo`) and counts per project. */
+interface Unindexed {
+  upTo: number
+  counts: Map<number, number>
+}
+
 /**
  * The ingestion queue's worker and its per-project depth. Accepted logs sit in `log_queue`
  * (durable since the accepting commit); the worker moves them, oldest first, into the indexed
- * `logs` table. Depth is counted in memory, seeded from the table at start, so it is exact
- * after a restart and costs nothing to read.
+ * `logs` table, and the full-text thread then makes them searchable. A log is processed once
+ * both are done: depth counts the logs accepted and not processed yet. It is counted in memory,
+ * seeded from the tables at start, so it is exact after a restart and costs nothing to read.
  */
 export class QueueWorker {
   private readonly depths: Map<number, number>
+  /** Passes whose logs the full-text thread has not indexed yet, oldest first. */
+  private readonly unindexed: Unindexed[] = []
+  /** Tells the full-text thread that logs were moved. */
+  private kickIndexer: () => void = () => {}
   private timer: NodeJS.Timeout | undefined
   private scheduled = false
   private running = false
@@ -30,11 +42,44 @@ export class QueueWorker {
   constructor(
     private readonly db: Database,
     private readonly log: { error: (obj: unknown, msg: string) => void },
+    /** Told of every processed range (live tails listen). */
+    private readonly events: LogEvents,
+    /** Where the full-text index stood at start (logs above it are moved but not searchable). */
+    fulltext: FulltextState,
     private readonly idleMs = 50,
-    /** Told of every committed pass (live tails listen). */
-    private readonly events?: LogEvents,
   ) {
     this.depths = queueCountsByProject(db)
+    // Moved before the last stop, not indexed yet. A rebuild's backlog (logs stored before the
+    // index was started again) is not waiting to be processed: it is not counted.
+    const after = Math.max(fulltext.indexedUpTo, fulltext.rebuildUpTo)
+    const { counts, upTo } = processedCountsAfter(db, after)
+    if (upTo > after) {
+      this.unindexed.push({ upTo, counts })
+      for (const [project, n] of counts) this.depths.set(project, this.depth(project) + n)
+    }
+  }
+
+  /** `kick` is called after each pass that moved logs (the full-text thread's cue). */
+  useIndexer(kick: () => void): void {
+    this.kickIndexer = kick
+  }
+
+  /**
+   * The full-text thread has indexed every log up to `upTo`: those logs are processed. Their
+   * projects' depths go down, and live tails hear of them.
+   */
+  indexed(upTo: number): void {
+    const counts = new Map<number, number>()
+    while (this.unindexed.length > 0 && this.unindexed[0]!.upTo <= upTo) {
+      for (const [project, n] of this.unindexed.shift()!.counts) {
+        counts.set(project, (counts.get(project) ?? 0) + n)
+        const left = this.depth(project) - n
+        if (left > 0) this.depths.set(project, left)
+        else this.depths.delete(project)
+        this.processedTotal += n
+      }
+    }
+    this.events.processed({ upTo, counts })
   }
 
   start(): void {
@@ -96,21 +141,14 @@ export class QueueWorker {
     this.timer = undefined
     if (!this.running || this.paused) return
     let moved = 0
-    let batch: { upTo: number; counts: Map<number, number> } | undefined
     const limit = this.ingesting ? CHUNK_WHILE_INGESTING : CHUNK
     this.ingesting = false
     try {
       const { counts, lastId } = processQueueChunk(this.db, limit)
-      for (const [project, n] of counts) {
-        moved += n
-        const left = this.depth(project) - n
-        if (left > 0) this.depths.set(project, left)
-        else this.depths.delete(project)
-      }
-      this.processedTotal += moved
+      for (const n of counts.values()) moved += n
       this.lastError = null
       this.failures = 0
-      if (moved > 0) batch = { upTo: lastId, counts }
+      if (moved > 0) this.unindexed.push({ upTo: lastId, counts })
     } catch (err) {
       this.lastError = (err as Error).message
       this.failures++
@@ -122,7 +160,7 @@ export class QueueWorker {
       this.timer = setTimeout(() => this.pass(), Math.min(10_000, this.idleMs * 2 ** this.failures))
       return
     }
-    if (batch) this.events?.processed(batch)
+    if (moved > 0) this.kickIndexer()
     // More to do: yield to the event loop, then go on. Idle: look again later.
     if (moved === limit) {
       this.scheduled = true

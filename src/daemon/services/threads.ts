@@ -1,3 +1,5 @@
+import { readlinkSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import { Worker, type WorkerOptions } from 'node:worker_threads'
 
 /**
@@ -11,4 +13,19 @@ export function startWorker(base: string, name: string, options: WorkerOptions =
   if (!isTs) return new Worker(file, options)
   const boot = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(file.href)}) })`
   return new Worker(boot, { ...options, eval: true })
+}
+
+/**
+ * Lowers the calling thread's priority to `nice` (Linux, where a thread has a nice value of its
+ * own), so that background work yields a core to the request path on a machine with few cores.
+ * Elsewhere, or when not allowed, the thread keeps the daemon's priority.
+ */
+export function lowerThreadPriority(nice: number): void {
+  try {
+    // /proc/thread-self -> "<pid>/task/<tid>": setpriority() on a thread id affects that thread.
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop())
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice)
+  } catch {
+    // not Linux, or not allowed: keep the default priority
+  }
 }

@@ -1,0 +1,101 @@
+import type { Worker } from 'node:worker_threads'
+import { startWorker } from '../services/threads.js'
+import type { FulltextState } from './fulltext.js'
+import type { FulltextReply, FulltextRequest } from './fulltext.worker.js'
+
+/** Logs per full-text transaction, at most. */
+const CHUNK = 5000
+/** A kick waits this long before indexing: fewer, larger FTS5 segments (fewer merges). */
+const DELAY_MS = 25
+
+export interface FulltextStatus {
+  /** Every processed log with a smaller or equal id is searchable. */
+  indexed_upto: number
+  last_error: string | null
+}
+
+/**
+ * The main thread's side of the full-text indexing thread (fulltext.worker.ts): tells it when
+ * logs were processed, hears how far it has indexed, and asks it to forget logs that retention
+ * deletes. A thread that dies is started again; it carries on from what it committed.
+ */
+export class FulltextIndexer {
+  private worker: Worker
+  private seq = 0
+  private readonly forgetting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>()
+  private closed = false
+  readonly status: FulltextStatus
+
+  constructor(
+    private readonly files: { database: string; fulltext: string },
+    state: FulltextState,
+    /** Called after each indexing commit, with the range of ids that became searchable. */
+    private readonly onIndexed: (r: { from: number; upTo: number }) => void,
+    private readonly log: { error: (obj: unknown, msg: string) => void },
+  ) {
+    this.status = { indexed_upto: state.indexedUpTo, last_error: null }
+    this.worker = this.spawn()
+  }
+
+  /** Logs were processed: index them soon. */
+  kick(): void {
+    this.send({ type: 'kick' })
+  }
+
+  /** Removes these logs from the index; resolves once that is committed. */
+  forget(ids: number[]): Promise<void> {
+    if (ids.length === 0) return Promise.resolve()
+    const seq = ++this.seq
+    return new Promise<void>((resolve, reject) => {
+      this.forgetting.set(seq, { resolve, reject })
+      this.send({ type: 'forget', seq, ids })
+    })
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    const exited = new Promise((resolve) => this.worker.once('exit', resolve))
+    this.send({ type: 'close' })
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
+    await this.worker.terminate()
+  }
+
+  private send(m: FulltextRequest): void {
+    this.worker.postMessage(m)
+  }
+
+  private spawn(): Worker {
+    const worker = startWorker(import.meta.url, 'fulltext.worker', {
+      workerData: { ...this.files, chunk: CHUNK, delayMs: DELAY_MS },
+    })
+    worker.unref()
+    worker.on('message', (m: FulltextReply) => {
+      if (m.type === 'indexed') {
+        this.status.indexed_upto = m.upTo
+        this.status.last_error = null
+        this.onIndexed(m)
+      } else if (m.type === 'forgotten') {
+        const p = this.forgetting.get(m.seq)
+        this.forgetting.delete(m.seq)
+        if (m.error === undefined) p?.resolve()
+        else p?.reject(new Error(m.error))
+      } else {
+        this.status.last_error = m.message
+        this.log.error({ err: m.message }, 'full-text indexing failed; retrying')
+      }
+    })
+    worker.on('error', (err) => {
+      this.status.last_error = err.message
+    })
+    worker.on('exit', (code) => {
+      for (const p of this.forgetting.values()) p.reject(new Error('the full-text indexing thread stopped'))
+      this.forgetting.clear()
+      if (this.closed) return
+      this.log.error({ code }, 'full-text indexing thread exited; starting it again')
+      setTimeout(() => {
+        if (!this.closed) this.worker = this.spawn()
+      }, 1000).unref()
+    })
+    return worker
+  }
+}

@@ -1,0 +1,81 @@
+import { copyFileSync, existsSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { LedgerClient } from '../../src/client/index.js'
+import { dataFiles } from '../../src/shared/paths.js'
+import { log, PASSWORD, type SpawnedDaemon, spawnDaemon, tempHome, uniqueEmail, waitFor } from '../helpers/daemon.js'
+
+// The full-text index lives in a file of its own (data/fulltext.db), derived from the stored
+// logs: a missing one, or one left from another database, is rebuilt, and search comes back.
+
+const env = { LEDGER_SCRYPT_LOG_N: '12' }
+
+function removeIndex(home: string): void {
+  const file = dataFiles(join(home, 'data')).fulltext
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true })
+}
+
+async function setUp(home: string, word: string, n: number) {
+  const daemon = await spawnDaemon({ home, env })
+  const anon = new LedgerClient({ baseUrl: daemon.url })
+  const reg = await anon.register({ email: uniqueEmail('fts'), password: PASSWORD, name: 'Fts' })
+  const account = anon.withCredential(reg.access_token)
+  const project = await account.createProject({ name: 'Fts', slug: 'fts' })
+  const key = (await account.createApiKey(project.project_id, { name: 'k' })).full_key
+  const keyClient = anon.withCredential(key)
+  await keyClient.ingestBatch(Array.from({ length: n }, (_, i) => log({ message: `${word} number ${i}` })))
+  await waitFor(async () => (await keyClient.queueDepth()).queue_depth === 0)
+  return { daemon, key, anon }
+}
+
+describe('the full-text index file', () => {
+  const homes = [tempHome(), tempHome()]
+  const daemons: SpawnedDaemon[] = []
+  afterAll(async () => {
+    for (const d of daemons) await d.stop('SIGKILL')
+    for (const h of homes) rmSync(h, { recursive: true, force: true })
+  })
+
+  it('is rebuilt from the stored logs when it is missing, or was built from another database', async () => {
+    const [home, other] = homes as [string, string]
+    const first = await setUp(home, 'alpha', 40)
+    daemons.push(first.daemon)
+    const search = async (url: string, q: string) =>
+      (await new LedgerClient({ baseUrl: url }).withCredential(first.key).logs({ q, limit: 100 })).logs.length
+    expect(await search(first.daemon.url, 'alpha')).toBe(40)
+    expect(await first.daemon.stop('SIGTERM')).toBe(0)
+    await first.anon.close()
+
+    // Missing: started again, the daemon indexes every stored log anew. Those logs were
+    // processed long ago: they are not counted as waiting in the queue meanwhile.
+    removeIndex(home)
+    let d = await spawnDaemon({ home, env })
+    daemons.push(d)
+    const keyClient = new LedgerClient({ baseUrl: d.url }).withCredential(first.key)
+    expect((await keyClient.queueDepth()).queue_depth).toBe(0)
+    await waitFor(async () => (await search(d.url, 'alpha')) === 40, 10_000, 'the rebuilt index')
+    expect(existsSync(dataFiles(join(home, 'data')).fulltext)).toBe(true)
+    expect(await d.stop('SIGTERM')).toBe(0)
+
+    // Another database's index (its ids mean other logs): not used, rebuilt.
+    const second = await setUp(other, 'omega', 40)
+    daemons.push(second.daemon)
+    expect(await second.daemon.stop('SIGTERM')).toBe(0)
+    await second.anon.close()
+    removeIndex(home)
+    copyFileSync(dataFiles(join(other, 'data')).fulltext, dataFiles(join(home, 'data')).fulltext)
+    d = await spawnDaemon({ home, env })
+    daemons.push(d)
+    await waitFor(async () => (await search(d.url, 'alpha')) === 40, 10_000, 'the rebuilt index')
+    expect(await search(d.url, 'omega')).toBe(0)
+
+    // And new logs are searchable as before.
+    const fresh = new LedgerClient({ baseUrl: d.url }).withCredential(first.key)
+    await fresh.ingestSingle(log({ message: 'alpha again' }))
+    await waitFor(async () => (await fresh.queueDepth()).queue_depth === 0)
+    expect(await search(d.url, 'alpha')).toBe(41)
+    expect(await d.stop('SIGTERM')).toBe(0)
+    await fresh.close()
+    await keyClient.close()
+  })
+})
