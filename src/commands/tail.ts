@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Flags } from '@oclif/core'
 import { ApiCommand } from '../cli/base-command.js'
 import { logFilterFlags, logQuery, queryArg } from '../cli/log-filters.js'
+import { backoffDelay, parseRetryAfter } from '../cli/ingest/backoff.js'
 import { formatLog } from '../cli/log-format.js'
 import { LedgerApiError, LedgerConnectionError } from '../client/index.js'
 import type { Log } from '../contract/ingest.js'
@@ -40,6 +41,7 @@ export default class Tail extends ApiCommand {
     let lastEventId: number | undefined
     let lost = false
     for (let attempt = 0; ; attempt++) {
+      let retryAfterMs: number | null = null
       try {
         const tail = await client.tail({ ...query, ...filters, backlog: flags.lines }, { lastEventId })
         if (lost) process.stderr.write('Reconnected.\n')
@@ -53,10 +55,13 @@ export default class Tail extends ApiCommand {
         // A refused request (bad filter, credential) will not get better by retrying.
         if (err instanceof LedgerApiError && err.status !== 429 && err.status < 500) throw err
         if (!(err instanceof LedgerConnectionError || err instanceof LedgerApiError)) throw err
+        // A 429 says when to come back; retrying sooner would only be refused again.
+        if (err instanceof LedgerApiError) retryAfterMs = parseRetryAfter(err.headers['retry-after'])
       }
       if (!lost) process.stderr.write(`Connection to ${this.daemonUrl()} lost; reconnecting…\n`)
       lost = true
-      await sleep(Math.min(5000, 250 * 2 ** Math.min(attempt, 5)))
+      // Jittered, so that the tails of a daemon that restarts do not all come back at once.
+      await sleep(backoffDelay(attempt, retryAfterMs, { baseMs: 500, capMs: 5000 }))
     }
   }
 }
