@@ -5,13 +5,14 @@
 // query is timed end to end (HTTP round trip, sequential, first pages and a few deeper pages).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { LedgerClient } from '../dist/client/index.js'
 import { validateLog } from '../dist/contract/ingest.js'
 import { openDatabase } from '../dist/daemon/db/database.js'
 import { attachFulltext, indexNextLogs } from '../dist/daemon/db/fulltext.js'
 import { enqueueLogs, processQueueChunk } from '../dist/daemon/db/logs.js'
 import { emptyColumns, pushLog } from '../dist/daemon/services/batch-decode.js'
+import { dataFiles } from '../dist/shared/paths.js'
 import { makeLogs } from './bench-data.js'
 
 const CHUNK = 5000
@@ -51,9 +52,10 @@ const KINDS = [
   ],
 ]
 
-function fill(file, projectId, rows) {
-  const db = openDatabase(file)
-  attachFulltext(db, join(dirname(file), 'fulltext.db'))
+function fill(dataDir, projectId, rows) {
+  const files = dataFiles(dataDir)
+  const db = openDatabase(files.database)
+  attachFulltext(db, files.fulltext)
   db.pragma('wal_autocheckpoint = 0')
   const insert = db.transaction((c, at) => enqueueLogs(db, projectId, at, c))
   for (let off = 0; off < rows; off += CHUNK) {
@@ -92,7 +94,7 @@ export async function benchSearch(startDaemon, rows = 1_000_000, runs = 60) {
     await new Promise((r) => child.once('exit', r))
 
     const t0 = performance.now()
-    fill(join(home, 'data', 'ledger.db'), project.project_id, rows)
+    fill(join(home, 'data'), project.project_id, rows)
     const fillSeconds = (performance.now() - t0) / 1000
     ;({ child, url } = await startDaemon(home))
     const client = new LedgerClient({ baseUrl: url, credential: reg.access_token })

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { LedgerClient } from '../../src/client/index.js'
+import { attachFulltextFile } from '../../src/daemon/db/fulltext.js'
 import {
   log,
   PASSWORD,
@@ -84,7 +85,7 @@ describe('durability: a 202 survives kill -9 of the daemon', () => {
       expect(db.prepare('SELECT count(*) AS n FROM log_queue').get()).toEqual({ n: 0 })
       // The full-text index (its own file, written by its own thread, killed as often) holds
       // every stored log exactly once, and nothing else.
-      db.prepare('ATTACH DATABASE ? AS fulltext').run(join(home, 'data', 'fulltext.db'))
+      attachFulltextFile(db, join(home, 'data', 'fulltext.db'))
       expect(db.pragma('fulltext.integrity_check', { simple: true })).toBe('ok')
       const ids = (sql: string) => (db.prepare(sql).all() as Array<{ id: number }>).map((r) => r.id)
       const indexed = ids('SELECT id FROM fulltext.logs_fts_docsize ORDER BY id')

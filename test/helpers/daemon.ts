@@ -8,6 +8,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import { LedgerClient } from '../../src/client/index.js'
 import type { LogInput } from '../../src/contract/ingest.js'
 import { buildApp } from '../../src/daemon/app.js'
+import { attachFulltextFile } from '../../src/daemon/db/fulltext.js'
 import { type DaemonConfigInput, DaemonConfigSchema } from '../../src/daemon/config.js'
 import type { RouteInfo } from '../../src/daemon/plugins/auth.js'
 import type { Services } from '../../src/daemon/services/index.js'
@@ -85,7 +86,7 @@ export async function startTestDaemon(
     inspect() {
       const files = dataFiles(dataDir)
       const db = new BetterSqlite3(files.database, { readonly: true })
-      db.prepare('ATTACH DATABASE ? AS fulltext').run(files.fulltext)
+      attachFulltextFile(db, files.fulltext)
       inspectors.push(db)
       return db
     },

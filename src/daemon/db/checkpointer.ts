@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads'
-import { startWorker } from '../services/threads.js'
+import { startWorker, stopWorker } from '../services/threads.js'
 
 export interface CheckpointStatus {
   /** WAL frames at the last checkpoint, and how many of them were copied. */
@@ -35,10 +35,7 @@ export class Checkpointer {
     })
   }
 
-  async close(): Promise<void> {
-    const exited = new Promise((resolve) => this.worker.once('exit', resolve))
-    this.worker.postMessage({ type: 'close' })
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))])
-    await this.worker.terminate()
+  close(): Promise<void> {
+    return stopWorker(this.worker, { type: 'close' }, 2000)
   }
 }

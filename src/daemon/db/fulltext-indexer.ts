@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads'
-import { startWorker } from '../services/threads.js'
+import { startWorker, stopWorker } from '../services/threads.js'
 import type { FulltextState } from './fulltext.js'
 import type { FulltextReply, FulltextRequest } from './fulltext.worker.js'
 
@@ -52,12 +52,9 @@ export class FulltextIndexer {
     })
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true
-    const exited = new Promise((resolve) => this.worker.once('exit', resolve))
-    this.send({ type: 'close' })
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
-    await this.worker.terminate()
+    return stopWorker(this.worker, { type: 'close' } satisfies FulltextRequest, 5000)
   }
 
   private send(m: FulltextRequest): void {

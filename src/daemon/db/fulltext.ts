@@ -10,7 +10,7 @@ import { prepared } from './statements.js'
 // `logs`, and is rebuilt when it is missing or belongs to another database.
 
 /** The schema name the full-text file is attached under. */
-export const FULLTEXT_SCHEMA = 'fulltext'
+const FULLTEXT_SCHEMA = 'fulltext'
 
 const SCHEMA = `
   -- Contentless: the text lives in logs; contentless_delete lets retention delete by rowid.
@@ -40,14 +40,23 @@ export interface FulltextState {
 }
 
 /**
+ * Attaches the full-text file to `db` as `fulltext`, as it is: for connections other than the
+ * daemon's own, once `attachFulltext` has set the file up.
+ */
+export function attachFulltextFile(db: Database, file: string): void {
+  db.prepare(`ATTACH DATABASE ? AS ${FULLTEXT_SCHEMA}`).run(file)
+  // Derived data: a power cut may lose its last commits, which are indexed again from `logs`.
+  db.pragma(`${FULLTEXT_SCHEMA}.synchronous = NORMAL`)
+}
+
+/**
  * Attaches the full-text file to `db` (creating it and its schema if needed) and checks that it
  * is this database's index; an index of another database, or of none, is emptied and marked
- * for a rebuild of every log stored so far. Call once per connection.
+ * for a rebuild of every log stored so far. The daemon calls it once, at start.
  */
 export function attachFulltext(db: Database, file: string): FulltextState {
-  db.prepare(`ATTACH DATABASE ? AS ${FULLTEXT_SCHEMA}`).run(file)
+  attachFulltextFile(db, file)
   db.pragma(`${FULLTEXT_SCHEMA}.journal_mode = WAL`)
-  db.pragma(`${FULLTEXT_SCHEMA}.synchronous = NORMAL`)
   db.exec(SCHEMA)
   if (existsSync(file)) chmodSync(file, 0o600)
   return db.transaction(() => {
@@ -73,7 +82,7 @@ function databaseId(db: Database): string {
   return prepared<[], { uuid: string }>(db, 'SELECT uuid FROM instance WHERE id = 1').get()!.uuid
 }
 
-export function fulltextState(db: Database): FulltextState {
+function fulltextState(db: Database): FulltextState {
   const row = prepared<[], { indexed_upto: number; rebuild_upto: number }>(
     db,
     `SELECT indexed_upto, rebuild_upto FROM ${FULLTEXT_SCHEMA}.fulltext_state`,

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import BetterSqlite3 from 'better-sqlite3'
 import { lowerThreadPriority } from '../services/threads.js'
-import { attachFulltext, forgetText, indexNextLogs } from './fulltext.js'
+import { attachFulltextFile, forgetText, indexNextLogs } from './fulltext.js'
 
 // The full-text indexer: its own connection and thread (see fulltext.ts). It reads newly
 // processed logs from the main file and writes their text into the full-text file, where FTS5's
@@ -24,7 +24,8 @@ export type FulltextReply =
 // Merging segments is bulk work: it yields a core to the request path (nice 10), yet keeps up.
 lowerThreadPriority(10)
 const db = new BetterSqlite3(database, { timeout: 5000 })
-attachFulltext(db, fulltext)
+// The daemon has set the file up (schema, WAL, whose index it is) before starting this thread.
+attachFulltextFile(db, fulltext)
 const post = (m: FulltextReply) => parentPort?.postMessage(m)
 
 let timer: NodeJS.Timeout | undefined

@@ -16,6 +16,19 @@ export function startWorker(base: string, name: string, options: WorkerOptions =
 }
 
 /**
+ * Stops a worker thread: posts `message` (its own clean close), waits up to `graceMs` for it to
+ * exit, then terminates it whatever it is doing.
+ */
+export async function stopWorker(worker: Worker, message: unknown, graceMs: number): Promise<void> {
+  const exited = new Promise((resolve) => worker.once('exit', resolve))
+  worker.postMessage(message)
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))])
+  clearTimeout(timer)
+  await worker.terminate()
+}
+
+/**
  * Lowers the calling thread's priority to `nice` (Linux, where a thread has a nice value of its
  * own), so that background work yields a core to the request path on a machine with few cores.
  * Elsewhere, or when not allowed, the thread keeps the daemon's priority.
