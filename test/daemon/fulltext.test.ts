@@ -3,7 +3,18 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { LedgerClient } from '../../src/client/index.js'
 import { dataFiles } from '../../src/shared/paths.js'
-import { log, PASSWORD, type SpawnedDaemon, spawnDaemon, tempHome, uniqueEmail, waitFor } from '../helpers/daemon.js'
+import {
+  accountWithKey,
+  log,
+  PASSWORD,
+  type SpawnedDaemon,
+  spawnDaemon,
+  startTestDaemon,
+  type TestDaemon,
+  tempHome,
+  uniqueEmail,
+  waitFor,
+} from '../helpers/daemon.js'
 
 // The full-text index lives in a file of its own (data/fulltext.db), derived from the stored
 // logs: a missing one, or one left from another database, is rebuilt, and search comes back.
@@ -77,5 +88,25 @@ describe('the full-text index file', () => {
     expect(await d.stop('SIGTERM')).toBe(0)
     await fresh.close()
     await keyClient.close()
+  })
+})
+
+describe('the full-text indexing thread', () => {
+  let d: TestDaemon
+  afterAll(async () => {
+    await d.close()
+  })
+
+  it('is started again when it dies, and retention meanwhile fails at once instead of waiting for it for ever', async () => {
+    d = await startTestDaemon()
+    const { keyClient } = await accountWithKey(d.client, 'fts-thread')
+    const indexer = d.services.fulltext as unknown as { worker: { terminate(): Promise<number> } }
+    await indexer.worker.terminate()
+    await expect(d.services.fulltext.forget([1])).rejects.toThrow(/not running/)
+    // Its replacement indexes what was processed meanwhile, and answers again.
+    await keyClient.ingestSingle(log({ message: 'after the restart' }))
+    await waitFor(async () => (await keyClient.queueDepth()).queue_depth === 0, 10_000, 'the new thread to index')
+    expect((await keyClient.logs({ q: 'restart' })).logs.map((l) => l.message)).toEqual(['after the restart'])
+    await expect(d.services.fulltext.forget([1])).resolves.toBeUndefined()
   })
 })

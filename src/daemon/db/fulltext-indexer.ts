@@ -24,6 +24,8 @@ export class FulltextIndexer {
   private seq = 0
   private readonly forgetting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>()
   private closed = false
+  /** False from a thread's exit until its replacement starts: messages would go nowhere. */
+  private alive = false
   readonly status: FulltextStatus
 
   constructor(
@@ -45,6 +47,8 @@ export class FulltextIndexer {
   /** Removes these logs from the index; resolves once that is committed. */
   forget(ids: number[]): Promise<void> {
     if (ids.length === 0) return Promise.resolve()
+    // No thread to answer: fail now rather than wait for ever (retention tries again later).
+    if (!this.alive) return Promise.reject(new Error('the full-text indexing thread is not running'))
     const seq = ++this.seq
     return new Promise<void>((resolve, reject) => {
       this.forgetting.set(seq, { resolve, reject })
@@ -66,6 +70,7 @@ export class FulltextIndexer {
       workerData: { ...this.files, chunk: CHUNK, delayMs: DELAY_MS },
     })
     worker.unref()
+    this.alive = true
     worker.on('message', (m: FulltextReply) => {
       if (m.type === 'indexed') {
         this.status.indexed_upto = m.upTo
@@ -85,6 +90,7 @@ export class FulltextIndexer {
       this.status.last_error = err.message
     })
     worker.on('exit', (code) => {
+      this.alive = false
       for (const p of this.forgetting.values()) p.reject(new Error('the full-text indexing thread stopped'))
       this.forgetting.clear()
       if (this.closed) return
