@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { deadPort, ROOT } from '../helpers/daemon.js'
 import { cliEnv, runCli } from '../helpers/cli.js'
+import { testTempDir } from '../helpers/tmp.js'
 
 // The built CLI is one bundle compiled from V8's code cache (scripts/bundle-cli.js,
 // bin/load-bundle.js). These tests check that the cache the build wrote is the one a command
@@ -16,7 +16,7 @@ const sha1 = (data: Buffer) => createHash('sha1').update(data).digest()
 
 const temp: string[] = []
 const tempDir = (prefix: string) => {
-  const d = mkdtempSync(join(tmpdir(), prefix))
+  const d = testTempDir(prefix)
   temp.push(d)
   return d
 }

@@ -1,6 +1,5 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import type { IngestSummary } from '../../src/cli/ingest/report.js'
@@ -8,6 +7,7 @@ import { LedgerClient } from '../../src/client/index.js'
 import type { Log } from '../../src/contract/ingest.js'
 import { type CliOptions, type CliResult, expectCliError, runCli, startCli } from '../helpers/cli.js'
 import { accountWithKey, deadPort, PASSWORD, type SpawnedDaemon, spawnDaemon, tempHome, waitFor } from '../helpers/daemon.js'
+import { testTempDir } from '../helpers/tmp.js'
 
 // `ledger ingest` as a child process, its stdin piped, against daemons in their own processes.
 
@@ -154,7 +154,7 @@ describe('against a running daemon', () => {
   test('files as arguments; refused lines are named file:line, counted, and exit 1', async () => {
     const p = await project('files')
     await p.account.client.updateProject('files', { daily_quota: 4 })
-    const dir = mkdtempSync(join(tmpdir(), 'ledger-ingest-'))
+    const dir = testTempDir('ledger-ingest-')
     try {
       writeFileSync(join(dir, 'a.log'), 'a1\n\na3\n')
       writeFileSync(join(dir, 'b.log'), 'b1\nb2\nb3\n')

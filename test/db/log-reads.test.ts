@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { validateLog } from '../../src/contract/ingest.js'
@@ -9,6 +8,7 @@ import { attachFulltext, indexNextLogs } from '../../src/daemon/db/fulltext.js'
 import { type SearchTuning, searchLogs, toFts5 } from '../../src/daemon/db/log-reads.js'
 import { enqueueLogs, type LogRow, processQueueChunk } from '../../src/daemon/db/logs.js'
 import { emptyColumns, pushLog } from '../../src/daemon/services/batch-decode.js'
+import { testTempDir } from '../helpers/tmp.js'
 
 // The three plans of a full-text read (every match / id windows / the index walk) give the same
 // pages as a brute-force search, on a real SQLite file, whatever the order of the timestamps.
@@ -28,7 +28,7 @@ describe('full-text read plans', () => {
   let rows: LogRow[]
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'ledger-search-'))
+    dir = testTempDir('ledger-search-')
     db = openDatabase(join(dir, 'ledger.db'))
     attachFulltext(db, join(dir, 'fulltext.db'))
     let seed = 11

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import BetterSqlite3 from 'better-sqlite3'
@@ -12,6 +11,7 @@ import { emptyColumns, pushLog } from '../../src/daemon/services/batch-decode.js
 import { validateLog } from '../../src/contract/ingest.js'
 import { MIGRATIONS, type Migration } from '../../src/daemon/db/migrations/index.js'
 import { ROOT, waitFor } from '../helpers/daemon.js'
+import { testTempDir } from '../helpers/tmp.js'
 
 const LATEST = MIGRATIONS.at(-1)!.version
 const EXPECTED_TABLES = ['accounts', 'projects', 'api_keys', 'revoked_tokens', 'panels', 'log_queue', 'logs']
@@ -21,7 +21,7 @@ const open: Database[] = []
 
 /** A path for a database file that does not exist yet. */
 function freshFile(): string {
-  dir = mkdtempSync(join(tmpdir(), 'ledger-migrations-'))
+  dir = testTempDir('ledger-migrations-')
   return join(dir, 'ledger.db')
 }
 

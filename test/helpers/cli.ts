@@ -1,9 +1,8 @@
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { expect } from 'vitest'
 import { BIN, ROOT } from './daemon.js'
+import { testTempDir } from './tmp.js'
 
 export interface CliResult {
   code: number | null
@@ -178,7 +177,7 @@ function missingCommand(commands: string[], packages: string): { skip: string } 
 
 /** A D-Bus session bus of our own (`dbus-daemon --fork`), with a temp HOME; `stop` ends both. */
 function startPrivateBus(): { env: Record<string, string>; stop(): void } | { skip: string } {
-  const home = mkdtempSync(join(tmpdir(), 'ledger-keyring-'))
+  const home = testTempDir('ledger-keyring-')
   const bus = spawnSync('dbus-daemon', ['--session', '--fork', '--print-address=1', '--print-pid=1'], {
     encoding: 'utf8',
     env: { ...process.env, HOME: home },

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import BetterSqlite3 from 'better-sqlite3'
@@ -14,13 +13,14 @@ import type { RouteInfo } from '../../src/daemon/plugins/auth.js'
 import type { Services } from '../../src/daemon/services/index.js'
 import { readState } from '../../src/shared/daemon-state.js'
 import { dataFiles } from '../../src/shared/paths.js'
+import { testTempDir } from './tmp.js'
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const BIN = join(ROOT, 'bin', 'run.js')
 
 /** A fresh LEDGER_HOME in the temp dir. */
 export function tempHome(): string {
-  return mkdtempSync(join(tmpdir(), 'ledger-test-'))
+  return testTempDir('ledger-test-')
 }
 
 export interface TestDaemon {

@@ -1,5 +1,5 @@
 import type { BytesTransport } from '../../client/bytes-transport.js'
-import type { BackoffOptions } from './backoff.js'
+import type { BackoffOptions } from '../backoff.js'
 
 /** What to do with a batch the daemon does not take. */
 export type FailurePolicy = 'retry' | 'fail' | 'drop'

@@ -5,7 +5,7 @@ import type { BytesTransport } from '../../client/bytes-transport.js'
 import type { RawResponse } from '../../client/index.js'
 import { LOG_LIMITS } from '../../contract/ingest.js'
 import { classify, detailOf, type Outcome, perLogErrors } from './answers.js'
-import { type BackoffOptions, backoffDelay } from './backoff.js'
+import { type BackoffOptions, backoffDelay } from '../backoff.js'
 import { BatchBody } from './batch-body.js'
 import type { FailurePolicy, ShipperEvent, ShipperFatal, ShipperOptions, ShipperStats } from './shipper-types.js'
 

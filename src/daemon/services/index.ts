@@ -76,9 +76,10 @@ export function createServices({ config, now = Date.now, version, log }: Service
   // Processed ids only grow (see processQueueChunk): tails start after the largest one, which
   // is the last one indexed (or, while the index is rebuilt, the last one stored before).
   const logEvents = new LogEvents(Math.max(fulltextState.indexedUpTo, fulltextState.rebuildUpTo))
-  const queue = new QueueWorker(db, log, logEvents, fulltextState)
+  // Each side tells the other: the worker that logs moved, the full-text thread what it indexed.
+  // Neither calls back before start-up is over, so the later `fulltext` is set by then.
+  const queue = new QueueWorker(db, log, logEvents, fulltextState, () => fulltext.kick())
   const fulltext = new FulltextIndexer(files, fulltextState, (r) => queue.indexed(r.upTo), log)
-  queue.useIndexer(() => fulltext.kick())
   const secret = loadOrCreateSecret(files.secret)
   const tokens = new AccessTokens(secret, now)
   const accounts = new AccountService(ctx, new PasswordHasher(config.scryptLogN), tokens)

@@ -27,8 +27,6 @@ export class QueueWorker {
   private readonly depths: Map<number, number>
   /** Passes whose logs the full-text thread has not indexed yet, oldest first. */
   private readonly unindexed: Unindexed[] = []
-  /** Tells the full-text thread that logs were moved. */
-  private kickIndexer: () => void = () => {}
   private timer: NodeJS.Timeout | undefined
   private scheduled = false
   private running = false
@@ -46,6 +44,8 @@ export class QueueWorker {
     private readonly events: LogEvents,
     /** Where the full-text index stood at start (logs above it are moved but not searchable). */
     fulltext: FulltextState,
+    /** Called after each pass that moved logs: the full-text thread's cue to index them. */
+    private readonly onMoved: () => void,
     private readonly idleMs = 50,
   ) {
     this.depths = queueCountsByProject(db)
@@ -57,11 +57,6 @@ export class QueueWorker {
       this.unindexed.push({ upTo, counts })
       for (const [project, n] of counts) this.depths.set(project, this.depth(project) + n)
     }
-  }
-
-  /** `kick` is called after each pass that moved logs (the full-text thread's cue). */
-  useIndexer(kick: () => void): void {
-    this.kickIndexer = kick
   }
 
   /**
@@ -160,7 +155,7 @@ export class QueueWorker {
       this.timer = setTimeout(() => this.pass(), Math.min(10_000, this.idleMs * 2 ** this.failures))
       return
     }
-    if (moved > 0) this.kickIndexer()
+    if (moved > 0) this.onMoved()
     // More to do: yield to the event loop, then go on. Idle: look again later.
     if (moved === limit) {
       this.scheduled = true
