@@ -13,3 +13,22 @@ describe('oclif.manifest.json', () => {
     expect(JSON.parse(committed)).toEqual(JSON.parse(fresh))
   })
 })
+
+describe('topics', () => {
+  it('every topic (keys, projects, …) has a description of its own in package.json, not its first command’s summary', () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<string, { summary?: string }>
+    }
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      oclif: { topics: Record<string, { description: string }> }
+    }
+    const topics = new Set(
+      Object.keys(manifest.commands)
+        .filter((id) => id.includes(':'))
+        .map((id) => id.split(':')[0]!),
+    )
+    expect([...topics].sort()).toEqual(Object.keys(pkg.oclif.topics).sort())
+    const summaries = new Set(Object.values(manifest.commands).map((c) => c.summary))
+    for (const t of topics) expect(summaries.has(pkg.oclif.topics[t]!.description)).toBe(false)
+  })
+})

@@ -21,12 +21,20 @@ export default class HealthCommand extends ApiCommand {
     this.log(`${this.daemonUrl()}: ${h.status}`)
     for (const [name, detail] of Object.entries(h.services)) {
       const { status, ...figures } = detail as { status?: string } & Record<string, unknown>
-      const text = Object.entries(figures)
-        .map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
-        .join(' ')
-      this.log(`  ${name}: ${status ?? '?'}  ${text}`)
+      this.log(`  ${name}: ${status ?? '?'}  ${figureText(figures)}`)
     }
     if (h.status !== 'healthy') process.exitCode = 1
     return h
   }
+}
+
+/** `key=value` pairs; nested figures get dotted keys (`wal.wal_frames=52`). */
+function figureText(figures: Record<string, unknown>, prefix = ''): string {
+  return Object.entries(figures)
+    .map(([k, v]) =>
+      typeof v === 'object' && v !== null && !Array.isArray(v)
+        ? figureText(v as Record<string, unknown>, `${prefix}${k}.`)
+        : `${prefix}${k}=${Array.isArray(v) ? v.join(',') : String(v)}`,
+    )
+    .join(' ')
 }
