@@ -112,6 +112,7 @@ export async function buildApp(
   if (config.workerPaused) services.queue.pause()
   services.maintenance.start()
   services.keyStats.start()
+  await services.fulltext.ready()
   await app.ready()
   return { app, services, routes }
 }

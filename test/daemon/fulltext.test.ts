@@ -97,16 +97,27 @@ describe('the full-text indexing thread', () => {
     await d.close()
   })
 
-  it('is started again when it dies, and retention meanwhile fails at once instead of waiting for it for ever', async () => {
+  it('is running before the daemon listens, so the first logs accepted are indexed at once; deep health says so', async () => {
     d = await startTestDaemon()
+    expect(d.services.fulltext.status.running).toBe(true)
+    const health = await d.client.deepHealth()
+    expect(health.status).toBe('healthy')
+    expect(health.services.ingestion_queue).toMatchObject({ status: 'healthy', fulltext_index: { running: true } })
+  })
+
+  it('is started again when it dies, degrading health meanwhile, and retention then fails at once instead of waiting for ever', async () => {
     const { keyClient } = await accountWithKey(d.client, 'fts-thread')
     const indexer = d.services.fulltext as unknown as { worker: { terminate(): Promise<number> } }
     await indexer.worker.terminate()
     await expect(d.services.fulltext.forget([1])).rejects.toThrow(/not running/)
+    const down = await d.client.deepHealth()
+    expect(down.status).toBe('degraded')
+    expect(down.services.ingestion_queue).toMatchObject({ status: 'degraded', fulltext_index: { running: false } })
     // Its replacement indexes what was processed meanwhile, and answers again.
     await keyClient.ingestSingle(log({ message: 'after the restart' }))
     await waitFor(async () => (await keyClient.queueDepth()).queue_depth === 0, 10_000, 'the new thread to index')
     expect((await keyClient.logs({ q: 'restart' })).logs.map((l) => l.message)).toEqual(['after the restart'])
     await expect(d.services.fulltext.forget([1])).resolves.toBeUndefined()
+    expect((await d.client.deepHealth()).status).toBe('healthy')
   })
 })

@@ -7,8 +7,12 @@ import type { FulltextReply, FulltextRequest } from './fulltext.worker.js'
 const CHUNK = 5000
 /** A kick waits this long before indexing: fewer, larger FTS5 segments (fewer merges). */
 const DELAY_MS = 25
+/** `ready()` waits at most this long for a thread to start (it is started again if it fails). */
+const READY_TIMEOUT_MS = 10_000
 
 export interface FulltextStatus {
+  /** The indexing thread has opened its files and takes work (false while it is restarted). */
+  running: boolean
   /** Every processed log with a smaller or equal id is searchable. */
   indexed_upto: number
   last_error: string | null
@@ -26,6 +30,8 @@ export class FulltextIndexer {
   private closed = false
   /** False from a thread's exit until its replacement starts: messages would go nowhere. */
   private alive = false
+  private started!: Promise<void>
+  private markStarted: () => void = () => {}
   readonly status: FulltextStatus
 
   constructor(
@@ -35,8 +41,18 @@ export class FulltextIndexer {
     private readonly onIndexed: (r: { from: number; upTo: number }) => void,
     private readonly log: { error: (obj: unknown, msg: string) => void },
   ) {
-    this.status = { indexed_upto: state.indexedUpTo, last_error: null }
+    this.status = { running: false, indexed_upto: state.indexedUpTo, last_error: null }
     this.worker = this.spawn()
+  }
+
+  /**
+   * Resolves once the thread has opened its files (or after 10 s, or when it fails): the daemon
+   * waits for it before it listens, so the first logs it accepts are searchable as soon as any.
+   */
+  ready(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, READY_TIMEOUT_MS)))
+    return Promise.race([this.started, timeout]).finally(() => clearTimeout(timer))
   }
 
   /** Logs were processed: index them soon. */
@@ -71,8 +87,12 @@ export class FulltextIndexer {
     })
     worker.unref()
     this.alive = true
+    this.started = new Promise((resolve) => (this.markStarted = resolve))
     worker.on('message', (m: FulltextReply) => {
-      if (m.type === 'indexed') {
+      if (m.type === 'ready') {
+        this.status.running = true
+        this.markStarted()
+      } else if (m.type === 'indexed') {
         this.status.indexed_upto = m.upTo
         this.status.last_error = null
         this.onIndexed(m)
@@ -91,6 +111,8 @@ export class FulltextIndexer {
     })
     worker.on('exit', (code) => {
       this.alive = false
+      this.status.running = false
+      this.markStarted()
       for (const p of this.forgetting.values()) p.reject(new Error('the full-text indexing thread stopped'))
       this.forgetting.clear()
       if (this.closed) return

@@ -17,6 +17,7 @@ const { database, fulltext, chunk, delayMs } = workerData as {
 
 export type FulltextRequest = { type: 'kick' } | { type: 'forget'; seq: number; ids: number[] } | { type: 'close' }
 export type FulltextReply =
+  | { type: 'ready' }
   | { type: 'indexed'; from: number; upTo: number; rows: number }
   | { type: 'forgotten'; seq: number; error?: string }
   | { type: 'error'; message: string }
@@ -27,6 +28,7 @@ const db = new BetterSqlite3(database, { timeout: 5000 })
 // The daemon has set the file up (schema, WAL, whose index it is) before starting this thread.
 attachFulltextFile(db, fulltext)
 const post = (m: FulltextReply) => parentPort?.postMessage(m)
+post({ type: 'ready' })
 
 let timer: NodeJS.Timeout | undefined
 let failures = 0

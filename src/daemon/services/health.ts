@@ -9,7 +9,7 @@ export function deepHealth(s: Services): DeepHealth {
   const depth = s.queue.totalDepth()
   const capacity = s.ctx.config.queueCapacity
   const fulltext = s.fulltext.status
-  const queueOk = worker.running && worker.last_error === null && fulltext.last_error === null
+  const queueOk = worker.running && worker.last_error === null && fulltext.running && fulltext.last_error === null
   const status = db.status === 'healthy' && queueOk ? 'healthy' : 'degraded'
   return {
     status,
