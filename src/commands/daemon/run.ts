@@ -1,5 +1,5 @@
-import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
+import { daemonServerFlags } from '../../cli/daemon-flags.js'
 import { CliError, EXIT } from '../../cli/errors.js'
 import { importOutside } from '../../cli/outside.js'
 import type * as DaemonConfigModule from '../../daemon/config.js'
@@ -18,27 +18,7 @@ export default class DaemonRun extends BaseCommand {
   ]
   static override enableJsonFlag = false
 
-  static override flags = {
-    port: Flags.integer({
-      description: 'Port to listen on (0 picks a free one).',
-      default: 8000,
-      min: 0,
-      max: 65535,
-    }),
-    host: Flags.string({
-      description: 'Address to bind. Anything but loopback exposes the API to the network.',
-      default: '127.0.0.1',
-    }),
-    durability: Flags.option({
-      description:
-        'normal: a 202 survives a crash of the daemon; full: also power loss (fsync on every commit).',
-      options: ['normal', 'full'] as const,
-    })(),
-    'queue-capacity': Flags.integer({
-      description: 'Queued logs per project before ingestion answers 503.',
-      min: 1,
-    }),
-  }
+  static override flags = daemonServerFlags
 
   async run(): Promise<void> {
     const { flags } = await this.parse(DaemonRun)

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
-import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
+import { daemonServerFlags } from '../../cli/daemon-flags.js'
 import { readLiveState, startDetached } from '../../cli/daemon-process.js'
 import { CliError } from '../../cli/errors.js'
 import { dataFiles, resolvePaths } from '../../shared/paths.js'
@@ -21,23 +21,7 @@ export default class DaemonStart extends BaseCommand {
     '<%= config.bin %> <%= command.id %> --port 9000',
   ]
 
-  static override flags = {
-    port: Flags.integer({
-      description: 'Port to listen on (0 picks a free one).',
-      default: 8000,
-      min: 0,
-      max: 65535,
-    }),
-    host: Flags.string({ description: 'Address to bind.', default: '127.0.0.1' }),
-    durability: Flags.option({
-      description: 'normal or full (fsync every commit).',
-      options: ['normal', 'full'] as const,
-    })(),
-    'queue-capacity': Flags.integer({
-      description: 'Queued logs per project before ingestion answers 503.',
-      min: 1,
-    }),
-  }
+  static override flags = daemonServerFlags
 
   async run(): Promise<DaemonStartResult> {
     const { flags } = await this.parse(DaemonStart)
