@@ -7,7 +7,7 @@ import { parseTimeFlag } from './time-flags.js'
 
 /** The search flags `ledger logs` and `ledger tail` share. */
 export const logFilterFlags = {
-  project: Flags.string({ description: 'Slug of the project (with a login, or its stored API key).' }),
+  project: Flags.string({ char: 'p', description: 'Slug of the project (with a login, or its stored API key).' }),
   'api-key': Flags.string({ description: 'API key to use (prefer LEDGER_API_KEY: argv is visible to other users).' }),
   level: Flags.string({ description: `Level(s), comma-separated: ${LEVELS.join(', ')}.`, multiple: true }),
   type: Flags.string({ description: `Log type(s), comma-separated: ${LOG_TYPES.join(', ')}.`, multiple: true }),

@@ -8,7 +8,7 @@ import { parseFlag } from './validate.js'
 export const panelFlags = {
   name: Flags.string({ description: 'Name of the panel.' }),
   type: Flags.option({ description: 'What the panel shows.', options: PANEL_TYPES })(),
-  project: Flags.string({ description: 'Slug (or id) of the project the panel reads.' }),
+  project: Flags.string({ char: 'p', description: 'Slug (or id) of the project the panel reads.' }),
   from: Flags.string({ description: 'Start of its time range: an ISO timestamp or a duration ago (24h, 7d).' }),
   to: Flags.string({ description: 'End of its time range: an ISO timestamp, a duration ago, or now.' }),
   index: Flags.integer({ description: 'Position on the dashboard (from 0).' }),

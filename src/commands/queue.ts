@@ -29,7 +29,7 @@ export default class Queue extends ApiCommand {
     'LEDGER_API_KEY=… <%= config.bin %> <%= command.id %> --json',
   ]
   static override flags = {
-    project: Flags.string({ description: 'Only this project (slug).' }),
+    project: Flags.string({ char: 'p', description: 'Only this project (slug).' }),
     'api-key': Flags.string({ description: 'API key to use (prefer LEDGER_API_KEY: argv is visible to other users).' }),
     watch: Flags.boolean({ description: 'Redraw until Ctrl-C.' }),
     interval: Flags.integer({ description: 'Seconds between redraws with --watch.', default: 1, min: 1, max: 3600 }),

@@ -19,7 +19,7 @@ export default class Top extends ApiCommand {
     '<%= config.bin %> <%= command.id %> --json',
   ]
   static override flags = {
-    project: Flags.string({ description: "Start on this project's screen (slug); in a snapshot, add its latest logs." }),
+    project: Flags.string({ char: 'p', description: "Start on this project's screen (slug); in a snapshot, add its latest logs." }),
     interval: Flags.integer({ description: 'Seconds between refreshes.', default: 1, min: 1, max: 60 }),
   }
 

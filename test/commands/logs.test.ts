@@ -73,9 +73,12 @@ describe('against an in-process daemon', () => {
     expect(await messages('--limit', '2')).toHaveLength(2)
   })
 
-  test('a login reads logs with --project and no key', async () => {
-    const r = await runCli({ home, url: daemon.url, env: { LEDGER_TOKEN: token } }, 'logs', 'timer', '--project', 'search-app', '--json')
+  test('a login reads logs with --project (or -p, as in ingest) and no key', async () => {
+    const login = { home, url: daemon.url, env: { LEDGER_TOKEN: token } }
+    const r = await runCli(login, 'logs', 'timer', '--project', 'search-app', '--json')
     expect(ndjson(r.stdout).map((l) => l.message)).toEqual(['timer fired'])
+    const short = await runCli(login, 'logs', 'timer', '-p', 'search-app', '--json')
+    expect(ndjson(short.stdout).map((l) => l.message)).toEqual(['timer fired'])
   })
 
   test('bad input: bad level (before any request), bad query syntax (the daemon says why), no project', async () => {

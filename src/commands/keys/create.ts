@@ -23,7 +23,7 @@ export default class KeysCreate extends ApiCommand {
   ]
 
   static override flags = {
-    project: Flags.string({ description: 'Slug or id of the project.', required: true }),
+    project: Flags.string({ char: 'p', description: 'Slug or id of the project.', required: true }),
     name: Flags.string({ description: 'Name of the key.', required: true }),
     description: Flags.string({ description: 'What the key is for.' }),
     scopes: Flags.string({ description: 'Comma-separated scopes (default: ingest,read,panels).' }),

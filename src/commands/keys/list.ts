@@ -14,7 +14,7 @@ export default class KeysList extends ApiCommand {
   ]
 
   static override flags = {
-    project: Flags.string({ description: 'Only the keys of this project (slug or id).' }),
+    project: Flags.string({ char: 'p', description: 'Only the keys of this project (slug or id).' }),
     page: Flags.integer({ description: 'One page only (from 1).', min: 1 }),
     size: Flags.integer({ description: 'Keys per page (1-100).', min: 1, max: 100, default: 100 }),
   }

@@ -15,7 +15,7 @@ export default class PanelsCreate extends ApiCommand {
     ...panelFlags,
     name: Flags.string({ description: 'Name of the panel.', required: true }),
     type: Flags.option({ description: 'What the panel shows.', options: PANEL_TYPES, required: true })(),
-    project: Flags.string({ description: 'Slug (or id) of the project the panel reads.', required: true }),
+    project: Flags.string({ char: 'p', description: 'Slug (or id) of the project the panel reads.', required: true }),
     from: Flags.string({ description: 'Start of its time range: an ISO timestamp or a duration ago.', default: '24h' }),
     to: Flags.string({ description: 'End of its time range: an ISO timestamp, a duration ago, or now.', default: 'now' }),
   }
