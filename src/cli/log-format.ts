@@ -1,5 +1,6 @@
 import chalk from 'chalk'
 import type { Log } from '../contract/ingest.js'
+import { printable } from '../shared/printable.js'
 import { levelColor } from './output.js'
 
 const LEVEL_LABEL: Record<string, string> = {
@@ -13,19 +14,30 @@ const LEVEL_LABEL: Record<string, string> = {
 /**
  * One log as one line for a person: time, level (coloured), message, then the error and the
  * attributes compactly. A stack trace follows on its own lines, indented, when `stacks` is set.
+ * What the log carries is made printable (see printable()), and a newline in it goes on an
+ * indented line: only a log's first line starts at the margin, so none can pass for another log.
  */
 export function formatLog(log: Log, opts: { stacks?: boolean } = {}): string {
   const level = levelColor(log.level)(LEVEL_LABEL[log.level] ?? log.level.toUpperCase())
   const parts = [chalk.dim(log.timestamp), level]
-  const message = log.message ?? log.error_message ?? ''
+  const raw = log.message ?? log.error_message ?? ''
+  const message = text(raw)
   parts.push(log.level === 'error' || log.level === 'critical' ? chalk.bold(message) : message)
-  if (log.error_type) parts.push(chalk.red(`${log.error_type}${log.error_message && log.error_message !== message ? `: ${log.error_message}` : ''}`))
+  if (log.error_type) {
+    const detail = log.error_message && log.error_message !== raw ? `: ${log.error_message}` : ''
+    parts.push(chalk.red(text(`${log.error_type}${detail}`)))
+  }
   const extra: string[] = []
   if (log.environment) extra.push(`env=${log.environment}`)
   if (log.release) extra.push(`release=${log.release}`)
   for (const [k, v] of Object.entries(log.attributes ?? {})) extra.push(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-  if (extra.length > 0) parts.push(chalk.dim(extra.join(' ')))
+  if (extra.length > 0) parts.push(chalk.dim(text(extra.join(' '))))
   let line = parts.join(' ')
-  if (opts.stacks && log.stack_trace) line += `\n${chalk.dim(log.stack_trace.replace(/^/gm, '    '))}`
+  if (opts.stacks && log.stack_trace) line += `\n${chalk.dim(printable(log.stack_trace.replace(/\r\n/g, '\n')).replace(/^/gm, '    '))}`
   return line
+}
+
+/** A log's text on the line: printable, each newline continued on an indented line. */
+function text(s: string): string {
+  return printable(s.replace(/\r?\n/g, '\n    '))
 }

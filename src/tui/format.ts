@@ -1,5 +1,6 @@
 import type { Log } from '../contract/ingest.js'
 import { formatDuration } from '../shared/format.js'
+import { printable } from '../shared/printable.js'
 
 export { formatDuration, sparkline } from '../shared/format.js'
 
@@ -59,5 +60,5 @@ export function cell(text: string, width: number, align: 'left' | 'right' = 'lef
 /** The one line a log shows as: its message, else its error type and message. */
 export function logText(log: Log): string {
   const text = log.message ?? [log.error_type, log.error_message].filter(Boolean).join(': ')
-  return text.replace(/\s+/g, ' ').trim() || '(no message)'
+  return printable(text.replace(/\s+/g, ' ').trim()) || '(no message)'
 }

@@ -81,6 +81,19 @@ describe('against an in-process daemon', () => {
     expect(ndjson(short.stdout).map((l) => l.message)).toEqual(['timer fired'])
   })
 
+  test('a log carrying terminal control sequences is printed escaped, and kept exact in --json', async () => {
+    const a = await accountWithKey(daemon.client, 'escape-app')
+    const message = 'pwned \u001b]52;c;ZXZpbA==\u0007 \u001b[2J done\rFAKE'
+    await a.keyClient.ingestSingle(log({ message }))
+    await waitFor(async () => (await a.keyClient.queueDepth()).queue_depth === 0, 10_000, 'the worker to index')
+    const opts = { home, url: daemon.url, env: { LEDGER_API_KEY: a.key.full_key } }
+    const text = await runCli(opts, 'logs')
+    expect(text.code).toBe(0)
+    expect(text.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/)
+    expect(text.stdout).toContain('pwned \\x1b]52;c;ZXZpbA==\\x07 \\x1b[2J done\\x0dFAKE')
+    expect(ndjson((await runCli(opts, 'logs', '--json')).stdout).map((l) => l.message)).toEqual([message])
+  })
+
   test('bad input: bad level (before any request), bad query syntax (the daemon says why), no project', async () => {
     expectCliError(await runCli(withKey(), 'logs', '--level', 'loud'), 2, "--level 'loud'")
     expectCliError(await runCli(withKey(), 'logs', '--attr', 'novalue'), 2, 'KEY=VALUE')

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { bar, compact, formatAgo, formatDuration, sparkline } from '../../src/tui/format.js'
+import { bar, compact, formatAgo, formatDuration, logText, sparkline } from '../../src/tui/format.js'
 import { renderSnapshot } from '../../src/tui/snapshot.js'
 import { overview } from './fixtures.js'
 
 describe('tui formatting', () => {
+  it('shows a log as one printable line: whitespace runs collapsed, control sequences escaped', () => {
+    const log = { message: 'a\n\tb  \u001b[2Jc\u202e', error_type: null, error_message: null } as Parameters<typeof logText>[0]
+    expect(logText(log)).toBe('a b \\x1b[2Jc\\u202e')
+    expect(logText({ ...log, message: null, error_type: 'E', error_message: 'boom' })).toBe('E: boom')
+  })
+
   it.each([
     [0, '0'],
     [999, '999'],
