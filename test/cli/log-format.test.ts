@@ -3,30 +3,12 @@ import { describe, expect, it } from 'vitest'
 import { formatLog } from '../../src/cli/log-format.js'
 import type { Log } from '../../src/contract/ingest.js'
 import { printable } from '../../src/shared/printable.js'
+import { errorLog } from '../tui/fixtures.js'
 
 // How `ledger logs`, `ledger tail` and `panels show` print a log for a person. Logs are written
 // by whoever holds an ingest key: what they carry must not act on the reader's terminal.
 
-const stored = (over: Partial<Log>): Log => ({
-  id: 1,
-  project_id: 1,
-  timestamp: '2026-12-01T10:00:00Z',
-  received_at: '2026-12-01T10:00:00Z',
-  level: 'info',
-  log_type: 'console',
-  importance: 'standard',
-  message: 'plain',
-  error_type: null,
-  error_message: null,
-  stack_trace: null,
-  environment: null,
-  release: null,
-  sdk_version: null,
-  platform: null,
-  platform_version: null,
-  attributes: null,
-  ...over,
-})
+const stored = (over: Partial<Log>): Log => ({ ...errorLog(1, 1, 'plain', 'info', '2026-12-01T10:00:00Z'), ...over })
 
 const ESC = '\u001b'
 // The figures below are the text without colour, whatever the environment says.
