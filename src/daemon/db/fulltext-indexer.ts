@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads'
-import { startWorker, stopWorker } from '../services/threads.js'
+import { startWorker, stopWorker, waitAtMost } from '../services/threads.js'
 import type { FulltextState } from './fulltext.js'
 import type { FulltextReply, FulltextRequest } from './fulltext.worker.js'
 
@@ -50,9 +50,7 @@ export class FulltextIndexer {
    * waits for it before it listens, so the first logs it accepts are searchable as soon as any.
    */
   ready(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, READY_TIMEOUT_MS)))
-    return Promise.race([this.started, timeout]).finally(() => clearTimeout(timer))
+    return waitAtMost(this.started, READY_TIMEOUT_MS)
   }
 
   /** Logs were processed: index them soon. */

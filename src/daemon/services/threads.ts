@@ -20,12 +20,17 @@ export function startWorker(base: string, name: string, options: WorkerOptions =
  * exit, then terminates it whatever it is doing.
  */
 export async function stopWorker(worker: Worker, message: unknown, graceMs: number): Promise<void> {
-  const exited = new Promise((resolve) => worker.once('exit', resolve))
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
   worker.postMessage(message)
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))])
-  clearTimeout(timer)
+  await waitAtMost(exited, graceMs)
   await worker.terminate()
+}
+
+/** Resolves when `promise` does, or after `ms`, whichever is first (the timer is then cleared). */
+export function waitAtMost(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
 /**
