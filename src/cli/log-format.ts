@@ -33,7 +33,7 @@ export function formatLog(log: Log, opts: { stacks?: boolean } = {}): string {
   for (const [k, v] of Object.entries(log.attributes ?? {})) extra.push(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
   if (extra.length > 0) parts.push(chalk.dim(text(extra.join(' '))))
   let line = parts.join(' ')
-  if (opts.stacks && log.stack_trace) line += `\n${chalk.dim(printable(log.stack_trace.replace(/\r\n/g, '\n')).replace(/^/gm, '    '))}`
+  if (opts.stacks && log.stack_trace) line += `\n${chalk.dim(`    ${text(log.stack_trace)}`)}`
   return line
 }
 

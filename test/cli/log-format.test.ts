@@ -58,6 +58,16 @@ describe('formatLog', () => {
     expect(line).toContain('k\\x1b=v\\x0d')
   })
 
+  it('prints the stack trace with --stacks below the log, every line of it indented', () => {
+    const line = formatLog(stored({ stack_trace: 'Error: boom\r\n    at f (a.js:1)\nat g' }), { stacks: true })
+    expect(line.split('\n')).toEqual([
+      '2026-12-01T10:00:00Z INFO  plain',
+      '    Error: boom',
+      '        at f (a.js:1)',
+      '    at g',
+    ])
+  })
+
   it('puts each further line of a multi-line message on an indented line, so no line can pass for another log', () => {
     const line = formatLog(stored({ message: 'first\n2026-12-01T10:00:00Z ERROR forged\r\nthird' }))
     expect(line.split('\n')).toEqual([
