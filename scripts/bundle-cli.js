@@ -79,6 +79,10 @@ export async function bundleCli() {
     define: { 'import.meta.url': '__bundleUrl' },
     banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'warning',
+    // Without comments and blanks the bundle is 1.6 MB instead of 2.3 MB: less to read, hash and
+    // decode at every start (~10-25 ms of `whoami`). Names are kept, so stack traces still read.
+    minifyWhitespace: true,
+    minifySyntax: true,
   })
   await writeCodeCache()
 }
