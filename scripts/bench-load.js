@@ -3,6 +3,7 @@
 import { connect } from 'node:net'
 import { otlpTypes } from '../dist/daemon/otlp/schema.js'
 import { makeLogs, makeOtlpRequest } from './bench-data.js'
+import { threadCpu } from './bench-threads.js'
 
 const opts = JSON.parse(process.argv[2])
 
@@ -112,16 +113,21 @@ async function sendAll(path, bodies, contentType, expected) {
     )
   await run(Math.min(WARMUP, bodies.length))
   const timed = bodies.length - next
+  // The daemon's threads too, when asked: over the timed part only, as the rate.
+  const daemonCpuBefore = opts.daemonPid ? threadCpu(opts.daemonPid) : null
   const cpu = process.cpuUsage()
   const started = performance.now()
   await run(bodies.length)
   const seconds = (performance.now() - started) / 1000
   const used = process.cpuUsage(cpu)
+  const daemonCpuAfter = opts.daemonPid ? threadCpu(opts.daemonPid) : null
   return {
     logs: timed * opts.batchSize,
     warmupLogs: (bodies.length - timed) * opts.batchSize,
     seconds,
     generatorCpuMsPerRequest: (used.user + used.system) / 1000 / timed,
+    daemonCpuBefore,
+    daemonCpuAfter,
   }
 }
 

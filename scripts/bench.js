@@ -15,7 +15,7 @@
 //        runs only this part; BENCH_SEARCH_ROWS changes the count)
 import { execFile, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -30,6 +30,7 @@ import { makeLogs } from './bench-data.js'
 import { benchCliStart } from './bench-cli.js'
 import { benchIngest } from './bench-ingest.js'
 import { benchLimiter } from './bench-limiter.js'
+import { cpuPerRequest } from './bench-threads.js'
 import { benchSearch } from './bench-search.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -200,15 +201,34 @@ async function main() {
       requests: ROWS / BATCH,
       batchSize: BATCH,
       keys: keys.slice(0, 10),
+      daemonPid: child.pid,
     })
+    const cpu = cpuPerRequest(child.pid, b.daemonCpuBefore, b.daemonCpuAfter, b.logs / BATCH)
     const bRate = b.logs / b.seconds
     console.log(`(b)  HTTP batch ingestion, 10 clients       ${fmt(bRate).padStart(10)} logs/s`)
     console.log(`     the load generator's own CPU: ${b.generatorCpuMsPerRequest.toFixed(1)} ms per 1000-log request`)
+    if (cpu) {
+      console.log(
+        `     the daemon's CPU per request: main thread ${cpu.main.toFixed(1)} ms (HTTP, the SQLite insert), busiest other` +
+          ` thread ${cpu.busiest.toFixed(1)} ms (decoding), all others ${cpu.rest.toFixed(1)} ms (V8's GC helpers, checkpoints)`,
+      )
+    }
     // (a1) again, right after (b): this machine's speed drifts by minutes (up to 2x), so the
     // ratio uses the mean of the runs before and after.
     const a1Again = rawQueueInsert(rows)
     const a1 = (a1First + a1Again) / 2
     console.log(`(a1) again, right after (b)                 ${fmt(a1Again).padStart(10)} logs/s   (mean ${fmt(a1)})`)
+    // (b) is bound by the CPU a request costs in all, on this machine's cores; (a1) by the insert
+    // alone on one core. Their ratio cannot exceed what those two costs allow.
+    const cores = availableParallelism()
+    if (cpu) {
+      const total = cpu.main + cpu.busiest + cpu.rest + b.generatorCpuMsPerRequest
+      const ceiling = ((cores * 1000) / total) * BATCH
+      console.log(
+        `     ${total.toFixed(1)} ms of CPU per 1000-log request on ${cores} cores: (b) can reach at most ${fmt(ceiling)} logs/s,` +
+          ` (b)/(a1) at most ${(ceiling / a1).toFixed(2)}; (a1) spends ${(1e6 / a1).toFixed(1)} ms per 1000 rows`,
+      )
+    }
 
     // (h) One key, as a CI job would have; its limits raised (1000 requests a minute by default).
     const ingestKey = await me.createApiKey(project.project_id, { name: 'ingest' })

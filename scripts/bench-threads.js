@@ -1,0 +1,43 @@
+// CPU time of a process's threads, for `npm run bench`: read from /proc (Linux only).
+import { readdirSync, readFileSync } from 'node:fs'
+
+/** Milliseconds per clock tick (USER_HZ is 100 on Linux). */
+const TICK_MS = 10
+
+/** CPU time (ms) of each thread of `pid`, by thread id; null where /proc is not there. */
+export function threadCpu(pid) {
+  let tids
+  try {
+    tids = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return null
+  }
+  const out = {}
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      out[tid] = (Number(f[11]) + Number(f[12])) * TICK_MS
+    } catch {
+      // the thread ended between the two reads
+    }
+  }
+  return out
+}
+
+/**
+ * CPU per request of `pid`'s threads between two `threadCpu` readings: its main thread (the
+ * thread whose id is the process's), the busiest other thread, and all the others together.
+ */
+export function cpuPerRequest(pid, before, after, requests) {
+  if (!before || !after || requests === 0) return null
+  let main = 0
+  const others = []
+  for (const [tid, ms] of Object.entries(after)) {
+    const used = (ms - (before[tid] ?? 0)) / requests
+    if (Number(tid) === pid) main = used
+    else others.push(used)
+  }
+  others.sort((a, b) => b - a)
+  return { main, busiest: others[0] ?? 0, rest: others.slice(1).reduce((a, b) => a + b, 0) }
+}
