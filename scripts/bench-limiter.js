@@ -6,7 +6,7 @@ import { MemoryRateLimiter } from '../dist/daemon/services/rate-limiter.js'
 
 const KEYS = 10_000
 
-/** Checks per second of `fn(n)` (it makes n checks), after a warm-up. */
+/** Checks per second of `fn(n)` (it makes n checks). */
 async function rate(fn, n) {
   const t = performance.now()
   await fn(n)
@@ -24,9 +24,19 @@ export async function benchLimiter(n = 1_000_000) {
   const ledger = new MemoryRateLimiter()
   // Rejecting: one key, exhausted (key 0; the allowing case uses keys 1-10000).
   for (let i = 0; i < 1000; i++) ledger.check(0, now)
+  const minute = new RateLimiterMemory({ points: 1000, duration: 60 })
+  const hour = new RateLimiterMemory({ points: 50000, duration: 3600 })
+  const m2 = new RateLimiterMemory({ points: 1000, duration: 60 })
+  const h2 = new RateLimiterMemory({ points: 50000, duration: 3600 })
+  for (let i = 0; i < 1000; i++) {
+    await m2.consume('flood')
+    await h2.consume('flood')
+  }
+  // Allowing: 10000 keys in turn, each far from its limits (the clocks go on from round to round).
   let t = 0
+  let k = 0
+  /** Each case: a function making `count` checks, and the count of a round. */
   const cases = {
-    // Allowing: 10000 keys in turn, each far from its limits.
     ledgerAllow: [
       (count) => {
         let ok = 0
@@ -43,44 +53,32 @@ export async function benchLimiter(n = 1_000_000) {
       },
       n,
     ],
-  }
-  const minute = new RateLimiterMemory({ points: 1000, duration: 60 })
-  const hour = new RateLimiterMemory({ points: 50000, duration: 3600 })
-  let k = 0
-  cases.rlfAllow = [
-    async (count) => {
-      for (let i = 0; i < count; i++) {
-        const key = String(k++ % KEYS)
-        await minute.consume(key)
-        await hour.consume(key)
-      }
-    },
-    n / 4,
-  ]
-  const m2 = new RateLimiterMemory({ points: 1000, duration: 60 })
-  const h2 = new RateLimiterMemory({ points: 50000, duration: 3600 })
-  for (let i = 0; i < 1000; i++) {
-    await m2.consume('flood')
-    await h2.consume('flood')
-  }
-  cases.rlfReject = [
-    async (count) => {
-      for (let i = 0; i < count; i++) {
-        try {
-          await m2.consume('flood')
-          await h2.consume('flood')
-        } catch {
-          // rejected: what a flood gets
+    rlfAllow: [
+      async (count) => {
+        for (let i = 0; i < count; i++) {
+          const key = String(k++ % KEYS)
+          await minute.consume(key)
+          await hour.consume(key)
         }
-      }
-    },
-    n / 4,
-  ]
-  const best = {}
-  for (const [name, [fn]] of Object.entries(cases)) {
-    await fn(50_000) // warm-up
-    best[name] = 0
+      },
+      n / 4,
+    ],
+    rlfReject: [
+      async (count) => {
+        for (let i = 0; i < count; i++) {
+          try {
+            await m2.consume('flood')
+            await h2.consume('flood')
+          } catch {
+            // rejected: what a flood gets
+          }
+        }
+      },
+      n / 4,
+    ],
   }
+  for (const [fn] of Object.values(cases)) await fn(50_000) // warm-up
+  const best = Object.fromEntries(Object.keys(cases).map((name) => [name, 0]))
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, [fn, count]] of Object.entries(cases)) best[name] = Math.max(best[name], await rate(fn, count))
   }

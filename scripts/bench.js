@@ -194,15 +194,9 @@ async function main() {
     for (let i = 0; i < 50; i++)
       keys.push((await me.createApiKey(project.project_id, { name: `k${i}` })).full_key)
 
-    const b = await load({
-      url,
-      mode: 'batch',
-      concurrency: 10,
-      requests: ROWS / BATCH,
-      batchSize: BATCH,
-      keys: keys.slice(0, 10),
-      daemonPid: child.pid,
-    })
+    // (b), (b) again and (b'): 10 clients, each with a key of its own, ROWS logs in 1000-log requests.
+    const batchLoad = { url, mode: 'batch', concurrency: 10, requests: ROWS / BATCH, batchSize: BATCH, keys: keys.slice(0, 10) }
+    const b = await load({ ...batchLoad, daemonPid: child.pid })
     const cpu = cpuPerRequest(child.pid, b.daemonCpuBefore, b.daemonCpuAfter, b.logs / BATCH)
     const bRate = b.logs / b.seconds
     console.log(`(b)  HTTP batch ingestion, 10 clients       ${fmt(bRate).padStart(10)} logs/s`)
@@ -220,8 +214,8 @@ async function main() {
     console.log(`(a1) again, right after (b)                 ${fmt(a1Again).padStart(10)} logs/s   (mean ${fmt(a1)})`)
     // (b) is bound by the CPU a request costs in all, on this machine's cores; (a1) by the insert
     // alone on one core. Their ratio cannot exceed what those two costs allow.
-    const cores = availableParallelism()
     if (cpu) {
+      const cores = availableParallelism()
       const total = cpu.main + cpu.busiest + cpu.rest + b.generatorCpuMsPerRequest
       const ceiling = ((cores * 1000) / total) * BATCH
       console.log(
@@ -239,26 +233,12 @@ async function main() {
     )
     console.log(`     peak RSS of the CLI ${(h.summary.max_rss_bytes / 1048576).toFixed(0)} MB, ${fmt(h.summary.batches)} batches, ${h.summary.retries} retries`)
     // (b) again, right after (h): (h)/(b) compares (h) with the mean of the (b) runs on either side.
-    const b2 = await load({
-      url,
-      mode: 'batch',
-      concurrency: 10,
-      requests: ROWS / BATCH,
-      batchSize: BATCH,
-      keys: keys.slice(0, 10),
-    })
+    const b2 = await load(batchLoad)
     const b2Rate = b2.logs / b2.seconds
     const bMean = (bRate + b2Rate) / 2
     console.log(`(b)  again, right after (h)                 ${fmt(b2Rate).padStart(10)} logs/s   (mean ${fmt(bMean)})`)
 
-    const o = await load({
-      url,
-      mode: 'otlp',
-      concurrency: 10,
-      requests: ROWS / BATCH,
-      batchSize: BATCH,
-      keys: keys.slice(0, 10),
-    })
+    const o = await load({ ...batchLoad, mode: 'otlp' })
     const oRate = o.logs / o.seconds
     console.log(`(b') OTLP/HTTP protobuf ingestion, 10 clients ${fmt(oRate).padStart(9)} logs/s`)
 
