@@ -1,7 +1,7 @@
 // (f) of `npm run bench`: search over 1,000,000 stored logs through the daemon's HTTP API.
 // The logs are written straight into a fresh data dir with the daemon's own repository code
-// (the queue insert, then the worker's processing step: FTS5 and aggregates), which takes
-// ~20 s instead of minutes of HTTP ingestion; then a daemon serves that file and each kind of
+// (the storing insert, then the full-text thread's step), which takes ~20 s instead of minutes
+// of HTTP ingestion; then a daemon serves that file and each kind of
 // query is timed end to end (HTTP round trip, sequential, first pages and a few deeper pages).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,8 +9,9 @@ import { join } from 'node:path'
 import { LedgerClient } from '../dist/client/index.js'
 import { validateLog } from '../dist/contract/ingest.js'
 import { openDatabase } from '../dist/daemon/db/database.js'
+import BetterSqlite3 from 'better-sqlite3'
 import { attachFulltext, indexNextLogs } from '../dist/daemon/db/fulltext.js'
-import { enqueueLogs, processQueueChunk } from '../dist/daemon/db/logs.js'
+import { appendLogs } from '../dist/daemon/db/logs.js'
 import { emptyColumns, pushLog } from '../dist/daemon/services/batch-decode.js'
 import { dataFiles } from '../dist/shared/paths.js'
 import { makeLogs } from './bench-data.js'
@@ -57,21 +58,23 @@ function fill(dataDir, projectId, rows) {
   const db = openDatabase(files.database)
   attachFulltext(db, files.fulltext)
   db.pragma('wal_autocheckpoint = 0')
-  const insert = db.transaction((c, at) => enqueueLogs(db, projectId, at, c))
+  const index = new BetterSqlite3(files.fulltext)
+  const insert = db.transaction((c, at) => appendLogs(db, projectId, at, c))
   for (let off = 0; off < rows; off += CHUNK) {
     const c = emptyColumns()
     for (const l of makeLogs(Math.min(CHUNK, rows - off), off)) pushLog(c, validateLog(l).value)
     insert(c, Date.now())
-    while (processQueueChunk(db, CHUNK).lastId > 0) {
-      // the worker's step, until this chunk is processed
-    }
-    while (indexNextLogs(db, CHUNK)) {
+    while (indexNextLogs(db, index, CHUNK)) {
       // the full-text thread's step
     }
-    if (off % 200_000 === 0) db.pragma('wal_checkpoint(TRUNCATE)')
+    if (off % 200_000 === 0) {
+      db.pragma('wal_checkpoint(TRUNCATE)')
+      index.pragma('wal_checkpoint(TRUNCATE)')
+    }
   }
   db.pragma('wal_checkpoint(TRUNCATE)')
-  db.pragma('fulltext.wal_checkpoint(TRUNCATE)')
+  index.pragma('wal_checkpoint(TRUNCATE)')
+  index.close()
   db.close()
 }
 

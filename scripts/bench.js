@@ -1,6 +1,8 @@
 // `npm run bench`: prints the figures the issues name. Not a test: nothing here passes or fails.
-//   (a1) raw better-sqlite3 insert into the queue table, 1000-row transactions: accepting's ceiling
-//   (a2) the same rows into the indexed, searchable schema (logs + aggregates, FTS5 in its file): processing's ceiling
+//   (a1) raw better-sqlite3 insert of accepted logs as the daemon stores them (logs and their
+//        indexes, per-minute counts), 1000-row transactions: accepting's ceiling
+//   (a2) the same rows stored and indexed for search on one thread (FTS5 in its own file): the
+//        ceiling of what becomes searchable
 //   (b)  HTTP batch ingestion through the daemon, worker paused, 10 clients in their own process
 //        (run again after (h): (h) is compared with the mean of the two)
 //   (b') the same logs as OTLP/HTTP protobuf requests to POST /v1/logs, 10 clients
@@ -19,11 +21,12 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import BetterSqlite3 from 'better-sqlite3'
 import { LedgerClient } from '../dist/client/index.js'
 import { LogInputSchema } from '../dist/contract/ingest.js'
 import { openDatabase } from '../dist/daemon/db/database.js'
-import { attachFulltext } from '../dist/daemon/db/fulltext.js'
-import { enqueueLogs } from '../dist/daemon/db/logs.js'
+import { attachFulltext, indexNextLogs } from '../dist/daemon/db/fulltext.js'
+import { appendLogs } from '../dist/daemon/db/logs.js'
 import { emptyColumns, pushLog } from '../dist/daemon/services/batch-decode.js'
 import { readState } from '../dist/shared/daemon-state.js'
 import { makeLogs } from './bench-data.js'
@@ -32,6 +35,7 @@ import { benchIngest } from './bench-ingest.js'
 import { benchLimiter } from './bench-limiter.js'
 import { cpuPerRequest } from './bench-threads.js'
 import { benchSearch } from './bench-search.js'
+import { benchSustained } from './bench-sustained.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const run = promisify(execFile)
@@ -74,7 +78,7 @@ function rawQueueInsert(rows, { checkpoints = false } = {}) {
     chunks.push(c)
   }
   const now = rows[0].received_at
-  const insert = db.transaction((c) => enqueueLogs(db, 1, now, c))
+  const insert = db.transaction((c) => appendLogs(db, 1, now, c))
   const s = time(() => {
     for (const c of chunks) insert(c)
   })
@@ -86,48 +90,35 @@ function rawQueueInsert(rows, { checkpoints = false } = {}) {
 function rawIndexedInsert(rows) {
   const home = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
   const db = openDatabase(join(home, 'a2.db'))
-  // The searchable schema: logs and minutes in the database, the text in the full-text file
-  // (one thread does all of it here, in one transaction per 1000 rows).
   attachFulltext(db, join(home, 'a2-fulltext.db'))
   db.pragma('wal_autocheckpoint = 0')
-  const cols = Object.keys(rows[0])
-  const log = db.prepare(
-    `INSERT INTO logs (id, ${cols.join(', ')}) VALUES (@id, ${cols.map((c) => `@${c}`).join(', ')})`,
-  )
-  const fts = db.prepare(
-    'INSERT INTO fulltext.logs_fts (rowid, message, error_type, error_message, stack_trace) VALUES (?, ?, ?, ?, ?)',
-  )
-  const minute = db.prepare(
-    `INSERT INTO log_minutes (project_id, minute, level, count) VALUES (?, ?, ?, ?)
-     ON CONFLICT (project_id, minute, level) DO UPDATE SET count = count + excluded.count`,
-  )
-  let id = 0
-  const insert = db.transaction((chunk) => {
-    const minutes = new Map()
-    for (const r of chunk) {
-      id++
-      log.run({ id, ...r })
-      fts.run(id, r.message, r.error_type, r.error_message, r.stack_trace)
-      const k = `${r.project_id}|${Math.floor(r.timestamp / 60000)}|${r.level}`
-      minutes.set(k, (minutes.get(k) ?? 0) + 1)
-    }
-    for (const [k, n] of minutes) {
-      const [p, m, l] = k.split('|')
-      minute.run(Number(p), Number(m), l, n)
-    }
-  })
+  const index = new BetterSqlite3(join(home, 'a2-fulltext.db'))
+  const chunks = []
+  for (let i = 0; i < rows.length; i += BATCH) {
+    const c = emptyColumns()
+    for (const r of rows.slice(i, i + BATCH)) pushLog(c, r)
+    chunks.push(c)
+  }
+  const now = rows[0].received_at
+  // The daemon's own steps, one after the other on one thread: the storing commit, then the
+  // full-text commit of the same logs.
+  const store = db.transaction((c) => appendLogs(db, 1, now, c))
   const s = time(() => {
-    for (let i = 0; i < rows.length; i += BATCH) insert(rows.slice(i, i + BATCH))
+    for (const c of chunks) {
+      store(c)
+      indexNextLogs(db, index, BATCH)
+    }
   })
+  index.close()
   db.close()
   rmSync(home, { recursive: true, force: true })
   return rows.length / s
 }
 
-async function startDaemon(home, env) {
+async function startDaemon(home, env, args = ['--queue-capacity', '10000000']) {
   const child = spawn(
     process.execPath,
-    [join(root, 'bin', 'run.js'), 'daemon', 'run', '--port', '0', '--queue-capacity', '10000000'],
+    [join(root, 'bin', 'run.js'), 'daemon', 'run', '--port', '0', ...args],
     {
       env: {
         ...process.env,
@@ -171,16 +162,35 @@ async function search() {
   console.log('     target: well under a second')
 }
 
+async function sustained() {
+  const home = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
+  try {
+    console.log('')
+    console.log('(s)  sustained ingestion: 10 clients, 1000-log batches, daemon on its defaults, worker running')
+    await benchSustained({
+      home,
+      startDaemon,
+      admin: ADMIN,
+      seconds: Number(process.env.BENCH_SUSTAINED_SECONDS ?? 300),
+      smallRows: Number(process.env.BENCH_SUSTAINED_SMALL ?? 1_000_000),
+      largeRows: Number(process.env.BENCH_SUSTAINED_LARGE ?? 10_000_000),
+    })
+  } finally {
+    rmSync(home, { recursive: true, force: true })
+  }
+}
+
 async function main() {
   if (process.argv[2] === 'search') return search()
+  if (process.argv[2] === 'sustained') return sustained()
   console.log(`Ledger benchmark — ${ROWS.toLocaleString('en-US')} logs, node ${process.version}\n`)
   const rows = toRows(makeLogs(ROWS), 1, Date.now())
   const a1First = rawQueueInsert(rows)
-  console.log(`(a1) raw insert into the queue table        ${fmt(a1First).padStart(10)} logs/s`)
+  console.log(`(a1) raw insert of accepted logs            ${fmt(a1First).padStart(10)} logs/s`)
   const a1c = rawQueueInsert(rows, { checkpoints: true })
   console.log(`(a1') the same, with SQLite's checkpoints    ${fmt(a1c).padStart(10)} logs/s`)
   const a2 = rawIndexedInsert(rows)
-  console.log(`(a2) raw insert into logs + FTS5 + minutes  ${fmt(a2).padStart(10)} logs/s`)
+  console.log(`(a2) raw insert, then FTS5, one thread      ${fmt(a2).padStart(10)} logs/s`)
 
   const home = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
   const { child, url } = await startDaemon(home, { LEDGER_WORKER_PAUSED: '1' })

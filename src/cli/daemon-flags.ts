@@ -20,4 +20,14 @@ export const daemonServerFlags = {
     description: 'Queued logs per project before ingestion answers 503.',
     min: 1,
   }),
+  'max-index-lag': Flags.integer({
+    description: 'Seconds indexing may fall behind (all projects together) before ingestion answers 503 (default 20).',
+    min: 1,
+    max: 3600,
+  }),
+  'wal-limit': Flags.integer({
+    description: 'Bound on each database file\'s write-ahead log, in MB (default 256).',
+    min: 4,
+    max: 65536,
+  }),
 }

@@ -64,6 +64,7 @@ export async function buildApp(
     await services.decoder.close()
     await services.fulltext.close()
     await services.checkpointer.close()
+    services.wal.stop()
     services.db.close()
   })
 
@@ -110,6 +111,7 @@ export async function buildApp(
 
   services.queue.start()
   if (config.workerPaused) services.queue.pause()
+  services.wal.start()
   services.maintenance.start()
   services.keyStats.start()
   await services.fulltext.ready()

@@ -12,6 +12,13 @@ export const DaemonConfigSchema = z.object({
   durability: z.enum(['normal', 'full']).default('normal'),
   /** Accepted-but-unprocessed logs a project may have before ingestion answers 503. */
   queueCapacity: z.coerce.number().int().positive().default(100_000),
+  /**
+   * Ingestion answers 503 while indexing would be more than this many seconds behind, every
+   * project together (at the recent indexing rate): the backlog stays short however hard clients push.
+   */
+  maxIndexLagSeconds: z.coerce.number().int().min(1).max(3600).default(20),
+  /** The bound on each database file's write-ahead log (MB), under any load. */
+  walLimitMb: z.coerce.number().int().min(4).max(65536).default(256),
   /** `X-Admin-Token` for `/api/v1/admin/*`; unset → those routes answer 401. */
   adminToken: z.string().min(16).optional(),
   /** SMTP server for one-time codes (`smtp://user:pass@host:port` or `smtps://…`); unset → the log. */
@@ -50,6 +57,8 @@ export function loadConfig(
     dataDir: resolvePaths(env).data,
     durability: env['LEDGER_DURABILITY'] as DaemonConfig['durability'] | undefined,
     queueCapacity: env['LEDGER_QUEUE_CAPACITY'] as unknown as number | undefined,
+    maxIndexLagSeconds: env['LEDGER_MAX_INDEX_LAG'] as unknown as number | undefined,
+    walLimitMb: env['LEDGER_WAL_LIMIT_MB'] as unknown as number | undefined,
     adminToken: env['LEDGER_ADMIN_TOKEN'] || undefined,
     smtpUrl: env['LEDGER_SMTP_URL'] || undefined,
     smtpFrom: env['LEDGER_SMTP_FROM'] || undefined,

@@ -28,17 +28,12 @@ afterAll(async () => {
   await daemon?.close()
 })
 
-/** A stored log as SQLite holds it (queued or processed). */
+/** A stored log as SQLite holds it (indexed for search yet or not). */
 type StoredRow = LogRow
 
-/** Every log of a project, wherever it is: still queued, or processed already. */
+/** Every stored log of a project. */
 function storedLogs(database: BetterSqlite3.Database, projectId: number): StoredRow[] {
-  return database
-    .prepare<[number, number], StoredRow>(
-      `SELECT * FROM (SELECT * FROM log_queue WHERE project_id = ?
-       UNION ALL SELECT * FROM logs WHERE project_id = ?) ORDER BY id`,
-    )
-    .all(projectId, projectId)
+  return database.prepare<[number], StoredRow>('SELECT * FROM logs WHERE project_id = ? ORDER BY id').all(projectId)
 }
 
 function storedCount(database: BetterSqlite3.Database, projectId: number): number {

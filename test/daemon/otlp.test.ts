@@ -512,7 +512,7 @@ describe('POST /v1/logs credentials, content types and backpressure', () => {
       expect((await postOtlp(keyClient, body, JSON_TYPE)).status).toBe(200)
       const row = d
         .inspect()
-        .prepare<[number], { n: number }>('SELECT count(*) AS n FROM log_queue WHERE project_id = ?')
+        .prepare<[number], { n: number }>('SELECT count(*) AS n FROM logs WHERE project_id = ?')
         .get(project.project_id)
       expect(row?.n).toBe(1)
     } finally {

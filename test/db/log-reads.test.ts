@@ -1,12 +1,13 @@
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { validateLog } from '../../src/contract/ingest.js'
 import { parseSearchQuery } from '../../src/contract/search-query.js'
 import { type Database, openDatabase } from '../../src/daemon/db/database.js'
 import { attachFulltext, indexNextLogs } from '../../src/daemon/db/fulltext.js'
 import { type SearchTuning, searchLogs, toFts5 } from '../../src/daemon/db/log-reads.js'
-import { enqueueLogs, type LogRow, processQueueChunk } from '../../src/daemon/db/logs.js'
+import { appendLogs, type LogRow } from '../../src/daemon/db/logs.js'
 import { emptyColumns, pushLog } from '../../src/daemon/services/batch-decode.js'
 import { testTempDir } from '../helpers/tmp.js'
 
@@ -53,15 +54,14 @@ describe('full-text read plans', () => {
           if (!v.ok) throw new Error(v.detail)
           pushLog(c, v.value)
         }
-        db.transaction(() => enqueueLogs(db, project, 0, c))()
+        db.transaction(() => appendLogs(db, project, 0, c))()
       }
     }
-    while (processQueueChunk(db, 1000).lastId > 0) {
-      // until the queue is empty
-    }
-    while (indexNextLogs(db, 1000)) {
+    const index = new BetterSqlite3(join(dir, 'fulltext.db'))
+    while (indexNextLogs(db, index, 1000)) {
       // until every log is searchable
     }
+    index.close()
     rows = db.prepare('SELECT * FROM logs').all() as LogRow[]
     expect(rows).toHaveLength(6000)
   })

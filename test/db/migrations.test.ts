@@ -6,15 +6,12 @@ import BetterSqlite3 from 'better-sqlite3'
 import { afterEach, describe, expect, test } from 'vitest'
 import { type Database, migrate, openDatabase } from '../../src/daemon/db/database.js'
 import { attachFulltext, indexNextLogs } from '../../src/daemon/db/fulltext.js'
-import { enqueueLogs, processQueueChunk } from '../../src/daemon/db/logs.js'
-import { emptyColumns, pushLog } from '../../src/daemon/services/batch-decode.js'
-import { validateLog } from '../../src/contract/ingest.js'
 import { MIGRATIONS, type Migration } from '../../src/daemon/db/migrations/index.js'
 import { ROOT, waitFor } from '../helpers/daemon.js'
 import { testTempDir } from '../helpers/tmp.js'
 
 const LATEST = MIGRATIONS.at(-1)!.version
-const EXPECTED_TABLES = ['accounts', 'projects', 'api_keys', 'revoked_tokens', 'panels', 'log_queue', 'logs']
+const EXPECTED_TABLES = ['accounts', 'projects', 'api_keys', 'revoked_tokens', 'panels', 'logs', 'log_ids']
 
 let dir: string
 const open: Database[] = []
@@ -229,12 +226,10 @@ describe('migrations', () => {
     const old = openTracked(file, MIGRATIONS.slice(0, 6))
     old.prepare("INSERT INTO accounts (email, password_hash, name, created_at) VALUES ('a@b.c', 'x', 'A', 0)").run()
     old.prepare("INSERT INTO projects (account_id, name, slug, environment, created_at) VALUES (1, 'P', 'p', 'production', 0)").run()
-    const c = emptyColumns()
-    const v = validateLog({ timestamp: '2026-01-01T00:00:00Z', level: 'info', log_type: 'logger', importance: 'standard', message: 'upgraded words' })
-    if (!v.ok) throw new Error(v.detail)
-    pushLog(c, v.value)
-    old.transaction(() => enqueueLogs(old, 1, 0, c))()
-    processQueueChunk(old, 10)
+    // What schema 6's worker did: a log accepted into the queue, moved into logs, indexed.
+    old.exec(`INSERT INTO log_queue (project_id, received_at, timestamp, level, log_type, importance, message)
+      VALUES (1, 0, 1767225600000, 'info', 'logger', 'standard', 'upgraded words')`)
+    old.exec(`INSERT INTO logs SELECT * FROM log_queue; DELETE FROM log_queue`)
     old.exec("INSERT INTO logs_fts (rowid, message) SELECT id, message FROM logs")
     old.close()
 
@@ -244,8 +239,43 @@ describe('migrations', () => {
     const state = attachFulltext(db, join(dir, 'fulltext.db'))
     // Every log stored before is to be indexed again (and is not "waiting" in the queue).
     expect(state).toEqual({ indexedUpTo: 0, rebuildUpTo: 1 })
-    expect(indexNextLogs(db, 100)).toEqual({ from: 0, upTo: 1, rows: 1 })
-    expect(indexNextLogs(db, 100)).toBeNull()
+    const index = raw(join(dir, 'fulltext.db'))
+    expect(indexNextLogs(db, index, 100)).toEqual({ from: 0, upTo: 1, rows: 1 })
+    expect(indexNextLogs(db, index, 100)).toBeNull()
     expect(db.prepare("SELECT rowid FROM logs_fts WHERE logs_fts MATCH 'upgraded'").all()).toEqual([{ rowid: 1 }])
+  })
+
+  test('008 stores queued logs in logs, counts them per minute, and never gives an id twice', () => {
+    const file = freshFile()
+    // A database of schema 7: one log processed, two still queued, and a third queued log whose
+    // id was handed out and then processed and deleted by retention (ids went up to 4).
+    const old = openTracked(file, MIGRATIONS.slice(0, 7))
+    old.prepare("INSERT INTO accounts (email, password_hash, name, created_at) VALUES ('a@b.c', 'x', 'A', 0)").run()
+    old.prepare("INSERT INTO projects (account_id, name, slug, environment, created_at) VALUES (1, 'P', 'p', 'production', 0)").run()
+    const queue = old.prepare(`INSERT INTO log_queue (project_id, received_at, timestamp, level, log_type, importance, message)
+      VALUES (1, 0, ?, ?, 'logger', 'standard', ?)`)
+    queue.run(60_000, 'info', 'processed')
+    old.exec(`INSERT INTO logs SELECT * FROM log_queue; DELETE FROM log_queue`)
+    old.exec(`INSERT INTO log_minutes (project_id, minute, level, count) VALUES (1, 1, 'info', 1)`)
+    queue.run(60_500, 'info', 'queued one')
+    queue.run(120_000, 'error', 'queued two')
+    queue.run(120_000, 'error', 'gone')
+    old.exec(`DELETE FROM log_queue WHERE id = 4`)
+    old.close()
+
+    const db = openTracked(file)
+    expect(userVersion(db)).toBe(LATEST)
+    expect(tables(db)).not.toContain('log_queue')
+    expect(db.prepare('SELECT id, message FROM logs ORDER BY id').all()).toEqual([
+      { id: 1, message: 'processed' },
+      { id: 2, message: 'queued one' },
+      { id: 3, message: 'queued two' },
+    ])
+    expect(db.prepare('SELECT minute, level, count FROM log_minutes ORDER BY minute, level').all()).toEqual([
+      { minute: 1, level: 'info', count: 2 },
+      { minute: 2, level: 'error', count: 1 },
+    ])
+    // The next log gets id 5: 4 was handed out once.
+    expect(db.prepare('SELECT last FROM log_ids').get()).toEqual({ last: 4 })
   })
 })

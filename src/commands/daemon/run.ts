@@ -34,6 +34,8 @@ export default class DaemonRun extends BaseCommand {
         host: flags.host,
         durability: flags.durability,
         queueCapacity: flags['queue-capacity'],
+        maxIndexLagSeconds: flags['max-index-lag'],
+        walLimitMb: flags['wal-limit'],
       })
     } catch (err) {
       throw new CliError((err as Error).message, undefined, EXIT.usage)

@@ -35,6 +35,8 @@ export default class DaemonStart extends BaseCommand {
     const args = ['--port', String(flags.port), '--host', flags.host]
     if (flags.durability) args.push('--durability', flags.durability)
     if (flags['queue-capacity']) args.push('--queue-capacity', String(flags['queue-capacity']))
+    if (flags['max-index-lag']) args.push('--max-index-lag', String(flags['max-index-lag']))
+    if (flags['wal-limit']) args.push('--wal-limit', String(flags['wal-limit']))
     try {
       const state = await startDetached({
         dataDir: data,

@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads'
 import { startWorker, stopWorker } from '../services/threads.js'
+import type { CheckpointReply } from './checkpoint.worker.js'
 
 export interface CheckpointStatus {
   /** WAL frames at the last checkpoint, and how many of them were copied. */
@@ -8,28 +9,35 @@ export interface CheckpointStatus {
   last_error: string | null
 }
 
-/** Runs WAL checkpoints on a background thread (see checkpoint.worker.ts). */
+/**
+ * Runs the main file's WAL checkpoints on a background thread (see checkpoint.worker.ts), and
+ * tells `onPass` after each one how many frames the WAL holds.
+ */
 export class Checkpointer {
   private readonly worker: Worker
   readonly status: CheckpointStatus = { wal_frames: 0, checkpointed_frames: 0, last_error: null }
 
-  constructor(file: string, durability: 'normal' | 'full', intervalMs = 500) {
+  constructor(
+    file: string,
+    durability: 'normal' | 'full',
+    /** After each pass, with the WAL's frames then (the main thread finishes the copy). */
+    onPass: (frames: number) => void,
+    intervalMs = 250,
+  ) {
     this.worker = startWorker(import.meta.url, 'checkpoint.worker', {
       workerData: { file, intervalMs, synchronous: durability === 'full' ? 'FULL' : 'NORMAL' },
     })
     this.worker.unref()
-    this.worker.on(
-      'message',
-      (m: { type: string; log?: number; checkpointed?: number; message?: string }) => {
-        if (m.type === 'checkpoint') {
-          this.status.wal_frames = m.log ?? 0
-          this.status.checkpointed_frames = m.checkpointed ?? 0
-          this.status.last_error = null
-        } else if (m.type === 'error') {
-          this.status.last_error = m.message ?? 'checkpoint failed'
-        }
-      },
-    )
+    this.worker.on('message', (m: CheckpointReply) => {
+      if (m.type === 'checkpoint') {
+        this.status.wal_frames = m.log ?? 0
+        this.status.checkpointed_frames = m.checkpointed ?? 0
+        this.status.last_error = null
+        onPass(m.log ?? 0)
+      } else {
+        this.status.last_error = m.message ?? 'checkpoint failed'
+      }
+    })
     this.worker.on('error', (err) => {
       this.status.last_error = err.message
     })

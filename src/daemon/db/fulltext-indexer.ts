@@ -2,6 +2,7 @@ import type { Worker } from 'node:worker_threads'
 import { startWorker, stopWorker, waitAtMost } from '../services/threads.js'
 import type { FulltextState } from './fulltext.js'
 import type { FulltextReply, FulltextRequest } from './fulltext.worker.js'
+import type { WalReport } from './wal.js'
 
 /** Logs per full-text transaction, at most. */
 const CHUNK = 5000
@@ -13,9 +14,13 @@ const READY_TIMEOUT_MS = 10_000
 export interface FulltextStatus {
   /** The indexing thread has opened its files and takes work (false while it is restarted). */
   running: boolean
-  /** Every processed log with a smaller or equal id is searchable. */
+  /** Every stored log with a smaller or equal id is searchable. */
   indexed_upto: number
+  /** Indexing is paused (the admin API's queue pause). */
+  paused: boolean
   last_error: string | null
+  /** The full-text file's WAL, as its thread last reported it. */
+  wal: WalReport
 }
 
 /**
@@ -38,10 +43,19 @@ export class FulltextIndexer {
     private readonly files: { database: string; fulltext: string },
     state: FulltextState,
     /** Called after each indexing commit, with the range of ids that became searchable. */
-    private readonly onIndexed: (r: { from: number; upTo: number }) => void,
+    private readonly onIndexed: (r: { from: number; upTo: number; rows: number; ms: number }) => void,
     private readonly log: { error: (obj: unknown, msg: string) => void },
+    /** The bound on the full-text file's WAL. */
+    private readonly walLimitBytes: number,
+    paused = false,
   ) {
-    this.status = { running: false, indexed_upto: state.indexedUpTo, last_error: null }
+    this.status = {
+      running: false,
+      indexed_upto: state.indexedUpTo,
+      paused,
+      last_error: null,
+      wal: { bytes: 0, frames: 0, checkpointed_frames: 0, checkpoints: 0, complete: 0 },
+    }
     this.worker = this.spawn()
   }
 
@@ -53,9 +67,20 @@ export class FulltextIndexer {
     return waitAtMost(this.started, READY_TIMEOUT_MS)
   }
 
-  /** Logs were processed: index them soon. */
+  /** Logs were stored: index them soon. */
   kick(): void {
-    this.send({ type: 'kick' })
+    if (!this.status.paused) this.send({ type: 'kick' })
+  }
+
+  /** Stops indexing (what is being indexed now is finished) until `resume()`. */
+  pause(): void {
+    this.status.paused = true
+    this.send({ type: 'pause' })
+  }
+
+  resume(): void {
+    this.status.paused = false
+    this.send({ type: 'resume' })
   }
 
   /** Removes these logs from the index; resolves once that is committed. */
@@ -81,7 +106,13 @@ export class FulltextIndexer {
 
   private spawn(): Worker {
     const worker = startWorker(import.meta.url, 'fulltext.worker', {
-      workerData: { ...this.files, chunk: CHUNK, delayMs: DELAY_MS },
+      workerData: {
+        ...this.files,
+        chunk: CHUNK,
+        delayMs: DELAY_MS,
+        walLimitBytes: this.walLimitBytes,
+        paused: this.status.paused,
+      },
     })
     worker.unref()
     this.alive = true
@@ -94,6 +125,9 @@ export class FulltextIndexer {
         this.status.indexed_upto = m.upTo
         this.status.last_error = null
         this.onIndexed(m)
+      } else if (m.type === 'wal') {
+        const { type: _, ...wal } = m
+        this.status.wal = wal
       } else if (m.type === 'forgotten') {
         const p = this.forgetting.get(m.seq)
         this.forgetting.delete(m.seq)

@@ -2,25 +2,32 @@ import { chmodSync, existsSync } from 'node:fs'
 import type { Database } from 'better-sqlite3'
 import { prepared } from './statements.js'
 
-// The full-text index lives in a database file of its own (`fulltext.db`), attached to every
-// connection as `fulltext`, and is written by a thread of its own (fulltext.worker.ts). FTS5
-// merges its segments inside the transactions that write it, in steps of up to ~50 ms on a
-// large index; in the main file they held the write lock, and the event loop, that long. In
-// their own file they hold neither. The index is derived data: it can always be rebuilt from
-// `logs`, and is rebuilt when it is missing or belongs to another database.
+// The full-text index lives in a database file of its own (`fulltext.db`), attached to the
+// daemon's connection as `fulltext` (searches read it there), and is written by a thread of its
+// own (fulltext.worker.ts) on a connection that opens it as its main file. FTS5 merges its
+// segments inside the transactions that write it, in steps of up to ~50 ms on a large index; in
+// the main file they held the write lock, and the event loop, that long. In their own file they
+// hold neither. The index is derived data: it can always be rebuilt from `logs`, and is rebuilt
+// when it is missing, of an older format, or belongs to another database.
 
 /** The schema name the full-text file is attached under. */
 const FULLTEXT_SCHEMA = 'fulltext'
 
-const SCHEMA = `
+/**
+ * The index's format, in the file's `user_version`; an index of another format is rebuilt.
+ * 2: attribute values are indexed too (a column of their own).
+ */
+const FORMAT = 2
+
+const schema = (s: string) => `
   -- Contentless: the text lives in logs; contentless_delete lets retention delete by rowid.
-  CREATE VIRTUAL TABLE IF NOT EXISTS ${FULLTEXT_SCHEMA}.logs_fts USING fts5(
-    message, error_type, error_message, stack_trace,
+  CREATE VIRTUAL TABLE IF NOT EXISTS ${s}.logs_fts USING fts5(
+    message, error_type, error_message, stack_trace, attributes,
     content = '', contentless_delete = 1, tokenize = 'unicode61'
   );
-  -- Every log with id <= indexed_upto is indexed (ids are processed in order). database_id is
+  -- Every log with id <= indexed_upto is indexed (ids are indexed in order). database_id is
   -- the main database's instance id: an index left from another database is not used.
-  CREATE TABLE IF NOT EXISTS ${FULLTEXT_SCHEMA}.fulltext_state (
+  CREATE TABLE IF NOT EXISTS ${s}.fulltext_state (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     database_id TEXT NOT NULL,
     indexed_upto INTEGER NOT NULL,
@@ -33,8 +40,8 @@ export interface FulltextState {
   /** Every log with a smaller or equal id is indexed. */
   indexedUpTo: number
   /**
-   * Logs up to this id were already processed when the index was (re)built from scratch: they
-   * are indexed again in the background, and are not "waiting to be processed".
+   * Logs up to this id were already stored when the index was (re)built from scratch: they are
+   * indexed again in the background, and are not "waiting to be processed".
    */
   rebuildUpTo: number
 }
@@ -51,13 +58,19 @@ export function attachFulltextFile(db: Database, file: string): void {
 
 /**
  * Attaches the full-text file to `db` (creating it and its schema if needed) and checks that it
- * is this database's index; an index of another database, or of none, is emptied and marked
- * for a rebuild of every log stored so far. The daemon calls it once, at start.
+ * is this database's index, of this format; any other index, or none, is emptied and marked for
+ * a rebuild of every log stored so far. The daemon calls it once, at start.
  */
 export function attachFulltext(db: Database, file: string): FulltextState {
   attachFulltextFile(db, file)
   db.pragma(`${FULLTEXT_SCHEMA}.journal_mode = WAL`)
-  db.exec(SCHEMA)
+  const format = db.pragma(`${FULLTEXT_SCHEMA}.user_version`, { simple: true }) as number
+  if (format !== FORMAT) {
+    // Dropped here, in its own transaction: FTS5 empties a table of another shape in no cheaper way.
+    db.exec(`DROP TABLE IF EXISTS ${FULLTEXT_SCHEMA}.logs_fts; DROP TABLE IF EXISTS ${FULLTEXT_SCHEMA}.fulltext_state`)
+    db.pragma(`${FULLTEXT_SCHEMA}.user_version = ${FORMAT}`)
+  }
+  db.exec(schema(FULLTEXT_SCHEMA))
   if (existsSync(file)) chmodSync(file, 0o600)
   return db.transaction(() => {
     const id = databaseId(db)
@@ -82,44 +95,84 @@ function databaseId(db: Database): string {
   return prepared<[], { uuid: string }>(db, 'SELECT uuid FROM instance WHERE id = 1').get()!.uuid
 }
 
-function fulltextState(db: Database): FulltextState {
-  const row = prepared<[], { indexed_upto: number; rebuild_upto: number }>(
-    db,
-    `SELECT indexed_upto, rebuild_upto FROM ${FULLTEXT_SCHEMA}.fulltext_state`,
-  ).get()
-  return { indexedUpTo: row?.indexed_upto ?? 0, rebuildUpTo: row?.rebuild_upto ?? 0 }
+/** How far the index stands, read on a connection that has the full-text file as its main one. */
+function indexedUpTo(index: Database): number {
+  return prepared<[], { indexed_upto: number }>(index, 'SELECT indexed_upto FROM main.fulltext_state').get()
+    ?.indexed_upto ?? 0
 }
 
-// Transactions here are deferred, never IMMEDIATE: BEGIN IMMEDIATE takes the write lock of every
-// attached file, the main one included, which is exactly what this file exists to avoid.
+/** The text of a log that is indexed, as the logs table holds it. */
+interface TextRow {
+  id: number
+  message: string | null
+  error_type: string | null
+  error_message: string | null
+  stack_trace: string | null
+  attributes: string | null
+}
 
 /**
- * Indexes the text of the next (at most `limit`) processed logs after `indexed_upto`, and moves
- * `indexed_upto` past them, in one transaction of the full-text file (the logs are only read).
- * Returns the id range indexed (`from < id <= upTo`), or null when every processed log is.
+ * Indexes the text of the next (at most `limit`) stored logs after the index's watermark, and
+ * moves the watermark past them. The logs are read from `source` (a connection to the main
+ * database) in one short statement, so no read snapshot of the main file is held while the
+ * index is written; they are written in one transaction of `index` (a connection whose main
+ * file is the full-text file). Returns the id range indexed (`from < id <= upTo`), or null when
+ * every stored log is indexed.
  */
-export function indexNextLogs(db: Database, limit: number): { from: number; upTo: number; rows: number } | null {
-  return db.transaction(() => {
-    const from = fulltextState(db).indexedUpTo
-    const range = prepared<[number, number], { upTo: number | null; rows: number }>(
-      db,
-      'SELECT max(id) AS upTo, count(*) AS rows FROM (SELECT id FROM logs WHERE id > ? ORDER BY id LIMIT ?)',
-    ).get(from, limit)
-    if (range?.upTo == null) return null
-    prepared(
-      db,
-      `INSERT INTO ${FULLTEXT_SCHEMA}.logs_fts (rowid, message, error_type, error_message, stack_trace)
-       SELECT id, message, error_type, error_message, stack_trace FROM logs WHERE id > ? AND id <= ?`,
-    ).run(from, range.upTo)
-    prepared(db, `UPDATE ${FULLTEXT_SCHEMA}.fulltext_state SET indexed_upto = ?`).run(range.upTo)
-    return { from, upTo: range.upTo, rows: range.rows }
+export function indexNextLogs(
+  source: Database,
+  index: Database,
+  limit: number,
+): { from: number; upTo: number; rows: number } | null {
+  const from = indexedUpTo(index)
+  const rows = prepared<[number, number], TextRow>(
+    source,
+    'SELECT id, message, error_type, error_message, stack_trace, attributes FROM logs WHERE id > ? ORDER BY id LIMIT ?',
+  ).all(from, limit)
+  if (rows.length === 0) return null
+  const upTo = rows.at(-1)!.id
+  const insert = prepared(
+    index,
+    `INSERT INTO main.logs_fts (rowid, message, error_type, error_message, stack_trace, attributes)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+  )
+  index.transaction(() => {
+    for (const r of rows) {
+      insert.run(r.id, r.message, r.error_type, r.error_message, r.stack_trace, attributeText(r.attributes))
+    }
+    prepared(index, 'UPDATE main.fulltext_state SET indexed_upto = ?').run(upTo)
   })()
+  return { from, upTo, rows: rows.length }
+}
+
+/**
+ * The values of a log's attributes (as stored: JSON text) as words for the index, keys left out
+ * (a search for `path` should not find every log that has a path): `{"service":"user-service",
+ * "http":{"status":502}}` → `user-service 502`.
+ */
+export function attributeText(json: string | null): string | null {
+  if (json === null) return null
+  let value: unknown
+  try {
+    value = JSON.parse(json)
+  } catch {
+    return null
+  }
+  const words: string[] = []
+  const walk = (v: unknown): void => {
+    if (v === null || v === undefined) return
+    if (typeof v === 'object') {
+      for (const item of Array.isArray(v) ? v : Object.values(v)) walk(item)
+    } else {
+      words.push(String(v))
+    }
+  }
+  walk(value)
+  return words.length > 0 ? words.join(' ') : null
 }
 
 /** Removes logs from the full-text index (before they are deleted from `logs`). */
-export function forgetText(db: Database, ids: readonly number[]): void {
+export function forgetText(index: Database, ids: readonly number[]): void {
   if (ids.length === 0) return
-  prepared(db, `DELETE FROM ${FULLTEXT_SCHEMA}.logs_fts WHERE rowid IN (SELECT value FROM json_each(?))`).run(
-    JSON.stringify(ids),
-  )
+  prepared(index, 'DELETE FROM main.logs_fts WHERE rowid IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids))
 }

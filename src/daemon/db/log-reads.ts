@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import type { SearchNode } from '../../contract/search-query.js'
-import { COLUMNS, type LogRow, processedIdBounds } from './logs.js'
+import { COLUMNS, type LogRow, storedIdBounds } from './logs.js'
 import { prepared } from './statements.js'
 
 /** What a read of stored logs keeps (every condition ANDed). */
@@ -115,23 +115,22 @@ export function toFts5(node: SearchNode): string {
 }
 
 /**
- * Logs of a project, newest first, without full text. Accepted logs the worker has not
- * processed yet are included (from the queue), so a log is readable as soon as its 202 is sent
- * and paging never misses one that moves from the queue to the table between two pages. With
- * several levels, each level reads its own index range (one arm each): a rare level among
- * common ones costs no scan of the others.
+ * Logs of a project, newest first, without full text. Every accepted log is stored by the commit
+ * that accepts it, so a log is readable as soon as its 202 is sent, whether or not its text is
+ * indexed yet. With several levels, each level reads its own index range (one arm each): a rare
+ * level among common ones costs no scan of the others.
  */
 export function queryLogs(db: Database, q: LogReadQuery): LogRow[] {
   const params: Params = { limit: q.limit }
-  const arm = (table: string, opts: ConditionOptions = {}) =>
-    `SELECT * FROM (SELECT ${LOG_COLUMNS('l')} FROM ${table} l WHERE ${conditions(q, 'l', params, opts).join(' AND ')}
+  const arm = (opts: ConditionOptions = {}) =>
+    `SELECT * FROM (SELECT ${LOG_COLUMNS('l')} FROM logs l WHERE ${conditions(q, 'l', params, opts).join(' AND ')}
      ORDER BY l.timestamp DESC, l.id DESC LIMIT @limit)`
   const levels = q.levels ?? []
-  const processed =
+  const sql =
     levels.length > 1
-      ? levels.map((level, i) => arm('logs', { levels: [level], tag: String(i) })).join(' UNION ALL ')
-      : arm('logs')
-  const sql = `${processed} UNION ALL ${arm('log_queue', { tag: 'q' })} ORDER BY timestamp DESC, id DESC LIMIT @limit`
+      ? `${levels.map((level, i) => arm({ levels: [level], tag: String(i) })).join(' UNION ALL ')}
+         ORDER BY timestamp DESC, id DESC LIMIT @limit`
+      : arm()
   return prepared(db, sql).all(params) as LogRow[]
 }
 
@@ -154,9 +153,8 @@ const TUNING: SearchTuning = { smallMatchSet: 5000, windowBudget: 65_536 }
 const OFFENDERS = 64
 
 /**
- * A page of processed logs matching `q.search` (and every other filter), newest first. Queued
- * logs are not in the full-text index yet and are not returned. Read in one transaction, so the
- * statements see one snapshot.
+ * A page of logs matching `q.search` (and every other filter), newest first. Logs whose text is
+ * not indexed yet are not returned. Read in one transaction, so the statements see one snapshot.
  */
 export function searchLogs(
   db: Database,
@@ -185,8 +183,8 @@ export function searchLogs(
        ORDER BY l.timestamp DESC, l.id DESC LIMIT 1`,
     ).get(params)?.id
     if (start === undefined) return []
-    // Not null: `start` is a processed log.
-    const bounds = processedIdBounds(db)!
+    // Not null: `start` is a stored log.
+    const bounds = storedIdBounds(db)!
     const window = prepared(
       db,
       `${fromFts} AND f.rowid BETWEEN CAST(@lo AS INTEGER) AND CAST(@hi AS INTEGER) ${order}`,

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import { prepared } from './statements.js'
 
-/** A log as stored, in both the queue and the processed table. */
+/** A log as stored. */
 export interface LogRow {
   id: number
   project_id: number
@@ -22,14 +22,16 @@ export interface LogRow {
   attributes: string | null
 }
 
-/** Every column of a log but its id, in table order (queue and processed table alike). */
+/** Every column of a log but its id, in table order. */
 export const COLUMNS = `project_id, received_at, timestamp, level, log_type, importance, message, error_type,
   error_message, stack_trace, environment, release, sdk_version, platform, platform_version, attributes`
 
-const ENQUEUE = `INSERT INTO log_queue (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const INSERT = `INSERT INTO logs (id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const ADD_MINUTE = `INSERT INTO log_minutes (project_id, minute, level, count) VALUES (?, ?, ?, ?)
+  ON CONFLICT (project_id, minute, level) DO UPDATE SET count = count + excluded.count`
 
-/** Logs to append to the queue, as columns (see `LogColumns`). */
-export interface QueuedColumns {
+/** Logs to store, as columns (see `LogColumns`). */
+export interface StoredColumns {
   length: number
   timestamp: number[]
   level: string[]
@@ -48,19 +50,26 @@ export interface QueuedColumns {
 }
 
 /**
- * Appends the first `count` logs of `c` to the ingestion queue. Call inside a transaction.
- * Positional binding: measurably faster than named parameters on the hot path.
+ * Stores the first `count` logs of `c` with the ids `firstId`, `firstId + 1`, … and adds them to
+ * the per-minute counts: the only write a log ever gets in this file (its text is indexed in the
+ * full-text file afterwards). Positional binding: measurably faster than named parameters on the
+ * hot path.
  */
-export function enqueueLogs(
+function storeLogs(
   db: Database,
   projectId: number,
   receivedAt: number,
-  c: QueuedColumns,
-  count = c.length,
+  c: StoredColumns,
+  count: number,
+  firstId: number,
 ): void {
-  const stmt = prepared(db, ENQUEUE)
+  const stmt = prepared(db, INSERT)
+  // Per (minute, level); runs of the same pair (the common case) cost one comparison a log.
+  const minutes = new Map<string, { minute: number; level: string; n: number }>()
+  let last: { minute: number; level: string; n: number } | undefined
   for (let i = 0; i < count; i++) {
     stmt.run(
+      firstId + i,
       projectId,
       receivedAt,
       c.timestamp[i],
@@ -78,72 +87,48 @@ export function enqueueLogs(
       c.platform_version[i],
       c.attributes[i],
     )
+    const minute = Math.floor(c.timestamp[i]! / 60_000)
+    const level = c.level[i]!
+    if (last === undefined || last.minute !== minute || last.level !== level) {
+      const key = `${minute} ${level}`
+      last = minutes.get(key)
+      if (last === undefined) {
+        last = { minute, level, n: 0 }
+        minutes.set(key, last)
+      }
+    }
+    last.n++
   }
-}
-
-/** Queued (accepted, not yet processed) logs per project. */
-export function queueCountsByProject(db: Database): Map<number, number> {
-  const rows = prepared<[], { project_id: number; n: number }>(
-    db,
-    'SELECT project_id, count(*) AS n FROM log_queue GROUP BY project_id',
-  ).all()
-  return new Map(rows.map((r) => [r.project_id, r.n]))
+  const add = prepared(db, ADD_MINUTE)
+  for (const m of minutes.values()) add.run(projectId, m.minute, m.level, m.n)
 }
 
 /**
- * Moves the oldest `limit` queued logs into the processed table (keeping their ids) and adds
- * them to the per-minute aggregates. One transaction: a crash leaves each log in exactly one of
- * the two tables. Returns how many moved per project, and the largest id moved: every queued
- * log up to it is now in `logs` (ids are handed out in commit order and moved in id order, so
- * ids in `logs` only ever grow). Their text is indexed afterwards, by the full-text thread
- * (see fulltext.ts), in a file of its own.
+ * Stores the first `count` logs of `c` under the next ids, in order, and returns the last id
+ * given. Call inside a transaction (the accepting commit). Ids grow in commit order and are never
+ * given twice, even once retention has emptied the table (`log_ids` remembers the largest).
  */
-export function processQueueChunk(
+export function appendLogs(
   db: Database,
-  limit: number,
-): { counts: Map<number, number>; lastId: number } {
-  const s = workerStatements(db)
-  return db.transaction(() => {
-    const last = s.lastOfChunk.get(limit)?.last
-    if (last == null) return { counts: new Map<number, number>(), lastId: 0 }
-    const counts = s.countsUpTo.all(last)
-    // Sorted by (project, timestamp): out-of-order timestamps otherwise dirty a different index
-    // leaf page per row (PERFORMANCE.md measured ~4x).
-    s.moveToLogs.run(last)
-    s.aggregate.run(last)
-    s.deleteQueued.run(last)
-    return { counts: new Map(counts.map((r) => [r.project_id, r.n])), lastId: last }
-  })()
+  projectId: number,
+  receivedAt: number,
+  c: StoredColumns,
+  count = c.length,
+): number {
+  const first = lastLogId(db) + 1
+  storeLogs(db, projectId, receivedAt, c, count, first)
+  const last = first + count - 1
+  prepared(db, 'UPDATE log_ids SET last = ? WHERE id = 1').run(last)
+  return last
 }
 
-function workerStatements(db: Database) {
-  return {
-    lastOfChunk: prepared<[number], { last: number | null }>(
-      db,
-      'SELECT max(id) AS last FROM (SELECT id FROM log_queue ORDER BY id LIMIT ?)',
-    ),
-    countsUpTo: prepared<[number], { project_id: number; n: number }>(
-      db,
-      'SELECT project_id, count(*) AS n FROM log_queue WHERE id <= ? GROUP BY project_id',
-    ),
-    moveToLogs: prepared(
-      db,
-      `INSERT INTO logs (id, ${COLUMNS}) SELECT id, ${COLUMNS} FROM log_queue WHERE id <= ?
-       ORDER BY project_id, timestamp`,
-    ),
-    aggregate: prepared(
-      db,
-      `INSERT INTO log_minutes (project_id, minute, level, count)
-       SELECT project_id, timestamp / 60000, level, count(*) FROM log_queue WHERE id <= ?
-       GROUP BY project_id, timestamp / 60000, level
-       ON CONFLICT (project_id, minute, level) DO UPDATE SET count = count + excluded.count`,
-    ),
-    deleteQueued: prepared(db, 'DELETE FROM log_queue WHERE id <= ?'),
-  }
+/** The largest log id ever given (0 before the first). */
+export function lastLogId(db: Database): number {
+  return prepared<[], { last: number }>(db, 'SELECT last FROM log_ids WHERE id = 1').get()?.last ?? 0
 }
 
-/** Logs in `logs` with an id above `after`, per project, and the largest id (`after` if none). */
-export function processedCountsAfter(db: Database, after: number): { counts: Map<number, number>; upTo: number } {
+/** Logs with an id above `after`, per project, and the largest id (`after` if none). */
+export function logCountsAfter(db: Database, after: number): { counts: Map<number, number>; upTo: number } {
   const rows = prepared<[number], { project_id: number; n: number; last: number }>(
     db,
     'SELECT project_id, count(*) AS n, max(id) AS last FROM logs WHERE id > ? GROUP BY project_id',
@@ -154,14 +139,8 @@ export function processedCountsAfter(db: Database, after: number): { counts: Map
   }
 }
 
-export function countLogs(db: Database, projectId: number): number {
-  return prepared<[number], { n: number }>(db, 'SELECT count(*) AS n FROM logs WHERE project_id = ?').get(
-    projectId,
-  )!.n
-}
-
-/** The smallest and largest processed ids, or null when no log is processed. */
-export function processedIdBounds(db: Database): { lo: number; hi: number } | null {
+/** The smallest and largest stored ids, or null when no log is stored. */
+export function storedIdBounds(db: Database): { lo: number; hi: number } | null {
   const bounds = prepared<[], { lo: number | null; hi: number | null }>(
     db,
     // Two subqueries: min() and max() together in one SELECT scan the whole table.
@@ -175,7 +154,7 @@ export function processedIdBounds(db: Database): { lo: number; hi: number } | nu
  * time, so a binary search over rowids finds it with O(log n) point reads and no index.
  */
 export function lastIdReceivedBefore(db: Database, cutoff: number): number {
-  const bounds = processedIdBounds(db)
+  const bounds = storedIdBounds(db)
   if (!bounds) return 0
   const at = prepared<[number], { id: number; received_at: number }>(
     db,
@@ -232,29 +211,27 @@ export interface ReceivedCountRow {
 }
 
 /**
- * Logs received since `since` (ms) per project and second, from both tables: what seeds the
- * in-memory ingest rates at start. The processed table is read from the first id received
- * after `since` (found by binary search over rowids: there is no index on received_at).
+ * Logs received since `since` (ms) per project and second: what seeds the in-memory ingest rates
+ * at start. Read from the first id received after `since` (found by binary search over rowids:
+ * there is no index on received_at).
  */
 export function receivedCountsSince(db: Database, since: number): ReceivedCountRow[] {
   const firstId = lastIdReceivedBefore(db, since)
-  const arm = (table: string, where: string) =>
-    `SELECT project_id, received_at / 1000 AS second, count(*) AS n,
-       sum(level IN ('error', 'critical')) AS errors
-     FROM ${table} NOT INDEXED WHERE ${where} received_at >= @since GROUP BY project_id, second`
   return prepared<[{ firstId: number; since: number }], ReceivedCountRow>(
     db,
-    `${arm('logs', 'id > @firstId AND')} UNION ALL ${arm('log_queue', '')}`,
+    `SELECT project_id, received_at / 1000 AS second, count(*) AS n,
+       sum(level IN ('error', 'critical')) AS errors
+     FROM logs NOT INDEXED WHERE id > @firstId AND received_at >= @since GROUP BY project_id, second`,
   ).all({ firstId, since })
 }
 
 const ERROR_LEVELS = ['error', 'critical'] as const
 
 /**
- * The latest error and critical logs of some projects, newest first by (timestamp, id), queued
- * ones included. One seek per project and level on the covering (project, level, timestamp)
- * index (an IN over both levels would walk the whole project's time index), one pass over the
- * queue for all of them, and only the rows that make the cut are read in full.
+ * The latest error and critical logs of some projects, newest first by (timestamp, id). One seek
+ * per project and level on the covering (project, level, timestamp) index (an IN over both
+ * levels would walk the whole project's time index), and only the rows that make the cut are
+ * read in full.
  */
 export function latestErrorLogs(db: Database, projectIds: readonly number[], limit: number): LogRow[] {
   if (projectIds.length === 0 || limit <= 0) return []
@@ -266,17 +243,8 @@ export function latestErrorLogs(db: Database, projectIds: readonly number[], lim
   const candidates: Array<{ id: number; timestamp: number }> = []
   for (const id of projectIds) for (const level of ERROR_LEVELS) candidates.push(...newest.all(id, level, limit))
   candidates.sort((a, b) => b.timestamp - a.timestamp || b.id - a.id)
-  const stored = candidates.length
-    ? prepared<[string], LogRow>(
-        db,
-        `SELECT id, ${COLUMNS} FROM logs WHERE id IN (SELECT value FROM json_each(?))`,
-      ).all(JSON.stringify(candidates.slice(0, limit).map((c) => c.id)))
-    : []
-  const queued = prepared<[string, number], LogRow>(
-    db,
-    `SELECT id, ${COLUMNS} FROM log_queue
-     WHERE level IN ('error', 'critical') AND project_id IN (SELECT value FROM json_each(?))
-     ORDER BY timestamp DESC, id DESC LIMIT ?`,
-  ).all(JSON.stringify(projectIds), limit)
-  return [...stored, ...queued].sort((a, b) => b.timestamp - a.timestamp || b.id - a.id).slice(0, limit)
+  if (candidates.length === 0) return []
+  return prepared<[string], LogRow>(db, `SELECT id, ${COLUMNS} FROM logs WHERE id IN (SELECT value FROM json_each(?))`)
+    .all(JSON.stringify(candidates.slice(0, limit).map((c) => c.id)))
+    .sort((a, b) => b.timestamp - a.timestamp || b.id - a.id)
 }

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto'
 import { BatchRequestSchema, LOG_LIMITS, type ValidLog, validateLog } from '../../contract/ingest.js'
 import { safeParseReadable } from '../../contract/validation.js'
-import type { QueuedColumns } from '../db/logs.js'
+import type { StoredColumns } from '../db/logs.js'
 import { parseJsonBody } from '../json.js'
 
 /**
  * Validated logs as columns: one array per field, the same index for the same log. Columns of
  * primitives cross a thread boundary far cheaper than an array of objects.
  */
-export type LogColumns = QueuedColumns
+export type LogColumns = StoredColumns
 
 export function emptyColumns(): LogColumns {
   return {

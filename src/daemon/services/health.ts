@@ -9,18 +9,28 @@ export function deepHealth(s: Services): DeepHealth {
   const depth = s.queue.totalDepth()
   const capacity = s.ctx.config.queueCapacity
   const fulltext = s.fulltext.status
-  const queueOk = worker.running && worker.last_error === null && fulltext.running && fulltext.last_error === null
+  const queueOk = worker.running && fulltext.running && fulltext.last_error === null
   const status = db.status === 'healthy' && queueOk ? 'healthy' : 'degraded'
   return {
     status,
     services: {
-      database: { ...db, wal: s.checkpointer.status },
+      database: {
+        ...db,
+        wal: {
+          bytes: s.wal.status.bytes,
+          limit_bytes: s.wal.limitBytes,
+          ...s.checkpointer.status,
+          complete_checkpoints: s.wal.status.complete,
+        },
+      },
       ingestion_queue: {
         status: queueOk ? 'healthy' : 'degraded',
         depth,
         capacity_per_project: capacity,
         worker_running: worker.running,
         processed_since_start: worker.processed,
+        drain_rate: worker.drain_rate,
+        max_index_lag_seconds: s.ctx.config.maxIndexLagSeconds,
         last_error: worker.last_error,
         fulltext_index: fulltext,
       },

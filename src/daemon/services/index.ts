@@ -9,6 +9,7 @@ import { type Database, openDatabase } from '../db/database.js'
 import { attachFulltext } from '../db/fulltext.js'
 import { FulltextIndexer } from '../db/fulltext-indexer.js'
 import { receivedCountsSince } from '../db/logs.js'
+import { WalKeeper } from '../db/wal.js'
 import { AccountService } from './accounts.js'
 import { ApiKeyService } from './api-keys.js'
 import { BatchDecoder } from './batch-decoder.js'
@@ -21,7 +22,7 @@ import { Maintenance } from './maintenance.js'
 import { PanelService } from './panels.js'
 import { PasswordHasher } from './passwords.js'
 import { ProjectService } from './projects.js'
-import { QueueWorker } from './queue.js'
+import { ProcessingQueue } from './queue.js'
 import { RollingCounter } from './rolling-counter.js'
 import { StatsService } from './stats.js'
 import { TailService } from './tail.js'
@@ -33,6 +34,8 @@ export interface Services {
   readonly ctx: ServiceContext
   readonly db: Database
   readonly checkpointer: Checkpointer
+  /** The main file's WAL, kept under its bound by the main thread (the only writer). */
+  readonly wal: WalKeeper
   readonly fulltext: FulltextIndexer
   readonly accounts: AccountService
   readonly verification: VerificationService
@@ -44,7 +47,7 @@ export interface Services {
   readonly logEvents: LogEvents
   readonly tail: TailService
   readonly maintenance: Maintenance
-  readonly queue: QueueWorker
+  readonly queue: ProcessingQueue
   readonly decoder: BatchDecoder
   readonly limiter: MemoryRateLimiter
   readonly keyStats: KeyStats
@@ -67,19 +70,32 @@ export function createServices({ config, now = Date.now, version, log }: Service
   const db = openDatabase(files.database, { durability: config.durability })
   const fulltextState = attachFulltext(db, files.fulltext)
   restrictDataDir(config.dataDir)
-  // Checkpoints run on a background thread, never inside an ingest commit.
-  db.pragma('wal_autocheckpoint = 0')
-  const checkpointer = new Checkpointer(files.database, config.durability)
+  // Checkpoints never run inside an ingest commit: a background thread copies the bulk of the
+  // WAL, and the main thread, the only writer, copies what is left between two commits once
+  // the WAL passes an eighth of its bound, so that it starts again from its beginning.
+  const walLimit = config.walLimitMb * 1024 * 1024
+  const wal = new WalKeeper(db, `${files.database}-wal`, walLimit)
+  const pageSize = db.pragma('page_size', { simple: true }) as number
+  const checkpointer = new Checkpointer(files.database, config.durability, (frames) => {
+    if (frames * pageSize >= walLimit / 8) wal.finish()
+  })
   const ctx: ServiceContext = { db, config, now }
   const limiter = new MemoryRateLimiter()
   const keyStats = new KeyStats(db, log)
-  // Processed ids only grow (see processQueueChunk): tails start after the largest one, which
-  // is the last one indexed (or, while the index is rebuilt, the last one stored before).
+  // Processed ids only grow (logs are indexed in id order): tails start after the largest one,
+  // which is the last one indexed (or, while the index is rebuilt, the last one stored before).
   const logEvents = new LogEvents(Math.max(fulltextState.indexedUpTo, fulltextState.rebuildUpTo))
-  // Each side tells the other: the worker that logs moved, the full-text thread what it indexed.
-  // Neither calls back before start-up is over, so the later `fulltext` is set by then.
-  const queue = new QueueWorker(db, log, logEvents, fulltextState, () => fulltext.kick())
-  const fulltext = new FulltextIndexer(files, fulltextState, (r) => queue.indexed(r.upTo), log)
+  // Each side tells the other: the queue that logs were stored, the full-text thread what it
+  // indexed. Neither calls back before start-up is over, so the later `fulltext` is set by then.
+  const queue = new ProcessingQueue(db, logEvents, fulltextState, () => fulltext)
+  const fulltext = new FulltextIndexer(
+    files,
+    fulltextState,
+    (r) => queue.indexed(r.upTo, r.rows, r.ms),
+    log,
+    walLimit,
+    config.workerPaused,
+  )
   const secret = loadOrCreateSecret(files.secret)
   const tokens = new AccessTokens(secret, now)
   const accounts = new AccountService(ctx, new PasswordHasher(config.scryptLogN), tokens)
@@ -90,7 +106,7 @@ export function createServices({ config, now = Date.now, version, log }: Service
   for (const r of receivedCountsSince(db, now() - SERIES_SECONDS * 1000)) {
     ingestRates.add(r.project_id, r.second * 1000, [r.n, r.errors])
   }
-  const ingest = new IngestService(ctx, queue, decoder, ingestRates)
+  const ingest = new IngestService(ctx, queue, decoder, wal, ingestRates)
   const apiKeys = new ApiKeyService(ctx, limiter, keyStats)
   const startedAt = now()
   const logs = new LogService(ctx)
@@ -98,6 +114,7 @@ export function createServices({ config, now = Date.now, version, log }: Service
     ctx,
     db,
     checkpointer,
+    wal,
     fulltext,
     accounts,
     verification: new VerificationService(

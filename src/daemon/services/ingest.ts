@@ -6,7 +6,8 @@ import {
   validateLog,
 } from '../../contract/ingest.js'
 import { addQuotaUsage, findIdempotency, insertIdempotency, quotaUsed } from '../db/ingest-records.js'
-import { enqueueLogs } from '../db/logs.js'
+import { appendLogs } from '../db/logs.js'
+import type { WalKeeper } from '../db/wal.js'
 import { findProjectById } from '../db/projects.js'
 import { ApiError, badRequest, conflict } from '../errors.js'
 import type { OtlpEncoding } from '../otlp/decode.js'
@@ -15,7 +16,7 @@ import { emptyColumns, type LogColumns, pushLog } from './batch-decode.js'
 import type { BatchDecoder } from './batch-decoder.js'
 import type { BodyFormat } from './decode-body.js'
 import type { ServiceContext } from './context.js'
-import type { QueueWorker } from './queue.js'
+import type { ProcessingQueue } from './queue.js'
 import type { RollingCounter } from './rolling-counter.js'
 
 const DAY_MS = 86_400_000
@@ -41,40 +42,49 @@ interface PendingWrite {
   logs: LogColumns
   /** How many of `logs` to store (the rest did not fit the quota). */
   count: number
+  /** The id of its last log, once committed. */
+  lastId: number
   idempotency: (IdempotencyRecord & { status: number; response: string }) | undefined
   resolve: () => void
   reject: (err: unknown) => void
 }
 
 /**
- * Validates logs and commits them to the queue before answering: a 202 is durable. Requests
- * that arrive together are committed together (group commit): each waits for the next flush,
- * which runs once the event loop has taken in the requests already received.
+ * Validates logs and stores them before answering: a 202 is durable. Requests that arrive
+ * together are committed together (group commit): each waits for the next flush, which runs once
+ * the event loop has taken in the requests already received. The accepting commit is the only
+ * write of a log to the main file (with its per-minute counts); its text is indexed afterwards
+ * (see ProcessingQueue).
  */
 export class IngestService {
   private pending: PendingWrite[] = []
   private flushScheduled = false
   /** Rows waiting for a flush, per project: they count against capacity and quota already. */
   private readonly reserved = new Map<number, number>()
+  /** The same, every project together. */
+  private reservedTotal = 0
   /** Logs accepted today per project (committed + reserved), loaded from quota_usage. */
   private readonly quota = new Map<number, { day: number; used: number }>()
   /** Each project's daily_quota setting (dropped by projectChanged). */
   private readonly quotas = new Map<number, number>()
   /** Requests with an Idempotency-Key being processed, so a concurrent retry waits for them. */
   private readonly inflight = new Map<string, Promise<IngestOutcome<unknown>>>()
-  private readonly commit: (writes: readonly PendingWrite[]) => void
+  private readonly commit: (writes: readonly PendingWrite[]) => number
 
   constructor(
     private readonly ctx: ServiceContext,
-    private readonly queue: QueueWorker,
+    private readonly queue: ProcessingQueue,
     private readonly decoder: BatchDecoder,
+    /** The main file's WAL: told of each commit, and past its bound ingestion waits. */
+    private readonly wal: WalKeeper,
     /** Logs and error/critical logs accepted per project and second (fields 0 and 1). */
     private readonly rates?: RollingCounter,
   ) {
     const db = ctx.db
     this.commit = db.transaction((writes: readonly PendingWrite[]) => {
+      let last = 0
       for (const w of writes) {
-        enqueueLogs(db, w.projectId, w.receivedAt, w.logs, w.count)
+        last = w.lastId = appendLogs(db, w.projectId, w.receivedAt, w.logs, w.count)
         addQuotaUsage(db, w.projectId, w.day, w.count)
         if (w.idempotency) {
           insertIdempotency(db, {
@@ -87,6 +97,7 @@ export class IngestService {
           })
         }
       }
+      return last
     })
   }
 
@@ -229,19 +240,13 @@ export class IngestService {
     idem: (IdempotencyRecord & { status: number }) | undefined,
     response: unknown,
   ): Promise<void> {
-    const capacity = this.ctx.config.queueCapacity
-    const waiting = this.queue.depth(projectId) + (this.reserved.get(projectId) ?? 0)
-    if (waiting + count > capacity) {
+    const refusal = this.admission(projectId, count)
+    if (refusal) {
       this.releaseQuota(projectId, count)
-      throw new ApiError(
-        503,
-        `Ingestion queue is full (${waiting} of ${capacity} logs waiting); retry later`,
-        {
-          'retry-after': 60,
-        },
-      )
+      throw refusal
     }
     this.reserved.set(projectId, (this.reserved.get(projectId) ?? 0) + count)
+    this.reservedTotal += count
     return new Promise<void>((resolve, reject) => {
       this.pending.push({
         projectId,
@@ -249,6 +254,7 @@ export class IngestService {
         day: Math.floor(now / DAY_MS),
         logs,
         count,
+        lastId: 0,
         idempotency: idem && { ...idem, response: JSON.stringify(response) },
         resolve,
         reject,
@@ -260,29 +266,71 @@ export class IngestService {
     })
   }
 
+  /**
+   * Why `count` more logs of a project cannot be accepted now, as the 503 to answer, or null.
+   * Three bounds, each with an honest Retry-After: the project's queue capacity; how far behind
+   * indexing would fall for every project together (admission follows the indexer's progress,
+   * so it is never starved by what it is handed); and the main file's WAL.
+   */
+  private admission(projectId: number, count: number): ApiError | null {
+    const capacity = this.ctx.config.queueCapacity
+    const waiting = this.queue.depth(projectId) + (this.reserved.get(projectId) ?? 0)
+    if (waiting + count > capacity) {
+      return new ApiError(503, `Ingestion queue is full (${waiting} of ${capacity} logs waiting); retry later`, {
+        'retry-after': this.queue.secondsToDrain(waiting + count - capacity),
+      })
+    }
+    const lagLimit = this.ctx.config.maxIndexLagSeconds
+    const rate = this.queue.drainRate(true)
+    if (rate !== null) {
+      const backlog = this.queue.totalDepth() + this.reservedTotal + count
+      const lag = backlog / rate
+      if (lag > lagLimit) {
+        return new ApiError(
+          503,
+          `Indexing is ${Math.round(lag)} s behind (limit ${lagLimit} s); retry later`,
+          { 'retry-after': this.queue.secondsToDrain(backlog - rate * lagLimit) },
+        )
+      }
+    }
+    if (this.wal.overLimit()) {
+      return new ApiError(503, 'The database is catching up on its write-ahead log; retry in a moment', {
+        'retry-after': 1,
+      })
+    }
+    return null
+  }
+
   private flush(): void {
     this.flushScheduled = false
     const writes = this.pending
     this.pending = []
     let error: unknown
+    let upTo = 0
     try {
-      this.commit(writes)
+      this.wal.beforeCommit()
+      upTo = this.commit(writes)
     } catch (err) {
       error = err
     }
+    const counts = new Map<number, number>()
     for (const w of writes) {
       const left = (this.reserved.get(w.projectId) ?? 0) - w.count
       if (left > 0) this.reserved.set(w.projectId, left)
       else this.reserved.delete(w.projectId)
+      this.reservedTotal -= w.count
       if (error) {
         this.releaseQuota(w.projectId, w.count)
         w.reject(error)
       } else {
-        this.queue.accepted(w.projectId, w.count)
+        counts.set(w.projectId, (counts.get(w.projectId) ?? 0) + w.count)
         this.rates?.add(w.projectId, w.receivedAt, [w.count, countErrors(w.logs.level, w.count)])
         w.resolve()
       }
     }
+    if (error) return
+    this.queue.committed(upTo, counts)
+    this.wal.afterCommit()
   }
 
   private dailyQuota(projectId: number): number {

@@ -1,69 +1,71 @@
 import type { Database } from 'better-sqlite3'
 import type { FulltextState } from '../db/fulltext.js'
-import { processQueueChunk, processedCountsAfter, queueCountsByProject } from '../db/logs.js'
+import { logCountsAfter } from '../db/logs.js'
 import type { LogEvents } from './log-events.js'
 
-// Rows per worker transaction. A pass holds the event loop for its whole transaction, and
-// ingestion requests arriving meanwhile wait behind it: while logs keep coming in, passes are
-// short (100 rows, ~2 ms here); when the worker only drains, they are long (500 rows, ~10 ms),
-// which is cheaper per row.
-const CHUNK = 500
-const CHUNK_WHILE_INGESTING = 100
-
-/** Moved logs not yet searchable: a worker pass's ids (up to `upTo`) and counts per project. */
+/** Stored logs not yet searchable: a commit's ids (up to `upTo`) and counts per project. */
 interface Unindexed {
   upTo: number
   counts: Map<number, number>
 }
 
+/** What the queue drives: the full-text indexing thread. */
+export interface Indexer {
+  kick(): void
+  pause(): void
+  resume(): void
+  readonly status: { readonly last_error: string | null }
+}
+
+/** Indexing rates are measured over this much recent time. */
+const RATE_WINDOW_MS = 10_000
+/** Below this many logs indexed in the window, the rate says little of what the indexer can do. */
+const RATE_SAMPLE = 5000
+/** The longest Retry-After a full queue answers (also when no rate is known: paused, stuck). */
+const MAX_RETRY_AFTER_S = 60
+
 /**
- * The ingestion queue's worker and its per-project depth. Accepted logs sit in `log_queue`
- * (durable since the accepting commit); the worker moves them, oldest first, into the indexed
- * `logs` table, and the full-text thread then makes them searchable. A log is processed once
- * both are done: depth counts the logs accepted and not processed yet. It is counted in memory,
- * seeded from the tables at start, so it is exact after a restart and costs nothing to read.
+ * The ingestion queue: accepted logs not processed yet, per project. A log is stored by the
+ * commit that accepts it (durable from its 202); it is processed once the full-text thread has
+ * indexed its text, which makes it searchable and announces it to live tails. Depth counts the
+ * logs accepted and not processed yet, in memory, seeded from the tables at start, so it is
+ * exact after a restart and costs nothing to read. It also knows how fast the queue drains,
+ * for an honest Retry-After when it is full.
  */
-export class QueueWorker {
+export class ProcessingQueue {
   private readonly depths: Map<number, number>
-  /** Passes whose logs the full-text thread has not indexed yet, oldest first. */
+  /** Commits whose logs the full-text thread has not indexed yet, oldest first. */
   private readonly unindexed: Unindexed[] = []
-  private timer: NodeJS.Timeout | undefined
-  private scheduled = false
   private running = false
   private paused = false
   private processedTotal = 0
-  private lastError: string | null = null
-  private failures = 0
-  /** Logs were accepted since the last pass began: ingestion is going on. */
-  private ingesting = false
+  /** Indexing commits of the last RATE_WINDOW_MS: when, how many logs, and how long they took. */
+  private readonly recent: Array<{ at: number; rows: number; ms: number }> = []
 
   constructor(
-    private readonly db: Database,
-    private readonly log: { error: (obj: unknown, msg: string) => void },
+    db: Database,
     /** Told of every processed range (live tails listen). */
     private readonly events: LogEvents,
-    /** Where the full-text index stood at start (logs above it are moved but not searchable). */
+    /** Where the full-text index stood at start (logs above it are stored but not searchable). */
     fulltext: FulltextState,
-    /** Called after each pass that moved logs: the full-text thread's cue to index them. */
-    private readonly onMoved: () => void,
-    private readonly idleMs = 50,
+    private readonly indexer: () => Indexer,
+    private readonly clock: () => number = () => performance.now(),
   ) {
-    this.depths = queueCountsByProject(db)
-    // Moved before the last stop, not indexed yet. A rebuild's backlog (logs stored before the
+    // Stored before the last stop, not indexed yet. A rebuild's backlog (logs stored before the
     // index was started again) is not waiting to be processed: it is not counted.
     const after = Math.max(fulltext.indexedUpTo, fulltext.rebuildUpTo)
-    const { counts, upTo } = processedCountsAfter(db, after)
-    if (upTo > after) {
-      this.unindexed.push({ upTo, counts })
-      for (const [project, n] of counts) this.depths.set(project, this.depth(project) + n)
-    }
+    const { counts, upTo } = logCountsAfter(db, after)
+    this.depths = new Map(counts)
+    if (upTo > after) this.unindexed.push({ upTo, counts })
   }
 
   /**
-   * The full-text thread has indexed every log up to `upTo`: those logs are processed. Their
-   * projects' depths go down, and live tails hear of them.
+   * The full-text thread has indexed every log up to `upTo` (`rows` of them just now, in `ms`):
+   * those logs are processed. Their projects' depths go down, and live tails hear of them.
    */
-  indexed(upTo: number): void {
+  indexed(upTo: number, rows = 0, ms = 0): void {
+    this.recent.push({ at: this.clock(), rows, ms })
+    this.forgetOldRates()
     const counts = new Map<number, number>()
     while (this.unindexed.length > 0 && this.unindexed[0]!.upTo <= upTo) {
       for (const [project, n] of this.unindexed.shift()!.counts) {
@@ -77,25 +79,38 @@ export class QueueWorker {
     this.events.processed({ upTo, counts })
   }
 
+  /** Logs up to `upTo` were committed, `counts` of them per project: they wait to be indexed. */
+  committed(upTo: number, counts: ReadonlyMap<number, number>): void {
+    for (const [project, n] of counts) this.depths.set(project, this.depth(project) + n)
+    const last = this.unindexed.at(-1)
+    // One entry per commit, merged into the last once many wait (a long pause): bounded memory.
+    if (last && this.unindexed.length >= 1000) {
+      last.upTo = upTo
+      for (const [project, n] of counts) last.counts.set(project, (last.counts.get(project) ?? 0) + n)
+    } else {
+      this.unindexed.push({ upTo, counts: new Map(counts) })
+    }
+    if (this.running && !this.paused) this.indexer().kick()
+  }
+
   start(): void {
     this.running = true
-    this.kick()
+    if (!this.paused) this.indexer().kick()
   }
 
   stop(): void {
     this.running = false
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = undefined
   }
 
   /** Stops processing (accepting goes on); used by the benchmark and the queue-full tests. */
   pause(): void {
     this.paused = true
+    this.indexer().pause()
   }
 
   resume(): void {
     this.paused = false
-    this.kick()
+    this.indexer().resume()
   }
 
   depth(projectId: number): number {
@@ -108,61 +123,45 @@ export class QueueWorker {
     return n
   }
 
-  /** Called right after logs were committed to the queue. */
-  accepted(projectId: number, n: number): void {
-    this.depths.set(projectId, this.depth(projectId) + n)
-    this.ingesting = true
-    this.kick()
+  private forgetOldRates(): void {
+    const now = this.clock()
+    while (this.recent.length > 0 && now - this.recent[0]!.at > RATE_WINDOW_MS) this.recent.shift()
+  }
+
+  /**
+   * How fast the queue drains while it has work: logs indexed per second of indexing over the
+   * last seconds (time spent indexing, so that an indexer idle for want of work is not counted
+   * slow), or null when nothing was indexed lately (idle, paused, stuck). With `sampled`, null
+   * also when too few logs were indexed for the figure to say what the indexer can do.
+   */
+  drainRate(sampled = false): number | null {
+    this.forgetOldRates()
+    let rows = 0
+    let ms = 0
+    for (const r of this.recent) {
+      rows += r.rows
+      ms += r.ms
+    }
+    if (rows === 0 || (sampled && rows < RATE_SAMPLE)) return null
+    return (rows * 1000) / Math.max(ms, 1)
+  }
+
+  /**
+   * Seconds until `logs` more waiting logs would have been processed at the recent rate: what a
+   * full queue answers in Retry-After. At least 1; 60 when no rate is known (paused, stuck).
+   */
+  secondsToDrain(logs: number): number {
+    const rate = this.drainRate()
+    if (rate === null) return MAX_RETRY_AFTER_S
+    return Math.min(MAX_RETRY_AFTER_S, Math.max(1, Math.ceil(logs / rate)))
   }
 
   status() {
     return {
       running: this.running && !this.paused,
       processed: this.processedTotal,
-      last_error: this.lastError,
-    }
-  }
-
-  /** Schedules a pass soon, once. */
-  kick(): void {
-    if (!this.running || this.paused || this.scheduled) return
-    this.scheduled = true
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = setTimeout(() => this.pass(), 5)
-  }
-
-  private pass(): void {
-    this.scheduled = false
-    this.timer = undefined
-    if (!this.running || this.paused) return
-    let moved = 0
-    const limit = this.ingesting ? CHUNK_WHILE_INGESTING : CHUNK
-    this.ingesting = false
-    try {
-      const { counts, lastId } = processQueueChunk(this.db, limit)
-      for (const n of counts.values()) moved += n
-      this.lastError = null
-      this.failures = 0
-      if (moved > 0) this.unindexed.push({ upTo: lastId, counts })
-    } catch (err) {
-      this.lastError = (err as Error).message
-      this.failures++
-      // Back off (to 10 s) so a persistent failure neither spins nor floods the log.
-      if (this.failures <= 3 || this.failures % 10 === 0) {
-        this.log.error({ err, failures: this.failures }, 'queue worker pass failed; retrying')
-      }
-      this.scheduled = true
-      this.timer = setTimeout(() => this.pass(), Math.min(10_000, this.idleMs * 2 ** this.failures))
-      return
-    }
-    if (moved > 0) this.onMoved()
-    // More to do: yield to the event loop, then go on. Idle: look again later.
-    if (moved === limit) {
-      this.scheduled = true
-      setImmediate(() => this.pass())
-    } else if (this.totalDepth() > 0) {
-      this.scheduled = true
-      this.timer = setTimeout(() => this.pass(), this.idleMs)
+      drain_rate: Math.round(this.drainRate() ?? 0),
+      last_error: this.indexer().status.last_error,
     }
   }
 }

@@ -18,7 +18,7 @@ import type { ServiceContext } from './context.js'
 import type { IngestService } from './ingest.js'
 import type { KeyStats } from './key-stats.js'
 import { toLog } from './logs.js'
-import type { QueueWorker } from './queue.js'
+import type { ProcessingQueue } from './queue.js'
 import type { MemoryRateLimiter } from './rate-limiter.js'
 import type { RollingCounter } from './rolling-counter.js'
 
@@ -27,7 +27,7 @@ const PROJECT_LOGS = 20
 const MAX_KEYS = 10_000
 
 export interface StatsSources {
-  queue: QueueWorker
+  queue: ProcessingQueue
   ingest: IngestService
   apiKeys: ApiKeyService
   keyStats: KeyStats

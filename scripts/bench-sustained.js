@@ -1,0 +1,252 @@
+// (s) of `npm run bench`: accepting and processing together, as a user's load runs. 10 clients
+// post 1000-log batches for minutes to a daemon on its defaults (worker running, default queue
+// capacity), obeying 503/429's Retry-After; the driver samples, every second, the queue depth,
+// the WAL files' sizes, the bytes the daemon wrote to disk (/proc/<pid>/io) and its threads' CPU.
+// It reports accepted/s, searchable/s (accepted logs over the time until the queue drained), the
+// WAL's largest size, disk bytes written per log against the bytes a log occupies once stored,
+// and the WAL's size 10 s after the load stopped. `npm run bench -- sustained` runs only this.
+import { execFile } from 'node:child_process'
+import { readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import BetterSqlite3 from 'better-sqlite3'
+import { LedgerClient } from '../dist/client/index.js'
+import { threadCpu } from './bench-threads.js'
+
+const run = promisify(execFile)
+const fmt = (n) => Math.round(n).toLocaleString('en-US')
+const mb = (b) => `${(b / 1048576).toFixed(0)} MB`
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+function size(file) {
+  try {
+    return statSync(file).size
+  } catch {
+    return 0
+  }
+}
+
+/** Bytes the process has caused to be written to storage (the page cache's writeback included). */
+function writeBytes(pid) {
+  try {
+    return Number(/write_bytes: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))[1])
+  } catch {
+    return NaN
+  }
+}
+
+function threadNames(pid) {
+  const names = {}
+  for (const tid of Object.keys(threadCpu(pid) ?? {})) {
+    try {
+      names[tid] = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()
+    } catch {
+      // gone
+    }
+  }
+  return names
+}
+
+function files(dataDir) {
+  const f = (name) => join(dataDir, name)
+  return { wal: size(f('ledger.db-wal')), ftsWal: size(f('fulltext.db-wal')) }
+}
+
+/**
+ * Bytes the stored data occupies (pages in use, both files, as committed: WAL included), read on
+ * a connection of its own.
+ */
+function storedBytes(dataDir) {
+  let total = 0
+  for (const name of ['ledger.db', 'fulltext.db']) {
+    const db = new BetterSqlite3(join(dataDir, name), { fileMustExist: true })
+    try {
+      const pages = db.pragma('page_count', { simple: true }) - db.pragma('freelist_count', { simple: true })
+      total += pages * db.pragma('page_size', { simple: true })
+    } finally {
+      db.close()
+    }
+  }
+  return total
+}
+
+/**
+ * Runs the load for `seconds` and then until the queue is empty, sampling every second.
+ * Returns the figures of that window.
+ */
+async function window({ url, pid, dataDir, keys, depthOf, seconds, offset, label, quiet = false }) {
+  const loadOpts = { url, mode: 'sustained', concurrency: 10, seconds, batchSize: 1000, keys, offset, maxWaitMs: Number(process.env.BENCH_SUSTAINED_MAX_WAIT_MS ?? Infinity) }
+  const before = { io: writeBytes(pid), cpu: threadCpu(pid), stored: storedBytes(dataDir), t: performance.now() }
+  const samples = []
+  let loading = true
+  let maxWal = 0
+  let maxFtsWal = 0
+  const sampler = (async () => {
+    while (loading) {
+      const f = files(dataDir)
+      maxWal = Math.max(maxWal, f.wal)
+      maxFtsWal = Math.max(maxFtsWal, f.ftsWal)
+      const depth = await depthOf()
+      samples.push({ t: (performance.now() - before.t) / 1000, depth, wal: f.wal, ftsWal: f.ftsWal })
+      await sleep(1000)
+    }
+  })()
+  const { stdout } = await run(process.execPath, [join(import.meta.dirname, 'bench-load.js'), JSON.stringify(loadOpts)], {
+    maxBuffer: 1 << 24,
+  })
+  const load = JSON.parse(stdout)
+  const stoppedAt = performance.now()
+  const depthAtStop = await depthOf()
+  // Searchable: every accepted log processed (indexed, counted, visible to tails).
+  for (;;) {
+    const f = files(dataDir)
+    maxWal = Math.max(maxWal, f.wal)
+    maxFtsWal = Math.max(maxFtsWal, f.ftsWal)
+    if ((await depthOf()) === 0) break
+    await sleep(20)
+  }
+  const drainedAt = performance.now()
+  const after = { io: writeBytes(pid), cpu: threadCpu(pid), stored: storedBytes(dataDir) }
+  loading = false
+  await sampler
+  // The WAL once the load has stopped: 10 s after it.
+  const idleWait = Math.max(0, 10_000 - (performance.now() - stoppedAt))
+  await sleep(idleWait)
+  const idle = files(dataDir)
+  const names = threadNames(pid)
+  const cpu = Object.entries(after.cpu ?? {})
+    .map(([tid, ms]) => ({ tid, name: Number(tid) === pid ? 'main' : (names[tid] ?? tid), ms: ms - (before.cpu?.[tid] ?? 0) }))
+    .filter((t) => t.ms > 0)
+    .sort((a, b) => b.ms - a.ms)
+  const logs = load.accepted
+  const result = {
+    label,
+    logs,
+    nextOffset: load.nextOffset,
+    acceptSeconds: load.seconds,
+    accepted: logs / load.seconds,
+    searchable: logs / ((drainedAt - before.t) / 1000),
+    drainSeconds: (drainedAt - stoppedAt) / 1000,
+    depthAtStop,
+    refused: load.refused,
+    maxWal,
+    maxFtsWal,
+    idleWal: idle.wal,
+    idleFtsWal: idle.ftsWal,
+    writtenPerLog: (after.io - before.io) / logs,
+    storedPerLog: (after.stored - before.stored) / logs,
+    cpuPer1000: cpu.map((t) => ({ ...t, ms: (t.ms / logs) * 1000 })),
+    generatorCpuPer1000: (load.generatorCpuMs / logs) * 1000,
+    samples,
+  }
+  if (!quiet) print(result)
+  return result
+}
+
+function print(r) {
+  console.log(
+    `(s)  ${r.label}: ${fmt(r.logs)} logs accepted in ${r.acceptSeconds.toFixed(0)} s   accepted ${fmt(r.accepted)} logs/s   ` +
+      `searchable ${fmt(r.searchable)} logs/s`,
+  )
+  console.log(
+    `     queue at the end of the load ${fmt(r.depthAtStop)}, drained ${r.drainSeconds.toFixed(1)} s later; ${fmt(r.refused)} refusals (503/429) waited out`,
+  )
+  const step = Math.max(1, Math.floor(r.samples.length / 10))
+  const depths = r.samples.filter((_, i) => i % step === 0).map((s) => `${s.t.toFixed(0)}s:${fmt(s.depth)}`)
+  console.log(`     queue depth over time: ${depths.join('  ')}`)
+  console.log(
+    `     WAL at most ${mb(r.maxWal)} (full-text file's ${mb(r.maxFtsWal)}); 10 s after the load ${mb(r.idleWal)} (${mb(r.idleFtsWal)})`,
+  )
+  console.log(
+    `     disk written ${fmt(r.writtenPerLog)} B per log, stored ${fmt(r.storedPerLog)} B per log: ratio ${(r.writtenPerLog / r.storedPerLog).toFixed(2)}`,
+  )
+  console.log(
+    `     CPU per 1000 logs: ${r.cpuPer1000
+      .slice(0, 6)
+      .map((t) => `${t.name} ${t.ms.toFixed(1)} ms`)
+      .join(', ')}; load generator ${r.generatorCpuPer1000.toFixed(1)} ms`,
+  )
+}
+
+/**
+ * The whole of (s): a window on a database prefilled to `smallRows`, then one after filling it to
+ * `largeRows`. `startDaemon(home, env, args)` starts `ledger daemon run` and returns its child and URL.
+ * `rawAtSize(dataDir)`, when given, measures the raw indexed insert (a2) into the stopped
+ * daemon's own files at their size, for the ratio the issue names.
+ */
+export async function benchSustained({ home, startDaemon, seconds, smallRows, largeRows, rawAtSize, admin }) {
+  const dataDir = join(home, 'data')
+  let daemon = await startDaemon(home, { LEDGER_ADMIN_TOKEN: admin }, [])
+  const setUp = async () => {
+    const anon = new LedgerClient({ baseUrl: daemon.url })
+    return anon
+  }
+  let anon = await setUp()
+  const reg = await anon.register({ email: 'sustained@example.com', password: 'BenchPass123', name: 'Bench' })
+  let me = anon.withCredential(reg.access_token)
+  const project = await me.createProject({ name: 'Sustained', slug: 'sustained' })
+  await me.updateProject('sustained', { daily_quota: 1_000_000_000 })
+  const keys = []
+  for (let i = 0; i < 10; i++) {
+    const k = await me.createApiKey(project.project_id, { name: `s${i}` })
+    await me.setKeyLimits(k.key_id, { algorithm: 'token_bucket', tokens_per_second: 100_000, burst_capacity: 100_000 })
+    keys.push(k.full_key)
+  }
+  let keyed = anon.withCredential(keys[0])
+  const depthOf = async () => (await keyed.queueDepth()).queue_depth
+  let offset = 0
+  let total = 0
+  const fill = async (rows) => {
+    while (total < rows) {
+      const r = await window({
+        url: daemon.url,
+        pid: daemon.child.pid,
+        dataDir,
+        keys,
+        depthOf,
+        seconds: Math.max(5, Math.min(60, (rows - total) / 60_000)),
+        offset,
+        label: 'fill',
+        quiet: true,
+      })
+      offset = r.nextOffset
+      total += r.logs
+    }
+  }
+  const measure = async (label) => {
+    const r = await window({ url: daemon.url, pid: daemon.child.pid, dataDir, keys, depthOf, seconds, offset, label })
+    offset = r.nextOffset
+    total += r.logs
+    if (rawAtSize) {
+      await stop()
+      const a2 = rawAtSize(dataDir, total)
+      console.log(
+        `     (a2) raw indexed insert into this database (${fmt(total)} logs): ${fmt(a2)} logs/s; searchable/(a2) = ${(r.searchable / a2).toFixed(2)} (goal ≥ 0.6)`,
+      )
+      r.a2 = a2
+      total += a2.rows ?? 0
+      daemon = await startDaemon(home, { LEDGER_ADMIN_TOKEN: admin }, [])
+      anon = await setUp()
+      keyed = anon.withCredential(keys[0])
+    }
+    return r
+  }
+  const stop = async () => {
+    await anon.close()
+    daemon.child.kill('SIGTERM')
+    await new Promise((r) => daemon.child.once('exit', r))
+  }
+  try {
+    await fill(smallRows)
+    const small = await measure(`on ${fmt(total)} stored logs`)
+    if (largeRows <= 0) return { small }
+    await fill(largeRows)
+    const large = await measure(`on ${fmt(total)} stored logs`)
+    console.log(
+      `     searchable/s at ${fmt(largeRows)}+ against ${fmt(smallRows)}+: ${(large.searchable / small.searchable).toFixed(2)} (goal ≥ 0.7)`,
+    )
+    return { small, large }
+  } finally {
+    await stop()
+  }
+}
