@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { LedgerClient } from '../../src/client/index.js'
 import { dataFiles } from '../../src/shared/paths.js'
@@ -88,6 +89,39 @@ describe('the full-text index file', () => {
     expect(await d.stop('SIGTERM')).toBe(0)
     await fresh.close()
     await keyClient.close()
+  })
+})
+
+describe('an index of an older format', () => {
+  const home = tempHome()
+  let d: SpawnedDaemon | undefined
+  afterAll(async () => {
+    await d?.stop('SIGKILL')
+    rmSync(home, { recursive: true, force: true })
+  })
+
+  it('(before attribute values were indexed) is rebuilt at start, and attribute values become searchable', async () => {
+    const first = await setUp(home, 'legacy', 10)
+    const keyClient = first.anon.withCredential(first.key)
+    await keyClient.ingestSingle(log({ message: 'with attributes', attributes: { service: 'billing-api' } }))
+    await waitFor(async () => (await keyClient.queueDepth()).queue_depth === 0)
+    expect(await first.daemon.stop('SIGTERM')).toBe(0)
+    await first.anon.close()
+    // What the previous format looked like: four text columns, format 0, every log indexed.
+    const file = dataFiles(join(home, 'data')).fulltext
+    const old = new BetterSqlite3(file)
+    old.exec(`DROP TABLE logs_fts;
+      CREATE VIRTUAL TABLE logs_fts USING fts5(message, error_type, error_message, stack_trace,
+        content = '', contentless_delete = 1, tokenize = 'unicode61');`)
+    old.pragma('user_version = 0')
+    old.close()
+
+    d = await spawnDaemon({ home, env })
+    const again = new LedgerClient({ baseUrl: d.url }).withCredential(first.key)
+    await waitFor(async () => (await again.logs({ q: 'billing-api' })).logs.length === 1, 10_000, 'the rebuilt index')
+    expect((await again.logs({ q: 'legacy', limit: 100 })).logs).toHaveLength(10)
+    expect((await again.queueDepth()).queue_depth).toBe(0)
+    await again.close()
   })
 })
 

@@ -78,6 +78,16 @@ describe('searching logs', () => {
     expect(await found({ q })).toEqual(expected)
   })
 
+  it('q finds attribute values (at any depth), never their keys', async () => {
+    expect(await found({ q: 'eu' })).toEqual([0])
+    expect(await found({ q: 'api' })).toEqual([2])
+    expect(await found({ q: '500' })).toEqual([4])
+    expect(await found({ q: '42' })).toEqual([1, 0])
+    expect(await found({ q: 'region' })).toEqual([])
+    expect(await found({ q: 'status' })).toEqual([])
+    expect(await found({ q: 'connection AND eu' })).toEqual([0])
+  })
+
   it('combines q with level, log_type, environment, release, from and to', async () => {
     expect(await found({ q: 'connection', level: 'error' })).toEqual([0])
     expect(await found({ q: 'connection', level: ['error', 'warning'] })).toEqual([1, 0])
