@@ -219,12 +219,13 @@ export async function benchSustained({ home, startDaemon, seconds, smallRows, la
     total += r.logs
     if (rawAtSize) {
       await stop()
-      const a2 = rawAtSize(dataDir, total)
+      const a2 = rawAtSize(dataDir)
       console.log(
-        `     (a2) raw indexed insert into this database (${fmt(total)} logs): ${fmt(a2)} logs/s; searchable/(a2) = ${(r.searchable / a2).toFixed(2)} (goal ≥ 0.6)`,
+        `     (a2) at this size: the daemon's own storing and indexing steps on one thread, ${fmt(a2.rows)} logs into this ` +
+          `database: ${fmt(a2.rate)} logs/s; searchable/(a2) = ${(r.searchable / a2.rate).toFixed(2)} (goal ≥ 0.6)`,
       )
-      r.a2 = a2
-      total += a2.rows ?? 0
+      r.a2 = a2.rate
+      total += a2.rows
       daemon = await startDaemon(home, { LEDGER_ADMIN_TOKEN: admin }, [])
       anon = await setUp()
       keyed = anon.withCredential(keys[0])

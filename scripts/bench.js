@@ -162,6 +162,45 @@ async function search() {
   console.log('     target: well under a second')
 }
 
+/**
+ * (a2) at the size a database has reached: the daemon's storing commit and the full-text thread's
+ * step, one after the other on one thread, for 100,000 more logs into the stopped daemon's own
+ * files (they stay there, as any other logs).
+ */
+function rawAtSize(dataDir) {
+  const files = { database: join(dataDir, 'ledger.db'), fulltext: join(dataDir, 'fulltext.db') }
+  const db = openDatabase(files.database)
+  attachFulltext(db, files.fulltext)
+  db.pragma('wal_autocheckpoint = 0')
+  const index = new BetterSqlite3(files.fulltext)
+  const rows = 100_000
+  const chunks = []
+  const logs = toRows(makeLogs(rows, 50_000_000), 1, Date.now())
+  for (let i = 0; i < rows; i += BATCH) {
+    const c = emptyColumns()
+    for (const r of logs.slice(i, i + BATCH)) pushLog(c, r)
+    chunks.push(c)
+  }
+  const store = db.transaction((c) => appendLogs(db, 1, Date.now(), c))
+  let done = 0
+  const s = time(() => {
+    for (const c of chunks) {
+      store(c)
+      indexNextLogs(db, index, BATCH)
+      // Checkpoints as the daemon's threads run them (every ~200 ms of writes).
+      if (++done % 20 === 0) {
+        db.pragma('wal_checkpoint(PASSIVE)')
+        index.pragma('wal_checkpoint(PASSIVE)')
+      }
+    }
+  })
+  db.pragma('wal_checkpoint(TRUNCATE)')
+  index.pragma('wal_checkpoint(TRUNCATE)')
+  index.close()
+  db.close()
+  return { rate: rows / s, rows }
+}
+
 async function sustained() {
   const home = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
   try {
@@ -174,6 +213,7 @@ async function sustained() {
       seconds: Number(process.env.BENCH_SUSTAINED_SECONDS ?? 300),
       smallRows: Number(process.env.BENCH_SUSTAINED_SMALL ?? 1_000_000),
       largeRows: Number(process.env.BENCH_SUSTAINED_LARGE ?? 10_000_000),
+      rawAtSize,
     })
   } finally {
     rmSync(home, { recursive: true, force: true })
