@@ -10,6 +10,11 @@ import { enqueueLogs, processQueueChunk } from '../../src/daemon/db/logs.js'
 import { emptyColumns, pushLog } from '../../src/daemon/services/batch-decode.js'
 import { validateLog } from '../../src/contract/ingest.js'
 import { MIGRATIONS, type Migration } from '../../src/daemon/db/migrations/index.js'
+import {
+  insertVerificationFailure,
+  purgeVerificationFailuresBefore,
+  verificationFailuresSince,
+} from '../../src/daemon/db/verification-codes.js'
 import { ROOT, waitFor } from '../helpers/daemon.js'
 import { testTempDir } from '../helpers/tmp.js'
 
@@ -247,5 +252,26 @@ describe('migrations', () => {
     expect(indexNextLogs(db, 100)).toEqual({ from: 0, upTo: 1, rows: 1 })
     expect(indexNextLogs(db, 100)).toBeNull()
     expect(db.prepare("SELECT rowid FROM logs_fts WHERE logs_fts MATCH 'upgraded'").all()).toEqual([{ rowid: 1 }])
+  })
+  test('008 adds the per-email record of wrong one-time-code guesses, on a fresh file and on an upgraded one', () => {
+    const fresh = openTracked(freshFile())
+    expect(tables(fresh)).toContain('verification_failures')
+    const indexes = (fresh.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'verification_failures'").all() as { name: string }[]).map((r) => r.name)
+    expect(indexes).toEqual(expect.arrayContaining(['verification_failures_email_at', 'verification_failures_at']))
+    insertVerificationFailure(fresh, 'a@example.com', 10)
+    insertVerificationFailure(fresh, 'a@example.com', 20)
+    insertVerificationFailure(fresh, 'b@example.com', 30)
+    expect(verificationFailuresSince(fresh, 'a@example.com', 10)).toEqual([20])
+    expect(purgeVerificationFailuresBefore(fresh, 20)).toBe(2)
+
+    // A database of schema 7 with a live code keeps it, and gets the new table empty.
+    const file = freshFile()
+    const old = openTracked(file, MIGRATIONS.slice(0, 7))
+    old.prepare("INSERT INTO verification_codes (email, code_hmac, created_at, expires_at) VALUES ('c@example.com', 'ab', 1, 2)").run()
+    old.close()
+    const db = openTracked(file)
+    expect(userVersion(db)).toBe(LATEST)
+    expect(db.prepare('SELECT email, attempts FROM verification_codes').all()).toEqual([{ email: 'c@example.com', attempts: 0 }])
+    expect(db.prepare('SELECT count(*) AS n FROM verification_failures').get()).toEqual({ n: 0 })
   })
 })
