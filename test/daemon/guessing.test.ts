@@ -134,6 +134,26 @@ describe('one-time codes: a budget of wrong guesses per email', () => {
   })
 })
 
+describe('one-time codes: wrong guesses per client address', () => {
+  it('answers 429 past 100 wrong guesses an hour from one address, whatever the emails', async () => {
+    const d = await startTestDaemon()
+    try {
+      for (let i = 0; i < 100; i++) {
+        const r = await d.client.raw('POST', VERIFY, { body: { email: uniqueEmail(`spray${i}x`), code: '123456' } })
+        expect(r.status).toBe(401)
+      }
+      const refused = await d.client.raw('POST', VERIFY, { body: { email: uniqueEmail('spray'), code: '123456' } })
+      expectError(refused, 429, 'from this address')
+      expect(refused.headers['retry-after']).toBe('3600')
+      // Each wrong guess was recorded once, and the refused one not at all.
+      const rows = d.inspect().prepare('SELECT count(*) AS n FROM verification_failures').get() as { n: number }
+      expect(rows.n).toBe(100)
+    } finally {
+      await d.close()
+    }
+  })
+})
+
 describe('one-time codes: send-code is throttled per email and per address, alike for unknown emails', () => {
   let d: TestDaemon
   beforeAll(async () => {

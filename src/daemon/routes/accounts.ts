@@ -57,7 +57,7 @@ export function accountRoutes(app: App, { accounts, verification }: Services): v
   app.post(
     '/api/v1/accounts/verification/verify-code',
     { config: { auth: 'none' }, schema: { body: VerifyCodeRequestSchema, response: { 200: TokenResponseSchema } } },
-    async (req) => verification.verifyCode(req.body.email, req.body.code),
+    async (req) => verification.verifyCode(req.body.email, req.body.code, clientAddress(req)),
   )
 
   app.post('/api/v1/accounts/logout', { config: { auth: 'account' } }, async (req, reply) => {

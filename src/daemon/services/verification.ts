@@ -38,6 +38,11 @@ export const SEND_LIMITS_PER_ADDRESS: readonly WindowLimit[] = [
   { max: 5, windowMs: 60_000 },
   { max: 20, windowMs: HOUR_MS },
 ]
+/**
+ * Wrong guesses per client address, whatever the emails (in memory). Each wrong guess is a row
+ * in the database for a day: this bounds how fast one client can add them.
+ */
+export const GUESS_LIMITS_PER_ADDRESS: readonly WindowLimit[] = [{ max: 100, windowMs: HOUR_MS }]
 const INVALID_CODE = 'Invalid or expired code'
 
 /** Where codes go. With no SMTP configured: the daemon's own log, for a local user to read. */
@@ -77,12 +82,13 @@ export function logDelivery(log: { warn: (obj: unknown, msg: string) => void }):
  *
  * Guessing is bounded per email, not per code: 5 wrong guesses kill a code, and 10 an hour
  * (30 a day) refuse every guess for that email with 429, whatever code is live: at most 30
- * guesses a day over 10^6 codes, a chance of 0.003% a day. Sending is throttled per email and
- * per client address.
+ * guesses a day over 10^6 codes, a chance of 0.003% a day. Sending, and wrong guesses (100 an
+ * hour), are also throttled per client address.
  */
 export class VerificationService {
   private readonly sendsPerEmail = new WindowThrottle(SEND_LIMITS_PER_EMAIL)
   private readonly sendsPerAddress = new WindowThrottle(SEND_LIMITS_PER_ADDRESS)
+  private readonly guessesPerAddress = new WindowThrottle(GUESS_LIMITS_PER_ADDRESS)
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -107,13 +113,18 @@ export class VerificationService {
     this.delivery.send(email, code, CODE_TTL_MS / 60_000)
   }
 
-  async verifyCode(email: string, code: string): Promise<TokenResponse> {
+  async verifyCode(email: string, code: string, address: string): Promise<TokenResponse> {
     const now = this.ctx.now()
     // Synchronous up to the session: no other guess runs between the count and the record.
     const wait = this.guessWaitMs(email, now)
     if (wait > 0) {
       const s = retryAfterSeconds(wait)
       throw new ApiError(429, `Too many wrong codes for this email; try again in ${s} s`, { 'retry-after': s })
+    }
+    const addressWait = this.guessesPerAddress.waitMs(address, now)
+    if (addressWait > 0) {
+      const s = retryAfterSeconds(addressWait)
+      throw new ApiError(429, `Too many wrong codes from this address; try again in ${s} s`, { 'retry-after': s })
     }
     const row = findVerificationCode(this.ctx.db, email)
     const live = row !== undefined && row.expires_at > now && row.attempts < MAX_ATTEMPTS_PER_CODE
@@ -123,6 +134,7 @@ export class VerificationService {
     const match = timingSafeEqual(expected, actual) && live
     if (!match) {
       insertVerificationFailure(this.ctx.db, email, now)
+      this.guessesPerAddress.take(address, now)
       if (live) {
         countVerificationAttempt(this.ctx.db, email)
         if (row.attempts + 1 >= MAX_ATTEMPTS_PER_CODE) deleteVerificationCode(this.ctx.db, email)
