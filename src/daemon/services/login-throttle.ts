@@ -44,6 +44,8 @@ export interface LoginAttempt {
 export class LoginThrottle {
   private readonly entries = new Map<string, Entry>()
   private readonly perAddress: WindowThrottle
+  /** Entries in memory past which stale ones are dropped (doubled when few were stale). */
+  private pruneAt = 100_000
 
   constructor(failuresPerAddress: number) {
     this.perAddress = new WindowThrottle([{ max: failuresPerAddress, windowMs: WINDOW_MS }])
@@ -91,7 +93,7 @@ export class LoginThrottle {
   private entry(email: string, now: number): Entry {
     let e = this.entries.get(email)
     if (!e) {
-      if (this.entries.size > 100_000) this.prune(now)
+      if (this.entries.size >= this.pruneAt) this.prune(now)
       e = { times: [], pending: 0, lockedUntil: 0, lockMs: 0 }
       this.entries.set(email, e)
     }
@@ -105,6 +107,7 @@ export class LoginThrottle {
     for (const [k, e] of this.entries) {
       if (e.pending === 0 && e.lockedUntil < now && e.times.every((t) => t <= now - WINDOW_MS)) this.entries.delete(k)
     }
+    this.pruneAt = Math.max(100_000, this.entries.size * 2)
   }
 }
 

@@ -87,11 +87,6 @@ export class PasswordHasher {
     this.gate = new HashGate(CONCURRENT_HASHES, Math.max(1, maxPending))
   }
 
-  /** Hashes running or waiting now. */
-  get pending(): number {
-    return this.gate.pending
-  }
-
   hash(password: string): Promise<string> {
     return this.gate.run(async () => {
       const salt = randomBytes(16)

@@ -22,6 +22,8 @@ const PRUNE_ABOVE = 100_000
 export class WindowThrottle {
   private readonly events = new Map<string, number[]>()
   private readonly longest: number
+  /** Keys in memory past which stale ones are dropped (doubled when few were stale). */
+  private pruneAt = PRUNE_ABOVE
 
   constructor(private readonly limits: readonly WindowLimit[]) {
     this.longest = Math.max(...limits.map((l) => l.windowMs))
@@ -38,7 +40,7 @@ export class WindowThrottle {
     if (this.waitMs(key, now) > 0) return null
     let times = this.events.get(key)
     if (!times) {
-      if (this.events.size >= PRUNE_ABOVE) this.prune(now)
+      if (this.events.size >= this.pruneAt) this.prune(now)
       times = []
       this.events.set(key, times)
     }
@@ -53,11 +55,6 @@ export class WindowThrottle {
     const i = times.lastIndexOf(slot.at)
     if (i >= 0) times.splice(i, 1)
     if (times.length === 0) this.events.delete(slot.key)
-  }
-
-  /** Keys with events in memory (for tests and figures). */
-  get size(): number {
-    return this.events.size
   }
 
   private live(key: string, now: number): number[] | undefined {
@@ -75,6 +72,8 @@ export class WindowThrottle {
 
   private prune(now: number): void {
     for (const key of [...this.events.keys()]) this.live(key, now)
+    // Not again at every new key while they are all live: only once the map has doubled.
+    this.pruneAt = Math.max(PRUNE_ABOVE, this.events.size * 2)
   }
 }
 
