@@ -30,4 +30,71 @@ export const daemonServerFlags = {
     min: 4,
     max: 65536,
   }),
+  'max-pending-hashes': Flags.integer({
+    description: 'Password hashes (logins, registrations) running or waiting before the daemon answers 503 (default 6).',
+    min: 1,
+    max: 10_000,
+  }),
+  'login-failures-per-address': Flags.integer({
+    description: 'Failed logins one client address may make in 5 minutes, whatever the emails (default 20).',
+    min: 1,
+    max: 1_000_000,
+  }),
+  'registrations-per-hour': Flags.integer({
+    description: 'Accounts one client address may register per hour (default 20).',
+    min: 1,
+    max: 1_000_000,
+  }),
+  'max-projects-per-account': Flags.integer({
+    description: 'Projects one account may have (default 100).',
+    min: 1,
+    max: 1_000_000,
+  }),
+  'max-keys-per-project': Flags.integer({
+    description: 'Unrevoked API keys one project may have (default 100).',
+    min: 1,
+    max: 1_000_000,
+  }),
+}
+
+/** The optional numeric flags and the config setting each one sets. */
+const NUMERIC_SETTINGS = {
+  'queue-capacity': 'queueCapacity',
+  'max-index-lag': 'maxIndexLagSeconds',
+  'wal-limit': 'walLimitMb',
+  'max-pending-hashes': 'maxPendingHashes',
+  'login-failures-per-address': 'loginFailuresPerAddress',
+  'registrations-per-hour': 'registrationsPerHour',
+  'max-projects-per-account': 'maxProjectsPerAccount',
+  'max-keys-per-project': 'maxKeysPerProject',
+} as const
+
+type ServerFlags = {
+  port: number
+  host: string
+  durability?: 'normal' | 'full'
+} & { [F in keyof typeof NUMERIC_SETTINGS]?: number }
+
+/** The flags as `loadConfig` takes them (flags left unset are left out: env and defaults apply). */
+export function serverFlagsToConfig(
+  flags: ServerFlags,
+): { port: number; host: string; durability?: 'normal' | 'full' } & {
+  [F in keyof typeof NUMERIC_SETTINGS as (typeof NUMERIC_SETTINGS)[F]]?: number
+} {
+  const config: Record<string, unknown> = { port: flags.port, host: flags.host, durability: flags.durability }
+  for (const [flag, key] of Object.entries(NUMERIC_SETTINGS)) {
+    config[key] = flags[flag as keyof typeof NUMERIC_SETTINGS]
+  }
+  return config as ReturnType<typeof serverFlagsToConfig>
+}
+
+/** The flags as `daemon start` passes them on to `daemon run` (only those that were set). */
+export function serverFlagsToArgs(flags: ServerFlags): string[] {
+  const args = ['--port', String(flags.port), '--host', flags.host]
+  if (flags.durability) args.push('--durability', flags.durability)
+  for (const flag of Object.keys(NUMERIC_SETTINGS) as (keyof typeof NUMERIC_SETTINGS)[]) {
+    const v = flags[flag]
+    if (v !== undefined) args.push(`--${flag}`, String(v))
+  }
+  return args
 }

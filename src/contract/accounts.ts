@@ -70,7 +70,12 @@ export type Account = z.infer<typeof AccountSchema>
 
 /** `accounts/refresh` and `accounts/revoke`: the body's refresh token is the credential. */
 export const RefreshRequestSchema = z.object({
-  refresh_token: z.string({ message: 'is required' }).min(1, { message: 'must not be empty' }).max(512),
+  // Each check words its own message: the schema's own ('is required') would stand in for any
+  // check that does not, and a 100,000-character token was reported as missing.
+  refresh_token: z
+    .string({ message: 'is required' })
+    .min(1, { message: 'must not be empty' })
+    .max(512, { message: 'must be at most 512 characters' }),
 })
 export type RefreshRequest = z.input<typeof RefreshRequestSchema>
 

@@ -102,6 +102,12 @@ export const UpdateApiKeyRequestSchema = z
 export type UpdateApiKeyRequest = z.input<typeof UpdateApiKeyRequestSchema>
 
 export const LIMIT_MAX = 1_000_000
+/**
+ * The longest a full bucket may take to refill (or a fixed window may last), in seconds: a
+ * year. Slower rates (`tokens_per_second: 1e-300`) would put waits of 10^300 seconds, which
+ * are no integers on the wire, in `Retry-After` and `X-RateLimit-Reset`.
+ */
+export const LIMIT_MAX_WINDOW_SECONDS = 365 * 86_400
 
 /** Custom limits of a key (seed 002, in snake_case). */
 export const LimitsRequestSchema = z
@@ -118,6 +124,10 @@ export const LimitsRequestSchema = z
       .max(LIMIT_MAX, { message: `must be at most ${LIMIT_MAX}` }),
   })
   .strict()
+  .refine((l) => l.burst_capacity / l.tokens_per_second <= LIMIT_MAX_WINDOW_SECONDS, {
+    path: ['tokens_per_second'],
+    message: `must be at least burst_capacity / ${LIMIT_MAX_WINDOW_SECONDS}: a full bucket (or a fixed window) may last at most a year`,
+  })
 export type LimitsRequest = z.input<typeof LimitsRequestSchema>
 
 export const LimitsSchema = z.object({

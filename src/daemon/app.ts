@@ -2,6 +2,7 @@ import Fastify, { type FastifyServerOptions, LogController } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { DaemonConfig } from './config.js'
 import { registerAuth, type RouteInfo } from './plugins/auth.js'
+import { clientErrorHandler, frameworkErrors } from './plugins/client-errors.js'
 import { registerCompression } from './plugins/compression.js'
 import { registerErrorHandling } from './plugins/errors.js'
 import { registerSecurity } from './plugins/security.js'
@@ -50,6 +51,9 @@ export async function buildApp(
     requestTimeout: 60_000,
     keepAliveTimeout: 10_000,
     return503OnClosing: true,
+    // What is refused before routing also answers `{"detail"}` (plugins/client-errors.ts).
+    clientErrorHandler,
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>()
 
   const services = createServices({ config, now: options.now, version: options.version, log: app.log })

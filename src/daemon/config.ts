@@ -44,6 +44,19 @@ export const DaemonConfigSchema = z.object({
   tailHeartbeatMs: z.coerce.number().int().min(10).max(50_000).default(15_000),
   /** A live tail whose client has not drained its socket for this long is cut off. */
   tailStallMs: z.coerce.number().int().min(10).max(600_000).default(30_000),
+  /**
+   * Password hashes (login, registration) running or waiting at once; past it, 503 at once.
+   * Two run at a time, ~0.7 s each: 6 means a real login waits ~2 s at worst under a flood.
+   */
+  maxPendingHashes: z.coerce.number().int().min(1).max(10_000).default(6),
+  /** Failed logins one client address may make in 5 minutes, whatever the emails. */
+  loginFailuresPerAddress: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  /** Accounts one client address may register per hour. */
+  registrationsPerHour: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  /** Projects one account may have. */
+  maxProjectsPerAccount: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  /** Unrevoked API keys one project may have. */
+  maxKeysPerProject: z.coerce.number().int().min(1).max(1_000_000).default(100),
 })
 export type DaemonConfig = z.infer<typeof DaemonConfigSchema>
 export type DaemonConfigInput = z.input<typeof DaemonConfigSchema>
@@ -68,6 +81,11 @@ export function loadConfig(
     logLevel: env['LEDGER_LOG_LEVEL'] as DaemonConfig['logLevel'] | undefined,
     tailHeartbeatMs: env['LEDGER_TAIL_HEARTBEAT_MS'] as unknown as number | undefined,
     tailStallMs: env['LEDGER_TAIL_STALL_MS'] as unknown as number | undefined,
+    maxPendingHashes: env['LEDGER_MAX_PENDING_HASHES'] as unknown as number | undefined,
+    loginFailuresPerAddress: env['LEDGER_LOGIN_FAILURES_PER_ADDRESS'] as unknown as number | undefined,
+    registrationsPerHour: env['LEDGER_REGISTRATIONS_PER_HOUR'] as unknown as number | undefined,
+    maxProjectsPerAccount: env['LEDGER_MAX_PROJECTS_PER_ACCOUNT'] as unknown as number | undefined,
+    maxKeysPerProject: env['LEDGER_MAX_KEYS_PER_PROJECT'] as unknown as number | undefined,
   }
   const merged = Object.fromEntries(
     Object.entries({ ...fromEnv, ...flags }).filter(([, v]) => v !== undefined && v !== ''),

@@ -5,7 +5,47 @@ export function formatTimestamp(ms: number): string {
 }
 
 // ISO 8601 date-time with a time zone (Z or ±hh:mm); fractional seconds optional.
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})$/
+const ISO_8601 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:[Zz]|[+-](\d{2}):?(\d{2}))$/
+// The same without a zone (local time), also with a comma before the fraction (Python's asctime).
+const LOCAL_8601 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?$/
+
+/** Days in a month (1–12) of a proleptic Gregorian year. */
+export function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
+}
+
+/**
+ * Whether the fields of a date and time name a real instant: years 0001–9999, a day that the
+ * month has (no 30 February), hours 00–23, minutes and seconds 00–59. Date.parse would roll
+ * `2025-02-30` over to 2 March and take year 0000; a timestamp like that is someone's mistake.
+ */
+export function isRealDateTime(
+  year: number,
+  month: number,
+  day: number,
+  hour = 0,
+  minute = 0,
+  second = 0,
+): boolean {
+  return (
+    year >= 1 &&
+    year <= 9999 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59
+  )
+}
+
+/** The regular expression's date and time groups (1–6) name a real instant. */
+function realFields(m: RegExpExecArray): boolean {
+  return isRealDateTime(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0))
+}
 
 /** The two digits at `i` as a number, or -1. */
 function twoDigits(v: string, i: number): number {
@@ -44,11 +84,48 @@ function parseCommonIso(v: string): number {
   return Date.UTC(century * 100 + years, month - 1, day, hour, minute, second, ms)
 }
 
-/** Parses an ISO 8601 timestamp with a time zone into epoch ms, or null when it is not one. */
+/**
+ * Parses an ISO 8601 timestamp with a time zone into epoch ms, or null when it is not one, or
+ * names no real instant (`2025-02-30`, year 0000, 24:00, an offset of +24:00 or more).
+ */
 export function parseTimestamp(value: string): number | null {
   const common = parseCommonIso(value)
   if (!Number.isNaN(common)) return common
-  if (!ISO_8601.test(value)) return null
+  const m = ISO_8601.exec(value)
+  if (!m || !realFields(m)) return null
+  if (m[7] !== undefined && (Number(m[7]) > 23 || Number(m[8]) > 59)) return null
+  const ms = Date.parse(value)
+  return Number.isNaN(ms) ? null : ms
+}
+
+/**
+ * A date and time without a zone (`2025-10-17 10:00:00,123`) as epoch ms in this machine's
+ * local time, or null when it is not one or names no real instant.
+ */
+export function parseLocalTimestamp(value: string): number | null {
+  const m = LOCAL_8601.exec(value)
+  if (!m || !realFields(m)) return null
+  const ms = Date.parse(value.replace(',', '.').replace(' ', 'T'))
+  return Number.isNaN(ms) ? null : ms
+}
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
+// "30 Feb 2025" (RFC 2822) or "Feb 30 2025" / "Feb 30, 2025" (what Date's toString writes).
+const DAY_MONTH_YEAR = /\b(\d{1,2})\s+([a-z]{3})[a-z]*\.?,?\s+(\d{4})\b/i
+const MONTH_DAY_YEAR = /\b([a-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})\b/i
+
+/**
+ * A date in words (RFC 2822, `Date.prototype.toString`) as epoch ms, or null when Date.parse
+ * cannot read it or its day is not one its month has (Date.parse rolls `30 Feb` over).
+ */
+export function parseWordedDate(value: string): number | null {
+  const dmy = DAY_MONTH_YEAR.exec(value)
+  const mdy = dmy ? null : MONTH_DAY_YEAR.exec(value)
+  const [day, monthName, year] = dmy ? [dmy[1], dmy[2], dmy[3]] : mdy ? [mdy[2], mdy[1], mdy[3]] : []
+  if (day !== undefined && monthName !== undefined && year !== undefined) {
+    const month = MONTHS.indexOf(monthName.toLowerCase()) + 1
+    if (month > 0 && !isRealDateTime(Number(year), month, Number(day))) return null
+  }
   const ms = Date.parse(value)
   return Number.isNaN(ms) ? null : ms
 }

@@ -7,6 +7,11 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { type Database, migrate, openDatabase } from '../../src/daemon/db/database.js'
 import { attachFulltext, indexNextLogs } from '../../src/daemon/db/fulltext.js'
 import { MIGRATIONS, type Migration } from '../../src/daemon/db/migrations/index.js'
+import {
+  insertVerificationFailure,
+  purgeVerificationFailuresBefore,
+  verificationFailuresSince,
+} from '../../src/daemon/db/verification-codes.js'
 import { ROOT, waitFor } from '../helpers/daemon.js'
 import { testTempDir } from '../helpers/tmp.js'
 
@@ -277,5 +282,27 @@ describe('migrations', () => {
     ])
     // The next log gets id 5: 4 was handed out once.
     expect(db.prepare('SELECT last FROM log_ids').get()).toEqual({ last: 4 })
+  })
+
+  test('009 adds the per-email record of wrong one-time-code guesses, on a fresh file and on an upgraded one', () => {
+    const fresh = openTracked(freshFile())
+    expect(tables(fresh)).toContain('verification_failures')
+    const indexes = (fresh.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'verification_failures'").all() as { name: string }[]).map((r) => r.name)
+    expect(indexes).toEqual(expect.arrayContaining(['verification_failures_email_at', 'verification_failures_at']))
+    insertVerificationFailure(fresh, 'a@example.com', 10)
+    insertVerificationFailure(fresh, 'a@example.com', 20)
+    insertVerificationFailure(fresh, 'b@example.com', 30)
+    expect(verificationFailuresSince(fresh, 'a@example.com', 10)).toEqual([20])
+    expect(purgeVerificationFailuresBefore(fresh, 20)).toBe(2)
+
+    // A database of schema 8 with a live code keeps it, and gets the new table empty.
+    const file = freshFile()
+    const old = openTracked(file, MIGRATIONS.slice(0, 8))
+    old.prepare("INSERT INTO verification_codes (email, code_hmac, created_at, expires_at) VALUES ('c@example.com', 'ab', 1, 2)").run()
+    old.close()
+    const db = openTracked(file)
+    expect(userVersion(db)).toBe(LATEST)
+    expect(db.prepare('SELECT email, attempts FROM verification_codes').all()).toEqual([{ email: 'c@example.com', attempts: 0 }])
+    expect(db.prepare('SELECT count(*) AS n FROM verification_failures').get()).toEqual({ n: 0 })
   })
 })

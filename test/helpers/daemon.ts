@@ -42,6 +42,16 @@ export interface TestDaemon {
 }
 
 /**
+ * Per-address throttles relaxed for the suite: its tests register dozens of accounts, and fail
+ * dozens of logins, from 127.0.0.1 on one daemon. The tests of the throttles themselves set
+ * them back (overrides win).
+ */
+export const TEST_THROTTLES = {
+  registrationsPerHour: 1_000_000,
+  loginFailuresPerAddress: 1_000_000,
+} satisfies Partial<DaemonConfigInput>
+
+/**
  * The real daemon app on a real SQLite file in a temp LEDGER_HOME, listening on an ephemeral
  * port on 127.0.0.1. Password hashing is cheaper than production (scrypt N=2^12) to keep the
  * suite fast; the spawned-process tests use the production default.
@@ -57,6 +67,7 @@ export async function startTestDaemon(
     port: 0,
     scryptLogN: 12,
     logLevel: 'silent',
+    ...TEST_THROTTLES,
     ...overrides,
   })
   const clock = {
@@ -179,7 +190,14 @@ export async function spawnDaemon(
 ): Promise<SpawnedDaemon> {
   const home = opts.home ?? tempHome()
   const child = spawn(process.execPath, [BIN, 'daemon', 'run', '--port', String(opts.port ?? 0), ...(opts.args ?? [])], {
-    env: { ...process.env, LEDGER_HOME: home, LEDGER_LOG_LEVEL: 'warn', ...opts.env },
+    env: {
+      ...process.env,
+      LEDGER_HOME: home,
+      LEDGER_LOG_LEVEL: 'warn',
+      LEDGER_REGISTRATIONS_PER_HOUR: String(TEST_THROTTLES.registrationsPerHour),
+      LEDGER_LOGIN_FAILURES_PER_ADDRESS: String(TEST_THROTTLES.loginFailuresPerAddress),
+      ...opts.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''

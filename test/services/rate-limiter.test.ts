@@ -86,3 +86,22 @@ describe('MemoryRateLimiter with the default limits (1000/min, 50000/h)', () => 
     expect(rl.check(1, T0 + 3000).remaining).toBe(999)
   })
 })
+
+describe('MemoryRateLimiter with limits slower than the API now allows (stored by an older Ledger)', () => {
+  it.each(['token_bucket', 'fixed_window'] as const)(
+    '%s at 1e-300 tokens/s: every figure of a decision is an integer, waits capped at a year',
+    (algorithm) => {
+      const rl = new MemoryRateLimiter()
+      rl.setLimits(7, [{ algorithm, tokensPerSecond: 1e-300, capacity: 3, label: 'slow' }])
+      for (let i = 0; i < 4; i++) {
+        const d = rl.check(7, T0)
+        for (const v of [d.limit, d.remaining, d.reset, d.retryAfter]) {
+          expect(Number.isSafeInteger(v), `${JSON.stringify(d)}`).toBe(true)
+          expect(String(v)).toMatch(/^\d+$/)
+        }
+        expect(d.fullInMs).toBeLessThanOrEqual(365 * 86_400_000)
+        expect(d.retryAfter).toBeLessThanOrEqual(365 * 86_400)
+      }
+    },
+  )
+})

@@ -1,12 +1,22 @@
 import { describe, expect, it } from 'vitest'
-import { parseTimestamp } from '../../src/shared/time.js'
+import { parseLocalTimestamp, parseTimestamp, parseWordedDate } from '../../src/shared/time.js'
 
 // parseTimestamp reads the common `YYYY-MM-DDTHH:MM:SS(.mmm)Z` by hand (ingestion parses one per
 // log) and everything else with the regular expression and Date.parse. The hand-read path must
-// give exactly what the general one gives, for every input.
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})$/
+// give exactly what the general one gives, for every input. Neither takes an instant that does
+// not exist: Date.parse alone rolls `2025-02-30` over to 2 March and takes year 0000.
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(:(\d{2})(\.\d{1,9})?)?([Zz]|[+-](\d{2}):?(\d{2}))$/
 function reference(v: string): number | null {
-  if (!ISO_8601.test(v)) return null
+  const m = ISO_8601.exec(v)
+  if (!m) return null
+  const [y, mo, d, h, mi] = [1, 2, 3, 4, 5].map((i) => Number(m[i]))
+  const sec = Number(m[7] ?? 0)
+  // The day exists when Date keeps it as it is (it rolls 30 February over to March).
+  const probe = new Date(0)
+  probe.setUTCFullYear(y!, mo! - 1, d!)
+  if (y! < 1 || probe.getUTCMonth() !== mo! - 1 || probe.getUTCDate() !== d) return null
+  if (h! > 23 || mi! > 59 || sec > 59) return null
+  if (m[10] !== undefined && (Number(m[10]) > 23 || Number(m[11]) > 59)) return null
   const ms = Date.parse(v)
   return Number.isNaN(ms) ? null : ms
 }
@@ -28,6 +38,28 @@ describe('parseTimestamp', () => {
     expect(parseTimestamp('2026-01-01T00:00:00+02:00')).toBe(Date.UTC(2025, 11, 31, 22))
     expect(parseTimestamp('2026-01-01')).toBeNull()
     expect(parseTimestamp('2026-01-01T00:00:00')).toBeNull()
+  })
+
+  it.each([
+    ['30 February', '2025-02-30T00:00:00Z'],
+    ['29 February of a common year', '2025-02-29T10:00:00+01:00'],
+    ['29 February of 2100 (not a leap year)', '2100-02-29T00:00:00Z'],
+    ['31 April', '2025-04-31T12:00:00.5Z'],
+    ['year 0000', '0000-01-01T00:00:00Z'],
+    ['day 00', '2025-01-00T00:00:00Z'],
+    ['month 13', '2025-13-01T00:00:00Z'],
+    ['24:00', '2025-01-01T24:00:00Z'],
+    ['an offset of 24 hours', '2025-01-01T00:00:00+24:00'],
+    ['an offset of 60 minutes', '2025-01-01T00:00:00+05:60'],
+  ])('refuses an instant that does not exist (%s) instead of rolling it over', (_what, value) => {
+    expect(parseTimestamp(value)).toBeNull()
+  })
+
+  it('takes 29 February of leap years, and offsets up to ±23:59', () => {
+    expect(parseTimestamp('2024-02-29T00:00:00Z')).toBe(Date.UTC(2024, 1, 29))
+    expect(parseTimestamp('2000-02-29T12:00:00.5Z')).toBe(Date.UTC(2000, 1, 29, 12, 0, 0, 500))
+    expect(parseTimestamp('2025-01-01T23:59:00+23:59')).toBe(Date.UTC(2025, 0, 1, 0, 0))
+    expect(parseTimestamp('0001-01-01T00:00:00Z')).toBe(Date.parse('0001-01-01T00:00:00Z'))
   })
 
   it('agrees with the regular expression and Date.parse on every edge of the hand-read form', () => {
@@ -55,5 +87,17 @@ describe('parseTimestamp', () => {
       }
       expect(parseTimestamp(v), v).toBe(reference(v))
     }
+  })
+})
+
+describe('parseLocalTimestamp and parseWordedDate (the CLI reads log lines with them)', () => {
+  it('read real dates and refuse impossible ones', () => {
+    expect(parseLocalTimestamp('2025-02-28 10:00:00,123')).toBe(new Date(2025, 1, 28, 10, 0, 0, 123).getTime())
+    expect(parseLocalTimestamp('2025-02-30 10:00:00')).toBeNull()
+    expect(parseLocalTimestamp('0000-01-01T00:00')).toBeNull()
+    expect(parseWordedDate('Fri, 28 Feb 2025 10:00:00 GMT')).toBe(Date.UTC(2025, 1, 28, 10))
+    expect(parseWordedDate('Sun, 30 Feb 2025 10:00:00 GMT')).toBeNull()
+    expect(parseWordedDate('Feb 30 2025 10:00:00 GMT')).toBeNull()
+    expect(parseWordedDate('Mon Oct 17 2025 10:00:00 GMT+0200')).toBe(Date.UTC(2025, 9, 17, 8))
   })
 })

@@ -1,13 +1,12 @@
-import { parseTimestamp } from '../../shared/time.js'
+import { parseLocalTimestamp, parseTimestamp, parseWordedDate } from '../../shared/time.js'
 
 // Dates outside years 1000–9999 are someone's mistake (or a counter), not a log time.
 const MIN_MS = Date.UTC(1000, 0, 1)
 const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
-/** A date and time without a zone: read as the machine's local time, as the program wrote it. */
-const NO_ZONE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?$/
 
 /**
- * A timestamp value from a JSON log line as epoch milliseconds, or null when it is not one.
+ * A timestamp value from a JSON log line as epoch milliseconds, or null when it is not one
+ * (impossible dates such as 30 February included: never rolled over).
  * Strings: ISO 8601 with a zone; without a zone, local time (`2025-10-17 10:00:00,123`, Python's
  * asctime, included); digits only, as a number; else whatever `Date.parse` reads when it
  * names a 4-digit year (RFC 2822).
@@ -21,9 +20,9 @@ export function parseLogTime(value: unknown): number | null {
     const v = value.trim()
     if (/^\d+(\.\d+)?$/.test(v)) ms = fromEpoch(Number(v))
     else {
-      ms = parseTimestamp(v)
-      if (ms === null && NO_ZONE.test(v)) ms = Date.parse(v.replace(',', '.').replace(' ', 'T'))
-      if (ms === null && v.length <= 64 && /[a-zA-Z]{3}/.test(v) && /\b\d{4}\b/.test(v)) ms = Date.parse(v)
+      // Without a zone: the machine's local time, as the program wrote it.
+      ms = parseTimestamp(v) ?? parseLocalTimestamp(v)
+      if (ms === null && v.length <= 64 && /[a-zA-Z]{3}/.test(v) && /\b\d{4}\b/.test(v)) ms = parseWordedDate(v)
     }
   }
   if (ms === null || !Number.isFinite(ms) || ms < MIN_MS || ms > MAX_MS) return null

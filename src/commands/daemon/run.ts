@@ -1,5 +1,5 @@
 import { BaseCommand } from '../../cli/base-command.js'
-import { daemonServerFlags } from '../../cli/daemon-flags.js'
+import { daemonServerFlags, serverFlagsToConfig } from '../../cli/daemon-flags.js'
 import { CliError, EXIT } from '../../cli/errors.js'
 import { importOutside } from '../../cli/outside.js'
 import type * as DaemonConfigModule from '../../daemon/config.js'
@@ -29,14 +29,7 @@ export default class DaemonRun extends BaseCommand {
     ])
     let config: DaemonConfig
     try {
-      config = loadConfig({
-        port: flags.port,
-        host: flags.host,
-        durability: flags.durability,
-        queueCapacity: flags['queue-capacity'],
-        maxIndexLagSeconds: flags['max-index-lag'],
-        walLimitMb: flags['wal-limit'],
-      })
+      config = loadConfig(serverFlagsToConfig(flags))
     } catch (err) {
       throw new CliError((err as Error).message, undefined, EXIT.usage)
     }

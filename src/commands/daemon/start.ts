@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { BaseCommand } from '../../cli/base-command.js'
-import { daemonServerFlags } from '../../cli/daemon-flags.js'
+import { daemonServerFlags, serverFlagsToArgs } from '../../cli/daemon-flags.js'
 import { readLiveState, startDetached } from '../../cli/daemon-process.js'
 import { CliError } from '../../cli/errors.js'
 import { dataFiles, resolvePaths } from '../../shared/paths.js'
@@ -32,11 +32,7 @@ export default class DaemonStart extends BaseCommand {
       this.log(`Ledger daemon is already running at ${running.url} (pid ${running.pid})`)
       return { started: false, pid: running.pid, url: running.url, log_file: log }
     }
-    const args = ['--port', String(flags.port), '--host', flags.host]
-    if (flags.durability) args.push('--durability', flags.durability)
-    if (flags['queue-capacity']) args.push('--queue-capacity', String(flags['queue-capacity']))
-    if (flags['max-index-lag']) args.push('--max-index-lag', String(flags['max-index-lag']))
-    if (flags['wal-limit']) args.push('--wal-limit', String(flags['wal-limit']))
+    const args = serverFlagsToArgs(flags)
     try {
       const state = await startDetached({
         dataDir: data,

@@ -64,6 +64,14 @@ export function revokeApiKey(db: Database, id: number, now: number): void {
   prepared(db, 'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id)
 }
 
+/** Keys of a project that are not revoked (disabled ones count). */
+export function countUnrevokedKeys(db: Database, projectId: number): number {
+  return prepared<[number], { n: number }>(
+    db,
+    'SELECT count(*) AS n FROM api_keys WHERE project_id = ? AND revoked_at IS NULL',
+  ).get(projectId)!.n
+}
+
 /** Which keys a listing covers: an account's, a project's, or every key (admin). */
 export type KeyScope = { accountId: number } | { projectId: number } | 'all'
 

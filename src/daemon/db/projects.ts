@@ -40,6 +40,10 @@ export function listProjects(db: Database, accountId: number): ProjectRow[] {
   )
 }
 
+export function countProjects(db: Database, accountId: number): number {
+  return prepared<[number], { n: number }>(db, 'SELECT count(*) AS n FROM projects WHERE account_id = ?').get(accountId)!.n
+}
+
 export function listAllProjects(db: Database): ProjectRow[] {
   return prepared<[], ProjectRow>(db, 'SELECT * FROM projects ORDER BY id').all()
 }

@@ -34,3 +34,22 @@ export function deleteVerificationCode(db: Database, email: string): void {
 export function purgeExpiredVerificationCodes(db: Database, now: number): number {
   return prepared(db, 'DELETE FROM verification_codes WHERE expires_at < ?').run(now).changes
 }
+
+/** Records one wrong guess for an email (whether or not it had a live code). */
+export function insertVerificationFailure(db: Database, email: string, at: number): void {
+  prepared(db, 'INSERT INTO verification_failures (email, at) VALUES (?, ?)').run(email, at)
+}
+
+/** Times of an email's wrong guesses after `since`, oldest first. */
+export function verificationFailuresSince(db: Database, email: string, since: number): number[] {
+  return prepared<[string, number], { at: number }>(
+    db,
+    'SELECT at FROM verification_failures WHERE email = ? AND at > ? ORDER BY at',
+  )
+    .all(email, since)
+    .map((r) => r.at)
+}
+
+export function purgeVerificationFailuresBefore(db: Database, before: number): number {
+  return prepared(db, 'DELETE FROM verification_failures WHERE at <= ?').run(before).changes
+}

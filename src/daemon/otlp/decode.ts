@@ -3,28 +3,17 @@ import protojson from 'protobufjs/ext/protojson.js'
 import { validateLog } from '../../contract/ingest.js'
 import { parseJsonBody } from '../json.js'
 import { type DecodedBatch, emptyColumns, pushLog } from '../services/batch-decode.js'
+import { jsonTooLarge, listAt, protobufTooLarge } from './bounds.js'
 import { type OtlpLogsRequest, resourceEntries, toLogInput } from './mapping.js'
 import { otlpTypes } from './schema.js'
 
 /** How an OTLP/HTTP body is encoded (from its Content-Type). */
 export type OtlpEncoding = 'protobuf' | 'json'
 
-/**
- * Log records one request may carry. Beyond it the request is refused (400), not cut: one
- * request is one group commit, and a commit of tens of thousands of rows holds the event loop
- * (PERFORMANCE.md). The JS SDK sends 512 per request, the Collector's batch processor 8192.
- */
-export const OTLP_MAX_RECORDS = 10_000
-
 const ID_FIELDS = ['traceId', 'trace_id', 'spanId', 'span_id']
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
-function listAt(o: Record<string, unknown>, camel: string, snake: string): unknown[] {
-  const v = o[camel] ?? o[snake]
-  return Array.isArray(v) ? v : []
 }
 
 /**
@@ -58,6 +47,9 @@ function parseRequest(
   let message: object
   if (encoding === 'protobuf') {
     try {
+      // Counted on the wire first: decode() builds every message of the body at once.
+      const refused = protobufTooLarge(body, request)
+      if (refused) return { ok: false, detail: refused }
       message = request.decode(body)
     } catch (err) {
       return { ok: false, detail: `Malformed protobuf body: not an ExportLogsServiceRequest (${(err as Error).message})` }
@@ -68,6 +60,8 @@ function parseRequest(
     if (!isObject(parsed.value)) {
       return { ok: false, detail: 'Request body must be a JSON object (an ExportLogsServiceRequest)' }
     }
+    const refused = jsonTooLarge(parsed.value)
+    if (refused) return { ok: false, detail: refused }
     hexIdsToBase64(parsed.value)
     try {
       // OTLP/JSON receivers must ignore fields they do not know.
@@ -82,7 +76,8 @@ function parseRequest(
 
 /**
  * Decodes an OTLP/HTTP `ExportLogsServiceRequest` (protobuf or JSON) into Ledger logs,
- * validated by the same rules as `ingest/batch`. A record that breaks them is reported as
+ * validated by the same rules as `ingest/batch`, within the bounds of `bounds.ts` (checked
+ * before the request is built). A record that breaks them is reported as
  * `Log <index>: …` (index across the whole request) and the others are kept; an empty request
  * is valid. Pure (no I/O), so it runs on a decoding thread for large bodies.
  */
@@ -100,12 +95,6 @@ export function decodeOtlpLogs(
   let total = 0
   for (const rl of parsed.value.resourceLogs ?? []) {
     for (const sl of rl.scopeLogs ?? []) total += sl.logRecords?.length ?? 0
-  }
-  if (total > OTLP_MAX_RECORDS) {
-    return {
-      ok: false,
-      detail: `A request may carry at most ${OTLP_MAX_RECORDS} log records (got ${total}); lower the exporter's batch size`,
-    }
   }
   let i = 0
   for (const rl of parsed.value.resourceLogs ?? []) {

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { ApiError } from '../errors.js'
+import { closeAfterResponse } from './client-errors.js'
 
 // Fastify's own 4xx errors, reworded for people.
 const FASTIFY_MESSAGES: Record<string, string> = {
@@ -15,6 +16,8 @@ const FASTIFY_MESSAGES: Record<string, string> = {
  */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    // Refused before its body was read (Fastify then closes the connection): close gently.
+    if (reply.getHeader('connection') === 'close') closeAfterResponse(request.raw)
     if (error instanceof ApiError) {
       for (const [k, v] of Object.entries(error.headers)) reply.header(k, v)
       return reply.code(error.statusCode).send({ detail: error.message })

@@ -11,6 +11,7 @@ import {
   TokenResponseSchema,
 } from '../../contract/accounts.js'
 import { accountOf } from '../plugins/auth.js'
+import { clientAddress } from '../plugins/client-address.js'
 import type { App } from '../plugins/zod.js'
 import type { Services } from '../services/index.js'
 
@@ -21,7 +22,7 @@ export function accountRoutes(app: App, { accounts, verification }: Services): v
       config: { auth: 'none' },
       schema: { body: RegisterRequestSchema, response: { 201: RegisterResponseSchema } },
     },
-    async (req, reply) => reply.code(201).send(await accounts.register(req.body)),
+    async (req, reply) => reply.code(201).send(await accounts.register(req.body, clientAddress(req))),
   )
 
   app.post(
@@ -30,7 +31,7 @@ export function accountRoutes(app: App, { accounts, verification }: Services): v
       config: { auth: 'none' },
       schema: { body: LoginRequestSchema, response: { 200: TokenResponseSchema } },
     },
-    async (req) => accounts.login(req.body),
+    async (req) => accounts.login(req.body, clientAddress(req)),
   )
 
   // The body's refresh token is the credential of these two.
@@ -44,19 +45,19 @@ export function accountRoutes(app: App, { accounts, verification }: Services): v
     return {}
   })
 
-  // One-time codes by email (seed 004): the same 202 whether or not the account exists.
+  // One-time codes by email (seed 004): the same 202 (or 429) whether or not the account exists.
   app.post(
     '/api/v1/accounts/verification/send-code',
     { config: { auth: 'none' }, schema: { body: SendCodeRequestSchema, response: { 202: MessageSchema } } },
     async (req, reply) => {
-      verification.sendCode(req.body.email)
+      verification.sendCode(req.body.email, clientAddress(req))
       return reply.code(202).send({ message: 'If an account exists for this email, a code has been sent' })
     },
   )
   app.post(
     '/api/v1/accounts/verification/verify-code',
     { config: { auth: 'none' }, schema: { body: VerifyCodeRequestSchema, response: { 200: TokenResponseSchema } } },
-    async (req) => verification.verifyCode(req.body.email, req.body.code),
+    async (req) => verification.verifyCode(req.body.email, req.body.code, clientAddress(req)),
   )
 
   app.post('/api/v1/accounts/logout', { config: { auth: 'account' } }, async (req, reply) => {

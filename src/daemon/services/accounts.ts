@@ -22,9 +22,10 @@ import {
 import { insertRevokedToken, isTokenRevoked } from '../db/tokens.js'
 import { ApiError, conflict, notFound, unauthorized } from '../errors.js'
 import type { ServiceContext } from './context.js'
-import { LoginThrottle } from './login-throttle.js'
-import type { PasswordHasher } from './passwords.js'
+import { isRefusal, LoginThrottle } from './login-throttle.js'
+import { HasherBusyError, type PasswordCheck, type PasswordHasher } from './passwords.js'
 import { ACCESS_TOKEN_TTL_SECONDS, type AccessClaims, type AccessTokens } from './tokens.js'
+import { retryAfterSeconds, WindowThrottle } from './window-throttle.js'
 
 const INVALID_LOGIN = 'Invalid email or password'
 const INVALID_REFRESH = 'Invalid or expired refresh token'
@@ -32,23 +33,52 @@ export const REFRESH_TOKEN_TTL_MS = 30 * 86_400_000
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
 
+/** The password hasher's queue is full: 503 at once, with when to come back. */
+function busy(err: HasherBusyError): ApiError {
+  return new ApiError(503, `The daemon is busy checking passwords; try again in ${err.retryAfter} s`, {
+    'retry-after': err.retryAfter,
+  })
+}
+
 /** Registration, login, sessions (rotating refresh tokens) and the access-token check. */
 export class AccountService {
-  private readonly throttle = new LoginThrottle()
+  private readonly throttle: LoginThrottle
+  private readonly registrations: WindowThrottle
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly passwords: PasswordHasher,
     private readonly tokens: AccessTokens,
-  ) {}
+  ) {
+    this.throttle = new LoginThrottle(ctx.config.loginFailuresPerAddress)
+    this.registrations = new WindowThrottle([{ max: ctx.config.registrationsPerHour, windowMs: 3_600_000 }])
+  }
 
-  async register(input: z.output<typeof RegisterRequestSchema>): Promise<RegisterResponse> {
+  /** `address`: the client's (clientAddress), for the per-address registration throttle. */
+  async register(input: z.output<typeof RegisterRequestSchema>, address: string): Promise<RegisterResponse> {
     if (findAccountByEmail(this.ctx.db, input.email)) throw conflict('Email already registered')
-    const passwordHash = await this.passwords.hash(input.password)
+    const slot = this.registrations.take(address, this.ctx.now())
+    if (!slot) {
+      const wait = retryAfterSeconds(this.registrations.waitMs(address, this.ctx.now()))
+      throw new ApiError(
+        429,
+        `Too many registrations from this address (at most ${this.ctx.config.registrationsPerHour} an hour); try again in ${wait} s`,
+        { 'retry-after': wait },
+      )
+    }
+    let passwordHash: string
+    try {
+      passwordHash = await this.passwords.hash(input.password)
+    } catch (err) {
+      this.registrations.refund(slot)
+      if (err instanceof HasherBusyError) throw busy(err)
+      throw err
+    }
     let account: ReturnType<typeof insertAccount>
     try {
       account = insertAccount(this.ctx.db, { email: input.email, name: input.name, passwordHash, now: this.ctx.now() })
     } catch (err) {
+      this.registrations.refund(slot)
       // Two registrations of one email racing past the check above.
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw conflict('Email already registered')
       throw err
@@ -65,26 +95,47 @@ export class AccountService {
     }
   }
 
-  async login(input: z.output<typeof LoginRequestSchema>): Promise<TokenResponse> {
-    const now = this.ctx.now()
-    const wait = this.throttle.retryAfter(input.email, now)
-    if (wait > 0) {
-      throw new ApiError(429, `Too many failed logins for this account; try again in ${wait} s`, { 'retry-after': wait })
+  /**
+   * Checks a password. The attempt takes its throttle slots before the hash (see
+   * LoginThrottle), so concurrent guesses are counted while they run.
+   */
+  async login(input: z.output<typeof LoginRequestSchema>, address: string): Promise<TokenResponse> {
+    const attempt = this.throttle.begin(input.email, address, this.ctx.now())
+    if (isRefusal(attempt)) {
+      const wait = attempt.retryAfter
+      const detail =
+        attempt.reason === 'email'
+          ? `Too many failed logins for this account; try again in ${wait} s`
+          : `Too many failed logins from this address; try again in ${wait} s`
+      throw new ApiError(429, detail, { 'retry-after': wait })
     }
     const account = findAccountByEmail(this.ctx.db, input.email)
-    if (!account) {
-      // The same work and the same answer as a wrong password: no account enumeration.
-      await this.passwords.verifyAgainstDummy(input.password)
-      this.throttle.failed(input.email, now)
+    let check: PasswordCheck
+    try {
+      if (account) check = await this.passwords.verify(input.password, account.password_hash)
+      else {
+        // The same work and the same answer as a wrong password: no account enumeration.
+        await this.passwords.verifyAgainstDummy(input.password)
+        check = { ok: false, needsRehash: false }
+      }
+    } catch (err) {
+      attempt.cancel()
+      if (err instanceof HasherBusyError) throw busy(err)
+      throw err
+    }
+    if (!account || !check.ok) {
+      attempt.failed(this.ctx.now())
       throw unauthorized(INVALID_LOGIN)
     }
-    const check = await this.passwords.verify(input.password, account.password_hash)
-    if (!check.ok) {
-      this.throttle.failed(input.email, now)
-      throw unauthorized(INVALID_LOGIN)
+    attempt.succeeded()
+    if (check.needsRehash) {
+      // Upgraded at a later login if the hasher is busy now.
+      try {
+        updatePasswordHash(this.ctx.db, account.id, await this.passwords.hash(input.password))
+      } catch (err) {
+        if (!(err instanceof HasherBusyError)) throw err
+      }
     }
-    this.throttle.succeeded(input.email)
-    if (check.needsRehash) updatePasswordHash(this.ctx.db, account.id, await this.passwords.hash(input.password))
     const session = await this.startSession(account.id)
     return {
       ...session,

@@ -19,6 +19,7 @@ import type { Success } from '../../contract/common.js'
 import { formatTimestamp, parseTimestamp } from '../../shared/time.js'
 import {
   type ApiKeyAuthRow,
+  countUnrevokedKeys,
   findApiKeyByHash,
   findApiKeyById,
   insertApiKey,
@@ -91,6 +92,10 @@ export class ApiKeyService {
     const project = findProjectById(this.ctx.db, projectId)
     if (!project) throw notFound('Project not found')
     if (project.account_id !== accountId) throw forbidden('You do not own this project')
+    const cap = this.ctx.config.maxKeysPerProject
+    if (countUnrevokedKeys(this.ctx.db, projectId) >= cap) {
+      throw conflict(`This project already has ${cap} API keys, the most this daemon allows per project; revoke one first`)
+    }
     const { key, prefix, hash } = generateApiKey(projectId)
     const now = this.ctx.now()
     const row = insertApiKey(this.ctx.db, {

@@ -98,7 +98,7 @@ export function createServices({ config, now = Date.now, version, log }: Service
   )
   const secret = loadOrCreateSecret(files.secret)
   const tokens = new AccessTokens(secret, now)
-  const accounts = new AccountService(ctx, new PasswordHasher(config.scryptLogN), tokens)
+  const accounts = new AccountService(ctx, new PasswordHasher(config.scryptLogN, config.maxPendingHashes), tokens)
   const decoder = new BatchDecoder(config.decoderThreads, log)
   // The live figures of `ledger top`, seeded from what was received in the last minutes, so
   // they go on across a restart.

@@ -1,52 +1,116 @@
+import { type Slot, WindowThrottle } from './window-throttle.js'
+
 const WINDOW_MS = 5 * 60_000
 const MAX_FAILURES = 5
 const FIRST_LOCK_MS = 30_000
 const MAX_LOCK_MS = 15 * 60_000
 
 interface Entry {
-  failures: number[]
+  /** When each failure in the window happened, oldest first. */
+  times: number[]
+  /** Attempts still being checked: each may become a failure, so each holds a slot. */
+  pending: number
   lockedUntil: number
   lockMs: number
 }
 
+/** Why an attempt may not be checked now, and for how long (whole seconds). */
+export interface Refusal {
+  reason: 'email' | 'address'
+  retryAfter: number
+}
+
+/** A login attempt that holds its slots while its password is checked. */
+export interface LoginAttempt {
+  /** The password was wrong: the slots stay taken (and may lock the email). */
+  failed(now: number): void
+  /** The password was right: this attempt's slots are given back (others' stay). */
+  succeeded(): void
+  /** The attempt was not checked after all (the hasher was busy): its slots are given back. */
+  cancel(): void
+}
+
 /**
- * Brute-force protection per account email: after 5 failed logins within 5 minutes, further
- * attempts are refused (429) for 30 s, doubling at each new lockout up to 15 minutes. A
- * success resets it. Unknown emails are counted the same way, so the lock says nothing about
- * whether an account exists. Kept in memory: a restart forgets it.
+ * Brute-force protection for logins, per account email and per client address. Every attempt
+ * takes its slot *before* its password is hashed (~0.7 s), so however many are sent at once,
+ * at most 5 per email are checked before the lock: the 6th concurrent one is refused at once.
+ * After 5 failures within 5 minutes an email is locked (429) for 30 s, doubling at each new
+ * lockout up to 15 minutes; a success gives back its own slot and resets the doubling, but
+ * never the failures of other attempts. Unknown emails are counted the same way, so the lock
+ * says nothing about whether an account exists. Per address, `failuresPerAddress` failed logins
+ * in 5 minutes (whatever the emails) refuse further attempts until the oldest leaves the
+ * window; successful logins give their slot back. Kept in memory: a restart forgets it.
  */
 export class LoginThrottle {
   private readonly entries = new Map<string, Entry>()
+  private readonly perAddress: WindowThrottle
+  /** Entries in memory past which stale ones are dropped (doubled when few were stale). */
+  private pruneAt = 100_000
 
-  /** Seconds until another attempt is allowed, or 0. */
-  retryAfter(email: string, now: number): number {
-    const e = this.entries.get(email)
-    return e && e.lockedUntil > now ? Math.ceil((e.lockedUntil - now) / 1000) : 0
+  constructor(failuresPerAddress: number) {
+    this.perAddress = new WindowThrottle([{ max: failuresPerAddress, windowMs: WINDOW_MS }])
   }
 
-  failed(email: string, now: number): void {
+  /** Takes the attempt's slots, or says why it must wait (nothing is taken then). */
+  begin(email: string, address: string, now: number): LoginAttempt | Refusal {
+    const e = this.entry(email, now)
+    if (e.lockedUntil > now) return { reason: 'email', retryAfter: Math.ceil((e.lockedUntil - now) / 1000) }
+    // Attempts still being checked may each become the failure that locks: wait for them.
+    if (e.times.length + e.pending >= MAX_FAILURES) return { reason: 'email', retryAfter: 1 }
+    const wait = this.perAddress.waitMs(address, now)
+    if (wait > 0) return { reason: 'address', retryAfter: Math.ceil(wait / 1000) }
+    const slot = this.perAddress.take(address, now) as Slot
+    e.pending++
+    let done = false
+    const settle = () => {
+      if (done) return false
+      done = true
+      e.pending--
+      return true
+    }
+    return {
+      failed: (at) => {
+        if (!settle()) return
+        e.times.push(at)
+        if (e.times.length >= MAX_FAILURES) {
+          e.lockMs = e.lockMs === 0 ? FIRST_LOCK_MS : Math.min(MAX_LOCK_MS, e.lockMs * 2)
+          e.lockedUntil = at + e.lockMs
+          e.times = []
+        }
+      },
+      succeeded: () => {
+        if (!settle()) return
+        e.lockMs = 0
+        this.perAddress.refund(slot)
+      },
+      cancel: () => {
+        if (!settle()) return
+        this.perAddress.refund(slot)
+      },
+    }
+  }
+
+  private entry(email: string, now: number): Entry {
     let e = this.entries.get(email)
     if (!e) {
-      e = { failures: [], lockedUntil: 0, lockMs: 0 }
+      if (this.entries.size >= this.pruneAt) this.prune(now)
+      e = { times: [], pending: 0, lockedUntil: 0, lockMs: 0 }
       this.entries.set(email, e)
     }
-    e.failures = e.failures.filter((t) => t > now - WINDOW_MS)
-    e.failures.push(now)
-    if (e.failures.length >= MAX_FAILURES) {
-      e.lockMs = e.lockMs === 0 ? FIRST_LOCK_MS : Math.min(MAX_LOCK_MS, e.lockMs * 2)
-      e.lockedUntil = now + e.lockMs
-      e.failures = []
-    }
-    if (this.entries.size > 100_000) this.prune(now)
-  }
-
-  succeeded(email: string): void {
-    this.entries.delete(email)
+    let expired = 0
+    while (expired < e.times.length && e.times[expired]! <= now - WINDOW_MS) expired++
+    if (expired > 0) e.times.splice(0, expired)
+    return e
   }
 
   private prune(now: number): void {
     for (const [k, e] of this.entries) {
-      if (e.lockedUntil < now && e.failures.every((t) => t <= now - WINDOW_MS)) this.entries.delete(k)
+      if (e.pending === 0 && e.lockedUntil < now && e.times.every((t) => t <= now - WINDOW_MS)) this.entries.delete(k)
     }
+    this.pruneAt = Math.max(100_000, this.entries.size * 2)
   }
+}
+
+export function isRefusal(x: LoginAttempt | Refusal): x is Refusal {
+  return 'reason' in x
 }

@@ -4,8 +4,9 @@ import { deleteLogRange, deleteMinutesBefore, lastIdReceivedBefore, oldestLogIds
 import { listAllProjects } from '../db/projects.js'
 import { purgeExpiredRefreshTokens } from '../db/sessions.js'
 import { purgeExpiredRevokedTokens } from '../db/tokens.js'
-import { purgeExpiredVerificationCodes } from '../db/verification-codes.js'
+import { purgeExpiredVerificationCodes, purgeVerificationFailuresBefore } from '../db/verification-codes.js'
 import { IDEMPOTENCY_TTL_MS } from './ingest.js'
+import { GUESS_LIMITS } from './verification.js'
 
 const DAY_MS = 86_400_000
 /** Rows deleted per transaction: each chunk holds the event loop for a few ms at most. */
@@ -21,7 +22,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 /**
  * Periodic housekeeping: deletes logs past their project's `retention_days` (by receive time)
  * in small chunks, yielding between them so ingestion never waits long, and purges expired
- * idempotency records, quota counters and denylisted tokens.
+ * idempotency records, quota counters, denylisted tokens and old wrong-code guesses.
  */
 export class Maintenance {
   private timer: NodeJS.Timeout | undefined
@@ -85,6 +86,7 @@ export class Maintenance {
     purgeExpiredRevokedTokens(this.db, now)
     purgeExpiredRefreshTokens(this.db, now)
     purgeExpiredVerificationCodes(this.db, now)
+    purgeVerificationFailuresBefore(this.db, now - Math.max(...GUESS_LIMITS.map((l) => l.windowMs)))
     const report = { logs_deleted: logsDeleted, idempotency_keys_purged: purged }
     this.lastReport = { ...report, at: now }
     return report

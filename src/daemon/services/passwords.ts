@@ -14,19 +14,56 @@ function scrypt(password: string, salt: Buffer, logN: number, r: number, p: numb
   })
 }
 
-/** Limits concurrent hashes: each takes ~128 MiB and ~0.7 s, so a login flood queues instead. */
-class Semaphore {
+/** Hashes run at once: each takes ~128 MiB and ~0.7 s of a core (PERFORMANCE.md). */
+const CONCURRENT_HASHES = 2
+
+/** Thrown, at once, when more hashes are already pending than the daemon takes. */
+export class HasherBusyError extends Error {
+  constructor(
+    /** Whole seconds after which the queue has likely drained. */
+    readonly retryAfter: number,
+  ) {
+    super('Too many password checks are in progress')
+    this.name = 'HasherBusyError'
+  }
+}
+
+/**
+ * Runs at most `limit` hashes at once and lets at most `maxPending` (running + waiting) in at
+ * all: past it, a request is refused at once rather than queued behind a flood, so a real
+ * login waits for a few hashes at worst, never for minutes of bogus ones.
+ */
+class HashGate {
   private active = 0
   private readonly waiting: Array<() => void> = []
-  constructor(private readonly limit: number) {}
+  /** A running estimate of one hash's duration (ms), for Retry-After. */
+  private hashMs = 700
+
+  constructor(
+    private readonly limit: number,
+    private readonly maxPending: number,
+  ) {}
+
+  get pending(): number {
+    return this.active + this.waiting.length
+  }
+
+  /** Runs `fn` in its turn; rejects at once (HasherBusyError) when the queue is full. */
   async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.pending >= this.maxPending) {
+      throw new HasherBusyError(Math.max(1, Math.ceil(((this.pending / this.limit) * this.hashMs) / 1000)))
+    }
     if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve))
-    this.active++
+    else this.active++
+    const started = performance.now()
     try {
       return await fn()
     } finally {
-      this.active--
-      this.waiting.shift()?.()
+      this.hashMs = 0.8 * this.hashMs + 0.2 * (performance.now() - started)
+      // The slot passes straight to the next waiter: `active` never drops below what runs.
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.active--
     }
   }
 }
@@ -39,10 +76,16 @@ export interface PasswordCheck {
 
 /** scrypt password hashing; the parameters are stored with each hash (`scrypt$logN$r$p$salt$hash`). */
 export class PasswordHasher {
-  private readonly gate = new Semaphore(2)
+  private readonly gate: HashGate
   private dummy: Promise<string> | undefined
 
-  constructor(private readonly logN: number) {}
+  /** `maxPending`: hashes running or waiting before new ones are refused (HasherBusyError). */
+  constructor(
+    private readonly logN: number,
+    maxPending = 6,
+  ) {
+    this.gate = new HashGate(CONCURRENT_HASHES, Math.max(1, maxPending))
+  }
 
   hash(password: string): Promise<string> {
     return this.gate.run(async () => {
@@ -66,7 +109,14 @@ export class PasswordHasher {
 
   /** Spends the same work as a real check, for an unknown email: same time, same answer. */
   async verifyAgainstDummy(password: string): Promise<void> {
-    this.dummy ??= this.hash(randomBytes(16).toString('hex'))
+    if (!this.dummy) {
+      // Made once; a refused attempt (busy) is not kept, the next call tries again.
+      const made = this.hash(randomBytes(16).toString('hex'))
+      this.dummy = made
+      made.catch(() => {
+        if (this.dummy === made) this.dummy = undefined
+      })
+    }
     await this.verify(password, await this.dummy)
   }
 }

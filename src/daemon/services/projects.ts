@@ -6,6 +6,7 @@ import type {
   UpdateProjectRequestSchema,
 } from '../../contract/projects.js'
 import {
+  countProjects,
   findProjectBySlug,
   insertProject,
   listProjects,
@@ -26,7 +27,7 @@ export function toProject(row: ProjectRow): Project {
   }
 }
 
-/** Projects of an account; slugs are unique per account. */
+/** Projects of an account; slugs are unique per account, and an account has at most a cap of them. */
 export class ProjectService {
   constructor(
     private readonly ctx: ServiceContext,
@@ -37,6 +38,10 @@ export class ProjectService {
   create(accountId: number, input: z.output<typeof CreateProjectRequestSchema>): Project {
     if (findProjectBySlug(this.ctx.db, accountId, input.slug)) {
       throw conflict(`Project slug '${input.slug}' already exists`)
+    }
+    const cap = this.ctx.config.maxProjectsPerAccount
+    if (countProjects(this.ctx.db, accountId) >= cap) {
+      throw conflict(`This account already has ${cap} projects, the most this daemon allows per account`)
     }
     return toProject(insertProject(this.ctx.db, { accountId, ...input, now: this.ctx.now() }))
   }

@@ -113,6 +113,7 @@ export class MemoryRateLimiter {
         }
       }
     }
+    retryMs = Math.min(retryMs, MAX_WAIT_MS)
     if (deny < 0) {
       for (let i = 0; i < limits.length; i++) {
         if (limits[i]!.algorithm === 'token_bucket') slots[i]!.a -= cost
@@ -145,8 +146,14 @@ export class MemoryRateLimiter {
   }
 }
 
+/**
+ * The longest wait the limiter reports (a year, as LIMIT_MAX_WINDOW_SECONDS): limits stored by
+ * an older Ledger may be slower than the API now allows, and every header must stay an integer.
+ */
+const MAX_WAIT_MS = 365 * 86_400_000
+
 function windowMs(l: LimitSpec): number {
-  return (l.capacity / l.tokensPerSecond) * 1000
+  return Math.min(MAX_WAIT_MS, (l.capacity / l.tokensPerSecond) * 1000)
 }
 
 function refresh(l: LimitSpec, s: Slot, nowMs: number): void {
@@ -169,6 +176,6 @@ function remainingOf(l: LimitSpec, s: Slot): number {
 }
 
 function fullAtMs(l: LimitSpec, s: Slot, nowMs: number): number {
-  if (l.algorithm === 'token_bucket') return nowMs + ((l.capacity - s.a) / l.tokensPerSecond) * 1000
+  if (l.algorithm === 'token_bucket') return nowMs + Math.min(MAX_WAIT_MS, ((l.capacity - s.a) / l.tokensPerSecond) * 1000)
   return s.a === 0 ? nowMs : s.b + windowMs(l)
 }

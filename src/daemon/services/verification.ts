@@ -5,16 +5,44 @@ import {
   countVerificationAttempt,
   deleteVerificationCode,
   findVerificationCode,
+  insertVerificationFailure,
   putVerificationCode,
+  verificationFailuresSince,
 } from '../db/verification-codes.js'
 import { ApiError } from '../errors.js'
 import type { AccountService } from './accounts.js'
 import type { ServiceContext } from './context.js'
 import { sendMail } from './smtp.js'
 import { ACCESS_TOKEN_TTL_SECONDS } from './tokens.js'
+import { retryAfterSeconds, type WindowLimit, WindowThrottle, windowWaitMs } from './window-throttle.js'
 
 const CODE_TTL_MS = 10 * 60_000
-const MAX_ATTEMPTS = 5
+const HOUR_MS = 3_600_000
+/** Wrong guesses one code survives. */
+export const MAX_ATTEMPTS_PER_CODE = 5
+/**
+ * Wrong guesses per email, whatever code they were aimed at (a new code does not reset them):
+ * counted in the database, so a restart does not reset them either.
+ */
+export const GUESS_LIMITS: readonly WindowLimit[] = [
+  { max: 10, windowMs: HOUR_MS },
+  { max: 30, windowMs: 24 * HOUR_MS },
+]
+/** Codes sent per email (known or not: the answer must not tell them apart). */
+export const SEND_LIMITS_PER_EMAIL: readonly WindowLimit[] = [
+  { max: 1, windowMs: 60_000 },
+  { max: 5, windowMs: HOUR_MS },
+]
+/** Codes asked for per client address, whatever the email. */
+export const SEND_LIMITS_PER_ADDRESS: readonly WindowLimit[] = [
+  { max: 5, windowMs: 60_000 },
+  { max: 20, windowMs: HOUR_MS },
+]
+/**
+ * Wrong guesses per client address, whatever the emails (in memory). Each wrong guess is a row
+ * in the database for a day: this bounds how fast one client can add them.
+ */
+export const GUESS_LIMITS_PER_ADDRESS: readonly WindowLimit[] = [{ max: 100, windowMs: HOUR_MS }]
 const INVALID_CODE = 'Invalid or expired code'
 
 /** Where codes go. With no SMTP configured: the daemon's own log, for a local user to read. */
@@ -47,12 +75,21 @@ export function logDelivery(log: { warn: (obj: unknown, msg: string) => void }):
 }
 
 /**
- * Email one-time codes (seed 004): 6 digits, 10 minutes, single use, 5 attempts. Codes log in
- * existing accounts only; for an unknown email, send-code still answers the same and issues
- * nothing. Stored as an HMAC under the daemon's secret, so the database alone does not reveal
- * them.
+ * Email one-time codes (seed 004): 6 digits, 10 minutes, single use. Codes log in existing
+ * accounts only; for an unknown email, send-code answers the same (throttles included) and
+ * issues nothing. Stored as an HMAC under the daemon's secret, so the database alone does not
+ * reveal them, and compared in constant time.
+ *
+ * Guessing is bounded per email, not per code: 5 wrong guesses kill a code, and 10 an hour
+ * (30 a day) refuse every guess for that email with 429, whatever code is live: at most 30
+ * guesses a day over 10^6 codes, a chance of 0.003% a day. Sending, and wrong guesses (100 an
+ * hour), are also throttled per client address.
  */
 export class VerificationService {
+  private readonly sendsPerEmail = new WindowThrottle(SEND_LIMITS_PER_EMAIL)
+  private readonly sendsPerAddress = new WindowThrottle(SEND_LIMITS_PER_ADDRESS)
+  private readonly guessesPerAddress = new WindowThrottle(GUESS_LIMITS_PER_ADDRESS)
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly secret: Uint8Array,
@@ -60,23 +97,48 @@ export class VerificationService {
     private readonly delivery: CodeDelivery,
   ) {}
 
-  sendCode(email: string): void {
+  /** Issues a code for an existing account; throttled alike for every email (429). */
+  sendCode(email: string, address: string): void {
+    const now = this.ctx.now()
+    const wait = Math.max(this.sendsPerAddress.waitMs(address, now), this.sendsPerEmail.waitMs(email, now))
+    if (wait > 0) {
+      const s = retryAfterSeconds(wait)
+      throw new ApiError(429, `Too many codes requested; try again in ${s} s`, { 'retry-after': s })
+    }
+    this.sendsPerAddress.take(address, now)
+    this.sendsPerEmail.take(email, now)
     if (!findAccountByEmail(this.ctx.db, email)) return
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0')
-    const now = this.ctx.now()
     putVerificationCode(this.ctx.db, email, this.hmac(email, code), now, now + CODE_TTL_MS)
     this.delivery.send(email, code, CODE_TTL_MS / 60_000)
   }
 
-  async verifyCode(email: string, code: string): Promise<TokenResponse> {
-    const row = findVerificationCode(this.ctx.db, email)
+  async verifyCode(email: string, code: string, address: string): Promise<TokenResponse> {
     const now = this.ctx.now()
-    if (!row || row.expires_at <= now || row.attempts >= MAX_ATTEMPTS) throw new ApiError(401, INVALID_CODE)
-    const expected = Buffer.from(row.code_hmac, 'hex')
+    // Synchronous up to the session: no other guess runs between the count and the record.
+    const wait = this.guessWaitMs(email, now)
+    if (wait > 0) {
+      const s = retryAfterSeconds(wait)
+      throw new ApiError(429, `Too many wrong codes for this email; try again in ${s} s`, { 'retry-after': s })
+    }
+    const addressWait = this.guessesPerAddress.waitMs(address, now)
+    if (addressWait > 0) {
+      const s = retryAfterSeconds(addressWait)
+      throw new ApiError(429, `Too many wrong codes from this address; try again in ${s} s`, { 'retry-after': s })
+    }
+    const row = findVerificationCode(this.ctx.db, email)
+    const live = row !== undefined && row.expires_at > now && row.attempts < MAX_ATTEMPTS_PER_CODE
+    // Compared in constant time, also without a live code: the time says nothing either.
+    const expected = Buffer.from(live ? row.code_hmac : this.hmac(email, 'no code'), 'hex')
     const actual = Buffer.from(this.hmac(email, code), 'hex')
-    if (!timingSafeEqual(expected, actual)) {
-      countVerificationAttempt(this.ctx.db, email)
-      if (row.attempts + 1 >= MAX_ATTEMPTS) deleteVerificationCode(this.ctx.db, email)
+    const match = timingSafeEqual(expected, actual) && live
+    if (!match) {
+      insertVerificationFailure(this.ctx.db, email, now)
+      this.guessesPerAddress.take(address, now)
+      if (live) {
+        countVerificationAttempt(this.ctx.db, email)
+        if (row.attempts + 1 >= MAX_ATTEMPTS_PER_CODE) deleteVerificationCode(this.ctx.db, email)
+      }
       throw new ApiError(401, INVALID_CODE)
     }
     deleteVerificationCode(this.ctx.db, email)
@@ -90,6 +152,12 @@ export class VerificationService {
       email: account.email,
       expires_in: ACCESS_TOKEN_TTL_SECONDS,
     }
+  }
+
+  /** Milliseconds until the email's guess budget has room again (0: now). */
+  private guessWaitMs(email: string, now: number): number {
+    const longest = Math.max(...GUESS_LIMITS.map((l) => l.windowMs))
+    return windowWaitMs(verificationFailuresSince(this.ctx.db, email, now - longest), GUESS_LIMITS, now)
   }
 
   private hmac(email: string, code: string): string {

@@ -322,6 +322,11 @@ describe('levels and times', () => {
     [1.7e18, 1.7e12],
     [1e21, null],
     ['2025-13-45T10:00:00Z', null],
+    // Impossible dates are not times (Date.parse alone rolls them over to March).
+    ['2025-02-30T10:00:00Z', null],
+    ['2025-02-30 10:00:00,123', null],
+    ['Sun, 30 Feb 2025 10:00:00 GMT', null],
+    ['2024-02-29 00:00:00', new Date(2024, 1, 29).getTime()],
   ])('parseLogTime(%j) = %s', (value, ms) => {
     expect(parseLogTime(value)).toBe(ms)
   })

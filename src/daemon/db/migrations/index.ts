@@ -7,6 +7,7 @@ import * as m005 from './005-verification-codes.js'
 import * as m006 from './006-key-scopes.js'
 import * as m007 from './007-fulltext-file.js'
 import * as m008 from './008-accepted-is-stored.js'
+import * as m009 from './009-verification-failures.js'
 
 /** A schema change. Append only: a released migration is never edited. */
 export interface Migration {
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: '006-key-scopes', up: m006.up },
   { version: 7, name: '007-fulltext-file', up: m007.up },
   { version: 8, name: '008-accepted-is-stored', up: m008.up },
+  { version: 9, name: '009-verification-failures', up: m009.up },
 ]
