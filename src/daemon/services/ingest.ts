@@ -233,12 +233,11 @@ export class IngestService {
     const waiting = this.queue.depth(projectId) + (this.reserved.get(projectId) ?? 0)
     if (waiting + count > capacity) {
       this.releaseQuota(projectId, count)
+      const retryAfter = this.queue.retryAfterSeconds(projectId)
       throw new ApiError(
         503,
-        `Ingestion queue is full (${waiting} of ${capacity} logs waiting); retry later`,
-        {
-          'retry-after': 60,
-        },
+        `Ingestion queue is full (${waiting} of ${capacity} logs waiting); retry in ${retryAfter} s`,
+        { 'retry-after': retryAfter },
       )
     }
     this.reserved.set(projectId, (this.reserved.get(projectId) ?? 0) + count)

@@ -10,6 +10,11 @@ import type { LogEvents } from './log-events.js'
 const CHUNK = 500
 const CHUNK_WHILE_INGESTING = 100
 
+/** The drain rate behind a full queue's `Retry-After` is measured over this much recent time. */
+const DRAIN_WINDOW_MS = 10_000
+/** The longest `Retry-After` a full queue answers (also when nothing drains: a paused worker). */
+export const MAX_RETRY_AFTER_S = 60
+
 /** Moved logs not yet searchable: a worker pass's ids (up to `upTo`) and counts per project. */
 interface Unindexed {
   upTo: number
@@ -36,6 +41,12 @@ export class QueueWorker {
   private failures = 0
   /** Logs were accepted since the last pass began: ingestion is going on. */
   private ingesting = false
+  /** Logs processed (made searchable) in the last `DRAIN_WINDOW_MS`, by when. */
+  private readonly drained: Array<{ at: number; n: number }> = []
+  /** Since when the queue has held logs (null while it is empty): the drain rate's start. */
+  private busySince: number | null = null
+  /** The last drain rate measured (logs/s), for a queue that filled before a pass was processed. */
+  private lastRate = 0
 
   constructor(
     private readonly db: Database,
@@ -47,6 +58,8 @@ export class QueueWorker {
     /** Called after each pass that moved logs: the full-text thread's cue to index them. */
     private readonly onMoved: () => void,
     private readonly idleMs = 50,
+    /** Real time, for the drain rate (not the daemon's injected clock: it measures the machine). */
+    private readonly now: () => number = Date.now,
   ) {
     this.depths = queueCountsByProject(db)
     // Moved before the last stop, not indexed yet. A rebuild's backlog (logs stored before the
@@ -57,6 +70,7 @@ export class QueueWorker {
       this.unindexed.push({ upTo, counts })
       for (const [project, n] of counts) this.depths.set(project, this.depth(project) + n)
     }
+    if (this.totalDepth() > 0) this.busySince = this.now()
   }
 
   /**
@@ -65,6 +79,7 @@ export class QueueWorker {
    */
   indexed(upTo: number): void {
     const counts = new Map<number, number>()
+    let processed = 0
     while (this.unindexed.length > 0 && this.unindexed[0]!.upTo <= upTo) {
       for (const [project, n] of this.unindexed.shift()!.counts) {
         counts.set(project, (counts.get(project) ?? 0) + n)
@@ -72,8 +87,11 @@ export class QueueWorker {
         if (left > 0) this.depths.set(project, left)
         else this.depths.delete(project)
         this.processedTotal += n
+        processed += n
       }
     }
+    if (processed > 0) this.drained.push({ at: this.now(), n: processed })
+    if (this.depths.size === 0) this.busySince = null
     this.events.processed({ upTo, counts })
   }
 
@@ -108,8 +126,45 @@ export class QueueWorker {
     return n
   }
 
+  /**
+   * Logs processed per second lately: over the last 10 s, or since the queue last held logs
+   * when that is more recent (counted as at least 1 s, so a first pass does not look like a
+   * flood). 0 when nothing was processed in that time.
+   */
+  drainRate(): number {
+    const now = this.now()
+    const from = now - DRAIN_WINDOW_MS
+    while (this.drained.length > 0 && this.drained[0]!.at <= from) this.drained.shift()
+    let n = 0
+    for (const d of this.drained) n += d.n
+    if (n === 0) return 0
+    const since = Math.max(from, this.busySince ?? from)
+    this.lastRate = n / Math.max(1, (now - since) / 1000)
+    return this.lastRate
+  }
+
+  /**
+   * What a full queue answers in `Retry-After`: the project's waiting logs over the recent
+   * drain rate, in whole seconds, at least 1 and at most `MAX_RETRY_AFTER_S`. Right after the
+   * queue filled, before any pass was processed, the last rate measured (or 1 s, to ask again
+   * once there is one); the most when nothing drains (the worker paused, stopped, failing, or
+   * stuck for the whole window).
+   */
+  retryAfterSeconds(projectId: number): number {
+    if (!this.running || this.paused || this.lastError !== null) return MAX_RETRY_AFTER_S
+    const rate = this.drainRate()
+    const depth = this.depth(projectId)
+    let seconds: number
+    if (rate > 0) seconds = depth / rate
+    else if (this.busySince !== null && this.now() - this.busySince < DRAIN_WINDOW_MS)
+      seconds = this.lastRate > 0 ? depth / this.lastRate : 1
+    else return MAX_RETRY_AFTER_S
+    return Math.min(MAX_RETRY_AFTER_S, Math.max(1, Math.ceil(seconds)))
+  }
+
   /** Called right after logs were committed to the queue. */
   accepted(projectId: number, n: number): void {
+    if (this.busySince === null && n > 0) this.busySince = this.now()
     this.depths.set(projectId, this.depth(projectId) + n)
     this.ingesting = true
     this.kick()
