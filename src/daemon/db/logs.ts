@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3'
+import type { Database, RunResult } from 'better-sqlite3'
 import { prepared } from './statements.js'
 
 /** A log as stored, in both the queue and the processed table. */
@@ -48,8 +48,9 @@ export interface QueuedColumns {
 }
 
 /**
- * Appends the first `count` logs of `c` to the ingestion queue. Call inside a transaction.
- * Positional binding: measurably faster than named parameters on the hot path.
+ * Appends the first `count` logs of `c` to the ingestion queue and returns the id of the last
+ * one (0 when none). Call inside a transaction. Positional binding: measurably faster than
+ * named parameters on the hot path.
  */
 export function enqueueLogs(
   db: Database,
@@ -57,10 +58,11 @@ export function enqueueLogs(
   receivedAt: number,
   c: QueuedColumns,
   count = c.length,
-): void {
+): number {
   const stmt = prepared(db, ENQUEUE)
+  let info: RunResult | undefined
   for (let i = 0; i < count; i++) {
-    stmt.run(
+    info = stmt.run(
       projectId,
       receivedAt,
       c.timestamp[i],
@@ -79,6 +81,7 @@ export function enqueueLogs(
       c.attributes[i],
     )
   }
+  return info === undefined ? 0 : Number(info.lastInsertRowid)
 }
 
 /** Queued (accepted, not yet processed) logs per project. */

@@ -26,6 +26,11 @@ export interface IngestOutcome<B> {
   status: number
   body: B
   replayed: boolean
+  /**
+   * The largest id given to a log this request stored (a replay: the original's), or null when
+   * it stored none. Sent as `Ledger-Last-Log-Id`.
+   */
+  lastLogId: number | null
 }
 
 interface IdempotencyRecord {
@@ -42,7 +47,9 @@ interface PendingWrite {
   /** How many of `logs` to store (the rest did not fit the quota). */
   count: number
   idempotency: (IdempotencyRecord & { status: number; response: string }) | undefined
-  resolve: () => void
+  /** Set by the commit: the id of the last log stored. */
+  lastLogId: number
+  resolve: (lastLogId: number) => void
   reject: (err: unknown) => void
 }
 
@@ -74,7 +81,7 @@ export class IngestService {
     const db = ctx.db
     this.commit = db.transaction((writes: readonly PendingWrite[]) => {
       for (const w of writes) {
-        enqueueLogs(db, w.projectId, w.receivedAt, w.logs, w.count)
+        w.lastLogId = enqueueLogs(db, w.projectId, w.receivedAt, w.logs, w.count)
         addQuotaUsage(db, w.projectId, w.day, w.count)
         if (w.idempotency) {
           insertIdempotency(db, {
@@ -84,6 +91,7 @@ export class IngestService {
             status: w.idempotency.status,
             response: w.idempotency.response,
             created_at: this.ctx.now(),
+            last_log_id: w.lastLogId,
           })
         }
       }
@@ -105,8 +113,8 @@ export class IngestService {
         rejected: 0,
         message: 'Log accepted for processing',
       }
-      await this.write(who.projectId, now, logs, 1, idem && { ...idem, status: 202 }, response)
-      return { status: 202, body: response, replayed: false }
+      const lastLogId = await this.write(who.projectId, now, logs, 1, idem && { ...idem, status: 202 }, response)
+      return { status: 202, body: response, replayed: false, lastLogId }
     })
   }
 
@@ -169,8 +177,9 @@ export class IngestService {
         errors: errors.length > 0 ? errors : null,
       }
       // Nothing to store (an OTLP request with no valid record): no commit to wait for.
-      if (fits > 0) await this.write(who.projectId, now, logs, fits, idem && { ...idem, status }, response)
-      return { status, body: response, replayed: false }
+      const lastLogId =
+        fits > 0 ? await this.write(who.projectId, now, logs, fits, idem && { ...idem, status }, response) : null
+      return { status, body: response, replayed: false, lastLogId }
     })
   }
 
@@ -203,7 +212,12 @@ export class IngestService {
       if (stored.body_hash !== bodyHash) {
         throw conflict('Idempotency-Key was already used with a different request body')
       }
-      return { status: stored.status, body: JSON.parse(stored.response) as B, replayed: true }
+      return {
+        status: stored.status,
+        body: JSON.parse(stored.response) as B,
+        replayed: true,
+        lastLogId: stored.last_log_id,
+      }
     }
     const p = fn({ key, bodyHash })
     this.inflight.set(slot, p)
@@ -220,7 +234,10 @@ export class IngestService {
     }
   }
 
-  /** Queues the first `count` logs for the next group commit; resolves once committed. */
+  /**
+   * Queues the first `count` logs for the next group commit; resolves once committed, with the
+   * id of the last log stored.
+   */
   private write(
     projectId: number,
     now: number,
@@ -228,7 +245,7 @@ export class IngestService {
     count: number,
     idem: (IdempotencyRecord & { status: number }) | undefined,
     response: unknown,
-  ): Promise<void> {
+  ): Promise<number> {
     const capacity = this.ctx.config.queueCapacity
     const waiting = this.queue.depth(projectId) + (this.reserved.get(projectId) ?? 0)
     if (waiting + count > capacity) {
@@ -241,7 +258,7 @@ export class IngestService {
       )
     }
     this.reserved.set(projectId, (this.reserved.get(projectId) ?? 0) + count)
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       this.pending.push({
         projectId,
         receivedAt: now,
@@ -249,6 +266,7 @@ export class IngestService {
         logs,
         count,
         idempotency: idem && { ...idem, response: JSON.stringify(response) },
+        lastLogId: 0,
         resolve,
         reject,
       })
@@ -279,7 +297,7 @@ export class IngestService {
       } else {
         this.queue.accepted(w.projectId, w.count)
         this.rates?.add(w.projectId, w.receivedAt, [w.count, countErrors(w.logs.level, w.count)])
-        w.resolve()
+        w.resolve(w.lastLogId)
       }
     }
   }

@@ -6,6 +6,7 @@ import * as m004 from './004-sessions.js'
 import * as m005 from './005-verification-codes.js'
 import * as m006 from './006-key-scopes.js'
 import * as m007 from './007-fulltext-file.js'
+import * as m008 from './008-idempotency-last-log-id.js'
 
 /** A schema change. Append only: a released migration is never edited. */
 export interface Migration {
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: '005-verification-codes', up: m005.up },
   { version: 6, name: '006-key-scopes', up: m006.up },
   { version: 7, name: '007-fulltext-file', up: m007.up },
+  { version: 8, name: '008-idempotency-last-log-id', up: m008.up },
 ]
