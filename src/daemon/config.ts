@@ -60,9 +60,9 @@ export function loadConfig(
     tailHeartbeatMs: env['LEDGER_TAIL_HEARTBEAT_MS'] as unknown as number | undefined,
     tailStallMs: env['LEDGER_TAIL_STALL_MS'] as unknown as number | undefined,
   }
-  const merged = Object.fromEntries(
-    Object.entries({ ...fromEnv, ...flags }).filter(([, v]) => v !== undefined && v !== ''),
-  )
+  // A flag left unset must not hide its environment variable: drop the empty ones before merging.
+  const defined = (o: object) => Object.entries(o).filter(([, v]) => v !== undefined && v !== '')
+  const merged = Object.fromEntries([...defined(fromEnv), ...defined(flags)])
   const r = DaemonConfigSchema.safeParse(merged)
   if (!r.success) {
     const issue = r.error.issues[0]!
