@@ -6,6 +6,7 @@ import { inputSources, parseAttributes } from '../cli/ingest/inputs.js'
 import { LineMapper } from '../cli/ingest/map-line.js'
 import { keyHint, Notices } from '../cli/ingest/notices.js'
 import { IngestPipeline } from '../cli/ingest/pipeline.js'
+import { waitUntilSearchable, WaitError } from '../cli/ingest/wait.js'
 import {
   buildSummary,
   exitCodeOf,
@@ -55,7 +56,14 @@ export default class Ingest extends ApiCommand {
       options: FAILURE_POLICIES,
       default: 'retry',
     })(),
-    'give-up-after': Flags.integer({ description: 'Seconds of failed retries before giving up (see --on-failure).', default: 60, min: 1 }),
+    'give-up-after': Flags.integer({
+      description:
+        'Seconds of failures (daemon unreachable, 5xx other than 503) before giving up (see --on-failure). A busy daemon (429, 503) is waited for as long as it asks.',
+      default: 60,
+      min: 1,
+    }),
+    wait: Flags.boolean({ description: 'Exit only once every log sent is searchable (processed by the daemon).' }),
+    'wait-timeout': Flags.integer({ description: 'Seconds --wait waits at most (0: no limit).', default: 600, min: 0 }),
     'batch-size': Flags.integer({ description: 'Logs per request (1-1000).', default: 1000, min: 1, max: 1000 }),
     concurrency: Flags.integer({ description: 'Requests in flight at once.', default: 4, min: 1, max: 16 }),
   }
@@ -63,6 +71,7 @@ export default class Ingest extends ApiCommand {
   private pipeline: IngestPipeline | null = null
   private shipper: Shipper | null = null
   private signal: NodeJS.Signals | null = null
+  private waitAbort: AbortController | null = null
 
   protected override interrupted(): void {
     if (!this.pipeline) super.interrupted()
@@ -114,33 +123,54 @@ export default class Ingest extends ApiCommand {
     const meter = new RateMeter()
     progress.start(() => progressText(shipper.stats, meter))
     void shipper.checkCredential()
-    let result
     try {
-      result = await pipeline.run()
+      let result
+      try {
+        result = await pipeline.run()
+      } finally {
+        progress.stop()
+        if (files.length === 0 || files.includes('-')) process.stdin.destroy()
+      }
+
+      const fatal = shipper.fatal
+      const stats = shipper.stats
+      if (fatal?.auth) {
+        const what = fatal.status === 403 ? 'cannot ingest with this API key' : 'the daemon refused the API key'
+        const lost = stats.undelivered > 0 ? ` (${n(stats.undelivered)} lines not sent)` : ''
+        throw new CliError(`${what}: ${fatal.detail}${lost}`, keyHint(access.source, flags.project), EXIT.auth)
+      }
+      const errors = finalErrors(result, stats, fatal)
+      let waitedMs: number | null = null
+      let waitFailed: WaitError | null = null
+      if (flags.wait && this.signal === null && fatal === null && stats.accepted > 0) {
+        this.waitAbort = new AbortController()
+        try {
+          waitedMs = await waitUntilSearchable(transport, stats, flags['wait-timeout'], this.waitAbort.signal)
+        } catch (err) {
+          if (!(err instanceof WaitError)) throw err
+          waitFailed = err
+          errors.push(err.message)
+        }
+      }
+      let code = exitCodeOf(result, stats, this.signal)
+      if (waitFailed && code === EXIT.ok) code = waitFailed.auth ? EXIT.auth : EXIT.error
+      const summary = buildSummary(result, stats, (performance.now() - started) / 1000, this.signal !== null, code)
+      for (const e of errors) process.stderr.write(`${chalk.red('Error:')} ${e}\n`)
+      const searchable = waitedMs === null ? '' : `; searchable ${(waitedMs / 1000).toFixed(1)} s after the last batch`
+      this.logToStderr(formatSummary(summary, { logs: stats.logs, busyWaitMs: stats.busyWaitMs }) + searchable)
+      process.exitCode = code
+      return summary
     } finally {
-      progress.stop()
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
-      if (files.length === 0 || files.includes('-')) process.stdin.destroy()
     }
-
-    const fatal = shipper.fatal
-    const stats = shipper.stats
-    if (fatal?.auth) {
-      const what = fatal.status === 403 ? 'cannot ingest with this API key' : 'the daemon refused the API key'
-      const lost = stats.undelivered > 0 ? ` (${n(stats.undelivered)} lines not sent)` : ''
-      throw new CliError(`${what}: ${fatal.detail}${lost}`, keyHint(access.source, flags.project), EXIT.auth)
-    }
-    const code = exitCodeOf(result, stats, this.signal)
-    const summary = buildSummary(result, stats, (performance.now() - started) / 1000, this.signal !== null, code)
-    for (const e of finalErrors(result, stats, fatal)) process.stderr.write(`${chalk.red('Error:')} ${e}\n`)
-    this.logToStderr(formatSummary(summary))
-    process.exitCode = code
-    return summary
   }
 
   private onSignal(sig: NodeJS.Signals, print: (m: string) => void): void {
-    if (this.signal === null) {
+    if (this.waitAbort) {
+      this.signal ??= sig
+      this.waitAbort.abort()
+    } else if (this.signal === null) {
       this.signal = sig
       print(`${sig}: sending the lines read so far (again to quit at once)`)
       this.pipeline?.stop()
