@@ -1,10 +1,12 @@
-import { Args, Flags } from '@oclif/core'
+import { Args } from '@oclif/core'
 import chalk from 'chalk'
 import { ApiCommand } from '../cli/base-command.js'
 import { CliError, EXIT } from '../cli/errors.js'
+import { ingestFlags } from '../cli/ingest/flags.js'
 import { inputSources, parseAttributes } from '../cli/ingest/inputs.js'
 import { LineMapper } from '../cli/ingest/map-line.js'
 import { keyHint, Notices } from '../cli/ingest/notices.js'
+import { readingOptions } from '../cli/ingest/parse-flags.js'
 import { IngestPipeline } from '../cli/ingest/pipeline.js'
 import { waitUntilSearchable, WaitError } from '../cli/ingest/wait.js'
 import {
@@ -17,56 +19,35 @@ import {
   progressText,
   RateMeter,
 } from '../cli/ingest/report.js'
-import { FAILURE_POLICIES, Shipper } from '../cli/ingest/shipper.js'
+import { Shipper } from '../cli/ingest/shipper.js'
 import { clientBytesTransport } from '../client/bytes-transport.js'
-import { IMPORTANCES, LEVELS, LOG_TYPES } from '../contract/ingest.js'
 
 const n = (v: number) => Math.round(v).toLocaleString('en-US')
 
 export default class Ingest extends ApiCommand {
   static override summary = "Send a program's output (stdin) or files to Ledger, one log per line."
   static override description =
-    'A JSON-object line has its fields mapped (level, message, timestamp, error…; the rest into attributes); any other line ' +
-    'becomes the message, with its level read from its prefix (ERROR, [warn], level=error…) or --level. Batches of up to ' +
-    '1000 logs are retried until delivered (backoff, Retry-After, an Idempotency-Key so nothing is stored twice). ' +
+    'A JSON-object line has its fields mapped (level, message, timestamp, error…; the rest into attributes), and so has a ' +
+    'logfmt line (level=warn msg="…"); any other line becomes the message, with its own time (ISO 8601, syslog, common log ' +
+    'format, dmesg…) and its level read from its prefix (ERROR, [warn]…) or --level. Stack traces (Java, Python, Go…) join ' +
+    'the line that logged them. Batches of up to 1000 logs are retried until delivered (a busy daemon is waited for as ' +
+    'long as it asks; an Idempotency-Key so nothing is stored twice). ' +
     'Exit 0 only when every line was accepted; 1 when some were rejected or not delivered; 4 when the key is refused; ' +
     '130 after Ctrl-C (143 after SIGTERM), once what was read has been sent.'
   static override examples = [
     'node app.js 2>&1 | <%= config.bin %> <%= command.id %> --project my-app --tee',
     'LEDGER_API_KEY=… <%= config.bin %> <%= command.id %> app.log --environment production --attr host=web-1',
     'tail -F /var/log/app.log | <%= config.bin %> <%= command.id %> --project my-app --on-failure drop',
+    '<%= config.bin %> <%= command.id %> access.log --timestamp-format "%d/%b/%Y:%H:%M:%S %z" --strip-timestamp',
+    '<%= config.bin %> <%= command.id %> app.log --wait && <%= config.bin %> logs "timeout" --since 1h',
   ]
   static override strict = false
   static override args = {
     // ignoreStdin: oclif would otherwise read piped input as the argument's value.
     file: Args.string({ description: 'Files to read, in order (default: stdin; - is stdin).', ignoreStdin: true }),
   }
-  static override flags = {
-    project: Flags.string({ char: 'p', description: 'Slug of the project (its stored key is used, or created when logged in).' }),
-    'api-key': Flags.string({ description: 'API key to use (prefer LEDGER_API_KEY: argv is visible to other users).' }),
-    level: Flags.option({ description: 'Level of lines that name none.', options: LEVELS, default: 'info' })(),
-    attr: Flags.string({ description: 'Attribute for every line, key=value (repeatable).', multiple: true }),
-    'log-type': Flags.option({ description: 'log_type of lines that set none.', options: LOG_TYPES })(),
-    importance: Flags.option({ description: 'Importance of lines that set none (default: high for error and critical).', options: IMPORTANCES })(),
-    environment: Flags.string({ description: 'Environment of lines that set none.' }),
-    release: Flags.string({ description: 'Release of lines that set none.' }),
-    tee: Flags.boolean({ description: 'Copy the input to stdout as well.' }),
-    'on-failure': Flags.option({
-      description: 'retry: until delivered (after the input ends, for --give-up-after); fail: stop when a batch fails that long; drop: drop it and go on.',
-      options: FAILURE_POLICIES,
-      default: 'retry',
-    })(),
-    'give-up-after': Flags.integer({
-      description:
-        'Seconds of failures (daemon unreachable, 5xx other than 503) before giving up (see --on-failure). A busy daemon (429, 503) is waited for as long as it asks.',
-      default: 60,
-      min: 1,
-    }),
-    wait: Flags.boolean({ description: 'Exit only once every log sent is searchable (processed by the daemon).' }),
-    'wait-timeout': Flags.integer({ description: 'Seconds --wait waits at most (0: no limit).', default: 600, min: 0 }),
-    'batch-size': Flags.integer({ description: 'Logs per request (1-1000).', default: 1000, min: 1, max: 1000 }),
-    concurrency: Flags.integer({ description: 'Requests in flight at once.', default: 4, min: 1, max: 16 }),
-  }
+  static override flags = ingestFlags
+
 
   private pipeline: IngestPipeline | null = null
   private shipper: Shipper | null = null
@@ -81,6 +62,7 @@ export default class Ingest extends ApiCommand {
     const { flags, argv } = await this.parse(Ingest)
     const files = argv as string[]
     const attributes = parseAttributes(flags.attr)
+    const reading = readingOptions(flags)
     const sources = inputSources(files)
     const access = await this.projectClient({ project: flags.project, apiKey: flags['api-key'], create: true })
     const json = this.jsonEnabled()
@@ -105,8 +87,17 @@ export default class Ingest extends ApiCommand {
       environment: flags.environment,
       release: flags.release,
       attributes,
+      time: reading.time,
+      stripTimestamp: flags['strip-timestamp'],
     })
-    const pipeline = new IngestPipeline({ sources, mapper, shipper, tee: flags.tee ? process.stdout : null })
+    const pipeline = new IngestPipeline({
+      sources,
+      mapper,
+      shipper,
+      tee: flags.tee ? process.stdout : null,
+      multilineStart: reading.multilineStart,
+      encoding: reading.encoding,
+    })
     const where = (ordinal: number) => {
       const ref = pipeline.lineRef(ordinal)
       return files.length > 0 ? `${ref.name}:${ref.line}` : `line ${ref.line}`

@@ -259,6 +259,85 @@ describe('against a running daemon', () => {
     expect((await allLogs(p.reader)).length).toBe(read)
   })
 
+  test("real files: each line's own time, stack traces joined, logfmt mapped; --timezone, --strip-timestamp", async () => {
+    const p = await project('real-files')
+    const dir = testTempDir('ledger-ingest-')
+    try {
+      writeFileSync(
+        join(dir, 'app.log'),
+        [
+          '2025-10-17 10:00:00.123 ERROR [main] c.e.App - request failed',
+          'java.lang.IllegalStateException: boom',
+          '\tat com.example.App.handle(App.java:42)',
+          'Caused by: java.io.IOException: gone',
+          '\t... 3 more',
+          '2025-10-17 10:00:01.000 INFO [main] c.e.App - next',
+          'level=warn msg="disk almost full" user=42 time=2025-10-17T10:00:02Z',
+          '',
+        ].join('\n'),
+      )
+      const r = await runCli(p.opts(), 'ingest', join(dir, 'app.log'), '--timezone', 'Europe/Paris', '--strip-timestamp', '--json')
+      expect(r.code, r.stderr).toBe(0)
+      expect(summaryOf(r)).toMatchObject({ lines_read: 7, blank_lines: 0, accepted: 3, exit_code: 0 })
+      const logs = (await allLogs(p.reader)).sort((a, b) => a.timestamp.localeCompare(b.timestamp))
+      expect(logs.map((l) => [l.timestamp, l.level, l.message])).toEqual([
+        ['2025-10-17T08:00:00.123Z', 'error', 'ERROR [main] c.e.App - request failed'],
+        ['2025-10-17T08:00:01Z', 'info', 'INFO [main] c.e.App - next'],
+        ['2025-10-17T10:00:02Z', 'warning', 'disk almost full'],
+      ])
+      expect(logs[0]).toMatchObject({
+        log_type: 'exception',
+        error_type: 'java.lang.IllegalStateException',
+        error_message: 'boom',
+        stack_trace: 'java.lang.IllegalStateException: boom\n\tat com.example.App.handle(App.java:42)\nCaused by: java.io.IOException: gone\n\t... 3 more',
+      })
+      expect(logs[2]!.attributes).toEqual({ user: '42' })
+      // `--since` now means something on a back-filled file.
+      const found = await runCli(p.opts(), 'logs', '--since', '2025-10-17T08:00:00.500Z', '--until', '2025-10-17T09:00:00Z', '--json')
+      expect(found.code, found.stderr).toBe(0)
+      expect(found.stdout.trim().split('\n').map((l) => (JSON.parse(l) as Log).message)).toEqual(['INFO [main] c.e.App - next'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('--timestamp-format, --multiline-start and --encoding latin1', async () => {
+    const p = await project('formats')
+    const input = Buffer.from(['17/10/2025 10:00 Überweisung gestartet', '  Empfänger: Müller', '17/10/2025 10:05 Überweisung fertig', ''].join('\n'), 'latin1')
+    const run = startIngest(
+      p.opts(),
+      '--timestamp-format',
+      '%d/%m/%Y %H:%M',
+      '--timezone',
+      'UTC',
+      '--multiline-start',
+      '^\\d{2}/',
+      '--encoding',
+      'latin1',
+      '--json',
+    )
+    run.child.stdin.end(input)
+    const r = await run.result
+    expect(r.code, r.stderr).toBe(0)
+    const logs = (await allLogs(p.reader)).sort((a, b) => a.timestamp.localeCompare(b.timestamp))
+    expect(logs.map((l) => [l.timestamp, l.message])).toEqual([
+      ['2025-10-17T10:00:00Z', '17/10/2025 10:00 Überweisung gestartet\n  Empfänger: Müller'],
+      ['2025-10-17T10:05:00Z', '17/10/2025 10:05 Überweisung fertig'],
+    ])
+  })
+
+  test.each([
+    [['--timezone', 'Mars/Olympus'], '--timezone Mars/Olympus: not a time zone'],
+    [['--timestamp-format', '%Y-%m-%d'], '--timestamp-format %Y-%m-%d: needs an hour'],
+    [['--multiline-start', '(unclosed'], '--multiline-start is not a regular expression'],
+    [['--encoding', 'klingon-8'], '--encoding klingon-8: not an encoding'],
+  ])('%j: exit 2 before anything is read or sent', async (args, message) => {
+    const p = await project(`bad-${args[0]!.slice(2)}`)
+    const r = await runCli(p.opts({ input: 'never sent\n' }), 'ingest', ...args)
+    expectCliError(r, 2, message)
+    expect(await allLogs(p.reader)).toHaveLength(0)
+  })
+
   test('--project: a logged-in user gets a key created and stored on first use, reused after', async () => {
     const own = tempHome()
     try {
