@@ -17,10 +17,12 @@ export interface TimeContext {
   bootTime: () => number | null
 }
 
-const MONTHS: ReadonlyMap<string, number> = new Map(
-  ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].map((m, i) => [m, i + 1]),
+/** Three letters, lower-cased, as one number (no string is made per line). */
+const key3 = (s: string, i: number) => ((s.charCodeAt(i) | 32) << 16) | ((s.charCodeAt(i + 1) | 32) << 8) | (s.charCodeAt(i + 2) | 32)
+const MONTHS: ReadonlyMap<number, number> = new Map(
+  ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].map((m, i) => [key3(m, 0), i + 1]),
 )
-const WEEKDAYS: ReadonlySet<string> = new Set(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])
+const WEEKDAYS: ReadonlySet<number> = new Set(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => key3(d, 0)))
 /** A time without a year may lie this far after the moment it was read (clocks differ a little). */
 const FUTURE_SLACK_MS = 2 * 86_400_000
 /** How far into a line an Apache/nginx common-log `[10/Oct/2000:13:55:36 -0700]` is looked for. */
@@ -42,7 +44,7 @@ function digits(s: string, i: number, n: number): number {
 
 /** A month name (`Oct`, `oct`, `OCT`) at `i`, as 1-12, or 0. */
 function monthAt(s: string, i: number): number {
-  return MONTHS.get(s.slice(i, i + 3).toLowerCase()) ?? 0
+  return MONTHS.get(key3(s, i)) ?? 0
 }
 
 function validDate(y: number, mo: number, d: number, h: number, mi: number, sec: number): boolean {
@@ -203,7 +205,7 @@ function syslogAt(s: string, i: number): Wall | null {
 
 /** ctime `Fri Oct 17 10:00:00[.micro] 2025` at `i` (dmesg -T, Apache's error log). */
 function ctimeAt(s: string, i: number): Wall | null {
-  if (!WEEKDAYS.has(s.slice(i, i + 3).toLowerCase()) || s.charCodeAt(i + 3) !== 32) return null
+  if (!WEEKDAYS.has(key3(s, i)) || s.charCodeAt(i + 3) !== 32) return null
   const w = syslogAt(s, i + 4)
   if (!w || w.y !== 0 || s.charCodeAt(w.end) !== 32) return null
   const y = digits(s, w.end + 1, 4)
@@ -248,18 +250,34 @@ function bootSecondsAt(s: string, i: number): { seconds: number; end: number } |
   return { seconds: Number(s.slice(start, j)), end: j + 1 }
 }
 
+/** The UTC year and month (1-12) of a time, remembered for the month it falls in. */
+let cachedFrom = Number.NaN
+let cachedTo = Number.NaN
+let cached = { year: 0, month: 0 }
+function yearOf(ms: number): { year: number; month: number } {
+  if (!(ms >= cachedFrom && ms < cachedTo)) {
+    const d = new Date(ms)
+    cached = { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1 }
+    cachedFrom = Date.UTC(cached.year, cached.month - 1, 1)
+    cachedTo = Date.UTC(cached.year, cached.month, 1)
+  }
+  return cached
+}
+
 /** Epoch ms of a wall-clock time; a missing year is inferred (the latest not after reading). */
 export function wallToEpoch(w: Omit<Wall, 'end'>, ctx: TimeContext): number {
   if (w.offset !== null) return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s, w.ms) - w.offset * 60_000
   if (w.y !== 0) return ctx.zone.toEpoch(w.y, w.mo, w.d, w.h, w.mi, w.s, w.ms)
   // No year (syslog, glog): this year's date, last year's once that is in the future (a log
   // of Dec 31 read on Jan 2), next year's just after New Year seen from a clock behind.
-  const year = new Date(ctx.readAt).getUTCFullYear()
-  for (const y of [year + 1, year, year - 1]) {
-    const ms = ctx.zone.toEpoch(y, w.mo, w.d, w.h, w.mi, w.s, w.ms)
-    if (ms <= ctx.readAt + FUTURE_SLACK_MS) return ms
+  const { year, month } = yearOf(ctx.readAt)
+  const limit = ctx.readAt + FUTURE_SLACK_MS
+  if (month === 12 && w.mo === 1) {
+    const next = ctx.zone.toEpoch(year + 1, w.mo, w.d, w.h, w.mi, w.s, w.ms)
+    if (next <= limit) return next
   }
-  return ctx.zone.toEpoch(year - 1, w.mo, w.d, w.h, w.mi, w.s, w.ms)
+  const ms = ctx.zone.toEpoch(year, w.mo, w.d, w.h, w.mi, w.s, w.ms)
+  return ms <= limit ? ms : ctx.zone.toEpoch(year - 1, w.mo, w.d, w.h, w.mi, w.s, w.ms)
 }
 
 /**
