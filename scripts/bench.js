@@ -6,8 +6,10 @@
 //   (b)  HTTP batch ingestion through the daemon, worker paused, 10 clients in their own process
 //        (run again after (h): (h) is compared with the mean of the two)
 //   (b') the same logs as OTLP/HTTP protobuf requests to POST /v1/logs, 10 clients
-//   (h)  `ledger ingest`: 1,000,000 generated lines piped through the CLI, worker paused as in (b)
-//        (BENCH_INGEST_LINES changes the count)
+//   (h)  `ledger ingest`: 1,000,000 generated events piped through the CLI, worker paused as in (b),
+//        for JSON lines, plain lines with timestamps, and plain lines with 10% multi-line events
+//        (BENCH_INGEST_LINES changes the count, BENCH_INGEST_KINDS the kinds; `npm run bench --
+//        ingest` runs only (b), the (h)s and (b) again)
 //   (c)  the daemon's worker draining what (b), (b') and (h) queued
 //   (d)  p50/p99 latency of ingest/single at 50 connections
 //   (e)  the rate limiter against rate-limiter-flexible
@@ -31,7 +33,7 @@ import { emptyColumns, pushLog } from '../dist/daemon/services/batch-decode.js'
 import { readState } from '../dist/shared/daemon-state.js'
 import { makeLogs } from './bench-data.js'
 import { benchCliStart } from './bench-cli.js'
-import { benchIngest } from './bench-ingest.js'
+import { benchIngest, INGEST_KINDS } from './bench-ingest.js'
 import { benchLimiter } from './bench-limiter.js'
 import { cpuPerRequest } from './bench-threads.js'
 import { benchSearch } from './bench-search.js'
@@ -149,6 +151,78 @@ async function load(opts) {
   return JSON.parse(stdout)
 }
 
+const INGEST_LABELS = { json: 'JSON lines', plain: 'plain lines with timestamps', multiline: 'plain, 10% multi-line events' }
+
+/**
+ * (h) for each kind of input, with one key as a CI job would have (its limits raised: 1000
+ * requests a minute by default). BENCH_INGEST_KINDS chooses the kinds (default: all three).
+ */
+async function benchIngestKinds(me, project, url) {
+  const ingestKey = await me.createApiKey(project.project_id, { name: 'ingest' })
+  await me.setKeyLimits(ingestKey.key_id, { algorithm: 'token_bucket', tokens_per_second: 100_000, burst_capacity: 100_000 })
+  const kinds = (process.env.BENCH_INGEST_KINDS ?? INGEST_KINDS.join(',')).split(',')
+  const hs = []
+  for (const kind of kinds) {
+    const h = await benchIngest({ url, key: ingestKey.full_key, lines: Number(process.env.BENCH_INGEST_LINES ?? 1_000_000), kind })
+    const logs = h.events === h.lines ? '' : ` (${fmt(h.events)} logs, ${fmt(h.logRate)}/s)`
+    console.log(
+      `(h)  ledger ingest, ${INGEST_LABELS[kind]}: ${fmt(h.lines)} lines ${fmt(h.rate).padStart(10)} lines/s over ${h.seconds.toFixed(1)} s${logs}, start-up included (${fmt(h.summary.lines_per_second)}/s after start-up)`,
+    )
+    console.log(`     peak RSS of the CLI ${(h.summary.max_rss_bytes / 1048576).toFixed(0)} MB, ${fmt(h.summary.batches)} batches, ${h.summary.retries} retries`)
+    hs.push(h)
+  }
+  return hs
+}
+
+function printIngestRatios(hs, bMean) {
+  for (const h of hs) {
+    console.log(
+      `(h)/(b)  = ${(h.rate / bMean).toFixed(2)}   ${INGEST_LABELS[h.kind]}, lines against (b)'s logs; target ≥ 0.80; CLI peak RSS ${(h.summary.max_rss_bytes / 1048576).toFixed(0)} MB, target < 150 MB`,
+    )
+  }
+}
+
+/**
+ * `npm run bench -- ingest`: only (b), (h) for each kind of input, and (b) again, on a daemon
+ * with its worker paused, as in the whole run.
+ */
+async function ingestOnly() {
+  console.log(`Ledger benchmark, ingestion only — node ${process.version}\n`)
+  const home = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
+  const { child, url } = await startDaemon(home, { LEDGER_WORKER_PAUSED: '1' })
+  try {
+    const { anon, me, project, keys } = await benchAccount(url)
+    const batchLoad = { url, mode: 'batch', concurrency: 10, requests: ROWS / BATCH, batchSize: BATCH, keys: keys.slice(0, 10) }
+    const b = await load(batchLoad)
+    const bRate = b.logs / b.seconds
+    console.log(`(b)  HTTP batch ingestion, 10 clients       ${fmt(bRate).padStart(10)} logs/s`)
+    const hs = await benchIngestKinds(me, project, url)
+    const b2 = await load(batchLoad)
+    const b2Rate = b2.logs / b2.seconds
+    const bMean = (bRate + b2Rate) / 2
+    console.log(`(b)  again, right after (h)                 ${fmt(b2Rate).padStart(10)} logs/s   (mean ${fmt(bMean)})`)
+    console.log('')
+    printIngestRatios(hs, bMean)
+    await anon.close()
+  } finally {
+    child.kill('SIGTERM')
+    await new Promise((r) => child.once('exit', r))
+    rmSync(home, { recursive: true, force: true })
+  }
+}
+
+/** The bench's account, project (quota raised) and 50 keys. */
+async function benchAccount(url) {
+  const anon = new LedgerClient({ baseUrl: url })
+  const reg = await anon.register({ email: 'bench@example.com', password: 'BenchPass123', name: 'Bench' })
+  const me = anon.withCredential(reg.access_token)
+  const project = await me.createProject({ name: 'Bench', slug: 'bench' })
+  await me.updateProject('bench', { daily_quota: 1_000_000_000 })
+  const keys = []
+  for (let i = 0; i < 50; i++) keys.push((await me.createApiKey(project.project_id, { name: `k${i}` })).full_key)
+  return { anon, me, project, keys }
+}
+
 async function search() {
   const rows = Number(process.env.BENCH_SEARCH_ROWS ?? 1_000_000)
   const s = await benchSearch((home) => startDaemon(home, {}), rows)
@@ -223,6 +297,7 @@ async function sustained() {
 async function main() {
   if (process.argv[2] === 'search') return search()
   if (process.argv[2] === 'sustained') return sustained()
+  if (process.argv[2] === 'ingest') return ingestOnly()
   console.log(`Ledger benchmark — ${ROWS.toLocaleString('en-US')} logs, node ${process.version}\n`)
   const rows = toRows(makeLogs(ROWS), 1, Date.now())
   const a1First = rawQueueInsert(rows)
@@ -235,14 +310,7 @@ async function main() {
   const home = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
   const { child, url } = await startDaemon(home, { LEDGER_WORKER_PAUSED: '1' })
   try {
-    const anon = new LedgerClient({ baseUrl: url })
-    const reg = await anon.register({ email: 'bench@example.com', password: 'BenchPass123', name: 'Bench' })
-    const me = anon.withCredential(reg.access_token)
-    const project = await me.createProject({ name: 'Bench', slug: 'bench' })
-    await me.updateProject('bench', { daily_quota: 1_000_000_000 })
-    const keys = []
-    for (let i = 0; i < 50; i++)
-      keys.push((await me.createApiKey(project.project_id, { name: `k${i}` })).full_key)
+    const { anon, me, project, keys } = await benchAccount(url)
 
     // (b), (b) again and (b'): 10 clients, each with a key of its own, ROWS logs in 1000-log requests.
     const batchLoad = { url, mode: 'batch', concurrency: 10, requests: ROWS / BATCH, batchSize: BATCH, keys: keys.slice(0, 10) }
@@ -274,14 +342,7 @@ async function main() {
       )
     }
 
-    // (h) One key, as a CI job would have; its limits raised (1000 requests a minute by default).
-    const ingestKey = await me.createApiKey(project.project_id, { name: 'ingest' })
-    await me.setKeyLimits(ingestKey.key_id, { algorithm: 'token_bucket', tokens_per_second: 100_000, burst_capacity: 100_000 })
-    const h = await benchIngest({ url, key: ingestKey.full_key, lines: Number(process.env.BENCH_INGEST_LINES ?? 1_000_000) })
-    console.log(
-      `(h)  ledger ingest, ${fmt(h.lines)} lines piped in   ${fmt(h.rate).padStart(10)} lines/s over ${h.seconds.toFixed(1)} s, start-up included (${fmt(h.summary.lines_per_second)}/s after start-up)`,
-    )
-    console.log(`     peak RSS of the CLI ${(h.summary.max_rss_bytes / 1048576).toFixed(0)} MB, ${fmt(h.summary.batches)} batches, ${h.summary.retries} retries`)
+    const hs = await benchIngestKinds(me, project, url)
     // (b) again, right after (h): (h)/(b) compares (h) with the mean of the (b) runs on either side.
     const b2 = await load(batchLoad)
     const b2Rate = b2.logs / b2.seconds
@@ -300,7 +361,7 @@ async function main() {
       if (h.services.ingestion_queue.depth === 0) break
       await new Promise((r) => setTimeout(r, 10))
     }
-    const cRate = (b.logs + b.warmupLogs + b2.logs + b2.warmupLogs + o.logs + o.warmupLogs + h.lines) / ((performance.now() - t0) / 1000)
+    const cRate = (b.logs + b.warmupLogs + b2.logs + b2.warmupLogs + o.logs + o.warmupLogs + hs.reduce((n, h) => n + h.events, 0)) / ((performance.now() - t0) / 1000)
     console.log(`(c)  worker draining the queue              ${fmt(cRate).padStart(10)} logs/s`)
 
     const d = await load({ url, mode: 'single', concurrency: 50, requests: 10_000, keys })
@@ -319,9 +380,7 @@ async function main() {
     console.log(`(b)/(a1) = ${(bRate / a1).toFixed(2)}   target ≥ 0.75   (against (a1'), with checkpoints: ${(bRate / a1c).toFixed(2)})`)
     console.log(`(b')/(b) = ${(oRate / bMean).toFixed(2)}   (OTLP protobuf against the JSON batch endpoint)`)
     console.log(`(c)/(a2) = ${(cRate / a2).toFixed(2)}   target ≥ 0.80`)
-    console.log(
-      `(h)/(b)  = ${(h.rate / bMean).toFixed(2)}   target ≥ 0.80; CLI peak RSS ${(h.summary.max_rss_bytes / 1048576).toFixed(0)} MB, target < 150 MB`,
-    )
+    printIngestRatios(hs, bMean)
     console.log(
       `single-ingest p99 = ${dr.p99.toFixed(2)} ms at ${fmt(rate)} req/s (${d.p99.toFixed(2)} ms flat out)   target ≤ 10 ms`,
     )

@@ -22,11 +22,16 @@ export function backoffDelay(
 ): number {
   const base = options.baseMs ?? 100
   const cap = options.capMs ?? 5_000
-  if (retryAfterMs !== null) {
-    const wait = Math.min(retryAfterMs, options.maxRetryAfterMs ?? 60_000)
-    return wait + random() * Math.min(1_000, wait / 4)
-  }
+  if (retryAfterMs !== null) return withJitter(Math.min(retryAfterMs, options.maxRetryAfterMs ?? 60_000), random)
   return random() * Math.min(cap, base * 2 ** Math.min(attempt, 30))
+}
+
+/**
+ * A wait the server asked for, plus up to a quarter of it (at most 1 s) of jitter: clients told
+ * the same moment do not all come back at once.
+ */
+export function withJitter(waitMs: number, random: () => number = Math.random): number {
+  return waitMs + random() * Math.min(1_000, waitMs / 4)
 }
 
 /** A `Retry-After` header (delay in seconds, or an HTTP date) in ms; null when absent or unreadable. */

@@ -8,6 +8,15 @@ export const IMPORTANCES = ['low', 'standard', 'high'] as const
 export type Level = (typeof LEVELS)[number]
 export type LogType = (typeof LOG_TYPES)[number]
 
+/**
+ * On every ingestion answer that stored at least one log (`ingest/single`, `ingest/batch`, OTLP
+ * `/v1/logs`): the largest id given to a log the request stored (a replay carries the
+ * original's). Compare it with `PROCESSED_UP_TO_HEADER` to know when those logs are searchable.
+ */
+export const LAST_LOG_ID_HEADER = 'ledger-last-log-id'
+/** On `GET /api/v1/queue/depth`: every log with an id up to this one is processed (searchable). */
+export const PROCESSED_UP_TO_HEADER = 'ledger-processed-up-to'
+
 /** Limits from seed 000; the short text fields' 255 is Ledger's own (the seed gives none). */
 export const LOG_LIMITS = {
   message: 10_000,

@@ -87,9 +87,9 @@ export function loadConfig(
     maxProjectsPerAccount: env['LEDGER_MAX_PROJECTS_PER_ACCOUNT'] as unknown as number | undefined,
     maxKeysPerProject: env['LEDGER_MAX_KEYS_PER_PROJECT'] as unknown as number | undefined,
   }
-  const merged = Object.fromEntries(
-    Object.entries({ ...fromEnv, ...flags }).filter(([, v]) => v !== undefined && v !== ''),
-  )
+  // A flag left unset must not hide its environment variable: drop the empty ones before merging.
+  const defined = (o: object) => Object.entries(o).filter(([, v]) => v !== undefined && v !== '')
+  const merged = Object.fromEntries([...defined(fromEnv), ...defined(flags)])
   const r = DaemonConfigSchema.safeParse(merged)
   if (!r.success) {
     const issue = r.error.issues[0]!

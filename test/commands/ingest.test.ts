@@ -259,6 +259,85 @@ describe('against a running daemon', () => {
     expect((await allLogs(p.reader)).length).toBe(read)
   })
 
+  test("real files: each line's own time, stack traces joined, logfmt mapped; --timezone, --strip-timestamp", async () => {
+    const p = await project('real-files')
+    const dir = testTempDir('ledger-ingest-')
+    try {
+      writeFileSync(
+        join(dir, 'app.log'),
+        [
+          '2025-10-17 10:00:00.123 ERROR [main] c.e.App - request failed',
+          'java.lang.IllegalStateException: boom',
+          '\tat com.example.App.handle(App.java:42)',
+          'Caused by: java.io.IOException: gone',
+          '\t... 3 more',
+          '2025-10-17 10:00:01.000 INFO [main] c.e.App - next',
+          'level=warn msg="disk almost full" user=42 time=2025-10-17T10:00:02Z',
+          '',
+        ].join('\n'),
+      )
+      const r = await runCli(p.opts(), 'ingest', join(dir, 'app.log'), '--timezone', 'Europe/Paris', '--strip-timestamp', '--json')
+      expect(r.code, r.stderr).toBe(0)
+      expect(summaryOf(r)).toMatchObject({ lines_read: 7, blank_lines: 0, accepted: 3, exit_code: 0 })
+      const logs = (await allLogs(p.reader)).sort((a, b) => a.timestamp.localeCompare(b.timestamp))
+      expect(logs.map((l) => [l.timestamp, l.level, l.message])).toEqual([
+        ['2025-10-17T08:00:00.123Z', 'error', 'ERROR [main] c.e.App - request failed'],
+        ['2025-10-17T08:00:01Z', 'info', 'INFO [main] c.e.App - next'],
+        ['2025-10-17T10:00:02Z', 'warning', 'disk almost full'],
+      ])
+      expect(logs[0]).toMatchObject({
+        log_type: 'exception',
+        error_type: 'java.lang.IllegalStateException',
+        error_message: 'boom',
+        stack_trace: 'java.lang.IllegalStateException: boom\n\tat com.example.App.handle(App.java:42)\nCaused by: java.io.IOException: gone\n\t... 3 more',
+      })
+      expect(logs[2]!.attributes).toEqual({ user: '42' })
+      // `--since` now means something on a back-filled file.
+      const found = await runCli(p.opts(), 'logs', '--since', '2025-10-17T08:00:00.500Z', '--until', '2025-10-17T09:00:00Z', '--json')
+      expect(found.code, found.stderr).toBe(0)
+      expect(found.stdout.trim().split('\n').map((l) => (JSON.parse(l) as Log).message)).toEqual(['INFO [main] c.e.App - next'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('--timestamp-format, --multiline-start and --encoding latin1', async () => {
+    const p = await project('formats')
+    const input = Buffer.from(['17/10/2025 10:00 Überweisung gestartet', '  Empfänger: Müller', '17/10/2025 10:05 Überweisung fertig', ''].join('\n'), 'latin1')
+    const run = startIngest(
+      p.opts(),
+      '--timestamp-format',
+      '%d/%m/%Y %H:%M',
+      '--timezone',
+      'UTC',
+      '--multiline-start',
+      '^\\d{2}/',
+      '--encoding',
+      'latin1',
+      '--json',
+    )
+    run.child.stdin.end(input)
+    const r = await run.result
+    expect(r.code, r.stderr).toBe(0)
+    const logs = (await allLogs(p.reader)).sort((a, b) => a.timestamp.localeCompare(b.timestamp))
+    expect(logs.map((l) => [l.timestamp, l.message])).toEqual([
+      ['2025-10-17T10:00:00Z', '17/10/2025 10:00 Überweisung gestartet\n  Empfänger: Müller'],
+      ['2025-10-17T10:05:00Z', '17/10/2025 10:05 Überweisung fertig'],
+    ])
+  })
+
+  test.each([
+    [['--timezone', 'Mars/Olympus'], '--timezone Mars/Olympus: not a time zone'],
+    [['--timestamp-format', '%Y-%m-%d'], '--timestamp-format %Y-%m-%d: needs an hour'],
+    [['--multiline-start', '(unclosed'], '--multiline-start is not a regular expression'],
+    [['--encoding', 'klingon-8'], '--encoding klingon-8: not an encoding'],
+  ])('%j: exit 2 before anything is read or sent', async (args, message) => {
+    const p = await project(`bad-${args[0]!.slice(2)}`)
+    const r = await runCli(p.opts({ input: 'never sent\n' }), 'ingest', ...args)
+    expectCliError(r, 2, message)
+    expect(await allLogs(p.reader)).toHaveLength(0)
+  })
+
   test('--project: a logged-in user gets a key created and stored on first use, reused after', async () => {
     const own = tempHome()
     try {
@@ -282,6 +361,99 @@ describe('against a running daemon', () => {
       expectCliError(none, 2, 'no API key')
     } finally {
       rmSync(own, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('a busy daemon, and --wait', () => {
+  const ADMIN = 'ingest-test-admin-token'
+  let daemon: SpawnedDaemon
+  let anon: LedgerClient
+  let home: string
+
+  beforeAll(async () => {
+    // A small queue, as when a big file meets a daemon that indexes slower than it accepts.
+    daemon = await spawnDaemon({ env: { ...FAST_HASHES, LEDGER_QUEUE_CAPACITY: '1000', LEDGER_ADMIN_TOKEN: ADMIN } })
+    anon = new LedgerClient({ baseUrl: daemon.url })
+    home = tempHome()
+  })
+  afterAll(async () => {
+    await anon.close()
+    await daemon.stop()
+    rmSync(home, { recursive: true, force: true })
+    rmSync(daemon.home, { recursive: true, force: true })
+  })
+
+  const worker = (action: 'pause' | 'resume') =>
+    anon.raw('POST', `/api/v1/admin/queue/${action}`, { headers: { 'x-admin-token': ADMIN } })
+
+  async function project(slug: string) {
+    const a = await accountWithKey(anon, slug)
+    await a.account.client.updateProject(slug, { daily_quota: 10_000_000 })
+    const reader = anon.withCredential((await a.account.client.createApiKey(a.project.project_id, { name: 'reader' })).full_key)
+    const opts = (extra: Partial<CliOptions> = {}): CliOptions => ({
+      home,
+      url: daemon.url,
+      env: { LEDGER_API_KEY: a.key.full_key },
+      timeoutMs: 120_000,
+      ...extra,
+    })
+    return { ...a, reader, opts }
+  }
+
+  test('a full queue (503) is waited for, never given up: 8,000 lines, 8 batches of 500 at a time, into a queue of 1,000: all delivered once', async () => {
+    const p = await project('busy')
+    const lines = range(8000).map((i) => JSON.stringify({ level: 'info', msg: `busy ${i}`, seq: i }))
+    // A give-up window of 1 s: a CLI that counted "busy" as failure would drop lines here.
+    const r = await runCli(p.opts({ input: `${lines.join('\n')}\n` }), 'ingest', '--give-up-after', '1', '--batch-size', '500', '--concurrency', '8', '--json')
+    expect(r.code, r.stderr).toBe(0)
+    const s = summaryOf(r)
+    expect(s).toMatchObject({ lines_read: 8000, accepted: 8000, rejected: 0, undelivered: 0, exit_code: 0 })
+    expect(s.retries).toBeGreaterThan(0)
+    // Said on stderr, once: a line, not a flood.
+    expect(r.stderr.match(/the daemon is busy \(HTTP 503: Ingestion queue is full/g)).toHaveLength(1)
+    expect(r.stderr).toMatch(/waiting \d+\.\d s as the daemon asks, however long it takes \(no line is dropped\)/)
+    expect(seqs(await allLogs(p.reader))).toEqual(range(8000))
+  })
+
+  test('`ledger ingest --wait && ledger logs QUERY` finds every line: --wait returns only once they are searchable', async () => {
+    const p = await project('wait')
+    expect((await worker('pause')).status).toBe(200)
+    try {
+      const run = startIngest(p.opts(), '--wait')
+      const lines = range(500).map((i) => `INFO waitword line ${i}`)
+      await run.write(`${lines.join('\n')}\n`)
+      run.end()
+      // Accepted, but not processed while the worker is paused: the CLI keeps waiting.
+      await waitFor(async () => (await p.reader.queueDepth()).queue_depth === 500, 10_000, 'the lines accepted')
+      await new Promise((r) => setTimeout(r, 500))
+      expect(run.child.exitCode).toBeNull()
+      expect((await p.reader.logs({ q: 'waitword' })).logs).toHaveLength(0)
+      expect((await worker('resume')).status).toBe(200)
+      const r = await run.result
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stderr).toMatch(/searchable \d+\.\d s after the last batch/)
+      // Right after --wait returned: the search finds every line, without any waiting.
+      const found = await runCli(p.opts(), 'logs', 'waitword', '--limit', '1000', '--json')
+      expect(found.code, found.stderr).toBe(0)
+      expect(found.stdout.trim().split('\n')).toHaveLength(500)
+    } finally {
+      await worker('resume')
+    }
+  })
+
+  test('--wait-timeout: a clear error and exit 1 when the daemon has not processed them in time', async () => {
+    const p = await project('wait-timeout')
+    expect((await worker('pause')).status).toBe(200)
+    try {
+      const t0 = Date.now()
+      const r = await runCli(p.opts({ input: 'INFO never indexed\n' }), 'ingest', '--wait', '--wait-timeout', '1', '--json')
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1000)
+      expect(r.code).toBe(1)
+      expect(summaryOf(r)).toMatchObject({ accepted: 1, undelivered: 0, exit_code: 1 })
+      expect(r.stderr).toMatch(/Error: gave up waiting after 1 s \(--wait-timeout\): the last log sent is id \d+, the daemon has processed up to log id \d+/)
+    } finally {
+      await worker('resume')
     }
   })
 })

@@ -405,7 +405,34 @@ describe('GET /api/v1/queue/depth', () => {
 })
 
 describe('a full ingestion queue', () => {
-  it('answers 503 with Retry-After: 60 once the project’s queue is at capacity, writing nothing', async () => {
+  it('with the worker running, Retry-After is the waiting logs over the recent drain rate (seconds), not 60', async () => {
+    const d = await startTestDaemon({ queueCapacity: 3000 }, { realClock: true })
+    try {
+      const { keyClient } = await accountWithKey(d.client)
+      const body = { logs: Array.from({ length: 1000 }, (_, i) => log({ message: `m ${i}` })) }
+      const answers: Array<{ measured: boolean; retryAfter: number }> = []
+      // Waves of 8 concurrent 1000-log batches into a queue of 3000: some are refused, and the
+      // worker drains (and measures its rate) in between.
+      for (let wave = 0; wave < 50 && !answers.some((a) => a.measured); wave++) {
+        const measured = (d.services.queue.drainRate() ?? 0) > 0
+        const replies = await Promise.all(Array.from({ length: 8 }, () => batch(keyClient, body)))
+        for (const r of replies) {
+          if (r.status === 503) answers.push({ measured, retryAfter: Number(r.headers['retry-after']) })
+          else expect(r.status).toBe(202)
+        }
+      }
+      expect(answers.some((a) => a.measured)).toBe(true)
+      // 3000 logs drain in well under 10 s on any machine; before the first measurement, 1 s.
+      for (const a of answers) {
+        expect(a.retryAfter).toBeGreaterThanOrEqual(1)
+        expect(a.retryAfter).toBeLessThanOrEqual(10)
+      }
+    } finally {
+      await d.close()
+    }
+  })
+
+  it('answers 503 with Retry-After: 60 (the most: nothing drains while the worker is paused) once the project’s queue is at capacity, writing nothing', async () => {
     const small = await startTestDaemon({ queueCapacity: 5 })
     try {
       const smallDb = small.inspect()

@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import { afterEach, describe, expect, test } from 'vitest'
 import { type Database, migrate, openDatabase } from '../../src/daemon/db/database.js'
 import { attachFulltext, indexNextLogs } from '../../src/daemon/db/fulltext.js'
+import { findIdempotency, insertIdempotency } from '../../src/daemon/db/ingest-records.js'
 import { MIGRATIONS, type Migration } from '../../src/daemon/db/migrations/index.js'
 import {
   insertVerificationFailure,
@@ -304,5 +305,31 @@ describe('migrations', () => {
     expect(userVersion(db)).toBe(LATEST)
     expect(db.prepare('SELECT email, attempts FROM verification_codes').all()).toEqual([{ email: 'c@example.com', attempts: 0 }])
     expect(db.prepare('SELECT count(*) AS n FROM verification_failures').get()).toEqual({ n: 0 })
+  })
+
+  test('010 gives idempotency records the last log id: records from before read null, new ones keep it', () => {
+    const file = freshFile()
+    const old = openTracked(file, MIGRATIONS.slice(0, 9))
+    old
+      .prepare(
+        `INSERT INTO idempotency_keys (project_id, idem_key, body_hash, status, response, created_at)
+         VALUES (1, 'before', 'h', 202, '{}', 5)`,
+      )
+      .run()
+    old.close()
+
+    const db = openTracked(file)
+    expect(userVersion(db)).toBe(LATEST)
+    expect(findIdempotency(db, 1, 'before')).toEqual({
+      project_id: 1,
+      idem_key: 'before',
+      body_hash: 'h',
+      status: 202,
+      response: '{}',
+      created_at: 5,
+      last_log_id: null,
+    })
+    insertIdempotency(db, { project_id: 1, idem_key: 'after', body_hash: 'h', status: 202, response: '{}', created_at: 6, last_log_id: 42 })
+    expect(findIdempotency(db, 1, 'after')?.last_log_id).toBe(42)
   })
 })

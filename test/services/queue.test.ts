@@ -83,8 +83,15 @@ describe('ProcessingQueue', () => {
   it('drains at the indexer’s measured rate: Retry-After is what is to drain over it, 1 to 60 s', () => {
     const { make, clock } = setUp()
     const q = make()
+    // Not running: nothing drains, the longest answer.
+    expect(q.secondsToDrain(1000)).toBe(60)
+    q.start()
     expect(q.drainRate()).toBeNull()
-    // Nothing measured (paused, stuck): the longest answer.
+    // Running, logs waiting, nothing measured yet: ask again in a second…
+    q.committed(30_000, new Map([[1, 30_000]]))
+    expect(q.secondsToDrain(1000)).toBe(1)
+    // …unless nothing has been indexed for 10 s: stuck.
+    clock.now += 10_001
     expect(q.secondsToDrain(1000)).toBe(60)
     // 20,000 logs indexed in 400 ms of indexing: 50,000 logs/s.
     for (let i = 1; i <= 4; i++) {
@@ -103,6 +110,15 @@ describe('ProcessingQueue', () => {
     // And old measurements are forgotten.
     clock.now += 20_000
     expect(q.drainRate()).toBeNull()
+  })
+
+  it('answers the longest Retry-After while indexing is paused', () => {
+    const { make } = setUp()
+    const q = make()
+    q.start()
+    q.indexed(5000, 5000, 100)
+    q.pause()
+    expect(q.secondsToDrain(1000)).toBe(60)
   })
 
   it('pauses and resumes the indexer', () => {

@@ -29,6 +29,11 @@ export function classify(res: RawResponse, baseUrl: string, now: number): Outcom
   return { kind: 'rejected', status: s, detail }
 }
 
+/** A "later" from the daemon (429 rate limit or quota, 503 queue full): waited for, never given up. */
+export function isBusy(outcome: Extract<Outcome, { kind: 'retry' }>): boolean {
+  return outcome.status === 429 || outcome.status === 503
+}
+
 /** The `{"detail"}` of an error answer, or its status. */
 export function detailOf(res: RawResponse): string {
   const b = res.body as { detail?: unknown } | null

@@ -13,7 +13,7 @@ export interface ErrorFields {
 
 const TYPE_KEYS = ['type', 'name', 'class', 'kind']
 const MESSAGE_KEYS = ['message', 'msg', 'reason']
-const STACK_KEYS = ['stack', 'stack_trace', 'stacktrace', 'backtrace', 'trace']
+const STACK_KEYS = ['stack', 'stack_trace', 'stacktrace', 'backtrace', 'trace', 'extendedStackTrace', 'stackTrace']
 
 /**
  * Fills the empty error fields from an `error`/`err`/`exception` value: an object
@@ -55,7 +55,7 @@ export function fillError(err: ErrorFields, value: unknown, onlyHead = false): u
       const v = o[k]
       if (v !== undefined && v !== null && !used.has(k)) {
         used.add(k)
-        return asText(v)
+        return Array.isArray(v) ? framesText(v) : asText(v)
       }
     }
     return null
@@ -73,4 +73,21 @@ export function fillError(err: ErrorFields, value: unknown, onlyHead = false): u
   }
   if (err.stack !== null && (err.type === null || err.message === null)) fillError(err, err.stack, true)
   return restCount > 0 ? rest : undefined
+}
+
+/**
+ * A stack given as an array: log4j2's `extendedStackTrace` frames (`{class, method, file, line}`)
+ * as Java prints them (`\tat class.method(file:line)`), lines as they are, anything else as JSON.
+ */
+function framesText(frames: unknown[]): string {
+  const lines: string[] = []
+  for (const f of frames) {
+    if (typeof f === 'string') lines.push(f)
+    else if (f !== null && typeof f === 'object' && 'class' in f && 'method' in f) {
+      const fr = f as Record<string, unknown>
+      const where = fr['file'] !== undefined ? `${String(fr['file'])}${fr['line'] !== undefined ? `:${String(fr['line'])}` : ''}` : 'Unknown Source'
+      lines.push(`\tat ${String(fr['class'])}.${String(fr['method'])}(${where})`)
+    } else return JSON.stringify(frames)
+  }
+  return lines.join('\n')
 }

@@ -17,24 +17,42 @@ export const SLOT = {
   platform: 12,
   platform_version: 13,
   attributes: 14,
+  /** OpenTelemetry's `severity_number` (1-24): the level when no level key names one. */
+  severity_number: 15,
 } as const
 type SlotName = keyof typeof SLOT
-export const SLOT_COUNT = 15
+export const SLOT_COUNT = 16
 
 /**
  * JSON keys (compared as written, then lower-cased) and the Ledger field each fills. When a
  * line has several keys for one field, the one listed first wins and the others are kept as
- * attributes. pino/bunyan, winston, logrus/zap/zerolog, Serilog CLEF (`@t @l @m @x`), ECS and
- * OpenTelemetry dotted names, Python's json logger, Docker's json-file driver (`log`).
+ * attributes. pino/bunyan, winston, logrus/zap/zerolog/slog, Serilog CLEF (`@t @l @m @x`), ECS
+ * and OpenTelemetry names (`body`, `severityText`, `timeUnixNano`), structlog (`event`), Python's
+ * json logger, log4j2's JSON layout (`instant`, `thrown`), Docker's json-file driver (`log`).
  */
 export const JSON_KEYS: ReadonlyArray<readonly [SlotName, readonly string[]]> = [
   [
     'level',
-    ['level', 'severity', 'lvl', 'loglevel', 'log_level', 'log.level', 'levelname', '@l', 'severity_text', 'severitytext'],
+    [
+      'level',
+      'severity',
+      'lvl',
+      'loglevel',
+      'log_level',
+      'log.level',
+      'levelname',
+      '@l',
+      'severity_text',
+      'severitytext',
+      'logging.googleapis.com/severity',
+    ],
   ],
-  ['message', ['message', 'msg', '@m', 'renderedmessage', 'log', '@mt', 'messagetemplate']],
-  ['timestamp', ['timestamp', 'time', 'ts', '@timestamp', '@t', 'datetime', 'asctime']],
-  ['error', ['error', 'err', 'exception', 'exc']],
+  ['message', ['message', 'msg', '@m', 'renderedmessage', 'log', '@mt', 'messagetemplate', 'body', 'event']],
+  [
+    'timestamp',
+    ['timestamp', 'time', 'ts', '@timestamp', '@t', 'datetime', 'asctime', 'timeunixnano', 'instant', 'observedtimeunixnano'],
+  ],
+  ['error', ['error', 'err', 'exception', 'exc', 'thrown']],
   ['error_type', ['error_type', 'error.type', 'error.kind', 'error.name', 'exception.type', 'exc_type']],
   ['error_message', ['error_message', 'error.message', 'exception.message', 'exc_message']],
   [
@@ -59,6 +77,7 @@ export const JSON_KEYS: ReadonlyArray<readonly [SlotName, readonly string[]]> = 
   ['platform', ['platform']],
   ['platform_version', ['platform_version']],
   ['attributes', ['attributes']],
+  ['severity_number', ['severity_number', 'severitynumber']],
 ]
 
 /** A key's field and rank (lower wins), packed as `slot * 64 + rank`; -1 for an attribute. */
@@ -68,6 +87,9 @@ export const KEY_CODES: ReadonlyMap<string, number> = new Map(
 /** How many distinct keys a mapper remembers the code of (logs repeat their keys). */
 export const KEY_CACHE_MAX = 10_000
 
+/** Message keys whose value is a message only when it is not an object (ECS `log`, `event`). */
+export const MESSAGE_IF_SCALAR: ReadonlySet<string> = new Set(['log', 'event'])
+
 export const SHORT_SLOTS = [
   ['environment', SLOT.environment],
   ['release', SLOT.release],
@@ -75,6 +97,37 @@ export const SHORT_SLOTS = [
   ['platform', SLOT.platform],
   ['platform_version', SLOT.platform_version],
 ] as const
+
+/** Google Cloud Logging's special keys (`logging.googleapis.com/…`): the attribute each becomes. */
+export const GCP_PREFIX = 'logging.googleapis.com/'
+const GCP_KEYS: ReadonlyMap<string, string> = new Map([
+  ['trace', 'trace_id'],
+  ['spanId', 'span_id'],
+  ['trace_sampled', 'trace_sampled'],
+  ['traceSampled', 'trace_sampled'],
+  ['sourceLocation', 'source_location'],
+  ['insertId', 'insert_id'],
+  ['operation', 'operation'],
+])
+
+/**
+ * Puts a Google Cloud special key's value in `attrs`: `…/trace` as `trace_id` (the id out of
+ * `projects/P/traces/ID`), `…/spanId` as `span_id`, `…/labels` merged into the attributes,
+ * `…/sourceLocation` as `source_location`, any other under its name without the prefix.
+ */
+export function putGcpKey(attrs: Record<string, unknown>, key: string, value: unknown): void {
+  const name = key.slice(GCP_PREFIX.length)
+  if (name === 'labels' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) if (k !== '__proto__') attrs[k] = v
+    return
+  }
+  if (name === 'trace' && typeof value === 'string') {
+    const i = value.lastIndexOf('/traces/')
+    attrs['trace_id'] = i >= 0 ? value.slice(i + 8) : value
+    return
+  }
+  attrs[GCP_KEYS.get(name) ?? name] = value
+}
 
 /** A field value as text: strings as they are, numbers and booleans printed, the rest as JSON. */
 export function asText(value: unknown): string | null {

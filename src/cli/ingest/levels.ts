@@ -29,13 +29,26 @@ const SYSLOG: readonly Level[] = ['critical', 'critical', 'critical', 'error', '
  */
 export function normalizeLevel(value: unknown): Level | null {
   if (typeof value === 'string') {
-    const direct = ALIASES.get(value) ?? ALIASES.get(value.trim().toLowerCase())
+    const lower = value.trim().toLowerCase()
+    const direct = ALIASES.get(value) ?? ALIASES.get(lower)
     if (direct) return direct
-    if (/^\d{1,3}$/.test(value.trim())) return numericLevel(Number(value))
-    return null
+    if (/^\d{1,3}$/.test(lower)) return numericLevel(Number(lower))
+    // Go's slog between named levels (`ERROR+2`, `INFO-4`), OpenTelemetry's `INFO2`, `WARN4`.
+    const m = /^([a-z]+)(?:[+-]\d{1,2}|[1-4])$/.exec(lower)
+    return m ? (ALIASES.get(m[1]!) ?? null) : null
   }
   if (typeof value === 'number') return numericLevel(value)
   return null
+}
+
+/**
+ * OpenTelemetry's `SeverityNumber` (1-4 TRACE, 5-8 DEBUG, 9-12 INFO, 13-16 WARN, 17-20 ERROR,
+ * 21-24 FATAL), as a number or a digit string; null outside 1-24.
+ */
+export function otelSeverityLevel(value: unknown): Level | null {
+  const n = typeof value === 'string' && /^\d{1,2}$/.test(value.trim()) ? Number(value) : value
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 24) return null
+  return n <= 8 ? 'debug' : n <= 12 ? 'info' : n <= 16 ? 'warning' : n <= 20 ? 'error' : 'critical'
 }
 
 function numericLevel(n: number): Level | null {
@@ -62,8 +75,8 @@ const SYSLOG_PRI = /^<(\d{1,3})>/
 const LOGCAT = /^([VDIWEFA])\/[^\s:(]+\s*(?:\(\s*\d+\))?\s*:/
 /** glog / klog: `E0102 15:04:05.000000 …` (Go, Kubernetes). */
 const GLOG = /^([IWEF])\d{4} \d{2}:\d{2}:\d{2}/
-/** `[warn]`, `(error)`, `<Info>`, `|ERROR|` in any case. */
-const BRACKETED = new RegExp(`[[(<|]\\s*(${WORDS})\\s*[\\])>|]`, 'i')
+/** `[warn]`, `(error)`, `<Info>`, `|ERROR|` in any case; Apache's `[core:error]`. */
+const BRACKETED = new RegExp(`[[(<|]\\s*(?:[\\w-]+:)?(${WORDS})\\s*[\\])>|]`, 'i')
 /** `error: …`, `Warning: …` as the first word, in any case. */
 const FIRST_WORD = new RegExp(`^\\s*(${WORDS})\\s*[:!]`, 'i')
 /** An upper-case level word as a whole token: `2025-01-02 10:00:00 ERROR …`, `npm WARN …`. */

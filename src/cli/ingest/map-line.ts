@@ -1,89 +1,65 @@
-import { IMPORTANCES, LOG_LIMITS, LOG_TYPES, type Level, type LogInput } from '../../contract/ingest.js'
+import { LOG_LIMITS, type Level, type LogInput } from '../../contract/ingest.js'
 import { type ErrorFields, fillError } from './error-fields.js'
-import { asText, KEY_CACHE_MAX, KEY_CODES, SHORT_SLOTS, SLOT, SLOT_COUNT } from './json-fields.js'
 import { detectLevel, normalizeLevel } from './levels.js'
-import { IsoClock, logTimeIso } from './timestamps.js'
+import type { TimeMatch } from './line-time.js'
+import { parseLogfmt } from './logfmt.js'
+import { LogWriter, type MapOptions } from './log-writer.js'
+import { ObjectMapper } from './map-object.js'
+import type { InputEvent } from './multiline.js'
 import { needsSanitizing, sanitize } from './safe-json.js'
-import { serializeAttributes, truncateText } from './truncate.js'
 
-export type LogType = (typeof LOG_TYPES)[number]
-export type Importance = (typeof IMPORTANCES)[number]
+export type { Importance, LogType, MapOptions } from './log-writer.js'
 
-/** What the flags of `ledger ingest` set for every line. */
-export interface MapOptions {
-  /** The level of a line that names none (default `info`). */
-  level?: Level
-  logType?: LogType
-  importance?: Importance
-  environment?: string
-  release?: string
-  /** `--attr key=value`: attributes of every line (a line's own attributes win). */
-  attributes?: Record<string, string>
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g
+/** A first line that is itself the exception (its stack then includes it). */
+const EXCEPTION_FIRST = /^(?:Traceback \(most recent call last\)|panic: |Exception in thread "|Unhandled exception\. )/
+const ERROR_NAMED = /^[A-Za-z_$][\w$]*(?:(?:\.|::)[A-Za-z_$][\w$]*)*(?:Error|Exception|Throwable|Interrupt|Exit|Fault|Failure|Panic)(?::|$)/
+/** `Exception in thread "main" java.lang.IllegalStateException: boom`, .NET's `Unhandled exception. X: msg`. */
+const UNCAUGHT = /^(?:Exception in thread "[^"]*"|Unhandled exception\.) (\S+?)(?::\s*(.*))?$/
+/** In the first 64 KiB or the last 4 KiB of a JSON line too long to parse: its level. */
+const JSON_LEVEL = /"(?:level|severity|lvl|loglevel|log_level|levelname|severity_text|severityText|@l)"\s*:\s*"?([A-Za-z]+|\d{1,3})/
+const JSON_TIME = /"(?:timestamp|time|ts|@timestamp|@t)"\s*:\s*("[^"]{8,40}"|\d{9,19}(?:\.\d+)?)/
+
+/** Whether a line holds nothing but spaces (blank lines are skipped and counted). */
+export function isBlank(line: string): boolean {
+  for (let i = 0; i < line.length; i++) if (!isSpace(line.charCodeAt(i))) return false
+  return true
 }
 
-const LOG_TYPE_SET: ReadonlySet<string> = new Set(LOG_TYPES)
-const IMPORTANCE_SET: ReadonlySet<string> = new Set(IMPORTANCES)
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g
+/** Whether a line is a JSON object (before parsing it): `{` first and `}` last, spaces aside. */
+export function looksLikeJsonObject(line: string): boolean {
+  let start = 0
+  while (start < line.length && isSpace(line.charCodeAt(start))) start++
+  return line.charCodeAt(start) === 0x7b && line.charCodeAt(lastNonSpace(line)) === 0x7d
+}
 
 /**
- * Maps input lines onto Ledger logs, serialised as JSON ready for a batch body. A line that is
- * a JSON object has its fields mapped (see `JSON_KEYS`) and everything else kept in
- * `attributes`; any other line becomes the `message`, its level detected from its prefix.
- * Values too long for the API are cut with a marker; nothing makes a line invalid. The line's
- * own fields win over the flags. Empty (blank) lines give null.
+ * Maps input events (a line, or a line with the lines that continue it) onto Ledger logs,
+ * serialised as JSON ready for a batch body. A JSON object line has its fields mapped (see
+ * `ObjectMapper`); a logfmt line likewise; any other line becomes the `message`, its time read
+ * from where its format puts it and its level from its prefix. A multi-line event keeps its
+ * first line's time and level; a stack trace goes into `stack_trace`, with `error_type` and
+ * `error_message` when they can be read. Values too long for the API are cut with a marker;
+ * nothing makes a line invalid. The line's own fields win over the flags.
  */
 export class LineMapper {
-  /** Whether the last mapped line had a value cut to fit. */
-  lastTruncated = false
-  private readonly clock = new IsoClock()
-  private readonly level: Level
-  private readonly flagAttributes: Record<string, string> | null
-  private readonly flagShort: ReadonlyArray<string | null>
-  /** `,"environment":…,"release":…,"attributes":…` of the flags, for plain lines. */
-  private readonly plainTail: string
-  private readonly keyCache = new Map<string, number>()
-  // Per-line state, reused: the winning key, value and rank of each field.
-  private readonly slotKey: string[] = new Array<string>(SLOT_COUNT).fill('')
-  private readonly slotValue: unknown[] = new Array<unknown>(SLOT_COUNT).fill(undefined)
-  private readonly slotRank: number[] = new Array<number>(SLOT_COUNT).fill(-1)
+  private readonly w: LogWriter
+  private readonly objects: ObjectMapper
 
-  constructor(private readonly options: MapOptions = {}) {
-    this.level = options.level ?? 'info'
-    const short: Array<string | null> = new Array<string | null>(SLOT_COUNT).fill(null)
-    short[SLOT.environment] = options.environment ?? null
-    short[SLOT.release] = options.release ?? null
-    this.flagShort = short
-    const attrs = options.attributes ?? {}
-    this.flagAttributes = Object.keys(attrs).length > 0 ? attrs : null
-    let tail = ''
-    if (options.environment !== undefined)
-      tail += `,"environment":${JSON.stringify(truncateText(options.environment, LOG_LIMITS.short))}`
-    if (options.release !== undefined)
-      tail += `,"release":${JSON.stringify(truncateText(options.release, LOG_LIMITS.short))}`
-    if (this.flagAttributes) tail += `,"attributes":${serializeAttributes(this.flagAttributes).json}`
-    this.plainTail = tail
+  constructor(options: MapOptions = {}) {
+    this.w = new LogWriter(options)
+    this.objects = new ObjectMapper(this.w)
   }
 
-  /** The log of one line as a JSON object string, or null for an empty line. */
+  /** Whether the last mapped event had a value cut to fit. */
+  get lastTruncated(): boolean {
+    return this.w.truncated
+  }
+
+  /** The log of one line as a JSON object string, or null for a blank line. */
   map(line: string, readAt: number): string | null {
-    this.lastTruncated = false
-    let start = 0
-    const n = line.length
-    while (start < n && isSpace(line.charCodeAt(start))) start++
-    if (start === n) return null
-    if (line.charCodeAt(start) === 0x7b /* { */ && line.charCodeAt(lastNonSpace(line)) === 0x7d /* } */) {
-      let parsed: unknown
-      try {
-        parsed = JSON.parse(line)
-      } catch {
-        parsed = undefined
-      }
-      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
-        if (needsSanitizing(line)) parsed = sanitize(parsed)
-        return this.mapObject(parsed as Record<string, unknown>, readAt)
-      }
-    }
-    return this.mapPlain(line, readAt)
+    if (isBlank(line)) return null
+    return this.mapEvent({ first: line, rest: null, ordinal: 0, readAt, stack: false, cutTail: null })
   }
 
   /** The same as `map`, as an object (for tests and callers that want fields). */
@@ -92,144 +68,118 @@ export class LineMapper {
     return json === null ? null : (JSON.parse(json) as LogInput)
   }
 
+  /** The log of one event (never blank) as a JSON object string. */
+  mapEvent(ev: InputEvent): string {
+    this.w.truncated = ev.cutTail !== null
+    if (ev.rest !== null) return this.mapJoined(ev)
+    const line = ev.first
+    if (ev.cutTail !== null) {
+      // Too long to parse: cut at the line limit (a JSON line then ends without its `}`).
+      if (line.trimStart().startsWith('{')) return this.mapCutJson(line, ev.cutTail, ev.readAt)
+      return this.mapPlain(line, ev.readAt)
+    }
+    if (looksLikeJsonObject(line)) {
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(line)
+      } catch {
+        parsed = undefined
+      }
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        if (needsSanitizing(line)) parsed = sanitize(parsed)
+        return this.objects.map(parsed as Record<string, unknown>, ev.readAt)
+      }
+    }
+    return this.mapPlain(line, ev.readAt)
+  }
+
   private mapPlain(raw: string, readAt: number): string {
     const line = raw.indexOf('\x1b') >= 0 ? raw.replace(ANSI, '') : raw
-    const level = detectLevel(line) ?? this.level
-    const o = this.options
-    const logType = o.logType ?? 'console'
-    const importance = o.importance ?? defaultImportance(level)
-    const message = JSON.stringify(this.cut(line, LOG_LIMITS.message))
-    const ts = this.clock.iso(readAt)
-    return `{"timestamp":"${ts}","level":"${level}","log_type":"${logType}","importance":"${importance}","message":${message}${this.plainTail}}`
+    const time = this.w.times.inLine(line, readAt)
+    // logfmt, possibly after the line's time: `2025-… level=info msg=…`.
+    if (line.indexOf('=') > 0) {
+      const at = time !== null && time.start <= 1 ? skipSpaces(line, time.end) : 0
+      const pairs = parseLogfmt(line, at)
+      if (pairs !== null) return this.objects.map(pairs, readAt, time?.ms ?? null, line)
+    }
+    return this.text(line, time, detectLevel(line), readAt, this.w.options.logType ?? 'console')
   }
 
-  private keyCode(key: string): number {
-    let code = this.keyCache.get(key)
-    if (code === undefined) {
-      code = KEY_CODES.get(key) ?? KEY_CODES.get(key.toLowerCase()) ?? -1
-      if (this.keyCache.size < KEY_CACHE_MAX) this.keyCache.set(key, code)
-    }
-    return code
+  /** A log whose message is `line` (its time cut out with `--strip-timestamp`). */
+  private text(line: string, time: TimeMatch | null, detected: Level | null, readAt: number, logType: string, tail = ''): string {
+    const w = this.w
+    const level = detected ?? w.level
+    const importance = w.options.importance ?? w.defaultImportance(level)
+    const text = w.options.stripTimestamp && time !== null ? withoutTime(line, time) : line
+    const message = JSON.stringify(w.cut(text, LOG_LIMITS.message))
+    const ts = w.clock.iso(time?.ms ?? readAt)
+    return `{"timestamp":"${ts}","level":"${level}","log_type":"${logType}","importance":"${importance}","message":${message}${tail}${w.plainTail}}`
   }
 
-  private mapObject(obj: Record<string, unknown>, readAt: number): string {
-    const slotKey = this.slotKey
-    const slotValue = this.slotValue
-    const slotRank = this.slotRank
-    slotRank.fill(-1)
-    let attrs: Record<string, unknown> | null = null
-    for (const key in obj) {
-      const value = obj[key]
-      if (value === undefined) continue
-      const code = this.keyCode(key)
-      if (code < 0) {
-        ;(attrs ??= {})[key] = value
-        continue
-      }
-      // A known field set to null is a field left empty.
-      if (value === null) continue
-      const slot = code >> 6
-      const rank = code & 63
-      if (slot === SLOT.attributes) {
-        if (typeof value === 'object' && !Array.isArray(value)) attrs = { ...attrs, ...(value as object) }
-        else (attrs ??= {})[key] = value
-        continue
-      }
-      const prev = slotRank[slot]!
-      if (prev < 0 || rank < prev) {
-        if (prev >= 0) (attrs ??= {})[slotKey[slot]!] = slotValue[slot]
-        slotKey[slot] = key
-        slotValue[slot] = value
-        slotRank[slot] = rank
-      } else {
-        ;(attrs ??= {})[key] = value
-      }
+  /** A multi-line event: a stack trace after its first line, or text in several lines. */
+  private mapJoined(ev: InputEvent): string {
+    const w = this.w
+    const first = ev.first.indexOf('\x1b') >= 0 ? ev.first.replace(ANSI, '') : ev.first
+    let rest = ev.rest!.join('\n')
+    if (rest.indexOf('\x1b') >= 0) rest = rest.replace(ANSI, '')
+    const time = w.times.inLine(first, ev.readAt)
+    const detected = detectLevel(first)
+    if (!ev.stack) {
+      // Text in several lines (a query, a dump): all of it is the message.
+      return this.text(`${first}\n${rest}`, time, detected, ev.readAt, w.options.logType ?? 'console')
     }
-    const has = (slot: number) => slotRank[slot]! >= 0
-    /** Keeps a value the mapping could not use, under its own key. */
-    const keep = (slot: number) => {
-      ;(attrs ??= {})[slotKey[slot]!] = slotValue[slot]
-    }
-
-    // Timestamp: the line's own when it reads as one, else the time it was read.
-    let iso: string | null = null
-    if (has(SLOT.timestamp)) {
-      iso = logTimeIso(slotValue[SLOT.timestamp], this.clock)
-      if (iso === null) keep(SLOT.timestamp)
-    }
-    iso ??= this.clock.iso(readAt)
-
-    let message: string | null = null
-    if (has(SLOT.message)) message = asText(slotValue[SLOT.message])
-    if (message !== null && message.length > 0 && message.charCodeAt(message.length - 1) === 0x0a)
-      message = message.replace(/\r?\n$/, '')
-
-    let hasError = false
-    let err: ErrorFields | null = null
-    if (has(SLOT.error) || has(SLOT.error_type) || has(SLOT.error_message) || has(SLOT.stack_trace)) {
-      err = {
-        type: has(SLOT.error_type) ? asText(slotValue[SLOT.error_type]) : null,
-        message: has(SLOT.error_message) ? asText(slotValue[SLOT.error_message]) : null,
-        stack: has(SLOT.stack_trace) ? asText(slotValue[SLOT.stack_trace]) : null,
-      }
-      if (has(SLOT.error)) {
-        const rest = fillError(err, slotValue[SLOT.error])
-        if (rest !== undefined) (attrs ??= {})[slotKey[SLOT.error]!] = rest
-      }
-      if (err.stack !== null && (err.type === null || err.message === null)) fillError(err, err.stack, true)
-      hasError = err.type !== null || err.message !== null || err.stack !== null
-    }
-
-    let level: Level | null = null
-    if (has(SLOT.level)) {
-      level = normalizeLevel(slotValue[SLOT.level])
-      if (level === null) keep(SLOT.level)
-    }
-    level ??= (message !== null ? detectLevel(message) : null) ?? (hasError ? 'error' : this.level)
-
-    const o = this.options
-    let logType: string = o.logType ?? (hasError ? 'exception' : 'logger')
-    if (has(SLOT.log_type)) {
-      const v = slotValue[SLOT.log_type]
-      if (typeof v === 'string' && LOG_TYPE_SET.has(v)) logType = v
-      else keep(SLOT.log_type)
-    }
-    let importance: string = o.importance ?? defaultImportance(level)
-    if (has(SLOT.importance)) {
-      const v = slotValue[SLOT.importance]
-      if (typeof v === 'string' && IMPORTANCE_SET.has(v)) importance = v
-      else keep(SLOT.importance)
-    }
-
-    let out = `{"timestamp":"${iso}","level":"${level}","log_type":"${logType}","importance":"${importance}"`
-    if (message !== null) out += `,"message":${JSON.stringify(this.cut(message, LOG_LIMITS.message))}`
-    if (err !== null) {
-      if (err.type !== null) out += `,"error_type":${JSON.stringify(this.cut(err.type, LOG_LIMITS.short))}`
-      if (err.message !== null)
-        out += `,"error_message":${JSON.stringify(this.cut(err.message, LOG_LIMITS.error_message))}`
-      if (err.stack !== null)
-        out += `,"stack_trace":${JSON.stringify(this.cut(err.stack, LOG_LIMITS.stack_trace))}`
-    }
-    for (const [name, slot] of SHORT_SLOTS) {
-      const text = has(slot) ? asText(slotValue[slot]) : this.flagShort[slot]!
-      if (text !== null) out += `,"${name}":${JSON.stringify(this.cut(text, LOG_LIMITS.short))}`
-    }
-    if (this.flagAttributes) attrs = attrs ? { ...this.flagAttributes, ...attrs } : this.flagAttributes
-    if (attrs) {
-      const a = serializeAttributes(attrs)
-      if (a.truncated) this.lastTruncated = true
-      out += `,"attributes":${a.json}`
-    }
-    // Let go of this line's values.
-    slotValue.fill(undefined)
-    return `${out}}`
+    const err: ErrorFields = { type: null, message: null, stack: null }
+    const head = EXCEPTION_FIRST.test(first) || ERROR_NAMED.test(first)
+    err.stack = head ? `${first}\n${rest}` : rest
+    fillError(err, err.stack, true)
+    if (err.type === null) firstLineError(err, first)
+    const hasError = err.type !== null || err.message !== null
+    const level = detected ?? (hasError ? 'error' : w.level)
+    const logType = w.options.logType ?? (hasError ? 'exception' : 'console')
+    return this.text(first, time, level, ev.readAt, logType, w.errorFields(err))
   }
 
-  private cut(text: string, max: number): string {
-    if (text.length <= max) return text
-    this.lastTruncated = true
-    return truncateText(text, max)
+  /** A JSON line too long to parse whole: its start as text, its level and time still read. */
+  private mapCutJson(head: string, tail: string, readAt: number): string {
+    const w = this.w
+    const start = head.length > 65_536 ? head.slice(0, 65_536) : head
+    const m = JSON_LEVEL.exec(start) ?? JSON_LEVEL.exec(tail)
+    const level = (m ? normalizeLevel(m[1]) : null) ?? detectLevel(head)
+    const t = JSON_TIME.exec(start) ?? JSON_TIME.exec(tail)
+    let ms: number | null = null
+    if (t) ms = w.times.value(t[1]!.startsWith('"') ? t[1]!.slice(1, -1) : Number(t[1]), readAt)
+    const time = ms === null ? null : { ms, start: 0, end: 0 }
+    return this.text(head, time, level, readAt, w.options.logType ?? 'logger')
   }
+}
+
+/** The error a first line names: `Exception in thread "main" x.Y: msg`, `panic: msg`. */
+function firstLineError(err: ErrorFields, first: string): void {
+  const uncaught = UNCAUGHT.exec(first)
+  if (uncaught) {
+    err.type = uncaught[1] ?? null
+    err.message ??= uncaught[2] ?? null
+    return
+  }
+  if (first.startsWith('panic: ')) {
+    err.type = 'panic'
+    err.message ??= first.slice(7)
+  }
+}
+
+/** `line` without its time, and the separator after it (`2025-… - msg` → `msg`). */
+function withoutTime(line: string, t: TimeMatch): string {
+  let end = skipSpaces(line, t.end)
+  const c = line.charCodeAt(end)
+  if ((c === 45 || c === 124) && line.charCodeAt(end + 1) === 32) end = skipSpaces(line, end + 1)
+  let start = t.start
+  if (start > 0 && line.charCodeAt(start - 1) === 32 && end === t.end) start--
+  return line.slice(0, start) + line.slice(end)
+}
+
+function skipSpaces(s: string, i: number): number {
+  while (i < s.length && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++
+  return i
 }
 
 function isSpace(c: number): boolean {
@@ -240,8 +190,4 @@ function lastNonSpace(s: string): number {
   let i = s.length - 1
   while (i > 0 && isSpace(s.charCodeAt(i))) i--
   return i
-}
-
-function defaultImportance(level: Level): string {
-  return level === 'error' || level === 'critical' ? 'high' : 'standard'
 }

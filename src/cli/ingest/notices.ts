@@ -29,6 +29,9 @@ export class Notices {
       case 'retrying':
         this.print(`${retryReason(event, this.url)}; retrying (lines are kept until it answers)`)
         return
+      case 'busy':
+        this.print(`${busyReason(event)}; waiting ${seconds(event.delayMs)} as the daemon asks, however long it takes (no line is dropped)`)
+        return
       case 'recovered':
         this.print(`delivering again after ${(event.failedForMs / 1000).toFixed(1)} s (${event.retries} retries)`)
         return
@@ -44,11 +47,21 @@ export class Notices {
 }
 
 function retryReason(event: Extract<ShipperEvent, { kind: 'retrying' }>, url: string): string {
-  const wait = `${(event.delayMs / 1000).toFixed(1)} s`
   if (event.status === null) return `cannot reach the Ledger daemon at ${url} (${shortCause(event.reason)})`
-  if (event.status === 429) return `rate limited (${event.reason}); waiting ${wait} as the daemon asks`
-  if (event.status === 503) return `the daemon is busy (${event.reason}); waiting ${wait}`
   return `the daemon answered ${event.reason}`
+}
+
+function busyReason(event: Extract<ShipperEvent, { kind: 'busy' }>): string {
+  if (event.status === 429) return `rate limited (${event.reason})`
+  return `the daemon is busy (${event.reason})`
+}
+
+/** `2.3 s`, `4 min 10 s`, `5 h 3 min`. */
+function seconds(ms: number): string {
+  const s = ms / 1000
+  if (s < 60) return `${s.toFixed(1)} s`
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`
 }
 
 /** `cannot reach the Ledger daemon at URL: connect ECONNREFUSED …` → `connect ECONNREFUSED …`. */

@@ -1,6 +1,8 @@
 import type { Readable, Writable } from 'node:stream'
-import { LineSplitter } from './line-splitter.js'
-import type { LineMapper } from './map-line.js'
+import { type Clock, realClock } from './clock.js'
+import { LineSplitter, MAX_LINE_CHARS, makeDecoding } from './line-splitter.js'
+import { isBlank, type LineMapper, looksLikeJsonObject } from './map-line.js'
+import { type InputEvent, MultilineJoiner } from './multiline.js'
 import type { Shipper } from './shipper.js'
 
 /** One input: stdin or a file, opened when its turn comes. */
@@ -16,7 +18,13 @@ export interface PipelineOptions {
   shipper: Shipper
   /** Where `--tee` copies the input (byte for byte), or null. */
   tee?: Writable | null
-  now?: () => number
+  /** `--multiline-start`: a line matching it starts an event (default: the built-in rules). */
+  multilineStart?: RegExp | null
+  /** `--encoding` of the inputs (default UTF-8). */
+  encoding?: string
+  /** Lines longer than this are cut (default 10 MiB, the daemon's body limit). */
+  maxLineChars?: number
+  clock?: Clock
 }
 
 export interface PipelineResult {
@@ -24,7 +32,7 @@ export interface PipelineResult {
   lines: number
   /** Blank lines, skipped. */
   blank: number
-  /** Lines with a value cut to fit the API's limits. */
+  /** Logs (lines, or multi-line events) with something cut to fit the API's limits. */
   truncated: number
   /** Reading stopped early (a signal, or shipping stopped). */
   stoppedEarly: boolean
@@ -44,15 +52,24 @@ export class IngestPipeline {
   private readonly result: PipelineResult = { lines: 0, blank: 0, truncated: 0, stoppedEarly: false, readErrors: [] }
   private readonly starts: Array<{ name: string; first: number }> = []
   private readonly pausedBy = new Set<PauseReason>()
-  private readonly now: () => number
+  private readonly clock: Clock
+  private readonly joiner: MultilineJoiner
   private current: Readable | null = null
   private endCurrent: (() => void) | null = null
   private stopped = false
   private tee: Writable | null
 
   constructor(private readonly options: PipelineOptions) {
-    this.now = options.now ?? Date.now
+    this.clock = options.clock ?? realClock
     this.tee = options.tee ?? null
+    this.joiner = new MultilineJoiner(
+      { start: options.multilineStart ?? null, clock: this.clock },
+      (event) => this.ship(event),
+      (blank) => {
+        this.result.blank += blank
+      },
+      () => this.pausedBy.size > 0,
+    )
     options.shipper.onDrain = () => this.resume('shipper')
     // Shipping stopped for good (a refused key, --on-failure fail): reading stops too.
     options.shipper.onFatal = () => this.stop()
@@ -68,8 +85,18 @@ export class IngestPipeline {
         this.result.readErrors.push(`${source.name}: ${(err as Error).message}`)
       }
     }
+    this.joiner.flush()
+    this.joiner.close()
     await this.options.shipper.finish()
     return this.result
+  }
+
+  /** One event (a line, or a multi-line one) to the shipper. */
+  private ship(event: InputEvent): void {
+    const { mapper, shipper } = this.options
+    const json = mapper.mapEvent(event)
+    if (mapper.lastTruncated) this.result.truncated++
+    shipper.add(json, event.ordinal)
   }
 
   /** Stops reading (a signal, or shipping stopped); what was read is still shipped. */
@@ -90,20 +117,16 @@ export class IngestPipeline {
   }
 
   private read(source: InputSource): Promise<void> {
-    const { mapper, shipper } = this.options
-    const splitter = new LineSplitter()
+    const { shipper } = this.options
+    const splitter = new LineSplitter(this.options.maxLineChars ?? MAX_LINE_CHARS, makeDecoding(this.options.encoding))
     const result = this.result
+    const joiner = this.joiner
     this.starts.push({ name: source.name, first: result.lines })
     let readAt = 0
-    const onLine = (line: string) => {
+    const onLine = (line: string, cutTail: string | null) => {
       const ordinal = ++result.lines
-      const json = mapper.map(line, readAt)
-      if (json === null) {
-        result.blank++
-        return
-      }
-      if (mapper.lastTruncated) result.truncated++
-      shipper.add(json, ordinal)
+      if (cutTail === null && isBlank(line)) joiner.blank()
+      else joiner.push(line, ordinal, readAt, looksLikeJsonObject(line), cutTail)
     }
 
     return new Promise<void>((resolve, reject) => {
@@ -117,9 +140,10 @@ export class IngestPipeline {
         this.endCurrent = null
         stream.off('data', onData)
         // The last line, even without a newline, and even when stopped early: it was read.
-        readAt = this.now()
+        readAt = this.clock.now()
         splitter.end(onLine)
-        result.truncated += splitter.overlong
+        // An event does not run from one input into the next.
+        joiner.flush()
         if (err) reject(err)
         else resolve()
       }
@@ -128,7 +152,7 @@ export class IngestPipeline {
           this.pause('tee')
           this.tee.once('drain', () => this.resume('tee'))
         }
-        readAt = this.now()
+        readAt = this.clock.now()
         splitter.push(chunk, onLine)
         if (shipper.saturated) this.pause('shipper')
       }

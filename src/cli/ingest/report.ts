@@ -75,7 +75,11 @@ export function finalErrors(result: PipelineResult, stats: ShipperStats, fatal: 
 
 /** The status line on a terminal. */
 export function progressText(s: ShipperStats, meter: RateMeter): string {
-  const status = s.failing ? ` · retrying (${shortReason(s.failing)})` : ''
+  const status = s.failing
+    ? ` · retrying (${shortReason(s.failing)})`
+    : s.waiting
+      ? ` · waiting, the daemon is busy (${shortReason(s.waiting)})`
+      : ''
   return `ingest: ${n(s.logs)} read · ${n(s.accepted)} accepted · ${n(meter.rate(s.accepted))}/s · ${n(s.retries)} retries${status}`
 }
 
@@ -87,13 +91,18 @@ function shortReason(reason: string): string {
 }
 
 /** The one-line summary on stderr. */
-export function formatSummary(s: IngestSummary): string {
-  const parts = [`${n(s.lines_read)} lines read`, `${n(s.accepted)} accepted`]
+export function formatSummary(s: IngestSummary, more: { logs?: number; busyWaitMs?: number } = {}): string {
+  // Multi-line events make fewer logs than lines.
+  const logs = more.logs !== undefined && more.logs !== s.lines_read - s.blank_lines ? ` as ${n(more.logs)} logs` : ''
+  const parts = [`${n(s.lines_read)} lines read${logs}`, `${n(s.accepted)} accepted`]
   if (s.rejected > 0) parts.push(`${n(s.rejected)} rejected`)
   if (s.undelivered > 0) parts.push(`${n(s.undelivered)} NOT delivered`)
   if (s.blank_lines > 0) parts.push(`${n(s.blank_lines)} blank skipped`)
   if (s.truncated > 0) parts.push(`${n(s.truncated)} truncated`)
-  if (s.retries > 0) parts.push(`${n(s.retries)} retries`)
+  if (s.retries > 0) {
+    const busy = (more.busyWaitMs ?? 0) >= 100 ? ` (${(more.busyWaitMs! / 1000).toFixed(1)} s waiting for a busy daemon)` : ''
+    parts.push(`${n(s.retries)} retries${busy}`)
+  }
   return `ingest: ${parts.join(', ')} in ${s.seconds.toFixed(1)} s (${n(s.lines_per_second)} lines/s)${s.interrupted ? ', interrupted' : ''}`
 }
 

@@ -1,5 +1,6 @@
 import type { BytesTransport } from '../../client/bytes-transport.js'
 import type { BackoffOptions } from '../backoff.js'
+import type { Clock } from './clock.js'
 
 /** What to do with a batch the daemon does not take. */
 export type FailurePolicy = 'retry' | 'fail' | 'drop'
@@ -9,8 +10,10 @@ export interface ShipperOptions {
   /** How requests reach the daemon, carrying the project's API key. */
   transport: BytesTransport
   /**
-   * `retry` (default): retry until delivered; once the input has ended, give up after
-   * `giveUpAfterMs`. `fail`: a batch still failing `giveUpAfterMs` after its first failure stops
+   * What to do with a batch that fails (daemon unreachable, 5xx other than 503; a busy daemon,
+   * 429 or 503, is waited for as long as it asks, never given up). `retry` (default): retry
+   * until delivered; once the input has ended, give up `giveUpAfterMs` after that (or after the
+   * batch's failures began, if later). `fail`: a batch failing for `giveUpAfterMs` stops
    * everything. `drop`: such a batch is dropped (counted) and the stream goes on.
    */
   onFailure?: FailurePolicy
@@ -30,14 +33,17 @@ export interface ShipperOptions {
   /** Events for the user: rejected logs, retries, batches given up. */
   onEvent?: (event: ShipperEvent) => void
   random?: () => number
-  now?: () => number
+  /** Time, waits and timers (default: the real clock). */
+  clock?: Clock
 }
 
 export type ShipperEvent =
   /** The daemon refused a log (validation, quota); `line` is what `add()` was given. */
   | { kind: 'rejected'; line: number; detail: string }
-  /** Delivery started failing (the first retry after a success). */
+  /** Delivery started failing (the first retry after a success or a busy answer). */
   | { kind: 'retrying'; reason: string; status: number | null; delayMs: number }
+  /** The daemon said "later" (429, 503): waiting as long as it asks (the first of a while). */
+  | { kind: 'busy'; reason: string; status: number; delayMs: number }
   /** Delivery works again after failures. */
   | { kind: 'recovered'; failedForMs: number; retries: number }
   /** A batch given up (dropped, or not delivered before the give-up time). */
@@ -68,4 +74,12 @@ export interface ShipperStats {
   pending: number
   /** The reason of the failure being retried right now, or null. */
   failing: string | null
+  /** Why the daemon asked to wait (429, 503) right now, or null. */
+  waiting: string | null
+  /** Time (wall clock) during which the daemon was busy (429, 503) and batches waited, in ms. */
+  busyWaitMs: number
+  /** The largest `Ledger-Last-Log-Id` of the accepted batches (0: none yet). */
+  lastLogId: number
+  /** Accepted batches whose answer carried no `Ledger-Last-Log-Id` (an older daemon). */
+  withoutLogId: number
 }

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { BytesTransport } from '../../client/bytes-transport.js'
 import type { RawResponse } from '../../client/index.js'
-import { LOG_LIMITS } from '../../contract/ingest.js'
-import { classify, detailOf, type Outcome, perLogErrors } from './answers.js'
-import { type BackoffOptions, backoffDelay } from '../backoff.js'
+import { LAST_LOG_ID_HEADER, LOG_LIMITS } from '../../contract/ingest.js'
+import { classify, detailOf, isBusy, type Outcome, perLogErrors } from './answers.js'
+import { type BackoffOptions, backoffDelay, withJitter } from '../backoff.js'
 import { BatchBody } from './batch-body.js'
+import { type Clock, realClock } from './clock.js'
+import { RetryEpisodes } from './retry-episodes.js'
 import type { FailurePolicy, ShipperEvent, ShipperFatal, ShipperOptions, ShipperStats } from './shipper-types.js'
 
 export { FAILURE_POLICIES } from './shipper-types.js'
@@ -18,7 +19,8 @@ interface Batch {
   /** Logs and their lines; its buffers go to a later batch once this one is settled. */
   data: BatchBody
   idempotencyKey: string
-  firstFailureAt: number | null
+  /** When its current run of failures began (a busy answer ends it: the daemon is there). */
+  failingSince: number | null
   lastError: string
 }
 
@@ -27,9 +29,11 @@ const BATCH_PATH = '/api/v1/ingest/batch'
 /**
  * Ships serialised logs to `POST /api/v1/ingest/batch`: batches of up to 1000 logs or ~1 MiB,
  * sent at the latest `lingerMs` after their first log, several in flight, each with its own
- * `Idempotency-Key` kept across its retries (so a retry never stores a log twice). 429, 503, 5xx
- * and unreachable daemons are retried with backoff and jitter, honouring `Retry-After`; 401/403
- * stop everything. Memory is bounded: `saturated` tells the reader to pause, `onDrain` to go on.
+ * `Idempotency-Key` kept across its retries (so a retry never stores a log twice). A busy
+ * daemon (429, 503) is waited for as long as its `Retry-After` says, with jitter, however long
+ * that takes: busy is not failure. Failures (unreachable, other 5xx) are retried with backoff
+ * and jitter until the give-up window of the failure policy; 401/403 stop everything. Memory is
+ * bounded: `saturated` tells the reader to pause, `onDrain` to go on.
  */
 export class Shipper {
   readonly stats: ShipperStats = {
@@ -43,6 +47,10 @@ export class Shipper {
     replayed: 0,
     pending: 0,
     failing: null,
+    waiting: null,
+    busyWaitMs: 0,
+    lastLogId: 0,
+    withoutLogId: 0,
   }
   /** Called when `saturated` turns false again. */
   onDrain: (() => void) | null = null
@@ -61,26 +69,22 @@ export class Shipper {
   private readonly backoff: BackoffOptions
   private readonly emit: (event: ShipperEvent) => void
   private readonly random: () => number
-  private readonly now: () => number
+  private readonly clock: Clock
 
   private body: BatchBody
-  private linger: NodeJS.Timeout | null = null
+  private linger: unknown = null
   private readonly queue: Batch[] = []
   private readonly inFlight = new Set<Batch>()
   /** Buffers of settled batches, for the next ones. */
   private readonly spare: BatchBody[] = []
   /** No request leaves before this time (a Retry-After applies to every batch). */
   private notBefore = 0
-  private failingSince: number | null = null
-  private retriesThisEpisode = 0
+  private readonly episodes: RetryEpisodes
   /** Aborted to stop everything at once. */
   private readonly stop = new AbortController()
-  /** Aborted when the give-up time after the end of input has come. */
-  private readonly giveUp = new AbortController()
-  private readonly halt = AbortSignal.any([this.stop.signal, this.giveUp.signal])
-  private giveUpTimer: NodeJS.Timeout | null = null
-  private giveUpAt = Number.POSITIVE_INFINITY
-  private ended = false
+  private readonly halt = this.stop.signal
+  /** When the input ended (retrying failures stops a give-up window after it). */
+  private endedAt: number | null = null
   private idleWaiters: Array<() => void> = []
 
   constructor(options: ShipperOptions) {
@@ -96,7 +100,8 @@ export class Shipper {
     this.backoff = options.backoff ?? {}
     this.emit = options.onEvent ?? (() => {})
     this.random = options.random ?? Math.random
-    this.now = options.now ?? Date.now
+    this.clock = options.clock ?? realClock
+    this.episodes = new RetryEpisodes(this.stats, this.emit, this.clock)
     // Every request and every wait listens to `halt`.
     setMaxListeners(4 * this.bound + 16, this.halt)
   }
@@ -121,7 +126,7 @@ export class Shipper {
     this.body.append(json, line)
     this.stats.logs++
     if (this.body.count >= this.maxLogs) this.seal()
-    else if (this.linger === null) this.linger = setTimeout(() => this.seal(), this.lingerMs)
+    else if (this.linger === null) this.linger = this.clock.setTimeout(() => this.seal(), this.lingerMs)
   }
 
   /** Sends the logs added so far without waiting for the batch to fill. */
@@ -131,17 +136,13 @@ export class Shipper {
 
   /**
    * The input has ended: sends what is left and resolves once every log is delivered, refused or
-   * given up. Retrying stops `giveUpAfterMs` from now.
+   * given up. Under `retry`, failing batches are given up `giveUpAfterMs` from now (a busy
+   * daemon is still waited for).
    */
   async finish(): Promise<void> {
     this.seal()
-    if (!this.ended) {
-      this.ended = true
-      this.giveUpAt = this.now() + this.giveUpAfterMs
-      this.giveUpTimer = setTimeout(() => this.giveUp.abort(), this.giveUpAfterMs)
-    }
+    this.endedAt ??= this.clock.now()
     await this.idle()
-    if (this.giveUpTimer) clearTimeout(this.giveUpTimer)
   }
 
   /** Stops at once: requests in flight are abandoned and everything unsent counts as undelivered. */
@@ -149,7 +150,6 @@ export class Shipper {
     if (this.stopped) return
     this.stop.abort()
     this.dropUnsent()
-    if (this.giveUpTimer) clearTimeout(this.giveUpTimer)
     this.checkIdle()
   }
 
@@ -190,7 +190,7 @@ export class Shipper {
 
   private seal(): void {
     if (this.linger !== null) {
-      clearTimeout(this.linger)
+      this.clock.clearTimeout(this.linger)
       this.linger = null
     }
     if (this.body.count === 0) return
@@ -198,7 +198,7 @@ export class Shipper {
       data: this.body,
       body: this.body.finish(),
       idempotencyKey: `ingest-${randomBytes(16).toString('base64url')}`,
-      firstFailureAt: null,
+      failingSince: null,
       lastError: '',
     }
     this.body = new BatchBody(this.maxBytes, this.maxLogs, this.spare.pop())
@@ -230,18 +230,24 @@ export class Shipper {
   private async deliver(batch: Batch): Promise<void> {
     let attempt = 0
     for (;;) {
-      // A Retry-After seen by any batch holds every batch back.
-      await this.pause(Math.min(this.notBefore, this.deadline(batch)) - this.now())
+      // A Retry-After seen by any batch holds every batch back, each with its own jitter (and
+      // one that comes while waiting holds it back further).
+      while (!this.stopped) {
+        const t0 = this.clock.now()
+        const held = this.notBefore - t0
+        if (held <= 0 || t0 >= this.deadline(batch)) break
+        await this.pause(Math.min(withJitter(held, this.random), this.deadline(batch) - t0))
+      }
       if (this.stopped) return this.giveUpBatch(batch, 'shipping stopped')
-      if (this.now() >= this.deadline(batch)) return this.timedOut(batch)
+      if (this.clock.now() >= this.deadline(batch)) return this.timedOut(batch)
 
       const outcome = await this.post(batch)
       switch (outcome.kind) {
         case 'done':
-          this.succeeded()
+          this.episodes.succeeded()
           return this.settle(batch, outcome.res)
         case 'rejected':
-          this.succeeded()
+          this.episodes.succeeded()
           this.stats.rejected += batch.data.count
           for (let i = 0; i < batch.data.count; i++)
             this.emit({ kind: 'rejected', line: batch.data.lineAt(i), detail: outcome.detail })
@@ -252,39 +258,56 @@ export class Shipper {
         case 'aborted':
           return this.stopped ? this.giveUpBatch(batch, 'shipping stopped') : this.timedOut(batch)
         case 'retry': {
-          batch.firstFailureAt ??= this.now()
+          const now = this.clock.now()
+          const busy = isBusy(outcome)
+          // Busy is not failure: the daemon answered, and said when to come back.
+          if (busy) batch.failingSince = null
+          else batch.failingSince ??= now
           batch.lastError = outcome.reason
-          const delay = backoffDelay(attempt++, outcome.retryAfterMs, this.backoff, this.random)
-          if (outcome.retryAfterMs !== null) this.notBefore = Math.max(this.notBefore, this.now() + delay)
-          this.retrying(outcome, delay)
-          const until = Math.min(this.now() + delay, this.deadline(batch))
-          await this.pause(until - this.now())
+          if (outcome.retryAfterMs !== null) {
+            const wait = Math.min(outcome.retryAfterMs, this.backoff.maxRetryAfterMs ?? 60_000)
+            this.notBefore = Math.max(this.notBefore, now + wait)
+            this.episodes.retrying(outcome, busy, wait)
+            // The top of the loop waits for it.
+            continue
+          }
+          const delay = backoffDelay(attempt++, null, this.backoff, this.random)
+          this.episodes.retrying(outcome, busy, delay)
+          await this.pause(Math.min(now + delay, this.deadline(batch)) - now)
         }
       }
     }
   }
 
-  /** Waits `ms` unless stopped or given up first; true when the wait ran its course. */
-  private async pause(ms: number): Promise<boolean> {
-    if (ms <= 0) return true
-    try {
-      await sleep(ms, undefined, { signal: this.halt })
-      return true
-    } catch {
-      return false
-    }
+  /** Waits `ms` unless stopped first; true when the wait ran its course. */
+  private pause(ms: number): Promise<boolean> {
+    if (ms <= 0) return Promise.resolve(true)
+    return this.clock.sleep(ms, this.halt)
   }
 
-  /** When retrying this batch stops: the give-up time after the end of input, or its own limit. */
+  /**
+   * When retrying this batch stops: never while it is not failing (a busy daemon is waited
+   * for); under `retry`, a give-up window after the end of input (or after its failures began,
+   * if later); under `fail` and `drop`, a give-up window after its failures began.
+   */
   private deadline(batch: Batch): number {
-    let d = this.giveUp.signal.aborted ? this.now() : this.giveUpAt
-    if (this.policy !== 'retry' && batch.firstFailureAt !== null)
-      d = Math.min(d, batch.firstFailureAt + this.giveUpAfterMs)
-    return d
+    if (batch.failingSince === null) return Number.POSITIVE_INFINITY
+    if (this.policy !== 'retry') return batch.failingSince + this.giveUpAfterMs
+    if (this.endedAt === null) return Number.POSITIVE_INFINITY
+    return Math.max(this.endedAt, batch.failingSince) + this.giveUpAfterMs
   }
 
+  /** One request; a failing batch's request is abandoned when its give-up time comes. */
   private async post(batch: Batch): Promise<Outcome> {
     this.stats.requests++
+    let signal = this.halt
+    let timer: unknown = null
+    const left = this.deadline(batch) - this.clock.now()
+    if (Number.isFinite(left)) {
+      const giveUp = new AbortController()
+      timer = this.clock.setTimeout(() => giveUp.abort(), left)
+      signal = AbortSignal.any([this.halt, giveUp.signal])
+    }
     let res: RawResponse
     try {
       res = await this.transport.request(
@@ -292,18 +315,23 @@ export class Shipper {
         BATCH_PATH,
         batch.body,
         { 'content-type': 'application/json', 'idempotency-key': batch.idempotencyKey },
-        this.halt,
+        signal,
       )
     } catch (err) {
-      if (this.halt.aborted) return { kind: 'aborted' }
+      if (signal.aborted) return { kind: 'aborted' }
       return { kind: 'retry', reason: (err as Error).message, status: null, retryAfterMs: null }
+    } finally {
+      if (timer !== null) this.clock.clearTimeout(timer)
     }
-    return classify(res, this.transport.baseUrl, this.now())
+    return classify(res, this.transport.baseUrl, this.clock.now())
   }
 
   private settle(batch: Batch, res: RawResponse): void {
     this.stats.batches++
     if (res.headers['idempotent-replayed'] === 'true') this.stats.replayed++
+    const lastLogId = Number(res.headers[LAST_LOG_ID_HEADER])
+    if (Number.isSafeInteger(lastLogId) && lastLogId > 0) this.stats.lastLogId = Math.max(this.stats.lastLogId, lastLogId)
+    else if (res.headers[LAST_LOG_ID_HEADER] === undefined) this.stats.withoutLogId++
     const body = res.body as { accepted?: unknown; rejected?: unknown; errors?: unknown } | null
     const count = batch.data.count
     const accepted = typeof body?.accepted === 'number' ? body.accepted : count
@@ -312,25 +340,6 @@ export class Shipper {
     this.stats.rejected += rejected
     for (const { index, detail } of perLogErrors(body))
       this.emit({ kind: 'rejected', line: batch.data.lineAt(index), detail })
-  }
-
-  private succeeded(): void {
-    if (this.failingSince !== null) {
-      this.emit({ kind: 'recovered', failedForMs: this.now() - this.failingSince, retries: this.retriesThisEpisode })
-      this.failingSince = null
-      this.retriesThisEpisode = 0
-      this.stats.failing = null
-    }
-  }
-
-  private retrying(outcome: Extract<Outcome, { kind: 'retry' }>, delayMs: number): void {
-    this.stats.retries++
-    this.retriesThisEpisode++
-    this.stats.failing = outcome.reason
-    if (this.failingSince === null) {
-      this.failingSince = this.now()
-      this.emit({ kind: 'retrying', reason: outcome.reason, status: outcome.status, delayMs })
-    }
   }
 
   /** A batch whose retry time is over: what the policy says. */
@@ -361,7 +370,7 @@ export class Shipper {
   /** Batches never sent (queued, and the one being filled) count as undelivered. */
   private dropUnsent(): void {
     if (this.linger !== null) {
-      clearTimeout(this.linger)
+      this.clock.clearTimeout(this.linger)
       this.linger = null
     }
     if (this.body.count > 0) {

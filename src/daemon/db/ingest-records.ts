@@ -30,6 +30,8 @@ export interface IdempotencyRow {
   status: number
   response: string
   created_at: number
+  /** The largest log id the request stored (null: stored nothing, or recorded before 008). */
+  last_log_id: number | null
 }
 
 export function findIdempotency(db: Database, projectId: number, key: string): IdempotencyRow | undefined {
@@ -42,8 +44,8 @@ export function findIdempotency(db: Database, projectId: number, key: string): I
 export function insertIdempotency(db: Database, row: IdempotencyRow): void {
   prepared(
     db,
-    `INSERT OR REPLACE INTO idempotency_keys (project_id, idem_key, body_hash, status, response, created_at)
-     VALUES (@project_id, @idem_key, @body_hash, @status, @response, @created_at)`,
+    `INSERT OR REPLACE INTO idempotency_keys (project_id, idem_key, body_hash, status, response, created_at, last_log_id)
+     VALUES (@project_id, @idem_key, @body_hash, @status, @response, @created_at, @last_log_id)`,
   ).run(row)
 }
 

@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import {
   BatchIngestResponseSchema,
+  LAST_LOG_ID_HEADER,
+  PROCESSED_UP_TO_HEADER,
   QueueDepthSchema,
   SingleIngestResponseSchema,
 } from '../../contract/ingest.js'
@@ -14,14 +16,20 @@ function idempotencyKey(req: FastifyRequest): string | undefined {
   return Array.isArray(v) ? v[0] : v
 }
 
-function send<B>(reply: FastifyReply, outcome: IngestOutcome<B>) {
+/** The headers every ingestion answer carries: replay, and the last log id it stored. */
+export function outcomeHeaders(reply: FastifyReply, outcome: IngestOutcome<unknown>): void {
   if (outcome.replayed) reply.header('idempotent-replayed', 'true')
+  if (outcome.lastLogId !== null) reply.header(LAST_LOG_ID_HEADER, String(outcome.lastLogId))
+}
+
+function send<B>(reply: FastifyReply, outcome: IngestOutcome<B>) {
+  outcomeHeaders(reply, outcome)
   return reply.code(outcome.status).send(outcome.body)
 }
 
 // Bodies are validated per log inside the service: a batch keeps its valid logs and reports
 // the invalid ones by index, which a whole-body schema could not do.
-export function ingestRoutes(app: App, { ingest }: Services): void {
+export function ingestRoutes(app: App, { ingest, logEvents }: Services): void {
   app.post(
     '/api/v1/ingest/single',
     { config: { auth: 'api_key', scope: 'ingest' }, schema: { response: { 202: SingleIngestResponseSchema } } },
@@ -45,6 +53,9 @@ export function ingestRoutes(app: App, { ingest }: Services): void {
   app.get(
     '/api/v1/queue/depth',
     { config: { auth: 'api_key', scope: 'ingest' }, schema: { response: { 200: QueueDepthSchema } } },
-    async (req) => ingest.depth(keyOf(req)),
+    async (req, reply) => {
+      reply.header(PROCESSED_UP_TO_HEADER, String(logEvents.processedUpTo))
+      return ingest.depth(keyOf(req))
+    },
   )
 }

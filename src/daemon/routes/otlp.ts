@@ -6,6 +6,7 @@ import { exportLogsResponse } from '../otlp/response.js'
 import { keyOf } from '../plugins/auth.js'
 import type { App } from '../plugins/zod.js'
 import type { Services } from '../services/index.js'
+import { outcomeHeaders } from './ingest.js'
 
 const PROTOBUF = 'application/x-protobuf'
 
@@ -44,7 +45,7 @@ export function otlpRoutes(app: App, { ingest }: Services): void {
         const encoding = encodingOf(req)
         const outcome = await ingest.otlpLogs(keyOf(req), req.body, encoding, idempotencyKey(req))
         const { contentType, payload } = exportLogsResponse(outcome.body, encoding)
-        if (outcome.replayed) reply.header('idempotent-replayed', 'true')
+        outcomeHeaders(reply, outcome)
         // 200 also for a replay: OTLP has no other success status.
         return reply.code(200).type(contentType).send(payload)
       },

@@ -27,6 +27,11 @@ export interface IngestOutcome<B> {
   status: number
   body: B
   replayed: boolean
+  /**
+   * The largest id given to a log this request stored (a replay: the original's), or null when
+   * it stored none. Sent as `Ledger-Last-Log-Id`.
+   */
+  lastLogId: number | null
 }
 
 interface IdempotencyRecord {
@@ -42,10 +47,10 @@ interface PendingWrite {
   logs: LogColumns
   /** How many of `logs` to store (the rest did not fit the quota). */
   count: number
-  /** The id of its last log, once committed. */
-  lastId: number
+  /** Set by the commit: the id of the last log stored. */
+  lastLogId: number
   idempotency: (IdempotencyRecord & { status: number; response: string }) | undefined
-  resolve: () => void
+  resolve: (lastLogId: number) => void
   reject: (err: unknown) => void
 }
 
@@ -84,7 +89,7 @@ export class IngestService {
     this.commit = db.transaction((writes: readonly PendingWrite[]) => {
       let last = 0
       for (const w of writes) {
-        last = w.lastId = appendLogs(db, w.projectId, w.receivedAt, w.logs, w.count)
+        last = w.lastLogId = appendLogs(db, w.projectId, w.receivedAt, w.logs, w.count)
         addQuotaUsage(db, w.projectId, w.day, w.count)
         if (w.idempotency) {
           insertIdempotency(db, {
@@ -94,6 +99,7 @@ export class IngestService {
             status: w.idempotency.status,
             response: w.idempotency.response,
             created_at: this.ctx.now(),
+            last_log_id: w.lastLogId,
           })
         }
       }
@@ -116,8 +122,8 @@ export class IngestService {
         rejected: 0,
         message: 'Log accepted for processing',
       }
-      await this.write(who.projectId, now, logs, 1, idem && { ...idem, status: 202 }, response)
-      return { status: 202, body: response, replayed: false }
+      const lastLogId = await this.write(who.projectId, now, logs, 1, idem && { ...idem, status: 202 }, response)
+      return { status: 202, body: response, replayed: false, lastLogId }
     })
   }
 
@@ -180,8 +186,9 @@ export class IngestService {
         errors: errors.length > 0 ? errors : null,
       }
       // Nothing to store (an OTLP request with no valid record): no commit to wait for.
-      if (fits > 0) await this.write(who.projectId, now, logs, fits, idem && { ...idem, status }, response)
-      return { status, body: response, replayed: false }
+      const lastLogId =
+        fits > 0 ? await this.write(who.projectId, now, logs, fits, idem && { ...idem, status }, response) : null
+      return { status, body: response, replayed: false, lastLogId }
     })
   }
 
@@ -214,7 +221,12 @@ export class IngestService {
       if (stored.body_hash !== bodyHash) {
         throw conflict('Idempotency-Key was already used with a different request body')
       }
-      return { status: stored.status, body: JSON.parse(stored.response) as B, replayed: true }
+      return {
+        status: stored.status,
+        body: JSON.parse(stored.response) as B,
+        replayed: true,
+        lastLogId: stored.last_log_id,
+      }
     }
     const p = fn({ key, bodyHash })
     this.inflight.set(slot, p)
@@ -231,7 +243,10 @@ export class IngestService {
     }
   }
 
-  /** Queues the first `count` logs for the next group commit; resolves once committed. */
+  /**
+   * Queues the first `count` logs for the next group commit; resolves once committed, with the
+   * id of the last log stored.
+   */
   private write(
     projectId: number,
     now: number,
@@ -239,7 +254,7 @@ export class IngestService {
     count: number,
     idem: (IdempotencyRecord & { status: number }) | undefined,
     response: unknown,
-  ): Promise<void> {
+  ): Promise<number> {
     const refusal = this.admission(projectId, count)
     if (refusal) {
       this.releaseQuota(projectId, count)
@@ -247,14 +262,14 @@ export class IngestService {
     }
     this.reserved.set(projectId, (this.reserved.get(projectId) ?? 0) + count)
     this.reservedTotal += count
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       this.pending.push({
         projectId,
         receivedAt: now,
         day: Math.floor(now / DAY_MS),
         logs,
         count,
-        lastId: 0,
+        lastLogId: 0,
         idempotency: idem && { ...idem, response: JSON.stringify(response) },
         resolve,
         reject,
@@ -276,9 +291,12 @@ export class IngestService {
     const capacity = this.ctx.config.queueCapacity
     const waiting = this.queue.depth(projectId) + (this.reserved.get(projectId) ?? 0)
     if (waiting + count > capacity) {
-      return new ApiError(503, `Ingestion queue is full (${waiting} of ${capacity} logs waiting); retry later`, {
-        'retry-after': this.queue.secondsToDrain(waiting + count - capacity),
-      })
+      const retryAfter = this.queue.secondsToDrain(waiting + count - capacity)
+      return new ApiError(
+        503,
+        `Ingestion queue is full (${waiting} of ${capacity} logs waiting); retry in ${retryAfter} s`,
+        { 'retry-after': retryAfter },
+      )
     }
     const lagLimit = this.ctx.config.maxIndexLagSeconds
     const rate = this.queue.drainRate(true)
@@ -286,11 +304,10 @@ export class IngestService {
       const backlog = this.queue.totalDepth() + this.reservedTotal + count
       const lag = backlog / rate
       if (lag > lagLimit) {
-        return new ApiError(
-          503,
-          `Indexing is ${Math.round(lag)} s behind (limit ${lagLimit} s); retry later`,
-          { 'retry-after': this.queue.secondsToDrain(backlog - rate * lagLimit) },
-        )
+        const retryAfter = this.queue.secondsToDrain(backlog - rate * lagLimit)
+        return new ApiError(503, `Indexing is ${Math.round(lag)} s behind (limit ${lagLimit} s); retry in ${retryAfter} s`, {
+          'retry-after': retryAfter,
+        })
       }
     }
     if (this.wal.overLimit()) {
@@ -325,7 +342,7 @@ export class IngestService {
       } else {
         counts.set(w.projectId, (counts.get(w.projectId) ?? 0) + w.count)
         this.rates?.add(w.projectId, w.receivedAt, [w.count, countErrors(w.logs.level, w.count)])
-        w.resolve()
+        w.resolve(w.lastLogId)
       }
     }
     if (error) return

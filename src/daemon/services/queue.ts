@@ -21,8 +21,8 @@ export interface Indexer {
 const RATE_WINDOW_MS = 10_000
 /** Below this many logs indexed in the window, the rate says little of what the indexer can do. */
 const RATE_SAMPLE = 5000
-/** The longest Retry-After a full queue answers (also when no rate is known: paused, stuck). */
-const MAX_RETRY_AFTER_S = 60
+/** The longest Retry-After a full queue answers (also when nothing drains: paused, failing, stuck). */
+export const MAX_RETRY_AFTER_S = 60
 
 /**
  * The ingestion queue: accepted logs not processed yet, per project. A log is stored by the
@@ -41,6 +41,8 @@ export class ProcessingQueue {
   private processedTotal = 0
   /** Indexing commits of the last RATE_WINDOW_MS: when, how many logs, and how long they took. */
   private readonly recent: Array<{ at: number; rows: number; ms: number }> = []
+  /** Since when logs have been waiting (null while none is). */
+  private waitingSince: number | null = null
 
   constructor(
     db: Database,
@@ -57,6 +59,7 @@ export class ProcessingQueue {
     const { counts, upTo } = logCountsAfter(db, after)
     this.depths = new Map(counts)
     if (upTo > after) this.unindexed.push({ upTo, counts })
+    if (this.depths.size > 0) this.waitingSince = this.clock()
   }
 
   /**
@@ -76,11 +79,13 @@ export class ProcessingQueue {
         this.processedTotal += n
       }
     }
+    if (this.depths.size === 0) this.waitingSince = null
     this.events.processed({ upTo, counts })
   }
 
   /** Logs up to `upTo` were committed, `counts` of them per project: they wait to be indexed. */
   committed(upTo: number, counts: ReadonlyMap<number, number>): void {
+    if (this.waitingSince === null && counts.size > 0) this.waitingSince = this.clock()
     for (const [project, n] of counts) this.depths.set(project, this.depth(project) + n)
     const last = this.unindexed.at(-1)
     // One entry per commit, merged into the last once many wait (a long pause): bounded memory.
@@ -148,11 +153,17 @@ export class ProcessingQueue {
 
   /**
    * Seconds until `logs` more waiting logs would have been processed at the recent rate: what a
-   * full queue answers in Retry-After. At least 1; 60 when no rate is known (paused, stuck).
+   * full queue answers in Retry-After, at least 1 and at most 60. With no rate measured yet (the
+   * queue filled before anything of it was indexed), 1: ask again, the next answer is measured.
+   * 60 when nothing drains: indexing paused or failing, or nothing indexed for 10 s.
    */
   secondsToDrain(logs: number): number {
+    if (!this.running || this.paused || this.indexer().status.last_error !== null) return MAX_RETRY_AFTER_S
     const rate = this.drainRate()
-    if (rate === null) return MAX_RETRY_AFTER_S
+    if (rate === null) {
+      const stuck = this.waitingSince !== null && this.clock() - this.waitingSince > RATE_WINDOW_MS
+      return stuck ? MAX_RETRY_AFTER_S : 1
+    }
     return Math.min(MAX_RETRY_AFTER_S, Math.max(1, Math.ceil(logs / rate)))
   }
 

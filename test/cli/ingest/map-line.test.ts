@@ -22,9 +22,14 @@ function mapped(line: string, options: ConstructorParameters<typeof LineMapper>[
   return log
 }
 
+/** A wall-clock time in this machine's zone (times written without one are local). */
+const local = (y: number, mo: number, d: number, h: number, mi = 0, sec = 0, ms = 0) => new Date(y, mo - 1, d, h, mi, sec, ms).toISOString()
+
 describe('plain lines', () => {
-  test.each([
-    ['2025-10-17 10:00:00 ERROR db down', 'error'],
+  // Each line's level; its time where it has one (else the time it was read); the line as its
+  // message, unless it is logfmt (its pairs mapped as a JSON line's keys).
+  test.each<[string, string, Partial<LogInput>?]>([
+    ['2025-10-17 10:00:00 ERROR db down', 'error', { timestamp: local(2025, 10, 17, 10) }],
     ['ERROR: disk full', 'error'],
     ['error: cannot open file', 'error'],
     ['Error: connect ECONNREFUSED 127.0.0.1:5432', 'error'],
@@ -34,32 +39,35 @@ describe('plain lines', () => {
     ['Warning: deprecated option', 'warning'],
     ['npm WARN deprecated left-pad', 'warning'],
     ['10:00:00.123 [main] INFO  com.acme.App - started', 'info'],
-    ['2025-10-17T10:00:00Z DEBUG cache hit', 'debug'],
+    ['2025-10-17T10:00:00Z DEBUG cache hit', 'debug', { timestamp: '2025-10-17T10:00:00.000Z' }],
     ['TRACE entering loop', 'debug'],
     ['<info> all good', 'info'],
     ['(fatal) out of memory', 'critical'],
     ['FATAL: database system is shutting down', 'critical'],
     ['CRITICAL overheating', 'critical'],
-    ['level=error msg="payment failed" user=42', 'error'],
-    ['time=2025-10-17T10:00:00Z lvl=warn msg=slow', 'warning'],
-    ['severity="CRITICAL" component=db', 'critical'],
+    ['level=error msg="payment failed" user=42', 'error', { message: 'payment failed', log_type: 'logger', attributes: { user: '42' } }],
+    ['time=2025-10-17T10:00:00Z lvl=warn msg=slow', 'warning', { message: 'slow', log_type: 'logger', timestamp: '2025-10-17T10:00:00Z' }],
+    ['severity="CRITICAL" component=db', 'critical', { log_type: 'logger', attributes: { component: 'db' } }],
     ['W/ActivityManager( 1234): Slow operation', 'warning'],
     ['E/AndroidRuntime: FATAL EXCEPTION: main', 'error'],
-    ['E0102 15:04:05.000000    1234 main.go:42] could not connect', 'error'],
-    ['I0102 15:04:05.000000    1234 main.go:42] listening', 'info'],
+    // glog has no year: the latest 2 January 15:04:05 before it was read (2026-03-04).
+    ['E0102 15:04:05.000000    1234 main.go:42] could not connect', 'error', { timestamp: local(2026, 1, 2, 15, 4, 5) }],
+    ['I0102 15:04:05.000000    1234 main.go:42] listening', 'info', { timestamp: local(2026, 1, 2, 15, 4, 5) }],
     ['<3>kernel: device error', 'error'],
-    ['<14>Oct 17 10:00:00 host app: hello', 'info'],
+    // RFC 3164: 17 October of 2026 is after the read time, so it is 2025's.
+    ['<14>Oct 17 10:00:00 host app: hello', 'info', { timestamp: local(2025, 10, 17, 10) }],
     ['\u001b[31mERROR\u001b[0m coloured output', 'error'],
     ['just some output', 'info'],
     ['the error rate is low today', 'info'],
     ['information about errors follows', 'info'],
-  ])('%j → %s', (line, level) => {
+  ])('%j → %s', (line, level, own = {}) => {
     const log = mapped(line)
     expect(log.level).toBe(level)
-    expect(log.log_type).toBe('console')
+    expect(log.log_type).toBe(own.log_type ?? 'console')
     expect(log.importance).toBe(level === 'error' || level === 'critical' ? 'high' : 'standard')
-    expect(log.timestamp).toBe(READ_ISO)
-    expect(log.message).toBe(line.replace(/\u001b\[[0-9;]*m/g, ''))
+    expect(log.timestamp).toBe(own.timestamp ?? READ_ISO)
+    expect(log.message).toBe(own.message ?? line.replace(/\u001b\[[0-9;]*m/g, ''))
+    if (own.attributes) expect(log.attributes).toEqual(own.attributes)
   })
 
   test('--level is the level of lines that name none; a detected level wins over it', () => {

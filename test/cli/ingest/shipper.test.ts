@@ -191,7 +191,7 @@ describe('against a daemon', () => {
     await shipper.finish()
     expect(shipper.stats).toMatchObject({ accepted: 40, undelivered: 0 })
     expect(shipper.stats.retries).toBeGreaterThan(0)
-    expect(events.some((e) => e.kind === 'retrying' && e.status === 429)).toBe(true)
+    expect(events.some((e) => e.kind === 'busy' && e.status === 429)).toBe(true)
     const posts = calls.filter((c) => c.method === 'POST')
     const limited = posts.filter((c) => c.status === 429)
     expect(limited.length).toBeGreaterThan(0)
@@ -303,7 +303,7 @@ describe('a full queue', () => {
     try {
       for (let i = 1; i <= 2000; i++) shipper.add(log(i), i)
       await waitFor(() => calls.some((c) => c.status === 503), 5000, 'a 503')
-      expect(events).toContainEqual(expect.objectContaining({ kind: 'retrying', status: 503 }))
+      expect(events).toContainEqual(expect.objectContaining({ kind: 'busy', status: 503 }))
     } finally {
       d.services.queue.resume()
     }
@@ -382,7 +382,35 @@ describe('drop', () => {
   })
 
   test('a batch that fails for the give-up time is dropped; the next ones are delivered', async () => {
-    const { key, account } = await accountWithKey(d.client, 'drop')
+    const { key } = await accountWithKey(d.client, 'drop')
+    const inner = clientBytesTransport(new LedgerClient({ baseUrl: d.url, credential: key.full_key }))
+    // The daemon is unreachable for the second batch only (its first two attempts and on).
+    let down = false
+    const flaky: BytesTransport = {
+      baseUrl: inner.baseUrl,
+      close: () => inner.close(),
+      async request(method, path, body, headers, signal) {
+        if (down && method === 'POST') throw new Error(`cannot reach the Ledger daemon at ${inner.baseUrl}: connect ECONNREFUSED`)
+        return inner.request(method, path, body, headers, signal)
+      },
+    }
+    const events: ShipperEvent[] = []
+    const shipper = new Shipper({ transport: flaky, onFailure: 'drop', giveUpAfterMs: 300, maxBatchLogs: 10, backoff: { baseMs: 10, capMs: 50 }, onEvent: (e) => events.push(e) })
+    for (let i = 1; i <= 10; i++) shipper.add(log(i), i)
+    await waitFor(() => shipper.stats.accepted === 10, 5000, 'the first batch')
+    down = true
+    for (let i = 11; i <= 20; i++) shipper.add(log(i), i)
+    await waitFor(() => shipper.stats.undelivered === 10, 5000, 'the drop')
+    down = false
+    for (let i = 21; i <= 30; i++) shipper.add(log(i), i)
+    await shipper.finish()
+    expect(shipper.stats).toMatchObject({ accepted: 20, undelivered: 10 })
+    expect(events).toContainEqual(expect.objectContaining({ kind: 'undelivered', lines: 10, firstLine: 11, lastLine: 20 }))
+    await inner.close()
+  })
+
+  test('a batch the daemon only asks to wait for (429 + Retry-After, longer than the give-up time) is not dropped', async () => {
+    const { key, account } = await accountWithKey(d.client, 'drop-busy')
     await account.client.setKeyLimits(key.key_id, { algorithm: 'token_bucket', tokens_per_second: 1, burst_capacity: 1 })
     const transport = clientBytesTransport(new LedgerClient({ baseUrl: d.url, credential: key.full_key }))
     const events: ShipperEvent[] = []
@@ -391,12 +419,10 @@ describe('drop', () => {
     await waitFor(() => shipper.stats.accepted === 10, 5000, 'the first batch')
     // The bucket is empty now: this batch gets 429 + Retry-After: 1, longer than the give-up time.
     for (let i = 11; i <= 20; i++) shipper.add(log(i), i)
-    await waitFor(() => shipper.stats.undelivered === 10, 5000, 'the drop')
-    await new Promise((r) => setTimeout(r, 1100))
-    for (let i = 21; i <= 30; i++) shipper.add(log(i), i)
     await shipper.finish()
-    expect(shipper.stats).toMatchObject({ accepted: 20, undelivered: 10 })
-    expect(events).toContainEqual(expect.objectContaining({ kind: 'undelivered', lines: 10, firstLine: 11, lastLine: 20 }))
+    expect(shipper.stats).toMatchObject({ accepted: 20, undelivered: 0 })
+    expect(shipper.stats.retries).toBeGreaterThan(0)
+    expect(events).toContainEqual(expect.objectContaining({ kind: 'busy', status: 429 }))
     await transport.close()
   })
 })

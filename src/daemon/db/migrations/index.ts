@@ -8,6 +8,7 @@ import * as m006 from './006-key-scopes.js'
 import * as m007 from './007-fulltext-file.js'
 import * as m008 from './008-accepted-is-stored.js'
 import * as m009 from './009-verification-failures.js'
+import * as m010 from './010-idempotency-last-log-id.js'
 
 /** A schema change. Append only: a released migration is never edited. */
 export interface Migration {
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: '007-fulltext-file', up: m007.up },
   { version: 8, name: '008-accepted-is-stored', up: m008.up },
   { version: 9, name: '009-verification-failures', up: m009.up },
+  { version: 10, name: '010-idempotency-last-log-id', up: m010.up },
 ]
