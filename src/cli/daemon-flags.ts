@@ -20,4 +20,12 @@ export const daemonServerFlags = {
     description: 'Queued logs per project before ingestion answers 503.',
     min: 1,
   }),
+  'max-tails-per-key': Flags.integer({
+    description: 'Live tails one API key may hold open at once (past it: 429). Default 100.',
+    min: 1,
+  }),
+  'max-tails-per-account': Flags.integer({
+    description: 'Live tails one account may hold open at once, all its keys and logins together. Default 200.',
+    min: 1,
+  }),
 }

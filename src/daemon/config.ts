@@ -37,6 +37,10 @@ export const DaemonConfigSchema = z.object({
   tailHeartbeatMs: z.coerce.number().int().min(10).max(50_000).default(15_000),
   /** A live tail whose client has not drained its socket for this long is cut off. */
   tailStallMs: z.coerce.number().int().min(10).max(600_000).default(30_000),
+  /** Live tails one API key may hold open at once (past it: 429). */
+  maxTailsPerKey: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** Live tails one account may hold open at once, with its keys and tokens together (past it: 429). */
+  maxTailsPerAccount: z.coerce.number().int().min(1).max(100_000).default(200),
 })
 export type DaemonConfig = z.infer<typeof DaemonConfigSchema>
 export type DaemonConfigInput = z.input<typeof DaemonConfigSchema>
@@ -59,6 +63,8 @@ export function loadConfig(
     logLevel: env['LEDGER_LOG_LEVEL'] as DaemonConfig['logLevel'] | undefined,
     tailHeartbeatMs: env['LEDGER_TAIL_HEARTBEAT_MS'] as unknown as number | undefined,
     tailStallMs: env['LEDGER_TAIL_STALL_MS'] as unknown as number | undefined,
+    maxTailsPerKey: env['LEDGER_MAX_TAILS_PER_KEY'] as unknown as number | undefined,
+    maxTailsPerAccount: env['LEDGER_MAX_TAILS_PER_ACCOUNT'] as unknown as number | undefined,
   }
   const merged = Object.fromEntries(
     Object.entries({ ...fromEnv, ...flags }).filter(([, v]) => v !== undefined && v !== ''),

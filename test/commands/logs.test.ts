@@ -124,6 +124,40 @@ describe('against an in-process daemon', () => {
     }
   })
 
+  test.each([
+    ['its API key is revoked', 'key', 'key_revoked', 'was revoked'],
+    ['its login is logged out', 'token', 'logged_out', 'logged out'],
+  ] as const)(
+    'tail -f whose %s prints why on one line and exits 4, without reconnecting',
+    async (_what, credential, reason, words) => {
+      const a = await accountWithKey(daemon.client, `ended-${credential}`)
+      const env =
+        credential === 'key' ? { LEDGER_API_KEY: a.key.full_key } : { LEDGER_TOKEN: a.account.access_token }
+      const args = credential === 'key' ? [] : ['--project', a.project.slug]
+      const tail = startCli({ home, url: daemon.url, env }, 'tail', '-f', '-n', '0', '--json', ...args)
+      try {
+        await waitFor(
+          async () => {
+            await a.keyClient.ingestSingle(log({ message: 'ping' }))
+            return tail.stdout().includes('ping')
+          },
+          15_000,
+          'the tail to open',
+        )
+        if (credential === 'key') await a.account.client.revokeApiKey(a.key.key_id)
+        else await a.account.client.logout()
+        const r = await tail.result
+        expect(r.code).toBe(4)
+        const lines = r.stderr.trim().split('\n')
+        expect(lines[0]).toMatch(new RegExp(`^Error: the daemon ended the live tail: .*${words}.* \\(${reason}\\)$`))
+        expect(r.stderr).not.toContain('reconnecting')
+      } finally {
+        tail.child.kill('SIGINT')
+        await tail.result
+      }
+    },
+  )
+
   test('panels show renders an errors panel as bars, and --json is the panel data', async () => {
     const account = daemon.client.withCredential(token)
     const panel = await account.createPanel({

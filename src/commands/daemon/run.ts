@@ -34,6 +34,8 @@ export default class DaemonRun extends BaseCommand {
         host: flags.host,
         durability: flags.durability,
         queueCapacity: flags['queue-capacity'],
+        maxTailsPerKey: flags['max-tails-per-key'],
+        maxTailsPerAccount: flags['max-tails-per-account'],
       })
     } catch (err) {
       throw new CliError((err as Error).message, undefined, EXIT.usage)

@@ -35,6 +35,8 @@ export default class DaemonStart extends BaseCommand {
     const args = ['--port', String(flags.port), '--host', flags.host]
     if (flags.durability) args.push('--durability', flags.durability)
     if (flags['queue-capacity']) args.push('--queue-capacity', String(flags['queue-capacity']))
+    if (flags['max-tails-per-key']) args.push('--max-tails-per-key', String(flags['max-tails-per-key']))
+    if (flags['max-tails-per-account']) args.push('--max-tails-per-account', String(flags['max-tails-per-account']))
     try {
       const state = await startDetached({
         dataDir: data,

@@ -25,6 +25,7 @@ export function deepHealth(s: Services): DeepHealth {
         fulltext_index: fulltext,
       },
       rate_limiter: { status: 'healthy', backend: 'memory', tracked_keys: s.limiter.trackedKeys() },
+      live_tails: { status: 'healthy', ...s.tail.figures() },
     },
   }
 }

@@ -13,6 +13,7 @@ import { AccountService } from './accounts.js'
 import { ApiKeyService } from './api-keys.js'
 import { BatchDecoder } from './batch-decoder.js'
 import type { ServiceContext } from './context.js'
+import { CredentialEvents } from './credential-events.js'
 import { IngestService } from './ingest.js'
 import { KeyStats } from './key-stats.js'
 import { LogEvents } from './log-events.js'
@@ -43,6 +44,8 @@ export interface Services {
   readonly logs: LogService
   readonly logEvents: LogEvents
   readonly tail: TailService
+  /** Revocations, for whatever holds a credential open (tails, requests receiving a body). */
+  readonly credentials: CredentialEvents
   readonly maintenance: Maintenance
   readonly queue: QueueWorker
   readonly decoder: BatchDecoder
@@ -82,7 +85,8 @@ export function createServices({ config, now = Date.now, version, log }: Service
   const fulltext = new FulltextIndexer(files, fulltextState, (r) => queue.indexed(r.upTo), log)
   const secret = loadOrCreateSecret(files.secret)
   const tokens = new AccessTokens(secret, now)
-  const accounts = new AccountService(ctx, new PasswordHasher(config.scryptLogN), tokens)
+  const credentials = new CredentialEvents()
+  const accounts = new AccountService(ctx, new PasswordHasher(config.scryptLogN), tokens, credentials)
   const decoder = new BatchDecoder(config.decoderThreads, log)
   // The live figures of `ledger top`, seeded from what was received in the last minutes, so
   // they go on across a restart.
@@ -91,7 +95,7 @@ export function createServices({ config, now = Date.now, version, log }: Service
     ingestRates.add(r.project_id, r.second * 1000, [r.n, r.errors])
   }
   const ingest = new IngestService(ctx, queue, decoder, ingestRates)
-  const apiKeys = new ApiKeyService(ctx, limiter, keyStats)
+  const apiKeys = new ApiKeyService(ctx, limiter, keyStats, credentials)
   const startedAt = now()
   const logs = new LogService(ctx)
   return {
@@ -113,7 +117,8 @@ export function createServices({ config, now = Date.now, version, log }: Service
     maintenance: new Maintenance(db, now, log, fulltext),
     logs,
     logEvents,
-    tail: new TailService(ctx, logEvents),
+    credentials,
+    tail: new TailService(ctx, logEvents, { keyStanding: (id, scope) => apiKeys.standing(id, scope), credentials, log }),
     queue,
     decoder,
     limiter,
