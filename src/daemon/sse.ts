@@ -12,7 +12,8 @@ export interface SseOptions {
 // Unsent bytes above which no more events are read until the socket drains: with at most one
 // batch read ahead, a connection holds about this much plus one log, however slow its reader.
 const HIGH_WATER = 64 * 1024
-const BATCH = 100
+// Events taken per step: what fits under HIGH_WATER is written at once, the rest waits.
+const BATCH = 500
 // A tail that is behind reads the database by itself: at most this often, and waiting at least
 // READ_PACING times as long as its last read took (a prefix search over a big index costs tens
 // of ms a read), so it never takes more than a fifth of the daemon's time. A caught-up tail's
@@ -107,6 +108,15 @@ export function streamTail(reply: FastifyReply, sub: TailSubscription, opts: Sse
   const pump = () => {
     scheduled = undefined
     if (closed || waitingDrain) return
+    const started = performance.now()
+    try {
+      step()
+    } finally {
+      sub.spent(performance.now() - started)
+    }
+  }
+
+  const step = () => {
     lastRead = Date.now()
     let more = false
     if (pending.length === 0) {

@@ -1,17 +1,10 @@
 import type { Database } from 'better-sqlite3'
-import type { SearchNode } from '../../contract/search-query.js'
-import { compileFilter, type MatchableRow, matchable } from '../db/log-match.js'
-import type { StoredLogFilter } from '../db/log-reads.js'
-import type { LogRow } from '../db/logs.js'
-import { fulltextMatchesInRange, projectLogsInRange } from '../db/tail-reads.js'
+import { processedIdsInRange, type StoredLogFilter } from '../db/log-reads.js'
+import { framesByIds, type LogFrame, projectFramesInRange } from '../db/tail-reads.js'
 import type { LogEvents, ProcessedBatch } from './log-events.js'
-import { toLog } from './logs.js'
 
 /** One event of a tail, ready to send: the log's id and its JSON (made once for every tail). */
-export interface TailFrame {
-  readonly id: number
-  readonly data: string
-}
+export type TailFrame = Readonly<LogFrame>
 
 /** What a feed needs of a tail that it fans out to. */
 export interface FedTail {
@@ -24,26 +17,35 @@ export interface FedTail {
   nudge(): void
 }
 
-// Rows per read of a project's new logs: a feed far behind reads in bounded steps.
-const CHUNK = 5000
-// A feed reads at most this often, and waits at least READ_PACING times as long as its last read
-// took, so that tails never take more than a fifth of the daemon's time, however many.
+// Ids per read of a project's new logs (ids count every project's logs): a feed far behind
+// reads in bounded steps.
+const ID_SPAN = 5000
+// A feed reads at most this often. And after any feed's read, no feed reads again before
+// READ_PACING times as long as that read took has passed: however many tails and projects,
+// tails never take more than about a fifth of the daemon's time (they fall behind instead).
 const MIN_READ_INTERVAL_MS = 50
 const READ_PACING = 4
 
+/** When the next read of any feed may start (Date.now() ms); shared by a hub's feeds. */
+interface Pacing {
+  nextReadAt: number
+  reads: number
+}
+
 interface Group {
-  readonly match: (r: MatchableRow) => boolean
-  readonly search: SearchNode | undefined
-  readonly searchKey: string
+  readonly filter: StoredLogFilter
+  /** No condition but the project: every log. */
+  readonly everything: boolean
   readonly tails: Set<FedTail>
 }
 
 /**
  * The new logs of one project, read once per processed range and fanned out in memory to every
- * tail of the project that is caught up ("attached"). Tails with the same filter form a group:
- * the filter is evaluated once per log for the whole group, full text once per distinct query
- * and range (by FTS5, see tail-reads.ts). Tails behind (resuming, slow) read by themselves up to
- * `readUpTo`, then attach.
+ * tail of the project that is caught up ("attached"). Tails with the same filter form a group,
+ * and each group's filter is evaluated once per range by the SQL of a log read (ids only: the
+ * same answers as GET /logs, full text by FTS5 included); the rows that any group keeps are then
+ * read once, turned into JSON once, and handed to every tail that wants them. Tails behind
+ * (resuming, slow) read by themselves up to `readUpTo`, then attach.
  */
 export class ProjectFeed {
   /** Every processed log of the project with an id up to this was handed to the attached tails. */
@@ -55,16 +57,15 @@ export class ProjectFeed {
   private readonly groups = new Map<string, Group>()
   private readonly detached = new Set<FedTail>()
   private attachedCount = 0
-  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined
+  private timer: NodeJS.Timeout | undefined
   private lastRead = 0
-  private readCost = 0
 
   constructor(
     private readonly db: Database,
     readonly projectId: number,
     processedUpTo: number,
     private readonly onError: (err: unknown, tails: FedTail[]) => void,
-    private readonly counters: { reads: number },
+    private readonly pacing: Pacing,
   ) {
     this.readUpTo = processedUpTo
     this.target = processedUpTo
@@ -72,6 +73,15 @@ export class ProjectFeed {
 
   get size(): number {
     return this.attachedCount + this.detached.size
+  }
+
+  /**
+   * Time spent elsewhere for these tails (sending their events): it delays the next read of
+   * every feed as a read's own time does, so that reading and sending together stay within the
+   * tails' share of the daemon.
+   */
+  charge(ms: number): void {
+    this.pacing.nextReadAt = Math.max(this.pacing.nextReadAt, Date.now()) + READ_PACING * ms
   }
 
   /** A tail of this project that reads by itself until it catches up. */
@@ -84,12 +94,11 @@ export class ProjectFeed {
     if (!this.detached.delete(t)) return
     let g = this.groups.get(filterKey)
     if (!g) {
-      g = {
-        match: compileFilter(t.filter),
-        search: t.filter.search,
-        searchKey: t.filter.search ? JSON.stringify(t.filter.search) : '',
-        tails: new Set(),
-      }
+      const f = t.filter
+      const everything =
+        !f.search && !f.levels?.length && !f.logTypes?.length && f.environment === undefined &&
+        f.release === undefined && !f.attr?.length && f.from === undefined && f.to === undefined
+      g = { filter: f, everything, tails: new Set() }
       this.groups.set(filterKey, g)
     }
     g.tails.add(t)
@@ -125,17 +134,15 @@ export class ProjectFeed {
   }
 
   close(): void {
-    if (this.timer) {
-      clearTimeout(this.timer as NodeJS.Timeout)
-      clearImmediate(this.timer as NodeJS.Immediate)
-    }
+    if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
   }
 
-  private schedule(): void {
+  /** Plans the next read: at the interval, or (`soon`: a read left more) as soon as pacing allows. */
+  private schedule(soon = false): void {
     if (this.timer) return
-    const interval = Math.max(MIN_READ_INTERVAL_MS, READ_PACING * this.readCost)
-    this.timer = setTimeout(() => this.read(), Math.max(0, this.lastRead + interval - Date.now()))
+    const at = Math.max(soon ? 0 : this.lastRead + MIN_READ_INTERVAL_MS, this.pacing.nextReadAt)
+    this.timer = setTimeout(() => this.read(), Math.max(0, at - Date.now()))
   }
 
   private nudge(): void {
@@ -153,29 +160,32 @@ export class ProjectFeed {
     }
     const started = performance.now()
     this.lastRead = Date.now()
-    this.counters.reads++
+    this.pacing.reads++
     const after = this.readUpTo
-    let rows: LogRow[]
-    let upTo: number
-    const frames: Array<TailFrame | undefined> = []
+    const upTo = Math.min(this.target, after + ID_SPAN)
     try {
-      rows = projectLogsInRange(this.db, this.projectId, after, this.target, CHUNK)
-      upTo = rows.length === CHUNK ? rows.at(-1)!.id : this.target
-      const matchables = rows.map(matchable)
-      const searches = new Map<string, Set<number>>()
-      for (const g of [...this.groups.values()]) {
-        let ids: Set<number> | undefined
-        if (g.search) {
-          ids = searches.get(g.searchKey)
-          if (!ids) searches.set(g.searchKey, (ids = fulltextMatchesInRange(this.db, g.search, after, upTo)))
-          if (ids.size === 0) continue
+      // Which logs each group keeps, then those rows, once.
+      const kept: Array<[Group, readonly number[] | null]> = []
+      const wanted = new Set<number>()
+      let all = false
+      for (const g of this.groups.values()) {
+        if (g.everything) {
+          all = true
+          kept.push([g, null])
+          continue
         }
-        const matched: TailFrame[] = []
-        for (let i = 0; i < rows.length; i++) {
-          if (ids && !ids.has(rows[i]!.id)) continue
-          if (!g.match(matchables[i]!)) continue
-          matched.push((frames[i] ??= frame(rows[i]!)))
-        }
+        const ids = processedIdsInRange(this.db, g.filter, after, upTo)
+        if (ids.length === 0) continue
+        kept.push([g, ids])
+        for (const id of ids) wanted.add(id)
+      }
+      let read: TailFrame[] = []
+      if (all) read = projectFramesInRange(this.db, this.projectId, after, upTo)
+      else if (wanted.size > 0) read = framesByIds(this.db, [...wanted].sort((a, b) => a - b))
+      const frames = new Map<number, TailFrame>()
+      for (const f of read) frames.set(f.id, f)
+      for (const [g, ids] of kept) {
+        const matched = ids === null ? [...frames.values()] : ids.map((id) => frames.get(id)!)
         if (matched.length === 0) continue
         for (const t of [...g.tails]) t.push(matched)
       }
@@ -185,25 +195,18 @@ export class ProjectFeed {
     }
     this.readUpTo = upTo
     if (upTo >= this.target) this.unread = false
-    this.readCost = performance.now() - started
+    this.pacing.nextReadAt = Date.now() + READ_PACING * (performance.now() - started)
     this.nudge()
-    if (this.unread) {
-      if (rows.length === CHUNK) this.timer = setImmediate(() => this.read())
-      else this.schedule()
-    }
+    if (this.unread) this.schedule(upTo < this.target)
   }
-}
-
-function frame(row: LogRow): TailFrame {
-  return { id: row.id, data: JSON.stringify(toLog(row)) }
 }
 
 /** The feeds of every project with open tails, on one subscription to processed logs. */
 export class TailHub {
   private readonly feeds = new Map<number, ProjectFeed>()
   private unsubscribe: (() => void) | undefined
-  /** Reads of new logs made for attached tails, all projects together, since start. */
-  readonly counters = { reads: 0 }
+  /** When the next read may start, and how many reads were made (all projects), since start. */
+  readonly pacing: Pacing = { nextReadAt: 0, reads: 0 }
 
   constructor(
     private readonly db: Database,
@@ -215,7 +218,7 @@ export class TailHub {
   feed(projectId: number): ProjectFeed {
     let f = this.feeds.get(projectId)
     if (!f) {
-      f = new ProjectFeed(this.db, projectId, this.events.processedUpTo, this.onError, this.counters)
+      f = new ProjectFeed(this.db, projectId, this.events.processedUpTo, this.onError, this.pacing)
       this.feeds.set(projectId, f)
       this.unsubscribe ??= this.events.subscribe((batch) => {
         for (const feed of this.feeds.values()) feed.processed(batch)

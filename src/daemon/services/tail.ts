@@ -7,7 +7,7 @@ import { ApiError, badRequest } from '../errors.js'
 import type { ServiceContext } from './context.js'
 import type { CredentialChange, CredentialEvents } from './credential-events.js'
 import type { LogEvents } from './log-events.js'
-import { searchGuard, storedFilter, toLog } from './logs.js'
+import { logJson, searchGuard, storedFilter } from './logs.js'
 import { type FedTail, type ProjectFeed, type TailFrame, TailHub } from './tail-hub.js'
 
 export type { TailFrame } from './tail-hub.js'
@@ -16,8 +16,9 @@ export type { TailFrame } from './tail-hub.js'
 // steps, never in one long synchronous scan.
 const SCAN_SPAN = 20_000
 // Frames a caught-up tail may hold unsent before it is set to read by itself again (its client
-// reads slower than logs come): a slow reader costs no memory.
-const MAX_QUEUED = 1000
+// reads slower than logs come), so a slow reader holds little memory: two of its feed's reads.
+// (A frame's text is shared by every tail that gets it; the queue holds references.)
+const MAX_QUEUED = 10_000
 // How often open tails are checked against their credential's expiry.
 const EXPIRY_CHECK_MS = 250
 
@@ -108,6 +109,11 @@ export class TailSubscription implements FedTail {
     if (this.queue.length > before || !this.attached) this.wake?.()
   }
 
+  /** The transport spent this long sending this tail's events (see ProjectFeed.charge). */
+  spent(ms: number): void {
+    this.feed.charge(ms)
+  }
+
   nudge(): void {
     if (!this.attached) this.wake?.()
   }
@@ -136,7 +142,7 @@ export class TailSubscription implements FedTail {
 }
 
 function frameOf(row: LogRow): TailFrame {
-  return { id: row.id, data: JSON.stringify(toLog(row)) }
+  return { id: row.id, data: logJson(row) }
 }
 
 /** Parses `Last-Event-ID` (the header wins over `?last_event_id=`, as a browser resends it). */
@@ -234,7 +240,7 @@ export class TailService {
     return {
       open: this.open_.size,
       projects: this.hub.size,
-      shared_reads: this.hub.counters.reads,
+      shared_reads: this.hub.pacing.reads,
       max_per_key: this.ctx.config.maxTailsPerKey,
       max_per_account: this.ctx.config.maxTailsPerAccount,
     }
