@@ -5,6 +5,8 @@ import { registerAuth, type RouteInfo } from './plugins/auth.js'
 import { registerCompression } from './plugins/compression.js'
 import { registerErrorHandling } from './plugins/errors.js'
 import { registerSecurity } from './plugins/security.js'
+import { registerStorageGate } from './plugins/storage.js'
+import { LogSink } from './log-sink.js'
 import { type App, registerZod } from './plugins/zod.js'
 import { accountRoutes } from './routes/accounts.js'
 import { adminRoutes } from './routes/admin.js'
@@ -38,8 +40,11 @@ export async function buildApp(
   options: AppOptions,
 ): Promise<{ app: App; services: Services; routes: readonly RouteInfo[] }> {
   const { config } = options
+  // The daemon's own log (stdout, daemon.log under `daemon start`): a destination that fails
+  // (a full disk) drops lines and counts them, and never hangs or crashes the daemon.
+  const sink = options.logger === undefined ? new LogSink(1) : undefined
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    logger: options.logger ?? { level: config.logLevel, stream: sink },
     // Fastify's two lines per request are replaced by the one-line onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
@@ -52,12 +57,16 @@ export async function buildApp(
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>()
 
+  // What is still buffered at exit gets one synchronous attempt (a start that fails included).
+  const flushLog = () => sink?.flushSync()
+  if (sink) process.on('exit', flushLog)
   const services = createServices({ config, now: options.now, version: options.version, log: app.log })
   // Live tails never end by themselves: end them first, or closing the server waits for ever.
   app.addHook('preClose', async () => {
     services.tail.closeAll()
   })
   app.addHook('onClose', async () => {
+    services.storage.stop()
     services.queue.stop()
     services.maintenance.stop()
     services.keyStats.stop()
@@ -65,6 +74,8 @@ export async function buildApp(
     await services.fulltext.close()
     await services.checkpointer.close()
     services.db.close()
+    flushLog()
+    process.off('exit', flushLog)
   })
 
   // One line per request, after the response: method, path, status, time. Calls made with an
@@ -91,13 +102,14 @@ export async function buildApp(
   })
 
   registerZod(app)
-  registerErrorHandling(app)
+  registerErrorHandling(app, services.storage)
   registerSecurity(app, config.host)
   const routes: RouteInfo[] = []
   registerAuth(app, services, routes)
+  registerStorageGate(app, services.storage)
   registerCompression(app)
 
-  healthRoutes(app, services)
+  healthRoutes(app, services, sink)
   accountRoutes(app, services)
   projectRoutes(app, services)
   apiKeyRoutes(app, services)
@@ -108,6 +120,7 @@ export async function buildApp(
   statsRoutes(app, services)
   adminRoutes(app, services)
 
+  services.storage.start()
   services.queue.start()
   if (config.workerPaused) services.queue.pause()
   services.maintenance.start()

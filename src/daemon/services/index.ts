@@ -24,6 +24,7 @@ import { PasswordHasher } from './passwords.js'
 import { ProjectService } from './projects.js'
 import { QueueWorker } from './queue.js'
 import { RollingCounter } from './rolling-counter.js'
+import { StorageHealth } from './storage-health.js'
 import { StatsService } from './stats.js'
 import { TailService } from './tail.js'
 import { MemoryRateLimiter } from './rate-limiter.js'
@@ -46,6 +47,8 @@ export interface Services {
   readonly tail: TailService
   /** Revocations, for whatever holds a credential open (tails, requests receiving a body). */
   readonly credentials: CredentialEvents
+  /** Free space and the database file: what /health reports and what refuses writes. */
+  readonly storage: StorageHealth
   readonly maintenance: Maintenance
   readonly queue: QueueWorker
   readonly decoder: BatchDecoder
@@ -118,6 +121,7 @@ export function createServices({ config, now = Date.now, version, log }: Service
     logs,
     logEvents,
     credentials,
+    storage: new StorageHealth(files.database, now, log),
     tail: new TailService(ctx, logEvents, { keyStanding: (id, scope) => apiKeys.standing(id, scope), credentials, log }),
     queue,
     decoder,
