@@ -19,6 +19,8 @@ import { panelRoutes } from './routes/panels.js'
 import { projectRoutes } from './routes/projects.js'
 import { statsRoutes } from './routes/stats.js'
 import { createServices, type Services } from './services/index.js'
+import { damagedDatabaseError, isDamagedFile } from './db/damaged-files.js'
+import { dataFiles } from '../shared/paths.js'
 
 export const BODY_LIMIT = 10 * 1024 * 1024
 
@@ -60,7 +62,15 @@ export async function buildApp(
   // What is still buffered at exit gets one synchronous attempt (a start that fails included).
   const flushLog = () => sink?.flushSync()
   if (sink) process.on('exit', flushLog)
-  const services = createServices({ config, now: options.now, version: options.version, log: app.log })
+  let services: Services
+  try {
+    services = createServices({ config, now: options.now, version: options.version, log: app.log })
+  } catch (err) {
+    // A damaged full-text index is moved aside and rebuilt (see damaged-files.ts); a damaged
+    // database is not something to guess about: one line saying which file and what to do.
+    if (isDamagedFile(err)) throw damagedDatabaseError(dataFiles(config.dataDir).database, err)
+    throw err
+  }
   // Live tails never end by themselves: end them first, or closing the server waits for ever.
   app.addHook('preClose', async () => {
     services.tail.closeAll()

@@ -6,7 +6,7 @@ import { packageVersion } from '../../shared/version.js'
 import type { DaemonConfig } from '../config.js'
 import { Checkpointer } from '../db/checkpointer.js'
 import { type Database, openDatabase } from '../db/database.js'
-import { attachFulltext } from '../db/fulltext.js'
+import { attachFulltextOrMoveAside } from '../db/damaged-files.js'
 import { FulltextIndexer } from '../db/fulltext-indexer.js'
 import { receivedCountsSince } from '../db/logs.js'
 import { AccountService } from './accounts.js'
@@ -71,7 +71,7 @@ export function createServices({ config, now = Date.now, version, log }: Service
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   const files = dataFiles(config.dataDir)
   const db = openDatabase(files.database, { durability: config.durability })
-  const fulltextState = attachFulltext(db, files.fulltext)
+  const fulltextState = attachFulltextOrMoveAside(db, files.fulltext, now(), (o, m) => log.warn(o, m))
   restrictDataDir(config.dataDir)
   // Checkpoints run on a background thread, never inside an ingest commit.
   db.pragma('wal_autocheckpoint = 0')
