@@ -126,7 +126,10 @@ export async function benchTails(startDaemon, load, rows) {
       await drained()
       const tails = withTails ? await openTails(url, tailKey) : null
       const cpuBefore = threadCpu(child.pid)
+      const busyBefore = (await anon.deepHealth()).services.live_tails.busy_ms
       const { result, times } = await healthDuring(anon, () => load(batchLoad))
+      // The main thread's time the tails took while the load ran (reading and sending, as paced).
+      const busyDuring = (await anon.deepHealth()).services.live_tails.busy_ms - busyBefore
       // What the tails were sent of this round's logs: once processed, which may be after the load.
       await drained()
       const received = tails ? await tails.close() : null
@@ -139,6 +142,7 @@ export async function benchTails(startDaemon, load, rows) {
         healthMax: times.at(-1) ?? 0,
         received,
         cpu,
+        tailShare: busyDuring / 1000 / result.seconds,
       })
     }
     const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length

@@ -181,7 +181,7 @@ async function tails() {
   console.log(`(i)  batch ingestion, 10 clients, worker running, ${fmt(rows)} logs a round, the queue drained between rounds`)
   for (const r of t.rounds) {
     const got = r.received
-      ? `; the tails got ${Object.entries(r.received).map(([k, v]) => `${k} ${fmt(v.events)}`).join(', ')}`
+      ? `; the tails took ${(r.tailShare * 100).toFixed(0)}% of the main thread during the load and got ${Object.entries(r.received).map(([k, v]) => `${k} ${fmt(v.events)}`).join(', ')}`
       : ''
     const cpu = r.cpu ? `; daemon CPU per 1000 logs: main ${r.cpu.main.toFixed(1)} ms, others ${(r.cpu.busiest + r.cpu.rest).toFixed(1)} ms` : ''
     console.log(

@@ -143,7 +143,8 @@ export function streamTail(reply: FastifyReply, sub: TailSubscription, opts: Sse
       waitForDrain()
       return
     }
-    if (more || pending.length > 0) scheduled = setImmediate(pump)
+    if (pending.length > 0 || (more && sub.ready)) scheduled = setImmediate(pump)
+    else if (more) scheduled = setTimeout(pump, sub.waitMs)
   }
 
   const wake = () => {
@@ -153,7 +154,7 @@ export function streamTail(reply: FastifyReply, sub: TailSubscription, opts: Sse
       return
     }
     const interval = Math.max(MIN_READ_INTERVAL_MS, READ_PACING * readCost)
-    scheduled = setTimeout(pump, Math.max(0, lastRead + interval - Date.now()))
+    scheduled = setTimeout(pump, Math.max(0, lastRead + interval - Date.now(), sub.waitMs))
   }
   sub.onWake(wake)
   pump()

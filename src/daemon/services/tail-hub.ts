@@ -30,6 +30,8 @@ const READ_PACING = 4
 interface Pacing {
   nextReadAt: number
   reads: number
+  /** Main-thread time spent reading and sending for tails, ms, since start. */
+  busyMs: number
 }
 
 interface Group {
@@ -81,7 +83,13 @@ export class ProjectFeed {
    * tails' share of the daemon.
    */
   charge(ms: number): void {
+    this.pacing.busyMs += ms
     this.pacing.nextReadAt = Math.max(this.pacing.nextReadAt, Date.now()) + READ_PACING * ms
+  }
+
+  /** How long a read for these tails should wait yet (pacing shared by every feed). */
+  get waitMs(): number {
+    return Math.max(0, this.pacing.nextReadAt - Date.now())
   }
 
   /** A tail of this project that reads by itself until it catches up. */
@@ -195,7 +203,9 @@ export class ProjectFeed {
     }
     this.readUpTo = upTo
     if (upTo >= this.target) this.unread = false
-    this.pacing.nextReadAt = Date.now() + READ_PACING * (performance.now() - started)
+    const took = performance.now() - started
+    this.pacing.busyMs += took
+    this.pacing.nextReadAt = Date.now() + READ_PACING * took
     this.nudge()
     if (this.unread) this.schedule(upTo < this.target)
   }
@@ -206,7 +216,7 @@ export class TailHub {
   private readonly feeds = new Map<number, ProjectFeed>()
   private unsubscribe: (() => void) | undefined
   /** When the next read may start, and how many reads were made (all projects), since start. */
-  readonly pacing: Pacing = { nextReadAt: 0, reads: 0 }
+  readonly pacing: Pacing = { nextReadAt: 0, reads: 0, busyMs: 0 }
 
   constructor(
     private readonly db: Database,

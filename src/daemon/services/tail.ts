@@ -109,6 +109,14 @@ export class TailSubscription implements FedTail {
     if (this.queue.length > before || !this.attached) this.wake?.()
   }
 
+  /**
+   * How long to wait before the next read from the database (behind): tails reading by
+   * themselves share the feeds' pacing, so that catching up takes no more of the daemon either.
+   */
+  get waitMs(): number {
+    return this.feed.waitMs
+  }
+
   /** The transport spent this long sending this tail's events (see ProjectFeed.charge). */
   spent(ms: number): void {
     this.feed.charge(ms)
@@ -236,11 +244,19 @@ export class TailService {
   }
 
   /** Deep health's figures: open tails, the projects they follow, and the shared reads made for them. */
-  figures(): { open: number; projects: number; shared_reads: number; max_per_key: number; max_per_account: number } {
+  figures(): {
+    open: number
+    projects: number
+    shared_reads: number
+    busy_ms: number
+    max_per_key: number
+    max_per_account: number
+  } {
     return {
       open: this.open_.size,
       projects: this.hub.size,
       shared_reads: this.hub.pacing.reads,
+      busy_ms: Math.round(this.hub.pacing.busyMs),
       max_per_key: this.ctx.config.maxTailsPerKey,
       max_per_account: this.ctx.config.maxTailsPerAccount,
     }
