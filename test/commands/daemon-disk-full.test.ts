@@ -99,6 +99,12 @@ describe.skipIf(skip !== undefined)(`ledger daemon start on a disk that fills up
     // database removed its WAL and freed some room: filled again first.)
     fs.fill()
     const refused = await ledger('daemon', 'start', '--port', '0')
+    // (Should it start after all, it is stopped with the others when the suite ends.)
+    try {
+      pids.add((JSON.parse(readFileSync(join(home, 'data', 'daemon.json'), 'utf8')) as { pid: number }).pid)
+    } catch {
+      // not started: no state file
+    }
     expect(refused.code).toBe(1)
     const lines = refused.stderr.trim().split('\n')
     expect(lines.length).toBeLessThanOrEqual(2)
