@@ -17,6 +17,8 @@
 //        NODE_EXTRA_CA_CERTS when it is set)
 //   (g)  search over 1,000,000 stored logs: p50/p99 per kind of query (`npm run bench -- search`
 //        runs only this part; BENCH_SEARCH_ROWS changes the count)
+//   (i)  batch ingestion with 100 live tails open on the project against none, worker running
+//        (`npm run bench -- tails` runs only this part; BENCH_TAIL_ROWS logs a round)
 import { execFile, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
@@ -38,6 +40,7 @@ import { benchLimiter } from './bench-limiter.js'
 import { cpuPerRequest } from './bench-threads.js'
 import { benchSearch } from './bench-search.js'
 import { benchSustained } from './bench-sustained.js'
+import { benchTails } from './bench-tails.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const run = promisify(execFile)
@@ -294,10 +297,29 @@ async function sustained() {
   }
 }
 
+async function tails() {
+  const rows = Number(process.env.BENCH_TAIL_ROWS ?? 200_000)
+  const t = await benchTails((home, env) => startDaemon(home, env), load, rows)
+  console.log('')
+  console.log(`(i)  batch ingestion, 10 clients, worker running, ${fmt(rows)} logs a round, the queue drained between rounds`)
+  for (const r of t.rounds) {
+    const got = r.received
+      ? `; the tails took ${(r.tailShare * 100).toFixed(0)}% of the main thread during the load and got ${Object.entries(r.received).map(([k, v]) => `${k} ${fmt(v.events)}`).join(', ')}`
+      : ''
+    const cpu = r.cpu ? `; daemon CPU per 1000 logs: main ${r.cpu.main.toFixed(1)} ms, others ${(r.cpu.busiest + r.cpu.rest).toFixed(1)} ms` : ''
+    console.log(
+      `     ${r.withTails ? `${t.tails} tails` : 'no tails '}  ${fmt(r.rate).padStart(10)} logs/s   /health p99 ${r.healthP99.toFixed(1)} ms, max ${r.healthMax.toFixed(1)} ms${cpu}${got}`,
+    )
+  }
+  console.log(`     tails: ${t.kinds}`)
+  console.log(`(i)/(none) = ${(t.withTails / t.none).toFixed(2)}   target ≥ 0.80   (means: ${fmt(t.withTails)} with tails, ${fmt(t.none)} without)`)
+}
+
 async function main() {
   if (process.argv[2] === 'search') return search()
   if (process.argv[2] === 'sustained') return sustained()
   if (process.argv[2] === 'ingest') return ingestOnly()
+  if (process.argv[2] === 'tails') return tails()
   console.log(`Ledger benchmark — ${ROWS.toLocaleString('en-US')} logs, node ${process.version}\n`)
   const rows = toRows(makeLogs(ROWS), 1, Date.now())
   const a1First = rawQueueInsert(rows)
@@ -412,6 +434,7 @@ async function main() {
     console.log(`     whoami target < 300 ms; over node -e 0: ${(figures['ledger whoami'].median - figures['node -e 0'].median).toFixed(0)} ms`)
   }
 
+  await tails()
   await search()
 }
 

@@ -55,6 +55,16 @@ export const daemonServerFlags = {
     min: 1,
     max: 1_000_000,
   }),
+  'max-tails-per-key': Flags.integer({
+    description: 'Live tails one API key may hold open at once (past it: 429). Default 100.',
+    min: 1,
+    max: 100_000,
+  }),
+  'max-tails-per-account': Flags.integer({
+    description: 'Live tails one account may hold open at once, all its keys and logins together. Default 200.',
+    min: 1,
+    max: 100_000,
+  }),
 }
 
 /** The optional numeric flags and the config setting each one sets. */
@@ -67,6 +77,8 @@ const NUMERIC_SETTINGS = {
   'registrations-per-hour': 'registrationsPerHour',
   'max-projects-per-account': 'maxProjectsPerAccount',
   'max-keys-per-project': 'maxKeysPerProject',
+  'max-tails-per-key': 'maxTailsPerKey',
+  'max-tails-per-account': 'maxTailsPerAccount',
 } as const
 
 type ServerFlags = {

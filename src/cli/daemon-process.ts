@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs'
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, statfsSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type DaemonState, isAlive, readLiveState, readState } from '../shared/daemon-state.js'
 import { dataFiles } from '../shared/paths.js'
@@ -21,6 +21,8 @@ export async function startDetached(o: StartOptions): Promise<DaemonState> {
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 })
   const logFile = dataFiles(o.dataDir).log
   const fd = openSync(logFile, 'a', 0o600)
+  // Only what this start writes says why it failed, not an older run's lines.
+  const logStart = fstatSync(fd).size
   const child = spawn(process.execPath, [o.binPath, 'daemon', 'run', ...o.args], {
     detached: true,
     stdio: ['ignore', fd, fd],
@@ -36,16 +38,38 @@ export async function startDetached(o: StartOptions): Promise<DaemonState> {
   while (Date.now() < deadline) {
     const state = readState(o.dataDir)
     if (state && state.pid === child.pid) return state
-    if (exited !== null) throw new Error(`the daemon exited (code ${exited}): ${lastErrorLine(logFile)}`)
+    if (exited !== null) throw new Error(`the daemon exited (code ${exited}): ${whyItExited(o.dataDir, logFile, logStart)}`)
     await sleep(50)
   }
   throw new Error(`the daemon did not start within ${(o.timeoutMs ?? 20_000) / 1000}s; see ${logFile}`)
 }
 
-/** The last error a daemon wrote to its log, for a start that failed. */
-function lastErrorLine(logFile: string): string {
+// Less free space than this where the daemon keeps its data: a failed start is put down to it.
+const FULL_DISK_BYTES = 1024 * 1024
+
+/**
+ * Why a daemon that was starting exited: a full disk (its log, on that disk, may hold nothing),
+ * else the last error it wrote to its log from `from` on.
+ */
+function whyItExited(dataDir: string, logFile: string, from: number): string {
+  const logged = lastErrorLine(logFile, from)
+  let free: number | null = null
   try {
-    const lines = readFileSync(logFile, 'utf8').trim().split('\n').slice(-20).reverse()
+    const s = statfsSync(dataDir)
+    free = s.bavail * s.bsize
+  } catch {
+    // unknown: say what the log says
+  }
+  if ((free !== null && free < FULL_DISK_BYTES) || /ENOSPC|SQLITE_FULL|disk is full/i.test(logged)) {
+    return `the disk holding ${dataDir} is full${free === null ? '' : ` (${free} bytes free)`}; free some space, then start it again`
+  }
+  return logged
+}
+
+/** The last error a daemon wrote to its log after byte `from`, for a start that failed. */
+function lastErrorLine(logFile: string, from: number): string {
+  try {
+    const lines = readFileSync(logFile).subarray(from).toString('utf8').split('\n').filter((l) => l.trim() !== '').slice(-20).reverse()
     for (const line of lines) {
       try {
         const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } }
@@ -54,7 +78,7 @@ function lastErrorLine(logFile: string): string {
         if (/error/i.test(line)) return line.replace(/^.*?Error:\s*/i, '')
       }
     }
-    return lines[0] ?? 'no output'
+    return lines[0] ?? 'it wrote nothing to its log'
   } catch {
     return 'no log output'
   }

@@ -52,6 +52,8 @@ import {
   LogPageSchema,
   type LogSearchParams,
   logQueryParameters,
+  type TailEnd,
+  TailEndSchema,
   type TailEvent,
   type TailParams,
 } from '../contract/logs.js'
@@ -186,6 +188,11 @@ export class LedgerClient {
     const UndiciAgent = Agent()
     this.dispatcher = options.dispatcher ?? new UndiciAgent({ keepAliveTimeout: 5_000, connections: 64 })
     this.timeoutMs = options.timeoutMs ?? 30_000
+  }
+
+  /** Whether a refused access token is refreshed (a stored login) before the call is given up. */
+  get canRefresh(): boolean {
+    return this.refreshCredential !== undefined && this.credential !== undefined
   }
 
   /** A client for the same daemon with another credential (shares connections). */
@@ -398,9 +405,10 @@ export class LedgerClient {
    * daemon has accepted it: from then on every newly processed log that passes the filters (the
    * same as `logs()`, plus `backlog`: the last N matching logs first) arrives, in processing
    * order, each exactly once. Iterate the result; it ends when the daemon ends the stream (a
-   * restart, or a reader too slow to keep up) and throws LedgerConnectionError when the
-   * connection breaks. Either way, open a new tail with `{ lastEventId: tail.lastEventId }` to
-   * resume right after the last event received, with no gap and no repeat:
+   * restart, a reader too slow to keep up, or a credential that stopped being valid: then
+   * `tail.ended` says why) and throws LedgerConnectionError when the connection breaks. Unless
+   * the credential is gone, open a new tail with `{ lastEventId: tail.lastEventId }` to resume
+   * right after the last event received, with no gap and no repeat:
    *
    * ```ts
    * let lastEventId: number | undefined
@@ -408,6 +416,7 @@ export class LedgerClient {
    *   try {
    *     const tail = await client.tail({ q: 'timeout' }, { lastEventId })
    *     for await (const { log } of tail) { print(log); lastEventId = tail.lastEventId }
+   *     if (tail.ended && tail.ended.reason !== 'shutdown') throw new Error(tail.ended.detail)
    *   } catch (err) { if (!(err instanceof LedgerConnectionError)) throw err }
    *   await sleep(1000)
    * }
@@ -420,23 +429,32 @@ export class LedgerClient {
   ): Promise<LedgerTail> {
     const url = new URL(`${this.baseUrl}/api/v1/logs/tail`)
     for (const [k, v] of Object.entries(logQueryParameters(query))) url.searchParams.set(k, v)
-    const headers: Record<string, string> = { accept: 'text/event-stream' }
-    if (this.credential) headers['authorization'] = `Bearer ${this.credential}`
-    if (opts.lastEventId !== undefined) headers['last-event-id'] = String(opts.lastEventId)
-    let res: Dispatcher.ResponseData
-    try {
-      res = await this.dispatcher.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method: 'GET',
-        headers,
-        signal: opts.signal,
-        headersTimeout: this.timeoutMs,
-        // Heartbeats come every 15 s: a minute of silence means the daemon is gone.
-        bodyTimeout: opts.idleTimeoutMs ?? 60_000,
-      })
-    } catch (err) {
-      throw new LedgerConnectionError(this.baseUrl, err)
+    const open = async (): Promise<Dispatcher.ResponseData> => {
+      const headers: Record<string, string> = { accept: 'text/event-stream' }
+      if (this.credential) headers['authorization'] = `Bearer ${this.credential}`
+      if (opts.lastEventId !== undefined) headers['last-event-id'] = String(opts.lastEventId)
+      try {
+        return await this.dispatcher.request({
+          origin: url.origin,
+          path: url.pathname + url.search,
+          method: 'GET',
+          headers,
+          signal: opts.signal,
+          headersTimeout: this.timeoutMs,
+          // Heartbeats come every 15 s: a minute of silence means the daemon is gone.
+          bodyTimeout: opts.idleTimeoutMs ?? 60_000,
+        })
+      } catch (err) {
+        throw new LedgerConnectionError(this.baseUrl, err)
+      }
+    }
+    let res = await open()
+    // An access token that expired (a tail the daemon ended with `token_expired`): refreshed
+    // once, as every other call does.
+    if (res.statusCode === 401 && this.refreshCredential && this.credential) {
+      await res.body.text().catch(() => '')
+      this.credential = await this.refreshCredential(this.credential)
+      res = await open()
     }
     if (res.statusCode !== 200) {
       const text = await res.body.text().catch(() => '')
@@ -475,6 +493,13 @@ export class LedgerClient {
 export class LedgerTail implements AsyncIterable<TailEvent> {
   /** Id of the last event received; pass it as `lastEventId` to resume. */
   lastEventId: number | undefined
+  /**
+   * Why the daemon ended the stream (its last event, `event: end`), once the iteration is over:
+   * `shutdown`, or a credential that stopped being valid (revoked, disabled, expired, logged
+   * out…), which reconnecting with the same credential cannot fix. Undefined when the stream
+   * ended without saying why (a connection cut, a reader too slow).
+   */
+  ended: TailEnd | undefined
   private readonly parser = new SseParser()
   private iterating = false
   private closed = false
@@ -517,6 +542,11 @@ export class LedgerTail implements AsyncIterable<TailEvent> {
           throw new LedgerConnectionError(this.baseUrl, err)
         }
         for (const m of this.parser.push(decoder.decode(chunk, { stream: true }))) {
+          if (m.event === 'end') {
+            // The daemon ended the stream and said why: the iteration ends here.
+            this.ended = TailEndSchema.parse(JSON.parse(m.data))
+            return
+          }
           const id = Number(m.id)
           if (m.id === '' || !Number.isSafeInteger(id)) throw new Error(`malformed tail event id '${m.id}'`)
           const log = LogSchema.parse(JSON.parse(m.data))

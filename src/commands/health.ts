@@ -5,7 +5,9 @@ import type { DeepHealth, Health } from '../contract/health.js'
 export default class HealthCommand extends ApiCommand {
   static override summary = "Check the daemon's health."
   static override description =
-    'Exits 0 when healthy, 1 when degraded or not reachable. --deep reports the database, the ingestion queue and worker, and the rate limiter.'
+    'Exits 0 when healthy, 1 when degraded, unhealthy (a full disk, a deleted database file: the reason is printed) or ' +
+    'not reachable. --deep reports the database, storage, the ingestion queue and worker, the rate limiter, live tails ' +
+    'and the daemon log.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --deep --json']
   static override flags = { deep: Flags.boolean({ description: 'Check every dependency, with figures.' }) }
 

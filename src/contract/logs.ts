@@ -158,6 +158,26 @@ export type LogPage = z.infer<typeof LogPageSchema>
 export const TailEventSchema = z.object({ id: z.number().int(), log: LogSchema })
 export type TailEvent = z.infer<typeof TailEventSchema>
 
+/**
+ * Why the daemon ended a live tail: the last event of the stream (`event: end`, its `data:` this
+ * object). Every reason but `shutdown` means the credential that opened the tail no longer
+ * holds: reconnecting with it is refused.
+ */
+export const TAIL_END_REASONS = [
+  'key_revoked',
+  'key_disabled',
+  'key_expired',
+  'key_scope_removed',
+  'token_expired',
+  'logged_out',
+  'session_revoked',
+  'refresh_token_reused',
+  'shutdown',
+] as const
+export type TailEndReason = (typeof TAIL_END_REASONS)[number]
+export const TailEndSchema = z.object({ reason: z.enum(TAIL_END_REASONS), detail: z.string() })
+export type TailEnd = z.infer<typeof TailEndSchema>
+
 /** The filters of a log read or a tail as a caller writes them (the client's parameters). */
 export interface LogFilterParams {
   /** Needed with an access token; with an API key, the key's project (or omitted). */

@@ -6,6 +6,8 @@ import { clientErrorHandler, frameworkErrors } from './plugins/client-errors.js'
 import { registerCompression } from './plugins/compression.js'
 import { registerErrorHandling } from './plugins/errors.js'
 import { registerSecurity } from './plugins/security.js'
+import { registerStorageGate } from './plugins/storage.js'
+import { LogSink } from './log-sink.js'
 import { type App, registerZod } from './plugins/zod.js'
 import { accountRoutes } from './routes/accounts.js'
 import { adminRoutes } from './routes/admin.js'
@@ -18,6 +20,8 @@ import { panelRoutes } from './routes/panels.js'
 import { projectRoutes } from './routes/projects.js'
 import { statsRoutes } from './routes/stats.js'
 import { createServices, type Services } from './services/index.js'
+import { damagedDatabaseError, isDamagedFile } from './db/damaged-files.js'
+import { dataFiles } from '../shared/paths.js'
 
 export const BODY_LIMIT = 10 * 1024 * 1024
 
@@ -39,8 +43,11 @@ export async function buildApp(
   options: AppOptions,
 ): Promise<{ app: App; services: Services; routes: readonly RouteInfo[] }> {
   const { config } = options
+  // The daemon's own log (stdout, daemon.log under `daemon start`): a destination that fails
+  // (a full disk) drops lines and counts them, and never hangs or crashes the daemon.
+  const sink = options.logger === undefined ? new LogSink(1) : undefined
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    logger: options.logger ?? { level: config.logLevel, stream: sink },
     // Fastify's two lines per request are replaced by the one-line onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
@@ -56,12 +63,24 @@ export async function buildApp(
     frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>()
 
-  const services = createServices({ config, now: options.now, version: options.version, log: app.log })
+  // What is still buffered at exit gets one synchronous attempt (a start that fails included).
+  const flushLog = () => sink?.flushSync()
+  if (sink) process.on('exit', flushLog)
+  let services: Services
+  try {
+    services = createServices({ config, now: options.now, version: options.version, log: app.log })
+  } catch (err) {
+    // A damaged full-text index is moved aside and rebuilt (see damaged-files.ts); a damaged
+    // database is not something to guess about: one line saying which file and what to do.
+    if (isDamagedFile(err)) throw damagedDatabaseError(dataFiles(config.dataDir).database, err)
+    throw err
+  }
   // Live tails never end by themselves: end them first, or closing the server waits for ever.
   app.addHook('preClose', async () => {
     services.tail.closeAll()
   })
   app.addHook('onClose', async () => {
+    services.storage.stop()
     services.queue.stop()
     services.maintenance.stop()
     services.keyStats.stop()
@@ -70,6 +89,8 @@ export async function buildApp(
     await services.checkpointer.close()
     services.wal.stop()
     services.db.close()
+    flushLog()
+    process.off('exit', flushLog)
   })
 
   // One line per request, after the response: method, path, status, time. Calls made with an
@@ -96,13 +117,14 @@ export async function buildApp(
   })
 
   registerZod(app)
-  registerErrorHandling(app)
+  registerErrorHandling(app, services.storage)
   registerSecurity(app, config.host)
   const routes: RouteInfo[] = []
   registerAuth(app, services, routes)
+  registerStorageGate(app, services.storage)
   registerCompression(app)
 
-  healthRoutes(app, services)
+  healthRoutes(app, services, sink)
   accountRoutes(app, services)
   projectRoutes(app, services)
   apiKeyRoutes(app, services)
@@ -113,6 +135,7 @@ export async function buildApp(
   statsRoutes(app, services)
   adminRoutes(app, services)
 
+  services.storage.start()
   services.queue.start()
   if (config.workerPaused) services.queue.pause()
   services.wal.start()

@@ -57,6 +57,10 @@ export const DaemonConfigSchema = z.object({
   maxProjectsPerAccount: z.coerce.number().int().min(1).max(1_000_000).default(100),
   /** Unrevoked API keys one project may have. */
   maxKeysPerProject: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  /** Live tails one API key may hold open at once (past it: 429). */
+  maxTailsPerKey: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** Live tails one account may hold open at once, with its keys and tokens together (past it: 429). */
+  maxTailsPerAccount: z.coerce.number().int().min(1).max(100_000).default(200),
 })
 export type DaemonConfig = z.infer<typeof DaemonConfigSchema>
 export type DaemonConfigInput = z.input<typeof DaemonConfigSchema>
@@ -86,6 +90,8 @@ export function loadConfig(
     registrationsPerHour: env['LEDGER_REGISTRATIONS_PER_HOUR'] as unknown as number | undefined,
     maxProjectsPerAccount: env['LEDGER_MAX_PROJECTS_PER_ACCOUNT'] as unknown as number | undefined,
     maxKeysPerProject: env['LEDGER_MAX_KEYS_PER_PROJECT'] as unknown as number | undefined,
+    maxTailsPerKey: env['LEDGER_MAX_TAILS_PER_KEY'] as unknown as number | undefined,
+    maxTailsPerAccount: env['LEDGER_MAX_TAILS_PER_ACCOUNT'] as unknown as number | undefined,
   }
   // A flag left unset must not hide its environment variable: drop the empty ones before merging.
   const defined = (o: object) => Object.entries(o).filter(([, v]) => v !== undefined && v !== '')

@@ -10,6 +10,9 @@ import type { DaemonConfig } from './config.js'
  * state or lock file left by a crash names a dead pid and is simply replaced.
  */
 export async function runServer(config: DaemonConfig, version: string): Promise<void> {
+  // stdout and stderr may be daemon.log on a full disk: a failed write there must not become an
+  // uncaught error (the log itself goes through LogSink, which drops and counts).
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined)
   const running = readLiveState(config.dataDir)
   if (running) throw alreadyRunning(config.dataDir, running.pid, running.url)
   const release = claimDataDir(config.dataDir)
@@ -57,9 +60,17 @@ export async function runServer(config: DaemonConfig, version: string): Promise<
     process.on('SIGTERM', () => void shutdown('SIGTERM'))
     process.on('SIGINT', () => void shutdown('SIGINT'))
     const tmp = `${files.state}.${process.pid}.tmp`
-    writeFileSync(tmp, JSON.stringify(state) + '\n', { mode: 0o600 })
-    chmodSync(tmp, 0o600)
-    renameSync(tmp, files.state)
+    try {
+      writeFileSync(tmp, JSON.stringify(state) + '\n', { mode: 0o600 })
+      chmodSync(tmp, 0o600)
+      renameSync(tmp, files.state)
+    } catch (err) {
+      // A full disk: no half-written state file left behind, and the server does not stay up
+      // unrecorded (nothing could find or stop it).
+      rmSync(tmp, { force: true })
+      await app.close()
+      throw err
+    }
   } catch (err) {
     release()
     throw err
@@ -91,8 +102,8 @@ function claimDataDir(dataDir: string): () => void {
   // Written whole, then linked into place: link fails if the lock exists, and a reader never
   // sees a half-written pid.
   const tmp = `${lock}.${process.pid}.tmp`
-  writeFileSync(tmp, `${process.pid}\n`, { mode: 0o600 })
   try {
+    writeFileSync(tmp, `${process.pid}\n`, { mode: 0o600 })
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         linkSync(tmp, lock)

@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { LedgerClient } from '../../src/client/index.js'
 import type { Log } from '../../src/contract/ingest.js'
@@ -125,6 +126,40 @@ describe('against an in-process daemon', () => {
     }
   })
 
+  test.each([
+    ['its API key is revoked', 'key', 'key_revoked', 'was revoked'],
+    ['its login is logged out', 'token', 'logged_out', 'logged out'],
+  ] as const)(
+    'tail -f whose %s prints why on one line and exits 4, without reconnecting',
+    async (_what, credential, reason, words) => {
+      const a = await accountWithKey(daemon.client, `ended-${credential}`)
+      const env =
+        credential === 'key' ? { LEDGER_API_KEY: a.key.full_key } : { LEDGER_TOKEN: a.account.access_token }
+      const args = credential === 'key' ? [] : ['--project', a.project.slug]
+      const tail = startCli({ home, url: daemon.url, env }, 'tail', '-f', '-n', '0', '--json', ...args)
+      try {
+        await waitFor(
+          async () => {
+            await a.keyClient.ingestSingle(log({ message: 'ping' }))
+            return tail.stdout().includes('ping')
+          },
+          15_000,
+          'the tail to open',
+        )
+        if (credential === 'key') await a.account.client.revokeApiKey(a.key.key_id)
+        else await a.account.client.logout()
+        const r = await tail.result
+        expect(r.code).toBe(4)
+        const lines = r.stderr.trim().split('\n')
+        expect(lines[0]).toMatch(new RegExp(`^Error: the daemon ended the live tail: .*${words}.* \\(${reason}\\)$`))
+        expect(r.stderr).not.toContain('reconnecting')
+      } finally {
+        tail.child.kill('SIGINT')
+        await tail.result
+      }
+    },
+  )
+
   test('panels show renders an errors panel as bars, and --json is the panel data', async () => {
     const account = daemon.client.withCredential(token)
     const panel = await account.createPanel({
@@ -145,6 +180,48 @@ describe('against an in-process daemon', () => {
     expect(human.stdout).toContain('1 errors, 1 critical · per 1h')
     expect(human.stdout).toMatch(/2026-11-30T10:00:00Z █+ 2/)
     expectCliError(await runCli(opts, 'panels', 'show', panel.id, '--bucket', '2m'), 2, '2m')
+  })
+})
+
+describe('tail -f with a stored login whose access token expires', () => {
+  test('refreshes the token and goes on, with no gap and no repeat', async () => {
+    // The daemon's clock is the test's: an hour passes in a moment.
+    const daemon = await startTestDaemon()
+    const home = tempHome()
+    try {
+      const a = await accountWithKey(daemon.client, 'expiring')
+      const opts = { home, url: daemon.url }
+      const login = await runCli({ ...opts, input: 'SecurePass123\n' }, 'login', '--email', a.account.email, '--password-stdin')
+      expect(login.code, login.stderr).toBe(0)
+      const tail = startCli(opts, 'tail', '-f', '-n', '0', '--json', '--project', a.project.slug)
+      try {
+        await waitFor(
+          async () => {
+            await a.keyClient.ingestSingle(log({ message: 'before expiry' }))
+            return tail.stdout().includes('before expiry')
+          },
+          15_000,
+          'the tail to open',
+        )
+        const stored = () => readFileSync(join(home, 'config', 'credentials.json'), 'utf8')
+        const before = stored()
+        daemon.clock.advance(3601 * 1000)
+        // The daemon ends the tail (token_expired); the CLI refreshes its login and reconnects.
+        await waitFor(() => stored() !== before, 15_000, 'the login to be refreshed')
+        await a.keyClient.ingestSingle(log({ message: 'after expiry' }))
+        await waitFor(() => tail.stdout().includes('after expiry'), 15_000, 'the tail to go on after the expiry')
+        expect(tail.child.exitCode).toBeNull()
+        const ids = ndjson(tail.stdout()).map((l) => l.id)
+        expect(new Set(ids).size).toBe(ids.length)
+        expect(tail.stderr()).not.toMatch(/Error/)
+      } finally {
+        tail.child.kill('SIGINT')
+        await tail.result
+      }
+    } finally {
+      await daemon.close()
+      rmSync(home, { recursive: true, force: true })
+    }
   })
 })
 

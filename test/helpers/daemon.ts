@@ -61,15 +61,16 @@ export async function startTestDaemon(
   opts: { realClock?: boolean; captureLog?: boolean } = {},
 ): Promise<TestDaemon> {
   const home = tempHome()
-  const dataDir = join(home, 'data')
   const config = DaemonConfigSchema.parse({
-    dataDir,
+    dataDir: join(home, 'data'),
     port: 0,
     scryptLogN: 12,
     logLevel: 'silent',
     ...TEST_THROTTLES,
     ...overrides,
   })
+  // Usually in `home`; a test may put it elsewhere (a small tmpfs, to fill up).
+  const dataDir = config.dataDir
   const clock = {
     now: Date.now(),
     advance(ms: number) {

@@ -42,6 +42,11 @@ export default class DaemonRun extends BaseCommand {
           `port ${config.port} on ${config.host} is already in use`,
           'Pick another with --port.',
         )
+      if (e.code === 'ENOSPC' || e.code === 'SQLITE_FULL' || e.code === 'EDQUOT')
+        throw new CliError(
+          `the disk holding ${config.dataDir} is full (${e.code}): the daemon cannot start`,
+          'Free some space there, then start it again.',
+        )
       throw new CliError(e.message)
     }
   }

@@ -284,17 +284,28 @@ export function lastProcessedLogs(db: Database, f: StoredLogFilter, upTo: number
 }
 
 /**
- * Processed logs matching `f` with `after < id <= upTo` (`after` optional), the first `limit`
- * of them in id order `dir`. The id range is the index: the new logs are few, the project's may
- * be millions.
+ * The ids of the processed logs matching `f` with `after < id <= upTo`, in id order: which of a
+ * project's new logs a group of live tails with this filter gets (services/tail-hub.ts). The
+ * same SQL as a tail's own read, without reading the rows.
  */
-function processedInIdRange(
+export function processedIdsInRange(db: Database, f: StoredLogFilter, after: number, upTo: number): number[] {
+  if (upTo <= after) return []
+  return processedInIdRange<{ id: number }>(db, f, { after, upTo }, 'ASC', -1, 'l.id').map((r) => r.id)
+}
+
+/**
+ * Processed logs matching `f` with `after < id <= upTo` (`after` optional), the first `limit`
+ * of them in id order `dir` (-1: all). The id range is the index: the new logs are few, the
+ * project's may be millions.
+ */
+function processedInIdRange<R = LogRow>(
   db: Database,
   f: StoredLogFilter,
   range: { after?: number; upTo: number },
   dir: 'ASC' | 'DESC',
   limit: number,
-): LogRow[] {
+  columns = LOG_COLUMNS('l'),
+): R[] {
   const params: Params = { upTo: range.upTo, limit }
   if (range.after !== undefined) params['after'] = range.after
   const where = conditions(f, 'l', params, { unindexed: true }).join(' AND ')
@@ -302,15 +313,15 @@ function processedInIdRange(
   if (f.search) {
     params['match'] = toFts5(f.search)
     const after = range.after === undefined ? '' : 'fts.rowid > CAST(@after AS INTEGER) AND '
-    sql = `SELECT ${LOG_COLUMNS('l')} FROM logs_fts fts CROSS JOIN logs l ON l.id = fts.rowid
+    sql = `SELECT ${columns} FROM logs_fts fts CROSS JOIN logs l ON l.id = fts.rowid
       WHERE logs_fts MATCH @match AND ${after}fts.rowid <= CAST(@upTo AS INTEGER)
       AND ${where} ORDER BY fts.rowid ${dir} LIMIT @limit`
   } else {
     const after = range.after === undefined ? '' : 'l.id > @after AND '
-    sql = `SELECT ${LOG_COLUMNS('l')} FROM logs l WHERE ${after}l.id <= @upTo AND ${where}
+    sql = `SELECT ${columns} FROM logs l WHERE ${after}l.id <= @upTo AND ${where}
       ORDER BY l.id ${dir} LIMIT @limit`
   }
-  return fts(() => prepared(db, sql).all(params) as LogRow[])
+  return fts(() => prepared(db, sql).all(params) as R[])
 }
 
 /** The search engine refused a full-text query (its message says why). */

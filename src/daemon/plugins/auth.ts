@@ -26,6 +26,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | null
+    /** `CredentialEvents.epoch` when the principal was checked. */
+    credentialEpoch: number
   }
 }
 
@@ -70,6 +72,7 @@ export interface RouteInfo {
  */
 export function registerAuth(app: FastifyInstance, services: Services, inventory: RouteInfo[] = []): void {
   app.decorateRequest('principal', null)
+  app.decorateRequest('credentialEpoch', 0)
 
   app.addHook('onRoute', (route) => {
     const auth = route.config?.auth
@@ -95,6 +98,7 @@ export function registerAuth(app: FastifyInstance, services: Services, inventory
       if (!key) throw unauthorized('Invalid API key')
       if (services.apiKeys.isExpired(key)) throw unauthorized('API key has expired')
       req.principal = { kind: 'key', ...key }
+      req.credentialEpoch = services.credentials.epoch
       applyRateLimit(services, key.keyId, reply)
       const scope = req.routeOptions.config.scope
       if (scope && !key.scopes.includes(scope)) {
@@ -107,6 +111,28 @@ export function registerAuth(app: FastifyInstance, services: Services, inventory
     const claims = await services.accounts.authenticate(credential)
     if (!claims) throw unauthorized('Invalid or expired access token')
     req.principal = { kind: 'account', accountId: claims.accountId, claims }
+    req.credentialEpoch = services.credentials.epoch
+  })
+
+  // A body can take a while to arrive (up to the request timeout): a credential revoked
+  // meanwhile is refused before the handler acts on it. Checked again only when some
+  // credential changed since (CredentialEvents.epoch), so it costs nothing otherwise.
+  app.addHook('preHandler', async (req: FastifyRequest) => {
+    const p = req.principal
+    if (!p || req.credentialEpoch === services.credentials.epoch) return
+    const credential = credentialOf(req)
+    if (!credential) throw unauthorized()
+    if (p.kind === 'key') {
+      const key = services.apiKeys.authenticate(credential)
+      if (!key || services.apiKeys.isExpired(key)) throw unauthorized('This API key was revoked or disabled')
+      const scope = req.routeOptions.config.scope
+      if (scope && !key.scopes.includes(scope)) {
+        throw new ApiError(403, `This API key lacks the '${scope}' scope (it has: ${key.scopes.join(', ')})`)
+      }
+    } else if (!(await services.accounts.authenticate(credential))) {
+      throw unauthorized('This access token was revoked')
+    }
+    req.credentialEpoch = services.credentials.epoch
   })
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { ApiError } from '../errors.js'
 import { closeAfterResponse } from './client-errors.js'
+import { DISK_FULL_RETRY_AFTER_S, isDiskFull, type StorageHealth } from '../services/storage-health.js'
 
 // Fastify's own 4xx errors, reworded for people.
 const FASTIFY_MESSAGES: Record<string, string> = {
@@ -14,10 +15,19 @@ const FASTIFY_MESSAGES: Record<string, string> = {
  * One error handler for the whole API: every error leaves as `{"detail": "..."}` with its
  * status; a 5xx is logged with the request and never shows its message or stack.
  */
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, storage?: StorageHealth): void {
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     // Refused before its body was read (Fastify then closes the connection): close gently.
     if (reply.getHeader('connection') === 'close') closeAfterResponse(request.raw)
+    // A write the disk had no room for: nothing was stored (the transaction rolled back), and it
+    // will work again once there is room. 503 + Retry-After, which every client retries.
+    if (isDiskFull(error)) {
+      storage?.noteError(error)
+      return reply
+        .code(503)
+        .header('retry-after', DISK_FULL_RETRY_AFTER_S)
+        .send({ detail: 'Storage is full (disk full): nothing was stored; retry once the daemon has disk space again' })
+    }
     if (error instanceof ApiError) {
       for (const [k, v] of Object.entries(error.headers)) reply.header(k, v)
       return reply.code(error.statusCode).send({ detail: error.message })

@@ -8,6 +8,7 @@ import type {
   RegisterResponse,
   TokenResponse,
 } from '../../contract/accounts.js'
+import type { TailEnd } from '../../contract/logs.js'
 import { formatTimestamp } from '../../shared/time.js'
 import { findAccountByEmail, findAccountById, insertAccount, updatePasswordHash } from '../db/accounts.js'
 import { listProjects } from '../db/projects.js'
@@ -22,6 +23,7 @@ import {
 import { insertRevokedToken, isTokenRevoked } from '../db/tokens.js'
 import { ApiError, conflict, notFound, unauthorized } from '../errors.js'
 import type { ServiceContext } from './context.js'
+import type { CredentialEvents } from './credential-events.js'
 import { isRefusal, LoginThrottle } from './login-throttle.js'
 import { HasherBusyError, type PasswordCheck, type PasswordHasher } from './passwords.js'
 import { ACCESS_TOKEN_TTL_SECONDS, type AccessClaims, type AccessTokens } from './tokens.js'
@@ -49,6 +51,8 @@ export class AccountService {
     private readonly ctx: ServiceContext,
     private readonly passwords: PasswordHasher,
     private readonly tokens: AccessTokens,
+    /** Told of every session that ends (open live tails listen). */
+    private readonly credentials?: CredentialEvents,
   ) {
     this.throttle = new LoginThrottle(ctx.config.loginFailuresPerAddress)
     this.registrations = new WindowThrottle([{ max: ctx.config.registrationsPerHour, windowMs: 3_600_000 }])
@@ -158,6 +162,7 @@ export class AccountService {
     if (!row || row.family_revoked_at !== null || row.expires_at <= now) throw unauthorized(INVALID_REFRESH)
     if (row.used_at !== null || !spendRefreshToken(this.ctx.db, hash, now)) {
       revokeFamily(this.ctx.db, row.family_id, now, 'refresh token reused')
+      this.sessionEnded(row.family_id, 'refresh_token_reused', 'A refresh token of this session was used twice; the session was revoked')
       throw unauthorized('Refresh token was already used; this session has been revoked')
     }
     const refresh = this.issueRefreshToken(row.family_id, now)
@@ -168,7 +173,10 @@ export class AccountService {
   /** Ends the session of a refresh token. Unknown tokens are not an error (RFC 7009). */
   revoke(refreshToken: string): void {
     const row = findRefreshToken(this.ctx.db, hashToken(refreshToken))
-    if (row) revokeFamily(this.ctx.db, row.family_id, this.ctx.now(), 'revoked')
+    if (row) {
+      revokeFamily(this.ctx.db, row.family_id, this.ctx.now(), 'revoked')
+      this.sessionEnded(row.family_id, 'session_revoked', 'The session of this access token was revoked')
+    }
   }
 
   /** The claims of a live access token (valid, not logged out, session not revoked), else null. */
@@ -185,6 +193,11 @@ export class AccountService {
     const now = this.ctx.now()
     insertRevokedToken(this.ctx.db, claims.jti, claims.exp * 1000)
     revokeFamily(this.ctx.db, claims.familyId, now, 'logout')
+    this.sessionEnded(claims.familyId, 'logged_out', 'The session of this access token was logged out')
+  }
+
+  private sessionEnded(familyId: string, reason: TailEnd['reason'], detail: string): void {
+    this.credentials?.emit({ kind: 'session', familyId, end: { reason, detail } })
   }
 
   me(accountId: number): Account {

@@ -16,6 +16,7 @@ import {
   type UpdateApiKeyRequestSchema,
 } from '../../contract/api-keys.js'
 import type { Success } from '../../contract/common.js'
+import type { TailEnd } from '../../contract/logs.js'
 import { formatTimestamp, parseTimestamp } from '../../shared/time.js'
 import {
   type ApiKeyAuthRow,
@@ -35,6 +36,7 @@ import {
 import { findProjectById } from '../db/projects.js'
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors.js'
 import type { ServiceContext } from './context.js'
+import type { CredentialEvents } from './credential-events.js'
 import { generateApiKey, hashApiKey, parseApiKey } from './key-format.js'
 import type { KeyStats } from './key-stats.js'
 import { DEFAULT_LIMITS, type LimitSpec, type MemoryRateLimiter } from './rate-limiter.js'
@@ -78,6 +80,8 @@ export class ApiKeyService {
     private readonly ctx: ServiceContext,
     private readonly limiter: MemoryRateLimiter,
     private readonly stats: KeyStats,
+    /** Told of every revocation or change of a key (open live tails listen). */
+    private readonly credentials?: CredentialEvents,
   ) {
     for (const k of keysWithLimits(ctx.db)) {
       limiter.setLimits(k.id, toLimitSpecs(JSON.parse(k.limits) as LimitsInput))
@@ -120,6 +124,7 @@ export class ApiKeyService {
     this.owned(accountId, keyId)
     revokeApiKey(this.ctx.db, keyId, this.ctx.now())
     this.forgetKey(keyId)
+    this.credentials?.emit({ kind: 'key', keyId })
     return { success: true, message: `API key ${keyId} has been revoked` }
   }
 
@@ -160,6 +165,7 @@ export class ApiKeyService {
     }
     updateApiKey(this.ctx.db, keyId, input)
     if (input.is_active === false) this.forgetKey(keyId, false)
+    this.credentials?.emit({ kind: 'key', keyId })
     return this.toApiKey(findApiKeyById(this.ctx.db, keyId)!)
   }
 
@@ -290,6 +296,23 @@ export class ApiKeyService {
     if (this.live.size >= CACHE_LIMIT) this.live.clear()
     this.live.set(hash, principal)
     return principal
+  }
+
+  /**
+   * Why a key no longer grants `scope` (revoked, disabled, expired, the scope removed), or null
+   * while it still does: what ends a live tail opened with it. One lookup by id.
+   */
+  standing(keyId: number, scope: Scope): TailEnd | null {
+    const row = findApiKeyById(this.ctx.db, keyId)
+    if (!row || row.revoked_at !== null) return { reason: 'key_revoked', detail: `API key ${keyId} was revoked` }
+    if (row.is_active === 0) return { reason: 'key_disabled', detail: `API key ${keyId} was disabled` }
+    if (row.expires_at !== null && row.expires_at <= this.ctx.now()) {
+      return { reason: 'key_expired', detail: `API key ${keyId} has expired` }
+    }
+    if (!row.scopes.split(',').includes(scope)) {
+      return { reason: 'key_scope_removed', detail: `API key ${keyId} no longer has the '${scope}' scope` }
+    }
+    return null
   }
 
   /** Whether a key's expiry has passed (it is then refused with 401). */

@@ -1,16 +1,20 @@
 import type { DeepHealth } from '../../contract/health.js'
 import { checkDatabase } from '../db/database.js'
+import type { LogSinkStatus } from '../log-sink.js'
 import type { Services } from './index.js'
 
 /** One entry per real dependency of the daemon, with figures a person can act on. */
-export function deepHealth(s: Services): DeepHealth {
+export function deepHealth(s: Services, log?: LogSinkStatus): DeepHealth {
+  s.storage.check()
+  const storage = s.storage.report()
   const db = checkDatabase(s.db)
   const worker = s.queue.status()
   const depth = s.queue.totalDepth()
   const capacity = s.ctx.config.queueCapacity
   const fulltext = s.fulltext.status
   const queueOk = worker.running && fulltext.running && fulltext.last_error === null
-  const status = db.status === 'healthy' && queueOk ? 'healthy' : 'degraded'
+  const status =
+    storage['status'] !== 'healthy' ? 'unhealthy' : db.status === 'healthy' && queueOk ? 'healthy' : 'degraded'
   return {
     status,
     services: {
@@ -35,6 +39,9 @@ export function deepHealth(s: Services): DeepHealth {
         fulltext_index: fulltext,
       },
       rate_limiter: { status: 'healthy', backend: 'memory', tracked_keys: s.limiter.trackedKeys() },
+      live_tails: { status: 'healthy', ...s.tail.figures() },
+      storage,
+      ...(log ? { log: { status: log.last_error === null ? 'healthy' : 'degraded', destination: 'stdout', ...log } } : {}),
     },
   }
 }

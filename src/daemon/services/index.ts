@@ -6,7 +6,7 @@ import { packageVersion } from '../../shared/version.js'
 import type { DaemonConfig } from '../config.js'
 import { Checkpointer } from '../db/checkpointer.js'
 import { type Database, openDatabase } from '../db/database.js'
-import { attachFulltext } from '../db/fulltext.js'
+import { attachFulltextOrMoveAside } from '../db/damaged-files.js'
 import { FulltextIndexer } from '../db/fulltext-indexer.js'
 import { receivedCountsSince } from '../db/logs.js'
 import { WalKeeper } from '../db/wal.js'
@@ -14,6 +14,7 @@ import { AccountService } from './accounts.js'
 import { ApiKeyService } from './api-keys.js'
 import { BatchDecoder } from './batch-decoder.js'
 import type { ServiceContext } from './context.js'
+import { CredentialEvents } from './credential-events.js'
 import { IngestService } from './ingest.js'
 import { KeyStats } from './key-stats.js'
 import { LogEvents } from './log-events.js'
@@ -24,6 +25,7 @@ import { PasswordHasher } from './passwords.js'
 import { ProjectService } from './projects.js'
 import { ProcessingQueue } from './queue.js'
 import { RollingCounter } from './rolling-counter.js'
+import { StorageHealth } from './storage-health.js'
 import { StatsService } from './stats.js'
 import { TailService } from './tail.js'
 import { MemoryRateLimiter } from './rate-limiter.js'
@@ -46,6 +48,10 @@ export interface Services {
   readonly logs: LogService
   readonly logEvents: LogEvents
   readonly tail: TailService
+  /** Revocations, for whatever holds a credential open (tails, requests receiving a body). */
+  readonly credentials: CredentialEvents
+  /** Free space and the database file: what /health reports and what refuses writes. */
+  readonly storage: StorageHealth
   readonly maintenance: Maintenance
   readonly queue: ProcessingQueue
   readonly decoder: BatchDecoder
@@ -68,7 +74,7 @@ export function createServices({ config, now = Date.now, version, log }: Service
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   const files = dataFiles(config.dataDir)
   const db = openDatabase(files.database, { durability: config.durability })
-  const fulltextState = attachFulltext(db, files.fulltext)
+  const fulltextState = attachFulltextOrMoveAside(db, files.fulltext, now(), (o, m) => log.warn(o, m))
   restrictDataDir(config.dataDir)
   // Checkpoints never run inside an ingest commit: a background thread copies the bulk of the
   // WAL, and the main thread, the only writer, copies what is left between two commits once
@@ -98,7 +104,13 @@ export function createServices({ config, now = Date.now, version, log }: Service
   )
   const secret = loadOrCreateSecret(files.secret)
   const tokens = new AccessTokens(secret, now)
-  const accounts = new AccountService(ctx, new PasswordHasher(config.scryptLogN, config.maxPendingHashes), tokens)
+  const credentials = new CredentialEvents()
+  const accounts = new AccountService(
+    ctx,
+    new PasswordHasher(config.scryptLogN, config.maxPendingHashes),
+    tokens,
+    credentials,
+  )
   const decoder = new BatchDecoder(config.decoderThreads, log)
   // The live figures of `ledger top`, seeded from what was received in the last minutes, so
   // they go on across a restart.
@@ -107,7 +119,7 @@ export function createServices({ config, now = Date.now, version, log }: Service
     ingestRates.add(r.project_id, r.second * 1000, [r.n, r.errors])
   }
   const ingest = new IngestService(ctx, queue, decoder, wal, ingestRates)
-  const apiKeys = new ApiKeyService(ctx, limiter, keyStats)
+  const apiKeys = new ApiKeyService(ctx, limiter, keyStats, credentials)
   const startedAt = now()
   const logs = new LogService(ctx)
   return {
@@ -130,7 +142,9 @@ export function createServices({ config, now = Date.now, version, log }: Service
     maintenance: new Maintenance(db, now, log, fulltext),
     logs,
     logEvents,
-    tail: new TailService(ctx, logEvents),
+    credentials,
+    storage: new StorageHealth(files.database, now, log),
+    tail: new TailService(ctx, logEvents, { keyStanding: (id, scope) => apiKeys.standing(id, scope), credentials, log }),
     queue,
     decoder,
     limiter,

@@ -1,84 +1,156 @@
-import type { LogFilter, TailEvent } from '../../contract/logs.js'
+import type { LogFilter, TailEnd } from '../../contract/logs.js'
+import type { Scope } from '../../contract/api-keys.js'
 import { lastProcessedLogs, processedLogsAfter, type StoredLogFilter } from '../db/log-reads.js'
 import type { LogRow } from '../db/logs.js'
-import { badRequest } from '../errors.js'
+import { checkSearchable } from '../db/tail-reads.js'
+import { ApiError, badRequest } from '../errors.js'
 import type { ServiceContext } from './context.js'
+import type { CredentialChange, CredentialEvents } from './credential-events.js'
 import type { LogEvents } from './log-events.js'
-import { searchGuard, storedFilter, toLog } from './logs.js'
+import { logJson, searchGuard, storedFilter } from './logs.js'
+import { type FedTail, type ProjectFeed, type TailFrame, TailHub } from './tail-hub.js'
 
-// Ids looked at per read: a tail far behind (or with rare matches) catches up in bounded steps,
-// never in one long synchronous scan.
+export type { TailFrame } from './tail-hub.js'
+
+// Ids looked at per read of a tail that reads by itself (behind): it catches up in bounded
+// steps, never in one long synchronous scan.
 const SCAN_SPAN = 20_000
+// Frames a caught-up tail may hold unsent before it is set to read by itself again (its client
+// reads slower than logs come), so a slow reader holds little memory: two of its feed's reads.
+// (A frame's text is shared by every tail that gets it; the queue holds references.)
+const MAX_QUEUED = 10_000
+// How often open tails are checked against their credential's expiry.
+const EXPIRY_CHECK_MS = 250
+
+/** The credential a tail was opened with: what can end it. */
+export type TailHolder =
+  | { kind: 'key'; keyId: number; accountId: number; expiresAt: number | null }
+  | { kind: 'account'; accountId: number; familyId: string; expiresAt: number }
 
 /**
  * One live tail: where it is in the processed logs and what it keeps. Every id up to `position`
- * has been looked at (and sent, when it matched); events leave in id order, which is the order
- * the worker processed them, so resuming after the last id sent misses nothing and repeats
- * nothing.
+ * has been looked at (and sent, or queued, when it matched); events leave in id order, which is
+ * the order the logs were processed, so resuming after the last id sent misses nothing and
+ * repeats nothing. A tail that is caught up gets its events from its project's feed (one read
+ * for every tail of the project); one that is behind reads by itself until it catches up.
  */
-export class TailSubscription {
-  private backlog: LogRow[]
-  private unsubscribe: (() => void) | undefined
+export class TailSubscription implements FedTail {
+  private backlog: TailFrame[]
+  private queue: TailFrame[] = []
+  private attached = false
   private closed = false
-  /** Set by the transport: how to end the stream when the daemon closes. */
-  onEnd: (() => void) | undefined
+  private wake: (() => void) | undefined
+  /** Set by the transport: how to end the stream, saying why. */
+  onEnd: ((end: TailEnd) => void) | undefined
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly events: LogEvents,
-    private readonly filter: StoredLogFilter,
-    private position: number,
+    /** The project's feed, which fans out to this tail once it is caught up. */
+    readonly feed: ProjectFeed,
+    readonly filter: StoredLogFilter,
+    private readonly filterKey: string,
+    public position: number,
     backlog: LogRow[],
+    readonly holder: TailHolder,
     private readonly release: (s: TailSubscription) => void,
   ) {
-    this.backlog = backlog
+    this.backlog = backlog.map(frameOf)
+    feed.add(this)
+    this.tryAttach()
   }
 
   get projectId(): number {
     return this.filter.projectId
   }
 
+  /** Events are waiting in memory: the transport may send them at once. */
+  get ready(): boolean {
+    return this.backlog.length > 0 || this.queue.length > 0
+  }
+
   /**
    * The next events, at most `max`, and whether more may be ready right away (the tail is
-   * behind). Synchronous; reads at most SCAN_SPAN ids.
+   * behind). Synchronous; reads the database only while behind, at most SCAN_SPAN ids.
    */
-  next(max: number): { events: TailEvent[]; more: boolean } {
+  next(max: number): { events: TailFrame[]; more: boolean } {
     if (this.closed) return { events: [], more: false }
-    if (this.backlog.length > 0) {
-      const rows = this.backlog.splice(0, max)
-      return { events: rows.map(event), more: true }
+    if (this.backlog.length > 0) return { events: this.backlog.splice(0, max), more: true }
+    if (this.attached) {
+      const events = this.queue.length <= max ? this.queue : this.queue.slice(0, max)
+      this.queue = this.queue.length <= max ? [] : this.queue.slice(max)
+      return { events, more: this.queue.length > 0 }
     }
-    const upTo = Math.min(this.events.processedUpTo, this.position + SCAN_SPAN)
+    const upTo = Math.min(this.feed.readUpTo, this.events.processedUpTo, this.position + SCAN_SPAN)
     const { rows, scannedTo } = searchGuard(() =>
       processedLogsAfter(this.ctx.db, this.filter, this.position, upTo, max),
     )
-    this.position = scannedTo
-    return { events: rows.map(event), more: this.position < this.events.processedUpTo }
+    this.position = Math.max(this.position, scannedTo)
+    this.tryAttach()
+    return { events: rows.map(frameOf), more: !this.attached }
   }
 
-  /** Calls `wake` (synchronously, so it must only schedule) when logs of this project are processed. */
+  /** Calls `wake` (synchronously, so it must only schedule) when there may be more to send. */
   onWake(wake: () => void): void {
-    this.unsubscribe?.()
-    this.unsubscribe = this.events.subscribe((batch) => {
-      if (batch.counts.has(this.filter.projectId)) {
-        wake()
-      } else if (this.position >= batch.from && this.backlog.length === 0) {
-        // Caught up, and nothing of this project in the pass: skip it without reading.
-        this.position = batch.upTo
-      }
-    })
+    this.wake = wake
+  }
+
+  push(frames: readonly TailFrame[]): void {
+    if (this.closed) return
+    const before = this.queue.length
+    for (const f of frames) if (f.id > this.position) this.queue.push(f)
+    if (this.queue.length > MAX_QUEUED) {
+      // Its reader is slow: forget the queue and read by itself, from the first unsent event.
+      this.position = this.queue[0]!.id - 1
+      this.queue = []
+      this.attached = false
+      this.feed.detach(this, this.filterKey)
+    }
+    if (this.queue.length > before || !this.attached) this.wake?.()
+  }
+
+  /**
+   * How long to wait before the next read from the database (behind): tails reading by
+   * themselves share the feeds' pacing, so that catching up takes no more of the daemon either.
+   */
+  get waitMs(): number {
+    return this.feed.waitMs
+  }
+
+  /** The transport spent this long sending this tail's events (see ProjectFeed.charge). */
+  spent(ms: number): void {
+    this.feed.charge(ms)
+  }
+
+  nudge(): void {
+    if (!this.attached) this.wake?.()
+  }
+
+  /** Ends the stream, saying why (the transport sends it), then releases the tail. */
+  end(end: TailEnd): void {
+    if (this.closed) return
+    this.onEnd?.(end)
+    this.close()
   }
 
   close(): void {
     if (this.closed) return
     this.closed = true
-    this.unsubscribe?.()
+    this.queue = []
+    this.backlog = []
+    this.feed.remove(this, this.filterKey)
     this.release(this)
+  }
+
+  private tryAttach(): void {
+    if (this.attached || this.position < this.feed.readUpTo) return
+    this.attached = true
+    this.feed.attach(this, this.filterKey)
   }
 }
 
-function event(row: LogRow): TailEvent {
-  return { id: row.id, log: toLog(row) }
+function frameOf(row: LogRow): TailFrame {
+  return { id: row.id, data: logJson(row) }
 }
 
 /** Parses `Last-Event-ID` (the header wins over `?last_event_id=`, as a browser resends it). */
@@ -91,34 +163,78 @@ export function lastEventIdOf(header: string | string[] | undefined, query: numb
   return Number(v)
 }
 
-/** Live tails of processed logs, with the same filters as a log read. */
+export interface TailServiceOptions {
+  /** Why an API key no longer grants a scope, or null while it does (one lookup). */
+  keyStanding: (keyId: number, scope: Scope) => TailEnd | null
+  credentials: CredentialEvents
+  log: { error: (obj: unknown, msg: string) => void }
+}
+
+/**
+ * Live tails of processed logs, with the same filters as a log read. Tails per API key and per
+ * account are capped. A tail ends, saying why, as soon as the credential that opened it stops
+ * being valid: the key and account services announce revocations (CredentialEvents), and a
+ * timer watches expiry.
+ */
 export class TailService {
   private readonly open_ = new Set<TailSubscription>()
+  private readonly hub: TailHub
+  private readonly byKey = new Map<number, Set<TailSubscription>>()
+  private readonly byFamily = new Map<string, Set<TailSubscription>>()
+  private readonly perAccount = new Map<number, number>()
+  private expiryTimer: NodeJS.Timeout | undefined
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly events: LogEvents,
-  ) {}
+    private readonly opts: TailServiceOptions,
+  ) {
+    this.hub = new TailHub(ctx.db, events, (err, tails) => {
+      opts.log.error({ err }, 'live tail read failed; ending the tails of that project')
+      for (const t of tails) (t as TailSubscription).close()
+    })
+    opts.credentials.subscribe((c) => this.credentialChanged(c))
+  }
 
   /**
    * A tail of the project's logs processed after `lastEventId` (resuming), or from now on, with
-   * the last `backlog` matching logs first. Validates everything before anything is streamed.
+   * the last `backlog` matching logs first. Validates everything (caps included) before
+   * anything is streamed.
    */
   open(
+    holder: TailHolder,
     projectId: number,
     f: LogFilter & { backlog?: number },
     lastEventId: number | undefined,
   ): TailSubscription {
+    this.checkCaps(holder)
     const filter = storedFilter(projectId, f)
+    if (filter.search) searchGuard(() => checkSearchable(this.ctx.db, filter.search!))
     const now = this.events.processedUpTo
     const backlog =
       lastEventId === undefined && f.backlog
         ? searchGuard(() => lastProcessedLogs(this.ctx.db, filter, now, f.backlog!))
         : []
-    const sub = new TailSubscription(this.ctx, this.events, filter, lastEventId ?? now, backlog, (s) =>
-      this.open_.delete(s),
+    const { projectId: _, ...rest } = filter
+    const sub = new TailSubscription(
+      this.ctx,
+      this.events,
+      this.hub.feed(projectId),
+      filter,
+      JSON.stringify(rest),
+      lastEventId ?? now,
+      backlog,
+      holder,
+      (s) => this.released(s),
     )
     this.open_.add(sub)
+    if (holder.kind === 'key') add(this.byKey, holder.keyId, sub)
+    else add(this.byFamily, holder.familyId, sub)
+    this.perAccount.set(holder.accountId, (this.perAccount.get(holder.accountId) ?? 0) + 1)
+    if (holder.expiresAt !== null && !this.expiryTimer) {
+      this.expiryTimer = setInterval(() => this.checkExpiry(), EXPIRY_CHECK_MS)
+      this.expiryTimer.unref()
+    }
     return sub
   }
 
@@ -127,11 +243,104 @@ export class TailService {
     return this.open_.size
   }
 
-  /** Ends every tail (the daemon is closing): each stream is ended, then released. */
-  closeAll(): void {
-    for (const s of [...this.open_]) {
-      s.onEnd?.()
-      s.close()
+  /** Deep health's figures: open tails, the projects they follow, and the shared reads made for them. */
+  figures(): {
+    open: number
+    projects: number
+    shared_reads: number
+    busy_ms: number
+    max_per_key: number
+    max_per_account: number
+  } {
+    return {
+      open: this.open_.size,
+      projects: this.hub.size,
+      shared_reads: this.hub.pacing.reads,
+      busy_ms: Math.round(this.hub.pacing.busyMs),
+      max_per_key: this.ctx.config.maxTailsPerKey,
+      max_per_account: this.ctx.config.maxTailsPerAccount,
     }
   }
+
+  /** Ends every tail (the daemon is closing): each stream says so, then is released. */
+  closeAll(): void {
+    for (const s of [...this.open_]) {
+      s.end({ reason: 'shutdown', detail: 'The daemon is shutting down; reconnect with Last-Event-ID to resume' })
+    }
+  }
+
+  private checkCaps(holder: TailHolder): void {
+    const { maxTailsPerKey, maxTailsPerAccount } = this.ctx.config
+    if (holder.kind === 'key') {
+      const n = this.byKey.get(holder.keyId)?.size ?? 0
+      if (n >= maxTailsPerKey) {
+        throw new ApiError(
+          429,
+          `Too many live tails for this API key: ${n} are open, and the limit per key is ${maxTailsPerKey}; close one first`,
+          { 'retry-after': 10 },
+        )
+      }
+    }
+    const n = this.perAccount.get(holder.accountId) ?? 0
+    if (n >= maxTailsPerAccount) {
+      throw new ApiError(
+        429,
+        `Too many live tails for this account: ${n} are open, and the limit per account is ${maxTailsPerAccount}; close one first`,
+        { 'retry-after': 10 },
+      )
+    }
+  }
+
+  private released(s: TailSubscription): void {
+    if (!this.open_.delete(s)) return
+    const h = s.holder
+    if (h.kind === 'key') remove(this.byKey, h.keyId, s)
+    else remove(this.byFamily, h.familyId, s)
+    const n = (this.perAccount.get(h.accountId) ?? 1) - 1
+    if (n > 0) this.perAccount.set(h.accountId, n)
+    else this.perAccount.delete(h.accountId)
+    this.hub.release(s.feed)
+    if (this.open_.size === 0 && this.expiryTimer) {
+      clearInterval(this.expiryTimer)
+      this.expiryTimer = undefined
+    }
+  }
+
+  private credentialChanged(c: CredentialChange): void {
+    if (c.kind === 'key') {
+      const subs = this.byKey.get(c.keyId)
+      if (!subs || subs.size === 0) return
+      // One lookup for all the key's tails.
+      const end = this.opts.keyStanding(c.keyId, 'read')
+      if (end) for (const s of [...subs]) s.end(end)
+    } else {
+      for (const s of [...(this.byFamily.get(c.familyId) ?? [])]) s.end(c.end)
+    }
+  }
+
+  private checkExpiry(): void {
+    const now = this.ctx.now()
+    for (const s of [...this.open_]) {
+      const h = s.holder
+      if (h.expiresAt === null || h.expiresAt > now) continue
+      s.end(
+        h.kind === 'key'
+          ? { reason: 'key_expired', detail: `API key ${h.keyId} has expired` }
+          : { reason: 'token_expired', detail: 'The access token has expired; refresh it and reconnect with Last-Event-ID' },
+      )
+    }
+  }
+}
+
+function add<K>(m: Map<K, Set<TailSubscription>>, k: K, s: TailSubscription): void {
+  let set = m.get(k)
+  if (!set) m.set(k, (set = new Set()))
+  set.add(s)
+}
+
+function remove<K>(m: Map<K, Set<TailSubscription>>, k: K, s: TailSubscription): void {
+  const set = m.get(k)
+  if (!set) return
+  set.delete(s)
+  if (set.size === 0) m.delete(k)
 }
