@@ -71,6 +71,9 @@ export function attachFulltext(db: Database, file: string): FulltextState {
     db.pragma(`${FULLTEXT_SCHEMA}.user_version = ${FORMAT}`)
   }
   db.exec(schema(FULLTEXT_SCHEMA))
+  // FTS5 merges 8 segments of a level at a time instead of 4: measured on 1 M logs, ~25% less
+  // indexing CPU and fewer rewrites of the same data, for a few more segments per query.
+  db.exec(`INSERT INTO ${FULLTEXT_SCHEMA}.logs_fts (logs_fts, rank) VALUES ('automerge', 8)`)
   if (existsSync(file)) chmodSync(file, 0o600)
   return db.transaction(() => {
     const id = databaseId(db)
