@@ -87,7 +87,7 @@ describe.skipIf(skip !== null)('the PostgreSQL test server', () => {
     expect(await withClient(a, async (c) => (await c.query('SELECT count(*)::int AS n FROM things')).rows[0].n)).toBe(1)
   })
 
-  it('lets the database owner (no superuser) create the unaccent extension full-text search uses', async () => {
+  it('comes with the contrib extensions: a database owner (no superuser) may create a trusted one, unaccent', async () => {
     const url = await server().createDatabase()
     const out = await withClient(url, async (c) => {
       await c.query('CREATE EXTENSION IF NOT EXISTS unaccent')
