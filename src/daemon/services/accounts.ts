@@ -10,8 +10,8 @@ import type {
 } from '../../contract/accounts.js'
 import type { TailEnd } from '../../contract/logs.js'
 import { formatTimestamp } from '../../shared/time.js'
-import { findAccountByEmail, findAccountById, insertAccount, updatePasswordHash } from '../db/accounts.js'
-import { listProjects } from '../db/projects.js'
+import { findAccountByEmail, findAccountById, insertAccount, updatePasswordHash } from '../storage/sqlite/accounts.js'
+import { listProjects } from '../storage/sqlite/projects.js'
 import {
   findRefreshToken,
   insertFamily,
@@ -19,9 +19,9 @@ import {
   isFamilyRevoked,
   revokeFamily,
   spendRefreshToken,
-} from '../db/sessions.js'
-import { insertRevokedToken, isTokenRevoked } from '../db/tokens.js'
-import { ApiError, conflict, notFound, unauthorized } from '../errors.js'
+} from '../storage/sqlite/sessions.js'
+import { insertRevokedToken, isTokenRevoked } from '../storage/sqlite/tokens.js'
+import { ApiError, conflict, notFound, unauthorized } from './errors.js'
 import type { ServiceContext } from './context.js'
 import type { CredentialEvents } from './credential-events.js'
 import { isRefusal, LoginThrottle } from './login-throttle.js'

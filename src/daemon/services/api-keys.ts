@@ -32,12 +32,12 @@ import {
   revokeApiKey,
   setApiKeyLimits,
   updateApiKey,
-} from '../db/api-keys.js'
-import { findProjectById } from '../db/projects.js'
-import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors.js'
+} from '../storage/sqlite/api-keys.js'
+import { findProjectById } from '../storage/sqlite/projects.js'
+import { ApiError, badRequest, conflict, forbidden, notFound } from './errors.js'
 import type { ServiceContext } from './context.js'
 import type { CredentialEvents } from './credential-events.js'
-import { generateApiKey, hashApiKey, parseApiKey } from './key-format.js'
+import { generateApiKey, hashApiKey, parseApiKey } from '../../contract/api-key-format.js'
 import type { KeyStats } from './key-stats.js'
 import { DEFAULT_LIMITS, type LimitSpec, type MemoryRateLimiter } from './rate-limiter.js'
 

@@ -1,5 +1,5 @@
 import type { DeepHealth } from '../../contract/health.js'
-import { checkDatabase } from '../db/database.js'
+import { checkDatabase } from '../storage/sqlite/database.js'
 import type { LogSinkStatus } from '../log-sink.js'
 import type { Services } from './index.js'
 

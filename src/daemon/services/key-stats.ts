@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { RECENT_WINDOW_SECONDS } from '../../contract/stats.js'
-import { appendKeyUsage, flushKeyCounters, type KeyCounters, USAGE_HISTORY, type UsageRow } from '../db/api-keys.js'
+import { appendKeyUsage, flushKeyCounters, type KeyCounters, USAGE_HISTORY, type UsageRow } from '../storage/sqlite/api-keys.js'
 import { RollingCounter } from './rolling-counter.js'
 
 interface MinuteCount {

@@ -1,11 +1,11 @@
 import type { Level, Log } from '../../contract/ingest.js'
 import type { LogFilter, LogPage, LogQuery } from '../../contract/logs.js'
 import { formatTimestamp } from '../../shared/time.js'
-import { queryLogs, searchLogs, type StoredLogFilter, UnsearchableQueryError } from '../db/log-reads.js'
-import type { LogRow } from '../db/logs.js'
-import { findProjectById } from '../db/projects.js'
-import { badRequest, notFound } from '../errors.js'
-import type { Principal } from '../plugins/auth.js'
+import { queryLogs, searchLogs, type StoredLogFilter, UnsearchableQueryError } from '../storage/sqlite/log-reads.js'
+import type { LogRow } from '../storage/sqlite/logs.js'
+import { findProjectById } from '../storage/sqlite/projects.js'
+import { badRequest, notFound } from './errors.js'
+import type { Principal } from '../http/plugins/auth.js'
 import type { ServiceContext } from './context.js'
 
 const DEFAULT_LIMIT = 100

@@ -20,10 +20,10 @@ import {
   type PanelFields,
   type PanelRow,
   updatePanel,
-} from '../db/panels.js'
-import { countByBucket } from '../db/log-counts.js'
-import { findProjectById, findProjectBySlug, type ProjectRow } from '../db/projects.js'
-import { badRequest, notFound } from '../errors.js'
+} from '../storage/sqlite/panels.js'
+import { countByBucket } from '../storage/sqlite/log-counts.js'
+import { findProjectById, findProjectBySlug, type ProjectRow } from '../storage/sqlite/projects.js'
+import { badRequest, notFound } from './errors.js'
 import type { ServiceContext } from './context.js'
 import type { LogService } from './logs.js'
 

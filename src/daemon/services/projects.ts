@@ -12,8 +12,8 @@ import {
   listProjects,
   type ProjectRow,
   updateProject,
-} from '../db/projects.js'
-import { conflict, notFound } from '../errors.js'
+} from '../storage/sqlite/projects.js'
+import { conflict, notFound } from './errors.js'
 import type { ServiceContext } from './context.js'
 
 export function toProject(row: ProjectRow): Project {

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
-import { processedIdsInRange, type StoredLogFilter } from '../db/log-reads.js'
-import { framesByIds, type LogFrame, projectFramesInRange } from '../db/tail-reads.js'
+import { processedIdsInRange, type StoredLogFilter } from '../storage/sqlite/log-reads.js'
+import { framesByIds, type LogFrame, projectFramesInRange } from '../storage/sqlite/tail-reads.js'
 import type { LogEvents, ProcessedBatch } from './log-events.js'
 
 /** One event of a tail, ready to send: the log's id and its JSON (made once for every tail). */

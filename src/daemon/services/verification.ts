@@ -1,6 +1,6 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto'
 import type { TokenResponse } from '../../contract/accounts.js'
-import { findAccountByEmail } from '../db/accounts.js'
+import { findAccountByEmail } from '../storage/sqlite/accounts.js'
 import {
   countVerificationAttempt,
   deleteVerificationCode,
@@ -8,8 +8,8 @@ import {
   insertVerificationFailure,
   putVerificationCode,
   verificationFailuresSince,
-} from '../db/verification-codes.js'
-import { ApiError } from '../errors.js'
+} from '../storage/sqlite/verification-codes.js'
+import { ApiError } from './errors.js'
 import type { AccountService } from './accounts.js'
 import type { ServiceContext } from './context.js'
 import { sendMail } from './smtp.js'
