@@ -3,10 +3,11 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { validateLog } from '../../src/contract/ingest.js'
 import { type Database, openDatabase } from '../../src/daemon/storage/sqlite/database.js'
-import { appendLogs } from '../../src/daemon/storage/sqlite/logs.js'
+import { appendLogs, logCountsAfter } from '../../src/daemon/storage/sqlite/logs.js'
+import type { IndexedRange, Indexer } from '../../src/daemon/storage/types.js'
 import { emptyColumns, pushLog } from '../../src/daemon/ingest/batch-decode.js'
 import { LogEvents, type ProcessedBatch } from '../../src/daemon/services/log-events.js'
-import { type Indexer, ProcessingQueue } from '../../src/daemon/workers/processing-queue.js'
+import { ProcessingQueue } from '../../src/daemon/workers/processing-queue.js'
 import { testTempDir } from '../helpers/tmp.js'
 
 // The processing queue over a real SQLite file: what it counts as waiting, what it announces,
@@ -28,15 +29,22 @@ function setUp(indexedUpTo = 0) {
   const batches: ProcessedBatch[] = []
   events.subscribe((b) => batches.push(b))
   const calls: string[] = []
+  // The indexer's side of the seam, driven by the test (the real one is a thread; see fulltext.test.ts).
+  const listeners = new Set<(r: IndexedRange) => void>()
   const indexer: Indexer = {
+    subscribe: (l) => (listeners.add(l), () => listeners.delete(l)),
     kick: () => calls.push('kick'),
     pause: () => calls.push('pause'),
     resume: () => calls.push('resume'),
-    status: { last_error: null },
+    ready: async () => undefined,
+    status: { running: true, paused: false, indexed_upto: indexedUpTo, last_error: null },
   }
   const clock = { now: 1_000_000 }
-  const make = (state = { indexedUpTo, rebuildUpTo: 0 }) =>
-    new ProcessingQueue(db!, events, state, () => indexer, () => clock.now)
+  const make = (state = { indexedUpTo, rebuildUpTo: 0 }) => {
+    // What the composition root gives the queue at start: the stored logs above the watermark.
+    const after = Math.max(state.indexedUpTo, state.rebuildUpTo)
+    return new ProcessingQueue(events, indexer, { ...logCountsAfter(db!, after), after }, () => clock.now)
+  }
   return { db, events, batches, calls, clock, make }
 }
 

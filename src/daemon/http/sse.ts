@@ -47,6 +47,10 @@ export function streamTail(reply: FastifyReply, sub: TailSubscription, opts: Sse
 
   let closed = false
   let waitingDrain = false
+  /** A step is under way (reading from storage is asynchronous): no second one starts. */
+  let stepping = false
+  /** A wake came during a step: looked at again once it is done. */
+  let wokenMeanwhile = false
   let scheduled: NodeJS.Timeout | NodeJS.Immediate | undefined
   let lastRead = 0
   let readCost = 0
@@ -100,29 +104,37 @@ export function streamTail(reply: FastifyReply, sub: TailSubscription, opts: Sse
       waitingDrain = false
       if (stall) clearTimeout(stall)
       stall = undefined
-      pump()
+      // Later, not now: a socket may drain before the step that filled it has ended.
+      scheduled ??= setImmediate(pump)
     })
   }
 
   // Reads and writes until the client is caught up or its buffer is full.
   const pump = () => {
     scheduled = undefined
-    if (closed || waitingDrain) return
+    if (closed || waitingDrain || stepping) return
+    stepping = true
     const started = performance.now()
-    try {
-      step()
-    } finally {
-      sub.spent(performance.now() - started)
-    }
+    void step()
+      .catch(() => end())
+      .finally(() => {
+        stepping = false
+        sub.spent(performance.now() - started)
+        if (wokenMeanwhile) {
+          wokenMeanwhile = false
+          wake()
+        }
+      })
   }
 
-  const step = () => {
+  const step = async () => {
     lastRead = Date.now()
     let more = false
     if (pending.length === 0) {
       const started = performance.now()
-      const next = sub.next(BATCH)
+      const next = await sub.next(BATCH)
       readCost = performance.now() - started
+      if (closed) return
       more = next.more
       pending = next.events
     } else {
@@ -148,6 +160,10 @@ export function streamTail(reply: FastifyReply, sub: TailSubscription, opts: Sse
   }
 
   const wake = () => {
+    if (stepping) {
+      wokenMeanwhile = true
+      return
+    }
     if (closed || waitingDrain || scheduled) return
     if (sub.ready) {
       scheduled = setImmediate(pump)

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { BatchRequestSchema, LOG_LIMITS, type ValidLog, validateLog } from '../../contract/ingest.js'
 import { safeParseReadable } from '../../contract/validation.js'
-import type { StoredColumns } from '../storage/sqlite/logs.js'
+import type { LogColumns as StoredColumns } from '../storage/types.js'
 import { parseJsonBody } from './json.js'
 
 /**

@@ -5,26 +5,23 @@ import {
   type SingleIngestResponse,
   validateLog,
 } from '../../contract/ingest.js'
-import { addQuotaUsage, findIdempotency, insertIdempotency, quotaUsed } from '../storage/sqlite/ingest-records.js'
-import { appendLogs } from '../storage/sqlite/logs.js'
-import type { WalKeeper } from '../storage/sqlite/wal.js'
-import { findProjectById } from '../storage/sqlite/projects.js'
-import { ApiError, badRequest, conflict } from '../services/errors.js'
-import type { OtlpEncoding } from './otlp/decode.js'
-import type { KeyPrincipal } from '../services/api-keys.js'
-import { emptyColumns, type LogColumns, pushLog } from './batch-decode.js'
+import type { ServiceContext } from '../services/context.js'
+import type { DomainError} from '../services/errors.js';
+import { badRequest, conflict, rateLimited, unavailable } from '../services/errors.js'
+import type { KeyPrincipal } from '../services/principal.js'
+import type { RollingCounter } from '../services/rolling-counter.js'
+import type { LogColumns, LogWrite } from '../storage/types.js'
+import type { ProcessingQueue } from '../workers/processing-queue.js'
+import { emptyColumns, pushLog } from './batch-decode.js'
 import type { BatchDecoder } from './batch-decoder.js'
 import type { BodyFormat } from './decode-body.js'
-import type { ServiceContext } from '../services/context.js'
-import type { ProcessingQueue } from '../workers/processing-queue.js'
-import type { RollingCounter } from '../services/rolling-counter.js'
+import type { OtlpEncoding } from './otlp/decode.js'
 
 const DAY_MS = 86_400_000
 export const IDEMPOTENCY_TTL_MS = DAY_MS
 
-/** What an ingestion request answers: status, body, and whether it is a replay. */
+/** What an ingestion request answers: its body, and whether it is a replay. */
 export interface IngestOutcome<B> {
-  status: number
   body: B
   replayed: boolean
   /**
@@ -40,16 +37,7 @@ interface IdempotencyRecord {
 }
 
 /** Logs waiting for the next group commit, with the promise of the request that sent them. */
-interface PendingWrite {
-  projectId: number
-  receivedAt: number
-  day: number
-  logs: LogColumns
-  /** How many of `logs` to store (the rest did not fit the quota). */
-  count: number
-  /** Set by the commit: the id of the last log stored. */
-  lastLogId: number
-  idempotency: (IdempotencyRecord & { status: number; response: string }) | undefined
+interface PendingWrite extends LogWrite {
   resolve: (lastLogId: number) => void
   reject: (err: unknown) => void
 }
@@ -68,44 +56,22 @@ export class IngestService {
   private readonly reserved = new Map<number, number>()
   /** The same, every project together. */
   private reservedTotal = 0
-  /** Logs accepted today per project (committed + reserved), loaded from quota_usage. */
-  private readonly quota = new Map<number, { day: number; used: number }>()
-  /** Each project's daily_quota setting (dropped by projectChanged). */
-  private readonly quotas = new Map<number, number>()
+  /** Each project's quota of the day: its daily_quota, and the logs accepted (committed + reserved). */
+  private readonly quota = new Map<number, { day: number; limit: number; used: number }>()
+  /** Quota figures being read from storage, so that concurrent requests share one read. */
+  private readonly loadingQuota = new Map<number, Promise<{ day: number; limit: number; used: number }>>()
   /** Requests with an Idempotency-Key being processed, so a concurrent retry waits for them. */
   private readonly inflight = new Map<string, Promise<IngestOutcome<unknown>>>()
-  private readonly commit: (writes: readonly PendingWrite[]) => number
+  /** A group commit is under way: the next one starts when it is done (ids in commit order). */
+  private flushing = false
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly queue: ProcessingQueue,
     private readonly decoder: BatchDecoder,
-    /** The main file's WAL: told of each commit, and past its bound ingestion waits. */
-    private readonly wal: WalKeeper,
     /** Logs and error/critical logs accepted per project and second (fields 0 and 1). */
     private readonly rates?: RollingCounter,
-  ) {
-    const db = ctx.db
-    this.commit = db.transaction((writes: readonly PendingWrite[]) => {
-      let last = 0
-      for (const w of writes) {
-        last = w.lastLogId = appendLogs(db, w.projectId, w.receivedAt, w.logs, w.count)
-        addQuotaUsage(db, w.projectId, w.day, w.count)
-        if (w.idempotency) {
-          insertIdempotency(db, {
-            project_id: w.projectId,
-            idem_key: w.idempotency.key,
-            body_hash: w.idempotency.bodyHash,
-            status: w.idempotency.status,
-            response: w.idempotency.response,
-            created_at: this.ctx.now(),
-            last_log_id: w.lastLogId,
-          })
-        }
-      }
-      return last
-    })
-  }
+  ) {}
 
   single(who: KeyPrincipal, body: unknown, idemKey?: string): Promise<IngestOutcome<SingleIngestResponse>> {
     const hash = idemKey === undefined ? '' : createHash('sha256').update(JSON.stringify(body)).digest('hex')
@@ -113,8 +79,8 @@ export class IngestService {
       const r = validateLog(body, 'body')
       if (!r.ok) throw badRequest(r.detail)
       const now = this.ctx.now()
-      const fits = this.reserveQuota(who.projectId, 1, now)
-      if (fits === 0) throw this.quotaExceeded(who.projectId, now)
+      const fits = await this.reserveQuota(who.projectId, 1, now)
+      if (fits === 0) throw await this.quotaExceeded(who.projectId, now)
       const logs = emptyColumns()
       pushLog(logs, r.value)
       const response: SingleIngestResponse = {
@@ -122,8 +88,8 @@ export class IngestService {
         rejected: 0,
         message: 'Log accepted for processing',
       }
-      const lastLogId = await this.write(who.projectId, now, logs, 1, idem && { ...idem, status: 202 }, response)
-      return { status: 202, body: response, replayed: false, lastLogId }
+      const lastLogId = await this.write(who.projectId, now, logs, 1, idem, response)
+      return { body: response, replayed: false, lastLogId }
     })
   }
 
@@ -131,7 +97,7 @@ export class IngestService {
   async batch(who: KeyPrincipal, body: unknown, idemKey?: string): Promise<IngestOutcome<BatchIngestResponse>> {
     if (!Buffer.isBuffer(body))
       throw badRequest('Request body is missing: send {"logs": [...]} as application/json')
-    return this.decodeAndAccept(who, 'ingest-batch', body, idemKey, 202)
+    return this.decodeAndAccept(who, 'ingest-batch', body, idemKey)
   }
 
   /**
@@ -146,7 +112,7 @@ export class IngestService {
     idemKey?: string,
   ): Promise<IngestOutcome<BatchIngestResponse>> {
     if (!Buffer.isBuffer(body)) throw badRequest('Request body is missing: send an ExportLogsServiceRequest')
-    return this.decodeAndAccept(who, `otlp-${encoding}`, body, idemKey, 200)
+    return this.decodeAndAccept(who, `otlp-${encoding}`, body, idemKey)
   }
 
   /** Decodes a body of any format, then accepts its valid logs (the shared ingestion path). */
@@ -155,7 +121,6 @@ export class IngestService {
     format: BodyFormat,
     body: Buffer,
     idemKey: string | undefined,
-    status: number,
   ): Promise<IngestOutcome<BatchIngestResponse>> {
     this.checkIdempotencyKey(idemKey)
     const decoded = await this.decoder.decode({
@@ -172,10 +137,10 @@ export class IngestService {
       let fits = 0
       if (logs.length > 0) {
         // The day's quota: the logs that fit are accepted, the rest rejected one by one.
-        fits = this.reserveQuota(who.projectId, logs.length, now)
-        if (fits === 0) throw this.quotaExceeded(who.projectId, now)
+        fits = await this.reserveQuota(who.projectId, logs.length, now)
+        if (fits === 0) throw await this.quotaExceeded(who.projectId, now)
         if (fits < logs.length) {
-          const quota = this.dailyQuota(who.projectId)
+          const quota = (await this.quotaState(who.projectId, now)).limit
           for (const i of indexes.slice(fits)) errors.push(`Log ${i}: daily quota of ${quota} logs reached`)
           errors.sort((a, b) => indexOf(a) - indexOf(b))
         }
@@ -186,9 +151,8 @@ export class IngestService {
         errors: errors.length > 0 ? errors : null,
       }
       // Nothing to store (an OTLP request with no valid record): no commit to wait for.
-      const lastLogId =
-        fits > 0 ? await this.write(who.projectId, now, logs, fits, idem && { ...idem, status }, response) : null
-      return { status, body: response, replayed: false, lastLogId }
+      const lastLogId = fits > 0 ? await this.write(who.projectId, now, logs, fits, idem, response) : null
+      return { body: response, replayed: false, lastLogId }
     })
   }
 
@@ -197,8 +161,8 @@ export class IngestService {
   }
 
   /** Logs accepted today for a project (for quota figures in stats). */
-  usedToday(projectId: number): number {
-    return this.quotaState(projectId, this.ctx.now()).used
+  async usedToday(projectId: number): Promise<number> {
+    return (await this.quotaState(projectId, this.ctx.now())).used
   }
 
   /** Runs `fn` at most once per (project, Idempotency-Key) within 24 h; retries get its answer. */
@@ -216,19 +180,17 @@ export class IngestService {
       const outcome = (await running) as IngestOutcome<B>
       return { ...outcome, replayed: true }
     }
-    const stored = findIdempotency(this.ctx.db, who.projectId, key)
-    if (stored && stored.created_at > this.ctx.now() - IDEMPOTENCY_TTL_MS) {
-      if (stored.body_hash !== bodyHash) {
-        throw conflict('Idempotency-Key was already used with a different request body')
+    // In flight from here on, the lookup included: a retry arriving meanwhile waits for this one.
+    const p = (async (): Promise<IngestOutcome<B>> => {
+      const stored = await this.ctx.storage.logWrites.findIdempotency(who.projectId, key)
+      if (stored && stored.created_at > this.ctx.now() - IDEMPOTENCY_TTL_MS) {
+        if (stored.body_hash !== bodyHash) {
+          throw conflict('Idempotency-Key was already used with a different request body')
+        }
+        return { body: JSON.parse(stored.response) as B, replayed: true, lastLogId: stored.last_log_id }
       }
-      return {
-        status: stored.status,
-        body: JSON.parse(stored.response) as B,
-        replayed: true,
-        lastLogId: stored.last_log_id,
-      }
-    }
-    const p = fn({ key, bodyHash })
+      return fn({ key, bodyHash })
+    })()
     this.inflight.set(slot, p)
     try {
       return await p
@@ -252,7 +214,7 @@ export class IngestService {
     now: number,
     logs: LogColumns,
     count: number,
-    idem: (IdempotencyRecord & { status: number }) | undefined,
+    idem: IdempotencyRecord | undefined,
     response: unknown,
   ): Promise<number> {
     const refusal = this.admission(projectId, count)
@@ -270,15 +232,19 @@ export class IngestService {
         logs,
         count,
         lastLogId: 0,
-        idempotency: idem && { ...idem, response: JSON.stringify(response) },
+        idempotency: idem && { ...idem, response: JSON.stringify(response), createdAt: now },
         resolve,
         reject,
       })
-      if (!this.flushScheduled) {
-        this.flushScheduled = true
-        setImmediate(() => this.flush())
-      }
+      this.scheduleFlush()
     })
+  }
+
+  /** The next group commit, once the event loop has taken in the requests already received. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushing) return
+    this.flushScheduled = true
+    setImmediate(() => void this.flush())
   }
 
   /**
@@ -287,15 +253,14 @@ export class IngestService {
    * indexing would fall for every project together (admission follows the indexer's progress,
    * so it is never starved by what it is handed); and the main file's WAL.
    */
-  private admission(projectId: number, count: number): ApiError | null {
+  private admission(projectId: number, count: number): DomainError | null {
     const capacity = this.ctx.config.queueCapacity
     const waiting = this.queue.depth(projectId) + (this.reserved.get(projectId) ?? 0)
     if (waiting + count > capacity) {
       const retryAfter = this.queue.secondsToDrain(waiting + count - capacity)
-      return new ApiError(
-        503,
+      return unavailable(
         `Ingestion queue is full (${waiting} of ${capacity} logs waiting); retry in ${retryAfter} s`,
-        { 'retry-after': retryAfter },
+        retryAfter,
       )
     }
     const lagLimit = this.ctx.config.maxIndexLagSeconds
@@ -305,30 +270,28 @@ export class IngestService {
       const lag = backlog / rate
       if (lag > lagLimit) {
         const retryAfter = this.queue.secondsToDrain(backlog - rate * lagLimit)
-        return new ApiError(503, `Indexing is ${Math.round(lag)} s behind (limit ${lagLimit} s); retry in ${retryAfter} s`, {
-          'retry-after': retryAfter,
-        })
+        return unavailable(`Indexing is ${Math.round(lag)} s behind (limit ${lagLimit} s); retry in ${retryAfter} s`, retryAfter)
       }
     }
-    if (this.wal.overLimit()) {
-      return new ApiError(503, 'The database is catching up on its write-ahead log; retry in a moment', {
-        'retry-after': 1,
-      })
-    }
+    const wait = this.ctx.storage.health.backpressure()
+    if (wait) return unavailable(wait.detail, wait.retryAfter)
     return null
   }
 
-  private flush(): void {
+  private async flush(): Promise<void> {
     this.flushScheduled = false
     const writes = this.pending
     this.pending = []
+    if (writes.length === 0) return
+    this.flushing = true
     let error: unknown
     let upTo = 0
     try {
-      this.wal.beforeCommit()
-      upTo = this.commit(writes)
+      upTo = await this.ctx.storage.logWrites.commit(writes)
     } catch (err) {
       error = err
+    } finally {
+      this.flushing = false
     }
     const counts = new Map<number, number>()
     for (const w of writes) {
@@ -345,34 +308,50 @@ export class IngestService {
         w.resolve(w.lastLogId)
       }
     }
-    if (error) return
-    this.queue.committed(upTo, counts)
-    this.wal.afterCommit()
+    if (!error) this.queue.committed(upTo, counts)
+    // Requests that came during the commit go in the next one.
+    if (this.pending.length > 0) this.scheduleFlush()
   }
 
-  private dailyQuota(projectId: number): number {
-    let quota = this.quotas.get(projectId)
-    if (quota === undefined) {
-      quota = findProjectById(this.ctx.db, projectId)?.daily_quota ?? 0
-      this.quotas.set(projectId, quota)
-    }
-    return quota
-  }
-
-  private quotaState(projectId: number, now: number): { day: number; used: number } {
+  /**
+   * A project's quota of the day: read from storage once a day (or after a change of its
+   * settings), then kept in memory, where requests reserve from it. Concurrent requests share
+   * the read, so that none reserves from a copy the other replaces.
+   */
+  private async quotaState(projectId: number, now: number): Promise<{ day: number; limit: number; used: number }> {
     const day = Math.floor(now / DAY_MS)
-    let q = this.quota.get(projectId)
-    if (!q || q.day !== day) {
-      q = { day, used: quotaUsed(this.ctx.db, projectId, day) }
-      this.quota.set(projectId, q)
+    const q = this.quota.get(projectId)
+    if (q && q.day === day) return q
+    let loading = this.loadingQuota.get(projectId)
+    if (!loading) {
+      loading = this.loadQuota(projectId, day)
+      this.loadingQuota.set(projectId, loading)
     }
-    return q
+    return loading
+  }
+
+  private async loadQuota(projectId: number, day: number): Promise<{ day: number; limit: number; used: number }> {
+    const loading = this.loadingQuota
+    try {
+      const [project, used] = await Promise.all([
+        this.ctx.storage.projects.findById(projectId),
+        this.ctx.storage.logWrites.quotaUsed(projectId, day),
+      ])
+      const state = { day, limit: project?.daily_quota ?? 0, used }
+      // Unless the settings changed meanwhile (projectChanged dropped this read): then the next
+      // request reads again.
+      if (loading.has(projectId)) this.quota.set(projectId, state)
+      return state
+    } finally {
+      loading.delete(projectId)
+    }
   }
 
   /** Reserves up to `n` logs of today's quota; returns how many fit. */
-  private reserveQuota(projectId: number, n: number, now: number): number {
-    const q = this.quotaState(projectId, now)
-    const fits = Math.max(0, Math.min(n, this.dailyQuota(projectId) - q.used))
+  private async reserveQuota(projectId: number, n: number, now: number): Promise<number> {
+    const q = await this.quotaState(projectId, now)
+    // Synchronous from here: the check and the reservation are one step.
+    const fits = Math.max(0, Math.min(n, q.limit - q.used))
     q.used += fits
     return fits
   }
@@ -385,16 +364,13 @@ export class IngestService {
   /** Forgets the cached quota figures of a project (its daily_quota changed). */
   projectChanged(projectId: number): void {
     this.quota.delete(projectId)
-    this.quotas.delete(projectId)
+    this.loadingQuota.delete(projectId)
   }
 
-  private quotaExceeded(projectId: number, now: number): ApiError {
+  private async quotaExceeded(projectId: number, now: number): Promise<DomainError> {
     const untilMidnight = Math.ceil(((Math.floor(now / DAY_MS) + 1) * DAY_MS - now) / 1000)
-    return new ApiError(
-      429,
-      `Daily quota exceeded: ${this.dailyQuota(projectId)} logs per day for this project (resets at 00:00 UTC)`,
-      { 'retry-after': untilMidnight },
-    )
+    const limit = (await this.quotaState(projectId, now)).limit
+    return rateLimited(`Daily quota exceeded: ${limit} logs per day for this project (resets at 00:00 UTC)`, untilMidnight)
   }
 }
 

@@ -1,12 +1,6 @@
-import type { Database } from 'better-sqlite3'
-import { purgeIdempotencyBefore, purgeQuotaUsageBefore } from '../storage/sqlite/ingest-records.js'
-import { deleteLogRange, deleteMinutesBefore, lastIdReceivedBefore, oldestLogIds } from '../storage/sqlite/logs.js'
-import { listAllProjects } from '../storage/sqlite/projects.js'
-import { purgeExpiredRefreshTokens } from '../storage/sqlite/sessions.js'
-import { purgeExpiredRevokedTokens } from '../storage/sqlite/tokens.js'
-import { purgeExpiredVerificationCodes, purgeVerificationFailuresBefore } from '../storage/sqlite/verification-codes.js'
 import { IDEMPOTENCY_TTL_MS } from '../ingest/ingest-service.js'
 import { GUESS_LIMITS } from '../services/verification.js'
+import type { Storage } from '../storage/types.js'
 
 const DAY_MS = 86_400_000
 /** Rows deleted per transaction: each chunk holds the event loop for a few ms at most. */
@@ -30,11 +24,9 @@ export class Maintenance {
   lastReport: (MaintenanceReport & { at: number }) | null = null
 
   constructor(
-    private readonly db: Database,
+    private readonly storage: Storage,
     private readonly now: () => number,
     private readonly log: { error: (obj: unknown, msg: string) => void },
-    /** The full-text index: expired logs leave it before they leave `logs`. */
-    private readonly fulltext: { forget(ids: number[]): Promise<void>; readonly status: { indexed_upto: number } },
     private readonly intervalMs = 60_000,
   ) {}
 
@@ -60,33 +52,21 @@ export class Maintenance {
 
   private async pass(): Promise<MaintenanceReport> {
     const now = this.now()
+    const store = this.storage
     let logsDeleted = 0
-    for (const project of listAllProjects(this.db)) {
+    for (const project of await store.projects.listAll()) {
       const cutoff = now - project.retention_days * DAY_MS
-      // Only logs already indexed: the index never keeps the text of a deleted log. (The rest
-      // go at a later pass.)
-      const maxId = Math.min(lastIdReceivedBefore(this.db, cutoff), this.fulltext.status.indexed_upto)
-      if (maxId > 0) {
-        for (;;) {
-          const ids = oldestLogIds(this.db, project.id, maxId, CHUNK)
-          if (ids.length === 0) break
-          // Out of the index first: a crash in between leaves an expired log unsearchable,
-          // never an index entry without its log. Deleted at the next pass.
-          await this.fulltext.forget(ids)
-          logsDeleted += deleteLogRange(this.db, project.id, ids[0]!, ids.at(-1)!)
-          if (ids.length < CHUNK) break
-          await yieldToEventLoop()
-        }
+      for (;;) {
+        const n = await store.retention.expire(project.id, cutoff, CHUNK)
+        logsDeleted += n
+        if (n < CHUNK) break
+        await yieldToEventLoop()
       }
-      deleteMinutesBefore(this.db, project.id, Math.floor(cutoff / 60_000))
       await yieldToEventLoop()
     }
-    const purged = purgeIdempotencyBefore(this.db, now - IDEMPOTENCY_TTL_MS)
-    purgeQuotaUsageBefore(this.db, Math.floor(now / DAY_MS) - 1)
-    purgeExpiredRevokedTokens(this.db, now)
-    purgeExpiredRefreshTokens(this.db, now)
-    purgeExpiredVerificationCodes(this.db, now)
-    purgeVerificationFailuresBefore(this.db, now - Math.max(...GUESS_LIMITS.map((l) => l.windowMs)))
+    const purged = await store.logWrites.purge(now - IDEMPOTENCY_TTL_MS, Math.floor(now / DAY_MS) - 1)
+    await store.sessions.purgeExpired(now)
+    await store.verification.purgeExpired(now, now - Math.max(...GUESS_LIMITS.map((l) => l.windowMs)))
     const report = { logs_deleted: logsDeleted, idempotency_keys_purged: purged }
     this.lastReport = { ...report, at: now }
     return report

@@ -1,20 +1,10 @@
-import type { Database } from 'better-sqlite3'
-import type { FulltextState } from '../storage/sqlite/fulltext.js'
-import { logCountsAfter } from '../storage/sqlite/logs.js'
 import type { LogEvents } from '../services/log-events.js'
+import type { Indexer } from '../storage/types.js'
 
 /** Stored logs not yet searchable: a commit's ids (up to `upTo`) and counts per project. */
 interface Unindexed {
   upTo: number
   counts: Map<number, number>
-}
-
-/** What the queue drives: the full-text indexing thread. */
-export interface Indexer {
-  kick(): void
-  pause(): void
-  resume(): void
-  readonly status: { readonly last_error: string | null }
 }
 
 /** Indexing rates are measured over this much recent time. */
@@ -44,22 +34,24 @@ export class ProcessingQueue {
   /** Since when logs have been waiting (null while none is). */
   private waitingSince: number | null = null
 
+  private unsubscribe: (() => void) | undefined
+
   constructor(
-    db: Database,
     /** Told of every processed range (live tails listen). */
     private readonly events: LogEvents,
-    /** Where the full-text index stood at start (logs above it are stored but not searchable). */
-    fulltext: FulltextState,
-    private readonly indexer: () => Indexer,
+    /** The storage's indexer: the queue tells it of stored logs and hears what it indexed. */
+    private readonly indexer: Indexer,
+    /**
+     * What was stored before the last stop and not indexed yet (`storage.logReads.countsAfter`
+     * of the index's watermark; a rebuild's backlog is not waiting to be processed).
+     */
+    waiting: { counts: ReadonlyMap<number, number>; upTo: number; after: number },
     private readonly clock: () => number = () => performance.now(),
   ) {
-    // Stored before the last stop, not indexed yet. A rebuild's backlog (logs stored before the
-    // index was started again) is not waiting to be processed: it is not counted.
-    const after = Math.max(fulltext.indexedUpTo, fulltext.rebuildUpTo)
-    const { counts, upTo } = logCountsAfter(db, after)
-    this.depths = new Map(counts)
-    if (upTo > after) this.unindexed.push({ upTo, counts })
+    this.depths = new Map(waiting.counts)
+    if (waiting.upTo > waiting.after) this.unindexed.push({ upTo: waiting.upTo, counts: new Map(waiting.counts) })
     if (this.depths.size > 0) this.waitingSince = this.clock()
+    this.unsubscribe = indexer.subscribe((r) => this.indexed(r.upTo, r.rows, r.ms))
   }
 
   /**
@@ -95,27 +87,29 @@ export class ProcessingQueue {
     } else {
       this.unindexed.push({ upTo, counts: new Map(counts) })
     }
-    if (this.running && !this.paused) this.indexer().kick()
+    if (this.running && !this.paused) this.indexer.kick()
   }
 
   start(): void {
     this.running = true
-    if (!this.paused) this.indexer().kick()
+    if (!this.paused) this.indexer.kick()
   }
 
   stop(): void {
+    this.unsubscribe?.()
+    this.unsubscribe = undefined
     this.running = false
   }
 
   /** Stops processing (accepting goes on); used by the benchmark and the queue-full tests. */
   pause(): void {
     this.paused = true
-    this.indexer().pause()
+    this.indexer.pause()
   }
 
   resume(): void {
     this.paused = false
-    this.indexer().resume()
+    this.indexer.resume()
   }
 
   depth(projectId: number): number {
@@ -158,7 +152,7 @@ export class ProcessingQueue {
    * 60 when nothing drains: indexing paused or failing, or nothing indexed for 10 s.
    */
   secondsToDrain(logs: number): number {
-    if (!this.running || this.paused || this.indexer().status.last_error !== null) return MAX_RETRY_AFTER_S
+    if (!this.running || this.paused || this.indexer.status.last_error !== null) return MAX_RETRY_AFTER_S
     const rate = this.drainRate()
     if (rate === null) {
       const stuck = this.waitingSince !== null && this.clock() - this.waitingSince > RATE_WINDOW_MS
@@ -172,7 +166,7 @@ export class ProcessingQueue {
       running: this.running && !this.paused,
       processed: this.processedTotal,
       drain_rate: Math.round(this.drainRate() ?? 0),
-      last_error: this.indexer().status.last_error,
+      last_error: this.indexer.status.last_error,
     }
   }
 }

@@ -1,10 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ApiError, unauthorized } from '../../services/errors.js'
+import { forbidden, rateLimited, unauthorized } from '../../services/errors.js'
 import type { Scope } from '../../../contract/api-keys.js'
-import type { KeyPrincipal } from '../../services/api-keys.js'
-import type { Services } from '../../services/index.js'
-import type { AccessClaims } from '../../services/tokens.js'
+import type { KeyPrincipal, Principal } from '../../services/principal.js'
+import type { Services } from '../../container.js'
 
 /**
  * Which credential a route accepts. Every route must say (deny by default):
@@ -14,9 +13,7 @@ import type { AccessClaims } from '../../services/tokens.js'
  */
 export type AuthMode = 'none' | 'account' | 'api_key' | 'account_or_key' | 'admin'
 
-export type Principal =
-  | { kind: 'account'; accountId: number; claims: AccessClaims }
-  | ({ kind: 'key' } & KeyPrincipal)
+export type { Principal } from '../../services/principal.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -94,24 +91,27 @@ export function registerAuth(app: FastifyInstance, services: Services, inventory
 
     if (looksLikeApiKey(credential)) {
       if (mode === 'account') throw unauthorized('This endpoint needs an access token, not an API key')
-      const key = services.apiKeys.authenticate(credential)
+      // Before the lookup: a change announced while it runs makes preHandler look again.
+      const epoch = services.credentials.epoch
+      const key = await authenticateKey(services, credential)
       if (!key) throw unauthorized('Invalid API key')
       if (services.apiKeys.isExpired(key)) throw unauthorized('API key has expired')
       req.principal = { kind: 'key', ...key }
-      req.credentialEpoch = services.credentials.epoch
+      req.credentialEpoch = epoch
       applyRateLimit(services, key.keyId, reply)
       const scope = req.routeOptions.config.scope
       if (scope && !key.scopes.includes(scope)) {
-        throw new ApiError(403, `This API key lacks the '${scope}' scope (it has: ${key.scopes.join(', ')})`)
+        throw forbidden(`This API key lacks the '${scope}' scope (it has: ${key.scopes.join(', ')})`)
       }
       return
     }
 
     if (mode === 'api_key') throw unauthorized('This endpoint needs an API key, not an access token')
+    const epoch = services.credentials.epoch
     const claims = await services.accounts.authenticate(credential)
     if (!claims) throw unauthorized('Invalid or expired access token')
     req.principal = { kind: 'account', accountId: claims.accountId, claims }
-    req.credentialEpoch = services.credentials.epoch
+    req.credentialEpoch = epoch
   })
 
   // A body can take a while to arrive (up to the request timeout): a credential revoked
@@ -122,18 +122,25 @@ export function registerAuth(app: FastifyInstance, services: Services, inventory
     if (!p || req.credentialEpoch === services.credentials.epoch) return
     const credential = credentialOf(req)
     if (!credential) throw unauthorized()
+    const epoch = services.credentials.epoch
     if (p.kind === 'key') {
-      const key = services.apiKeys.authenticate(credential)
+      const key = await services.apiKeys.authenticate(credential)
       if (!key || services.apiKeys.isExpired(key)) throw unauthorized('This API key was revoked or disabled')
       const scope = req.routeOptions.config.scope
       if (scope && !key.scopes.includes(scope)) {
-        throw new ApiError(403, `This API key lacks the '${scope}' scope (it has: ${key.scopes.join(', ')})`)
+        throw forbidden(`This API key lacks the '${scope}' scope (it has: ${key.scopes.join(', ')})`)
       }
     } else if (!(await services.accounts.authenticate(credential))) {
       throw unauthorized('This access token was revoked')
     }
-    req.credentialEpoch = services.credentials.epoch
+    req.credentialEpoch = epoch
   })
+}
+
+/** A key's principal: from memory when it was looked up before (every ingest request), else from storage. */
+function authenticateKey(services: Services, credential: string): KeyPrincipal | null | Promise<KeyPrincipal | null> {
+  const cached = services.apiKeys.cachedKey(credential)
+  return cached !== undefined ? cached : services.apiKeys.authenticate(credential)
 }
 
 function checkAdminToken(configured: string | undefined, sent: string | string[] | undefined): void {
@@ -155,6 +162,6 @@ function applyRateLimit(services: Services, keyId: number, reply: FastifyReply):
   reply.header('x-ratelimit-remaining', d.remaining)
   reply.header('x-ratelimit-reset', d.reset)
   if (!d.allowed) {
-    throw new ApiError(429, `Rate limit exceeded: ${d.label}`, { 'retry-after': d.retryAfter })
+    throw rateLimited(`Rate limit exceeded: ${d.label}`, d.retryAfter)
   }
 }

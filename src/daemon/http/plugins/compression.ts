@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
-import { ApiError } from '../../services/errors.js'
+import { ApiError } from '../api-error.js'
 
 /**
  * Accepts `Content-Encoding: gzip` request bodies. The body limit applies to the decompressed

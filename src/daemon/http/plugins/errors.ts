@@ -1,7 +1,22 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
-import { ApiError } from '../../services/errors.js'
+import { DomainError, type ErrorKind } from '../../services/errors.js'
+import { StorageFullError } from '../../storage/types.js'
+import { ApiError } from '../api-error.js'
 import { closeAfterResponse } from './client-errors.js'
-import { DISK_FULL_RETRY_AFTER_S, isDiskFull, type StorageHealth } from '../../storage/sqlite/storage-health.js'
+
+/** The one mapping of the domain's errors onto HTTP statuses. */
+const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  unavailable: 503,
+}
+
+/** A write refused for lack of space: clients retry after this. */
+const DISK_FULL_RETRY_AFTER_S = 10
 
 // Fastify's own 4xx errors, reworded for people.
 const FASTIFY_MESSAGES: Record<string, string> = {
@@ -15,18 +30,21 @@ const FASTIFY_MESSAGES: Record<string, string> = {
  * One error handler for the whole API: every error leaves as `{"detail": "..."}` with its
  * status; a 5xx is logged with the request and never shows its message or stack.
  */
-export function registerErrorHandling(app: FastifyInstance, storage?: StorageHealth): void {
-  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | ApiError | DomainError, request, reply) => {
     // Refused before its body was read (Fastify then closes the connection): close gently.
     if (reply.getHeader('connection') === 'close') closeAfterResponse(request.raw)
     // A write the disk had no room for: nothing was stored (the transaction rolled back), and it
     // will work again once there is room. 503 + Retry-After, which every client retries.
-    if (isDiskFull(error)) {
-      storage?.noteError(error)
+    if (error instanceof StorageFullError) {
       return reply
         .code(503)
         .header('retry-after', DISK_FULL_RETRY_AFTER_S)
         .send({ detail: 'Storage is full (disk full): nothing was stored; retry once the daemon has disk space again' })
+    }
+    if (error instanceof DomainError) {
+      if (error.retryAfter !== undefined) reply.header('retry-after', error.retryAfter)
+      return reply.code(STATUS[error.kind]).send({ detail: error.message })
     }
     if (error instanceof ApiError) {
       for (const [k, v] of Object.entries(error.headers)) reply.header(k, v)

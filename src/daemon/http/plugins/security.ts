@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { ApiError } from '../../services/errors.js'
+import { ApiError } from '../api-error.js'
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]'])

@@ -8,7 +8,7 @@ import type {
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { z } from 'zod'
 import { safeParseReadable } from '../../../contract/validation.js'
-import { ApiError } from '../../services/errors.js'
+import { ApiError } from '../api-error.js'
 import { parseJsonBody } from '../../ingest/json.js'
 
 /** The Fastify instance as routes see it: schemas are zod, request types inferred from them. */

@@ -13,7 +13,7 @@ import {
 import { accountOf } from '../plugins/auth.js'
 import { clientAddress } from '../plugins/client-address.js'
 import type { App } from '../plugins/zod.js'
-import type { Services } from '../../services/index.js'
+import type { Services } from '../../container.js'
 
 export function accountRoutes(app: App, { accounts, verification }: Services): void {
   app.post(
@@ -41,7 +41,7 @@ export function accountRoutes(app: App, { accounts, verification }: Services): v
     async (req) => accounts.refresh(req.body.refresh_token),
   )
   app.post('/api/v1/accounts/revoke', { config: { auth: 'none' }, schema: { body: RefreshRequestSchema } }, async (req) => {
-    accounts.revoke(req.body.refresh_token)
+    await accounts.revoke(req.body.refresh_token)
     return {}
   })
 
@@ -50,7 +50,7 @@ export function accountRoutes(app: App, { accounts, verification }: Services): v
     '/api/v1/accounts/verification/send-code',
     { config: { auth: 'none' }, schema: { body: SendCodeRequestSchema, response: { 202: MessageSchema } } },
     async (req, reply) => {
-      verification.sendCode(req.body.email, clientAddress(req))
+      await verification.sendCode(req.body.email, clientAddress(req))
       return reply.code(202).send({ message: 'If an account exists for this email, a code has been sent' })
     },
   )
@@ -62,7 +62,7 @@ export function accountRoutes(app: App, { accounts, verification }: Services): v
 
   app.post('/api/v1/accounts/logout', { config: { auth: 'account' } }, async (req, reply) => {
     const p = req.principal
-    if (p?.kind === 'account') accounts.logout(p.claims)
+    if (p?.kind === 'account') await accounts.logout(p.claims)
     return reply.code(204).send()
   })
 

@@ -10,7 +10,7 @@ import {
   PageQuerySchema,
 } from '../../../contract/api-keys.js'
 import type { App } from '../plugins/zod.js'
-import type { Services } from '../../services/index.js'
+import type { Services } from '../../container.js'
 
 const QueueControlSchema = z.object({ worker_running: z.boolean(), queue_depth: z.number().int() })
 

@@ -19,7 +19,7 @@ import {
 import { SuccessSchema } from '../../../contract/common.js'
 import { accountOf } from '../plugins/auth.js'
 import type { App } from '../plugins/zod.js'
-import type { Services } from '../../services/index.js'
+import type { Services } from '../../container.js'
 
 export function apiKeyRoutes(app: App, { apiKeys }: Services): void {
   const account = { auth: 'account' as const }
@@ -35,7 +35,7 @@ export function apiKeyRoutes(app: App, { apiKeys }: Services): void {
       },
     },
     async (req, reply) =>
-      reply.code(201).send(apiKeys.create(accountOf(req), req.params.project_id, req.body)),
+      reply.code(201).send(await apiKeys.create(accountOf(req), req.params.project_id, req.body)),
   )
 
   app.get(
@@ -121,9 +121,9 @@ export function apiKeyRoutes(app: App, { apiKeys }: Services): void {
       schema: { body: CheckRequestSchema, response: { 200: CheckResponseSchema, 429: CheckResponseSchema } },
     },
     async (req, reply) => {
-      const r = apiKeys.check(req.body)
-      if (r.status === 429) reply.header('retry-after', r.retryAfter)
-      return reply.code(r.status).send(r.body)
+      const r = await apiKeys.check(req.body)
+      if (!r.allowed) reply.header('retry-after', r.retryAfter)
+      return reply.code(r.allowed ? 200 : 429).send(r.body)
     },
   )
 }

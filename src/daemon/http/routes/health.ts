@@ -2,7 +2,7 @@ import { DeepHealthSchema, HealthSchema } from '../../../contract/health.js'
 import type { App } from '../plugins/zod.js'
 import { deepHealth } from '../../services/health.js'
 import type { LogSinkStatus } from '../../log-sink.js'
-import type { Services } from '../../services/index.js'
+import type { Services } from '../../container.js'
 
 export function healthRoutes(app: App, services: Services, log?: { status: LogSinkStatus }): void {
   // 503 with the reason when storage cannot keep what it acknowledges (a full disk, a deleted
@@ -11,7 +11,7 @@ export function healthRoutes(app: App, services: Services, log?: { status: LogSi
     '/health',
     { config: { auth: 'none' }, schema: { response: { 200: HealthSchema, 503: HealthSchema } } },
     async (_req, reply) => {
-      const problem = services.storage.problem()
+      const problem = services.storage.health.problem()
       if (!problem) return { status: 'healthy' as const }
       return reply.code(503).send({ status: 'unhealthy' as const, detail: problem.detail })
     },

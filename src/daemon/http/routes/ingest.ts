@@ -8,7 +8,7 @@ import {
 } from '../../../contract/ingest.js'
 import { keyOf } from '../plugins/auth.js'
 import type { App } from '../plugins/zod.js'
-import type { Services } from '../../services/index.js'
+import type { Services } from '../../container.js'
 import type { IngestOutcome } from '../../ingest/ingest-service.js'
 
 function idempotencyKey(req: FastifyRequest): string | undefined {
@@ -22,9 +22,10 @@ export function outcomeHeaders(reply: FastifyReply, outcome: IngestOutcome<unkno
   if (outcome.lastLogId !== null) reply.header(LAST_LOG_ID_HEADER, String(outcome.lastLogId))
 }
 
+/** 202 Accepted: the logs are stored, and processed after the answer (a replay answers the same). */
 function send<B>(reply: FastifyReply, outcome: IngestOutcome<B>) {
   outcomeHeaders(reply, outcome)
-  return reply.code(outcome.status).send(outcome.body)
+  return reply.code(202).send(outcome.body)
 }
 
 // Bodies are validated per log inside the service: a batch keeps its valid logs and reports

@@ -1,8 +1,8 @@
 import { LogPageSchema, LogQuerySchema, TailQuerySchema } from '../../../contract/logs.js'
 import { unauthorized } from '../../services/errors.js'
-import type { Principal } from '../plugins/auth.js'
+import type { Principal } from '../../services/principal.js'
 import type { App } from '../plugins/zod.js'
-import type { Services } from '../../services/index.js'
+import type { Services } from '../../container.js'
 import { lastEventIdOf, type TailHolder } from '../../services/tail.js'
 import { streamTail } from '../sse.js'
 
@@ -14,15 +14,15 @@ export function logRoutes(app: App, { ctx, logs, tail }: Services): void {
     { config: auth, schema: { querystring: LogQuerySchema, response: { 200: LogPageSchema } } },
     async (req) => {
       if (!req.principal) throw unauthorized()
-      return logs.list(logs.projectFor(req.principal, req.query.project_id), req.query)
+      return logs.list(await logs.projectFor(req.principal, req.query.project_id), req.query)
     },
   )
 
   // Server-sent events (text/event-stream): no JSON response schema.
   app.get('/api/v1/logs/tail', { config: auth, schema: { querystring: TailQuerySchema } }, async (req, reply) => {
     if (!req.principal) throw unauthorized()
-    const projectId = logs.projectFor(req.principal, req.query.project_id)
-    const sub = tail.open(
+    const projectId = await logs.projectFor(req.principal, req.query.project_id)
+    const sub = await tail.open(
       holderOf(req.principal),
       projectId,
       req.query,

@@ -1,11 +1,11 @@
 import type { FastifyRequest } from 'fastify'
 import { ExportLogsReplySchema } from '../../../contract/otlp.js'
-import { ApiError } from '../../services/errors.js'
+import { ApiError } from '../api-error.js'
 import type { OtlpEncoding } from '../../ingest/otlp/decode.js'
 import { exportLogsResponse } from '../../ingest/otlp/response.js'
 import { keyOf } from '../plugins/auth.js'
 import type { App } from '../plugins/zod.js'
-import type { Services } from '../../services/index.js'
+import type { Services } from '../../container.js'
 import { outcomeHeaders } from './ingest.js'
 
 const PROTOBUF = 'application/x-protobuf'

@@ -9,7 +9,7 @@ import {
 } from '../../../contract/panels.js'
 import { accountOf } from '../plugins/auth.js'
 import type { App } from '../plugins/zod.js'
-import type { Services } from '../../services/index.js'
+import type { Services } from '../../container.js'
 
 // Panels take an API key (seed 000) or an access token; either resolves to the owning account.
 export function panelRoutes(app: App, { panels }: Services): void {
@@ -24,7 +24,7 @@ export function panelRoutes(app: App, { panels }: Services): void {
   app.post(
     '/api/v1/dashboard/panels',
     { config: auth, schema: { body: PanelInputSchema, response: { 201: PanelSchema } } },
-    async (req, reply) => reply.code(201).send(panels.create(accountOf(req), req.body)),
+    async (req, reply) => reply.code(201).send(await panels.create(accountOf(req), req.body)),
   )
 
   app.put(

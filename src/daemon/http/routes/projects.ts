@@ -7,7 +7,7 @@ import {
 } from '../../../contract/projects.js'
 import { accountOf } from '../plugins/auth.js'
 import type { App } from '../plugins/zod.js'
-import type { Services } from '../../services/index.js'
+import type { Services } from '../../container.js'
 
 export function projectRoutes(app: App, { projects }: Services): void {
   app.post(
@@ -16,7 +16,7 @@ export function projectRoutes(app: App, { projects }: Services): void {
       config: { auth: 'account' },
       schema: { body: CreateProjectRequestSchema, response: { 201: ProjectSchema } },
     },
-    async (req, reply) => reply.code(201).send(projects.create(accountOf(req), req.body)),
+    async (req, reply) => reply.code(201).send(await projects.create(accountOf(req), req.body)),
   )
 
   app.get(

@@ -1,7 +1,7 @@
 import { OverviewQuerySchema, OverviewSchema } from '../../../contract/stats.js'
 import { accountOf } from '../plugins/auth.js'
 import type { App } from '../plugins/zod.js'
-import type { Services } from '../../services/index.js'
+import type { Services } from '../../container.js'
 
 /** Live figures for `ledger top`: one request a second gives the whole screen. */
 export function statsRoutes(app: App, { stats }: Services): void {

@@ -1,13 +1,9 @@
 import type { Database } from 'better-sqlite3'
 import { prepared } from './statements.js'
+import type { AccountRecord } from '../types.js'
 
-export interface AccountRow {
-  id: number
-  email: string
-  name: string
-  password_hash: string
-  created_at: number
-}
+export type AccountRow = AccountRecord
+
 
 export function insertAccount(
   db: Database,

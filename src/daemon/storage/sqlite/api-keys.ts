@@ -1,5 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import { prepared } from './statements.js'
+import { type KeyCounters, type KeyScope, type UsageRecord, USAGE_HISTORY } from '../types.js'
+
 
 export interface ApiKeyRow {
   id: number
@@ -72,8 +74,6 @@ export function countUnrevokedKeys(db: Database, projectId: number): number {
   ).get(projectId)!.n
 }
 
-/** Which keys a listing covers: an account's, a project's, or every key (admin). */
-export type KeyScope = { accountId: number } | { projectId: number } | 'all'
 
 function scopeWhere(scope: KeyScope): { where: string; param: number | null } {
   if (scope === 'all') return { where: '1 = 1 OR ? IS NULL', param: null }
@@ -132,26 +132,7 @@ export function keysWithLimits(db: Database): Array<{ id: number; limits: string
   ).all()
 }
 
-export interface UsageRow {
-  key_id: number
-  endpoint: string
-  method: string
-  status_code: number
-  response_time: number
-  created_at: number
-}
 
-/** Aggregated counters of one key since the last flush. */
-export interface KeyCounters {
-  keyId: number
-  calls: number
-  successes: number
-  responseMs: number
-  lastUsed: number
-}
-
-/** How many recent calls each key keeps in api_key_usage. */
-export const USAGE_HISTORY = 100
 
 /** Adds the in-memory counters and per-minute metrics of keys to their rows (one transaction). */
 export function flushKeyCounters(
@@ -183,7 +164,7 @@ export function flushKeyCounters(
  * Appends one key's latest calls to its history and drops what falls beyond the last
  * USAGE_HISTORY (one transaction). A key deleted meanwhile gets nothing.
  */
-export function appendKeyUsage(db: Database, keyId: number, rows: readonly Omit<UsageRow, 'key_id'>[]): void {
+export function appendKeyUsage(db: Database, keyId: number, rows: readonly Omit<UsageRecord, 'key_id'>[]): void {
   db.transaction(() => {
     if (!prepared<[number], { id: number }>(db, 'SELECT id FROM api_keys WHERE id = ?').get(keyId)) return
     const insert = prepared(
@@ -200,8 +181,8 @@ export function appendKeyUsage(db: Database, keyId: number, rows: readonly Omit<
   })()
 }
 
-export function recentUsage(db: Database, keyId: number, limit: number): Array<UsageRow & { id: number }> {
-  return prepared<[number, number], UsageRow & { id: number }>(
+export function recentUsage(db: Database, keyId: number, limit: number): Array<UsageRecord & { id: number }> {
+  return prepared<[number, number], UsageRecord & { id: number }>(
     db,
     'SELECT * FROM api_key_usage WHERE key_id = ? ORDER BY id DESC LIMIT ?',
   ).all(keyId, limit)

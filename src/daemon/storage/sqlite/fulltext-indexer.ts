@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads'
 import { startWorker, stopWorker, waitAtMost } from '../../workers/threads.js'
-import type { FulltextState } from './fulltext.js'
+import type { IndexedRange, IndexState } from '../types.js'
 import type { FulltextReply, FulltextRequest } from './fulltext.worker.js'
 import type { WalReport } from './wal.js'
 
@@ -42,12 +42,12 @@ export class FulltextIndexer {
   private started!: Promise<void>
   private markStarted: () => void = () => {}
   readonly status: FulltextStatus
+  /** Told after each indexing commit of the range of ids that became searchable. */
+  private readonly listeners = new Set<(r: IndexedRange) => void>()
 
   constructor(
     private readonly files: { database: string; fulltext: string },
-    state: FulltextState,
-    /** Called after each indexing commit, with the range of ids that became searchable. */
-    private readonly onIndexed: (r: { from: number; upTo: number; rows: number; ms: number }) => void,
+    state: IndexState,
     private readonly log: { error: (obj: unknown, msg: string) => void },
     /** The bound on the full-text file's WAL. */
     private readonly walLimitBytes: number,
@@ -69,6 +69,14 @@ export class FulltextIndexer {
    */
   ready(): Promise<void> {
     return waitAtMost(this.started, READY_TIMEOUT_MS)
+  }
+
+  /** Tells `listener` of every indexed range; returns the function that unsubscribes. */
+  subscribe(listener: (r: IndexedRange) => void): () => void {
+    this.listeners.add(listener)
+    return () => {
+      this.listeners.delete(listener)
+    }
   }
 
   /** Logs were stored: index them soon. */
@@ -128,7 +136,7 @@ export class FulltextIndexer {
       } else if (m.type === 'indexed') {
         this.status.indexed_upto = m.upTo
         this.status.last_error = null
-        this.onIndexed(m)
+        for (const l of this.listeners) l({ upTo: m.upTo, rows: m.rows, ms: m.ms })
       } else if (m.type === 'wal') {
         const { type: _, ...wal } = m
         this.status.wal = wal

@@ -1,5 +1,6 @@
 import { chmodSync, existsSync } from 'node:fs'
 import type { Database } from 'better-sqlite3'
+import type { IndexState } from '../types.js'
 import { prepared } from './statements.js'
 
 // The full-text index lives in a database file of its own (`fulltext.db`), attached to the
@@ -35,16 +36,8 @@ const schema = (s: string) => `
   );
 `
 
-/** Where the index stands. */
-export interface FulltextState {
-  /** Every log with a smaller or equal id is indexed. */
-  indexedUpTo: number
-  /**
-   * Logs up to this id were already stored when the index was (re)built from scratch: they are
-   * indexed again in the background, and are not "waiting to be processed".
-   */
-  rebuildUpTo: number
-}
+/** Where the index stands (see IndexState). */
+export type FulltextState = IndexState
 
 /**
  * Attaches the full-text file to `db` as `fulltext`, as it is: for connections other than the

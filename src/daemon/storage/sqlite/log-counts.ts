@@ -1,14 +1,9 @@
 import type { Database } from 'better-sqlite3'
 import { prepared } from './statements.js'
+import type { BucketCount } from '../types.js'
 
 const MINUTE = 60_000
 
-/** Processed logs per bucket and level: `bucket` is the bucket's index from `origin`. */
-export interface BucketCount {
-  bucket: number
-  level: string
-  n: number
-}
 
 /**
  * Counts a project's processed logs with `from ≤ timestamp ≤ to` per level, in buckets of

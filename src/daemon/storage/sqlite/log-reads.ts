@@ -2,29 +2,9 @@ import type { Database } from 'better-sqlite3'
 import type { SearchNode } from '../../../contract/search-query.js'
 import { COLUMNS, type LogRow, storedIdBounds } from './logs.js'
 import { prepared } from './statements.js'
+import { type LogFilterSpec, type LogPageSpec, UnsearchableQueryError } from '../types.js'
 
-/** What a read of stored logs keeps (every condition ANDed). */
-export interface StoredLogFilter {
-  projectId: number
-  levels?: readonly string[]
-  logTypes?: readonly string[]
-  environment?: string
-  release?: string
-  /** `attributes` has `key` (a top-level key, or else a dotted path) equal to `value`. */
-  attr?: ReadonlyArray<{ key: string; value: string }>
-  /** Inclusive bounds on the log's timestamp, epoch ms. */
-  from?: number
-  to?: number
-  /** Full text over message, error_type, error_message and stack_trace. */
-  search?: SearchNode
-}
 
-/** A page of a read, newest first by (timestamp, id). */
-export interface LogReadQuery extends StoredLogFilter {
-  /** Keyset: only logs strictly older than this (timestamp, id). */
-  before?: { timestamp: number; id: number }
-  limit: number
-}
 
 type Params = Record<string, unknown>
 
@@ -41,7 +21,7 @@ interface ConditionOptions {
 
 /** The filter's conditions on table alias `t` (everything but full text), binding into `params`. */
 function conditions(
-  f: StoredLogFilter & { before?: LogReadQuery['before'] },
+  f: LogFilterSpec & { before?: LogPageSpec['before'] },
   t: string,
   params: Params,
   { levels = f.levels, tag = '', unindexed = false }: ConditionOptions = {},
@@ -120,7 +100,7 @@ export function toFts5(node: SearchNode): string {
  * indexed yet. With several levels, each level reads its own index range (one arm each): a rare
  * level among common ones costs no scan of the others.
  */
-export function queryLogs(db: Database, q: LogReadQuery): LogRow[] {
+export function queryLogs(db: Database, q: LogPageSpec): LogRow[] {
   const params: Params = { limit: q.limit }
   const arm = (opts: ConditionOptions = {}) =>
     `SELECT * FROM (SELECT ${LOG_COLUMNS('l')} FROM logs l WHERE ${conditions(q, 'l', params, opts).join(' AND ')}
@@ -158,7 +138,7 @@ const OFFENDERS = 64
  */
 export function searchLogs(
   db: Database,
-  q: LogReadQuery & { search: SearchNode },
+  q: LogPageSpec & { search: SearchNode },
   tuning: SearchTuning = TUNING,
 ): LogRow[] {
   const params: Params = { match: toFts5(q.search), limit: q.limit }
@@ -267,7 +247,7 @@ function newestFirst(rows: LogRow[]): LogRow[] {
  */
 export function processedLogsAfter(
   db: Database,
-  f: StoredLogFilter,
+  f: LogFilterSpec,
   after: number,
   upTo: number,
   limit: number,
@@ -278,7 +258,7 @@ export function processedLogsAfter(
 }
 
 /** The last `n` processed logs matching `f` with id ≤ `upTo`, in id order: a tail's backlog. */
-export function lastProcessedLogs(db: Database, f: StoredLogFilter, upTo: number, n: number): LogRow[] {
+export function lastProcessedLogs(db: Database, f: LogFilterSpec, upTo: number, n: number): LogRow[] {
   if (n <= 0) return []
   return processedInIdRange(db, f, { upTo }, 'DESC', n).reverse()
 }
@@ -288,7 +268,7 @@ export function lastProcessedLogs(db: Database, f: StoredLogFilter, upTo: number
  * project's new logs a group of live tails with this filter gets (services/tail-hub.ts). The
  * same SQL as a tail's own read, without reading the rows.
  */
-export function processedIdsInRange(db: Database, f: StoredLogFilter, after: number, upTo: number): number[] {
+export function processedIdsInRange(db: Database, f: LogFilterSpec, after: number, upTo: number): number[] {
   if (upTo <= after) return []
   return processedInIdRange<{ id: number }>(db, f, { after, upTo }, 'ASC', -1, 'l.id').map((r) => r.id)
 }
@@ -300,7 +280,7 @@ export function processedIdsInRange(db: Database, f: StoredLogFilter, after: num
  */
 function processedInIdRange<R = LogRow>(
   db: Database,
-  f: StoredLogFilter,
+  f: LogFilterSpec,
   range: { after?: number; upTo: number },
   dir: 'ASC' | 'DESC',
   limit: number,
@@ -324,13 +304,6 @@ function processedInIdRange<R = LogRow>(
   return fts(() => prepared(db, sql).all(params) as R[])
 }
 
-/** The search engine refused a full-text query (its message says why). */
-export class UnsearchableQueryError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'UnsearchableQueryError'
-  }
-}
 
 /** Runs `read`, turning FTS5's own complaints about a MATCH expression into UnsearchableQueryError. */
 function fts<T>(read: () => T): T {

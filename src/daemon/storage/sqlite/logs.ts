@@ -1,26 +1,9 @@
 import type { Database } from 'better-sqlite3'
 import { prepared } from './statements.js'
+import type { LogColumns, LogRecord, ReceivedCount } from '../types.js'
 
-/** A log as stored. */
-export interface LogRow {
-  id: number
-  project_id: number
-  received_at: number
-  timestamp: number
-  level: string
-  log_type: string
-  importance: string
-  message: string | null
-  error_type: string | null
-  error_message: string | null
-  stack_trace: string | null
-  environment: string | null
-  release: string | null
-  sdk_version: string | null
-  platform: string | null
-  platform_version: string | null
-  attributes: string | null
-}
+export type LogRow = LogRecord
+
 
 /** Every column of a log but its id, in table order. */
 export const COLUMNS = `project_id, received_at, timestamp, level, log_type, importance, message, error_type,
@@ -30,24 +13,6 @@ const INSERT = `INSERT INTO logs (id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?
 const ADD_MINUTE = `INSERT INTO log_minutes (project_id, minute, level, count) VALUES (?, ?, ?, ?)
   ON CONFLICT (project_id, minute, level) DO UPDATE SET count = count + excluded.count`
 
-/** Logs to store, as columns (see `LogColumns`). */
-export interface StoredColumns {
-  length: number
-  timestamp: number[]
-  level: string[]
-  log_type: string[]
-  importance: string[]
-  message: Array<string | null>
-  error_type: Array<string | null>
-  error_message: Array<string | null>
-  stack_trace: Array<string | null>
-  environment: Array<string | null>
-  release: Array<string | null>
-  sdk_version: Array<string | null>
-  platform: Array<string | null>
-  platform_version: Array<string | null>
-  attributes: Array<string | null>
-}
 
 /**
  * Stores the first `count` logs of `c` with the ids `firstId`, `firstId + 1`, … and adds them to
@@ -59,7 +24,7 @@ function storeLogs(
   db: Database,
   projectId: number,
   receivedAt: number,
-  c: StoredColumns,
+  c: LogColumns,
   count: number,
   firstId: number,
 ): void {
@@ -112,7 +77,7 @@ export function appendLogs(
   db: Database,
   projectId: number,
   receivedAt: number,
-  c: StoredColumns,
+  c: LogColumns,
   count = c.length,
 ): number {
   const first = lastLogId(db) + 1
@@ -202,22 +167,15 @@ export function deleteMinutesBefore(db: Database, projectId: number, minute: num
     .changes
 }
 
-/** Logs and error/critical logs received per project and second (epoch s). */
-export interface ReceivedCountRow {
-  project_id: number
-  second: number
-  n: number
-  errors: number
-}
 
 /**
  * Logs received since `since` (ms) per project and second: what seeds the in-memory ingest rates
  * at start. Read from the first id received after `since` (found by binary search over rowids:
  * there is no index on received_at).
  */
-export function receivedCountsSince(db: Database, since: number): ReceivedCountRow[] {
+export function receivedCountsSince(db: Database, since: number): ReceivedCount[] {
   const firstId = lastIdReceivedBefore(db, since)
-  return prepared<[{ firstId: number; since: number }], ReceivedCountRow>(
+  return prepared<[{ firstId: number; since: number }], ReceivedCount>(
     db,
     `SELECT project_id, received_at / 1000 AS second, count(*) AS n,
        sum(level IN ('error', 'critical')) AS errors

@@ -1,22 +1,11 @@
 import type { Database } from 'better-sqlite3'
 import { prepared } from './statements.js'
+import type { PanelFields, PanelRecord } from '../types.js'
 
-export interface PanelRow {
-  id: string
-  account_id: number
-  name: string
-  idx: number
-  project_ref: string
-  time_range_from: number
-  time_range_to: number
-  type: string
-  created_at: number
-}
+export type PanelRow = PanelRecord
+export type { PanelFields }
 
-export type PanelFields = Pick<
-  PanelRow,
-  'name' | 'idx' | 'project_ref' | 'time_range_from' | 'time_range_to' | 'type'
->
+
 
 export function listPanels(db: Database, accountId: number): PanelRow[] {
   return prepared<[number], PanelRow>(

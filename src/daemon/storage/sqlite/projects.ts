@@ -1,16 +1,10 @@
 import type { Database } from 'better-sqlite3'
 import { prepared } from './statements.js'
+import type { ProjectRecord, ProjectSettings } from '../types.js'
 
-export interface ProjectRow {
-  id: number
-  account_id: number
-  name: string
-  slug: string
-  environment: string
-  retention_days: number
-  daily_quota: number
-  created_at: number
-}
+export type ProjectRow = ProjectRecord
+export type { ProjectSettings }
+
 
 export function insertProject(
   db: Database,
@@ -48,9 +42,6 @@ export function listAllProjects(db: Database): ProjectRow[] {
   return prepared<[], ProjectRow>(db, 'SELECT * FROM projects ORDER BY id').all()
 }
 
-export type ProjectSettings = Partial<
-  Pick<ProjectRow, 'name' | 'environment' | 'retention_days' | 'daily_quota'>
->
 
 export function updateProject(db: Database, id: number, s: ProjectSettings): ProjectRow {
   return prepared<[Record<string, unknown>], ProjectRow>(

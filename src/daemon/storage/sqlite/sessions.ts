@@ -1,15 +1,9 @@
 import type { Database } from 'better-sqlite3'
 import { prepared } from './statements.js'
+import type { RefreshTokenRecord } from '../types.js'
 
-export interface RefreshTokenRow {
-  token_hash: string
-  family_id: string
-  created_at: number
-  expires_at: number
-  used_at: number | null
-  account_id: number
-  family_revoked_at: number | null
-}
+export type RefreshTokenRow = RefreshTokenRecord
+
 
 export function insertFamily(db: Database, id: string, accountId: number, now: number): void {
   prepared(db, 'INSERT INTO token_families (id, account_id, created_at) VALUES (?, ?, ?)').run(id, accountId, now)

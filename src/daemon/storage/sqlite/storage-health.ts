@@ -1,6 +1,5 @@
 import { closeSync, type FSWatcher, fstatSync, openSync, statfsSync, statSync, watch } from 'node:fs'
 import { dirname } from 'node:path'
-import { ApiError } from '../../services/errors.js'
 
 // Below this much free space on the data dir's file system the daemon says it is full even
 // before a write fails (SQLite needs room for WAL frames, the -shm index and checkpoints); a
@@ -118,13 +117,13 @@ export class StorageHealth {
    * acknowledged into. Whether the path now names another file costs a stat more, so that is
    * looked at when the last look is more than FILE_RECHECK_MS old.
    */
-  refusal(): ApiError | null {
+  refusal(): { detail: string; retryAfter: number } | null {
     if (!this.gone) {
       if (performance.now() - this.lastFileCheck > FILE_RECHECK_MS) this.checkFile()
       else if (this.unlinked()) this.markGone(this.whyUnlinked())
     }
     if (!this.gone) return null
-    return new ApiError(503, `${this.gone}; nothing can be stored until the daemon is restarted`, { 'retry-after': 60 })
+    return { detail: `${this.gone}; nothing can be stored until the daemon is restarted`, retryAfter: 60 }
   }
 
   /** Deep health's figures. */

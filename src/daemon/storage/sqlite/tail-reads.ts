@@ -3,17 +3,13 @@ import type { SearchNode } from '../../../contract/search-query.js'
 import { formatTimestamp } from '../../../shared/time.js'
 import { processedIdsInRange } from './log-reads.js'
 import { prepared } from './statements.js'
+import type { LogFrame } from '../types.js'
 
 // The reads behind live tails that share one read per project (services/tail-hub.ts): which
 // of a project's new logs each distinct filter keeps is `processedIdsInRange` (the SQL of a log
 // read, ids only); the logs themselves are read here, once for every tail, as the JSON a tail
 // sends.
 
-/** A log ready to send on a tail: its id and its JSON, exactly `JSON.stringify(toLog(row))`. */
-export interface LogFrame {
-  id: number
-  data: string
-}
 
 // The JSON of a log but its first four fields, made by SQLite: json_quote writes a text as
 // JSON.stringify writes the string it reads back, and the attributes are stored as

@@ -1,13 +1,9 @@
 import type { Database } from 'better-sqlite3'
 import { prepared } from './statements.js'
+import type { VerificationCodeRecord } from '../types.js'
 
-export interface VerificationCodeRow {
-  email: string
-  code_hmac: string
-  created_at: number
-  expires_at: number
-  attempts: number
-}
+export type VerificationCodeRow = VerificationCodeRecord
+
 
 /** Stores a new code for an email, replacing any earlier one. */
 export function putVerificationCode(db: Database, email: string, hmac: string, now: number, expiresAt: number): void {
