@@ -1,10 +1,16 @@
 import { z } from 'zod'
 import { parseTimestamp } from '../shared/time.js'
+import {
+  ATTRIBUTES_MAX_BYTES,
+  IMPORTANCES,
+  LEVELS,
+  LOG_TYPES,
+  TEXT_FIELDS,
+  type TextField,
+} from './log-fields.js'
 import { safeParseReadable } from './validation.js'
 
-export const LEVELS = ['debug', 'info', 'warning', 'error', 'critical'] as const
-export const LOG_TYPES = ['console', 'logger', 'exception', 'custom'] as const
-export const IMPORTANCES = ['low', 'standard', 'high'] as const
+export { IMPORTANCES, LEVELS, LOG_LIMITS, LOG_TYPES } from './log-fields.js'
 export type Level = (typeof LEVELS)[number]
 export type LogType = (typeof LOG_TYPES)[number]
 
@@ -17,22 +23,17 @@ export const LAST_LOG_ID_HEADER = 'ledger-last-log-id'
 /** On `GET /api/v1/queue/depth`: every log with an id up to this one is processed (searchable). */
 export const PROCESSED_UP_TO_HEADER = 'ledger-processed-up-to'
 
-/** Limits from seed 000; the short text fields' 255 is Ledger's own (the seed gives none). */
-export const LOG_LIMITS = {
-  message: 10_000,
-  error_message: 5_000,
-  stack_trace: 50_000,
-  short: 255,
-  attributesBytes: 100 * 1024,
-  batch: 1000,
-} as const
-
 const optionalText = (max: number) =>
   z
     .string()
     .max(max, { message: `exceeds maximum length of ${max} characters` })
     .nullish()
     .transform((v) => v ?? null)
+
+/** The text fields' rules, from the table of log fields. */
+const textSchemas = Object.fromEntries(TEXT_FIELDS.map((f) => [f.name, optionalText(f.max)])) as {
+  [F in TextField]: ReturnType<typeof optionalText>
+}
 
 /** One log as sent to `ingest/single` or inside `ingest/batch`. */
 export const LogInputSchema = z.object({
@@ -47,22 +48,14 @@ export const LogInputSchema = z.object({
   level: z.enum(LEVELS),
   log_type: z.enum(LOG_TYPES),
   importance: z.enum(IMPORTANCES),
-  message: optionalText(LOG_LIMITS.message),
-  error_type: optionalText(LOG_LIMITS.short),
-  error_message: optionalText(LOG_LIMITS.error_message),
-  stack_trace: optionalText(LOG_LIMITS.stack_trace),
-  environment: optionalText(LOG_LIMITS.short),
-  release: optionalText(LOG_LIMITS.short),
-  sdk_version: optionalText(LOG_LIMITS.short),
-  platform: optionalText(LOG_LIMITS.short),
-  platform_version: optionalText(LOG_LIMITS.short),
+  ...textSchemas,
   attributes: z
     .record(z.string(), z.unknown(), { message: 'must be an object' })
     .nullish()
     .transform((v, ctx) => {
       if (v == null) return null
       const json = JSON.stringify(v)
-      if (Buffer.byteLength(json) > LOG_LIMITS.attributesBytes) {
+      if (Buffer.byteLength(json) > ATTRIBUTES_MAX_BYTES) {
         ctx.addIssue({ code: 'custom', message: 'exceed the maximum size of 100KB serialized' })
         return z.NEVER
       }
@@ -104,15 +97,9 @@ export const LogSchema = z.object({
   level: z.enum(LEVELS),
   log_type: z.enum(LOG_TYPES),
   importance: z.enum(IMPORTANCES),
-  message: z.string().nullable(),
-  error_type: z.string().nullable(),
-  error_message: z.string().nullable(),
-  stack_trace: z.string().nullable(),
-  environment: z.string().nullable(),
-  release: z.string().nullable(),
-  sdk_version: z.string().nullable(),
-  platform: z.string().nullable(),
-  platform_version: z.string().nullable(),
+  ...(Object.fromEntries(TEXT_FIELDS.map((f) => [f.name, z.string().nullable()])) as {
+    [F in TextField]: z.ZodNullable<z.ZodString>
+  }),
   attributes: z.record(z.string(), z.unknown()).nullable(),
 })
 export type Log = z.infer<typeof LogSchema>
@@ -145,27 +132,11 @@ export function parseLogFast(input: unknown): ValidLog | null {
   if (typeof level !== 'string' || !LEVEL_SET.has(level)) return null
   if (typeof logType !== 'string' || !LOG_TYPE_SET.has(logType)) return null
   if (typeof importance !== 'string' || !IMPORTANCE_SET.has(importance)) return null
-  const message = text(o['message'], LOG_LIMITS.message)
-  const errorType = text(o['error_type'], LOG_LIMITS.short)
-  const errorMessage = text(o['error_message'], LOG_LIMITS.error_message)
-  const stackTrace = text(o['stack_trace'], LOG_LIMITS.stack_trace)
-  const environment = text(o['environment'], LOG_LIMITS.short)
-  const release = text(o['release'], LOG_LIMITS.short)
-  const sdkVersion = text(o['sdk_version'], LOG_LIMITS.short)
-  const platform = text(o['platform'], LOG_LIMITS.short)
-  const platformVersion = text(o['platform_version'], LOG_LIMITS.short)
-  if (
-    message === NO_TEXT ||
-    errorType === NO_TEXT ||
-    errorMessage === NO_TEXT ||
-    stackTrace === NO_TEXT ||
-    environment === NO_TEXT ||
-    release === NO_TEXT ||
-    sdkVersion === NO_TEXT ||
-    platform === NO_TEXT ||
-    platformVersion === NO_TEXT
-  ) {
-    return null
+  const out = { timestamp, level, log_type: logType, importance } as Record<string, unknown>
+  for (const f of TEXT_FIELDS) {
+    const v = text(o[f.name], f.max)
+    if (v === NO_TEXT) return null
+    out[f.name] = v
   }
   let attributes: string | null = null
   const a = o['attributes']
@@ -174,28 +145,14 @@ export function parseLogFast(input: unknown): ValidLog | null {
     attributes = JSON.stringify(a)
     // UTF-8 is at most 3 bytes per UTF-16 unit: only count bytes when it could matter.
     if (
-      attributes.length * 3 > LOG_LIMITS.attributesBytes &&
-      Buffer.byteLength(attributes) > LOG_LIMITS.attributesBytes
+      attributes.length * 3 > ATTRIBUTES_MAX_BYTES &&
+      Buffer.byteLength(attributes) > ATTRIBUTES_MAX_BYTES
     ) {
       return null
     }
   }
-  return {
-    timestamp,
-    level: level as Level,
-    log_type: logType as ValidLog['log_type'],
-    importance: importance as ValidLog['importance'],
-    message,
-    error_type: errorType,
-    error_message: errorMessage,
-    stack_trace: stackTrace,
-    environment,
-    release,
-    sdk_version: sdkVersion,
-    platform,
-    platform_version: platformVersion,
-    attributes,
-  }
+  out['attributes'] = attributes
+  return out as ValidLog
 }
 
 /** A log validated fast, or the schema's readable reason when it is invalid. */

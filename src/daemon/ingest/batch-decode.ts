@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
 import { BatchRequestSchema, LOG_LIMITS, type ValidLog, validateLog } from '../../contract/ingest.js'
+import { formatBatchError } from '../../contract/batch-errors.js'
+import { LOG_FIELDS, type LogField } from '../../contract/log-fields.js'
 import { safeParseReadable } from '../../contract/validation.js'
 import type { LogColumns as StoredColumns } from '../storage/types.js'
 import { parseJsonBody } from './json.js'
@@ -11,40 +13,14 @@ import { parseJsonBody } from './json.js'
 export type LogColumns = StoredColumns
 
 export function emptyColumns(): LogColumns {
-  return {
-    length: 0,
-    timestamp: [],
-    level: [],
-    log_type: [],
-    importance: [],
-    message: [],
-    error_type: [],
-    error_message: [],
-    stack_trace: [],
-    environment: [],
-    release: [],
-    sdk_version: [],
-    platform: [],
-    platform_version: [],
-    attributes: [],
-  }
+  const c = { length: 0 } as Record<string, unknown>
+  for (const f of LOG_FIELDS) c[f] = []
+  return c as LogColumns
 }
 
 export function pushLog(c: LogColumns, v: ValidLog): void {
-  c.timestamp.push(v.timestamp)
-  c.level.push(v.level)
-  c.log_type.push(v.log_type)
-  c.importance.push(v.importance)
-  c.message.push(v.message)
-  c.error_type.push(v.error_type)
-  c.error_message.push(v.error_message)
-  c.stack_trace.push(v.stack_trace)
-  c.environment.push(v.environment)
-  c.release.push(v.release)
-  c.sdk_version.push(v.sdk_version)
-  c.platform.push(v.platform)
-  c.platform_version.push(v.platform_version)
-  c.attributes.push(v.attributes)
+  const columns = c as unknown as Record<LogField, unknown[]>
+  for (const f of LOG_FIELDS) columns[f].push(v[f])
   c.length++
 }
 
@@ -90,7 +66,7 @@ export function decodeBatch(body: Uint8Array | string, wantHash: boolean): Decod
       pushLog(logs, r.value)
       indexes.push(i)
     } else {
-      errors.push(`Log ${i}: ${r.detail}`)
+      errors.push(formatBatchError(i, r.detail))
     }
   }
   if (logs.length === 0)

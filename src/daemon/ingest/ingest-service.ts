@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { formatBatchError, sortBatchErrors } from '../../contract/batch-errors.js'
 import {
   type BatchIngestResponse,
   type QueueDepth,
@@ -141,8 +142,8 @@ export class IngestService {
         if (fits === 0) throw await this.quotaExceeded(who.projectId, now)
         if (fits < logs.length) {
           const quota = (await this.quotaState(who.projectId, now)).limit
-          for (const i of indexes.slice(fits)) errors.push(`Log ${i}: daily quota of ${quota} logs reached`)
-          errors.sort((a, b) => indexOf(a) - indexOf(b))
+          for (const i of indexes.slice(fits)) errors.push(formatBatchError(i, `daily quota of ${quota} logs reached`))
+          sortBatchErrors(errors)
         }
       }
       const response: BatchIngestResponse = {
@@ -378,8 +379,4 @@ function countErrors(levels: readonly string[], count: number): number {
   let n = 0
   for (let i = 0; i < count; i++) if (levels[i] === 'error' || levels[i] === 'critical') n++
   return n
-}
-
-function indexOf(error: string): number {
-  return Number(/^Log (\d+):/.exec(error)?.[1] ?? 0)
 }

@@ -1,4 +1,5 @@
-import type { Level, Log } from '../../contract/ingest.js'
+import type { Log } from '../../contract/ingest.js'
+import { ENUM_FIELDS, TEXT_FIELDS } from '../../contract/log-fields.js'
 import type { LogFilter, LogPage, LogQuery } from '../../contract/logs.js'
 import { formatTimestamp } from '../../shared/time.js'
 import { type LogFilterSpec, type LogRecord, UnsearchableQueryError } from '../storage/types.js'
@@ -9,28 +10,17 @@ import type { ServiceContext } from './context.js'
 const DEFAULT_LIMIT = 100
 
 export function toLog(row: LogRecord): Log {
-  return {
+  const log = {
     id: row.id,
     project_id: row.project_id,
     timestamp: formatTimestamp(row.timestamp),
     received_at: formatTimestamp(row.received_at),
-    level: row.level as Level,
-    log_type: row.log_type as Log['log_type'],
-    importance: row.importance as Log['importance'],
-    message: row.message,
-    error_type: row.error_type,
-    error_message: row.error_message,
-    stack_trace: row.stack_trace,
-    environment: row.environment,
-    release: row.release,
-    sdk_version: row.sdk_version,
-    platform: row.platform,
-    platform_version: row.platform_version,
-    attributes: row.attributes === null ? null : (JSON.parse(row.attributes) as Record<string, unknown>),
-  }
+  } as Record<string, unknown>
+  for (const f of ENUM_FIELDS) log[f.name] = row[f.name]
+  for (const f of TEXT_FIELDS) log[f.name] = row[f.name]
+  log['attributes'] = row.attributes === null ? null : (JSON.parse(row.attributes) as Record<string, unknown>)
+  return log as Log
 }
-
-const text = (v: string | null) => (v === null ? 'null' : JSON.stringify(v))
 
 /**
  * `JSON.stringify(toLog(row))`, written directly: the attributes are stored as JSON.stringify
@@ -38,15 +28,15 @@ const text = (v: string | null) => (v === null ? 'null' : JSON.stringify(v))
  * tails send every log to every tail that wants it, and this is most of what a log costs them.
  */
 export function logJson(row: LogRecord): string {
-  return (
+  let out =
     `{"id":${row.id},"project_id":${row.project_id},"timestamp":"${formatTimestamp(row.timestamp)}",` +
-    `"received_at":"${formatTimestamp(row.received_at)}","level":${JSON.stringify(row.level)},` +
-    `"log_type":${JSON.stringify(row.log_type)},"importance":${JSON.stringify(row.importance)},` +
-    `"message":${text(row.message)},"error_type":${text(row.error_type)},"error_message":${text(row.error_message)},` +
-    `"stack_trace":${text(row.stack_trace)},"environment":${text(row.environment)},"release":${text(row.release)},` +
-    `"sdk_version":${text(row.sdk_version)},"platform":${text(row.platform)},` +
-    `"platform_version":${text(row.platform_version)},"attributes":${row.attributes ?? 'null'}}`
-  )
+    `"received_at":"${formatTimestamp(row.received_at)}"`
+  for (const f of ENUM_FIELDS) out += `,"${f.name}":${JSON.stringify(row[f.name])}`
+  for (const f of TEXT_FIELDS) {
+    const v = row[f.name]
+    out += `,"${f.name}":${v === null ? 'null' : JSON.stringify(v)}`
+  }
+  return `${out},"attributes":${row.attributes ?? 'null'}}`
 }
 
 /** Cursor: the (timestamp, id) of the last log of a page, base64url-encoded. */

@@ -1,4 +1,5 @@
 import type { Scope } from '../../contract/api-keys.js'
+import type { EnumField, TextField } from '../../contract/log-fields.js'
 import type { SearchNode } from '../../contract/search-query.js'
 
 // The storage seam: what the services and workers need of a database, engine-neutral. Every
@@ -123,45 +124,18 @@ export interface KeyMinuteCount {
 /** How many recent calls each key keeps. */
 export const USAGE_HISTORY = 100
 
-/** A log as stored. `attributes` is JSON text, as JSON.stringify wrote it. */
-export interface LogRecord {
+/** A log as stored (the fields of src/contract/log-fields.ts). `attributes` is JSON text, as JSON.stringify wrote it. */
+export type LogRecord = {
   id: number
   project_id: number
   received_at: number
   timestamp: number
-  level: string
-  log_type: string
-  importance: string
-  message: string | null
-  error_type: string | null
-  error_message: string | null
-  stack_trace: string | null
-  environment: string | null
-  release: string | null
-  sdk_version: string | null
-  platform: string | null
-  platform_version: string | null
-  attributes: string | null
-}
+} & { [F in EnumField]: string } & { [F in TextField]: string | null } & { attributes: string | null }
 
 /** Logs to store, as columns: one array per field, the same index for the same log. */
-export interface LogColumns {
-  length: number
-  timestamp: number[]
-  level: string[]
-  log_type: string[]
-  importance: string[]
-  message: Array<string | null>
-  error_type: Array<string | null>
-  error_message: Array<string | null>
-  stack_trace: Array<string | null>
-  environment: Array<string | null>
-  release: Array<string | null>
-  sdk_version: Array<string | null>
-  platform: Array<string | null>
-  platform_version: Array<string | null>
-  attributes: Array<string | null>
-}
+export type LogColumns = { length: number; timestamp: number[] } & { [F in EnumField]: string[] } & {
+  [F in TextField]: Array<string | null>
+} & { attributes: Array<string | null> }
 
 /** What a read of stored logs keeps (every condition ANDed). */
 export interface LogFilterSpec {

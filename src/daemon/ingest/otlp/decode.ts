@@ -1,3 +1,4 @@
+import { formatBatchError } from '../../../contract/batch-errors.js'
 import { createHash } from 'node:crypto'
 import protojson from 'protobufjs/ext/protojson.js'
 import { validateLog } from '../../../contract/ingest.js'
@@ -107,7 +108,7 @@ export function decodeOtlpLogs(
           pushLog(logs, r.value)
           indexes.push(i)
         } else {
-          errors.push(`Log ${i}: ${r.detail}`)
+          errors.push(formatBatchError(i, r.detail))
         }
         i++
       }

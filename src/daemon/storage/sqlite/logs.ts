@@ -1,15 +1,14 @@
 import type { Database } from 'better-sqlite3'
-import { prepared } from './statements.js'
+import { LOG_FIELDS } from '../../../contract/log-fields.js'
 import type { LogColumns, LogRecord, ReceivedCount } from '../types.js'
+import { prepared } from './statements.js'
 
 export type LogRow = LogRecord
 
+/** Every column of a log but its id, in table order: the project, the receive time, then the log's fields. */
+export const COLUMNS = ['project_id', 'received_at', ...LOG_FIELDS].join(', ')
 
-/** Every column of a log but its id, in table order. */
-export const COLUMNS = `project_id, received_at, timestamp, level, log_type, importance, message, error_type,
-  error_message, stack_trace, environment, release, sdk_version, platform, platform_version, attributes`
-
-const INSERT = `INSERT INTO logs (id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const INSERT = `INSERT INTO logs (id, ${COLUMNS}) VALUES (?, ?, ?, ${LOG_FIELDS.map(() => '?').join(', ')})`
 const ADD_MINUTE = `INSERT INTO log_minutes (project_id, minute, level, count) VALUES (?, ?, ?, ?)
   ON CONFLICT (project_id, minute, level) DO UPDATE SET count = count + excluded.count`
 
@@ -17,8 +16,7 @@ const ADD_MINUTE = `INSERT INTO log_minutes (project_id, minute, level, count) V
 /**
  * Stores the first `count` logs of `c` with the ids `firstId`, `firstId + 1`, … and adds them to
  * the per-minute counts: the only write a log ever gets in this file (its text is indexed in the
- * full-text file afterwards). Positional binding: measurably faster than named parameters on the
- * hot path.
+ * full-text file afterwards).
  */
 function storeLogs(
   db: Database,
@@ -28,30 +26,20 @@ function storeLogs(
   count: number,
   firstId: number,
 ): void {
-  const stmt = prepared(db, INSERT)
+  const stmt = prepared<unknown[]>(db, INSERT)
+  // One array of bind values, reused for every row (positional binding: measurably faster than
+  // named parameters on the hot path).
+  const columns = LOG_FIELDS.map((f) => (c as unknown as Record<string, unknown[]>)[f]!)
+  const values: unknown[] = new Array(3 + columns.length)
+  values[1] = projectId
+  values[2] = receivedAt
   // Per (minute, level); runs of the same pair (the common case) cost one comparison a log.
   const minutes = new Map<string, { minute: number; level: string; n: number }>()
   let last: { minute: number; level: string; n: number } | undefined
   for (let i = 0; i < count; i++) {
-    stmt.run(
-      firstId + i,
-      projectId,
-      receivedAt,
-      c.timestamp[i],
-      c.level[i],
-      c.log_type[i],
-      c.importance[i],
-      c.message[i],
-      c.error_type[i],
-      c.error_message[i],
-      c.stack_trace[i],
-      c.environment[i],
-      c.release[i],
-      c.sdk_version[i],
-      c.platform[i],
-      c.platform_version[i],
-      c.attributes[i],
-    )
+    values[0] = firstId + i
+    for (let k = 0; k < columns.length; k++) values[3 + k] = columns[k]![i]
+    stmt.run(values)
     const minute = Math.floor(c.timestamp[i]! / 60_000)
     const level = c.level[i]!
     if (last === undefined || last.minute !== minute || last.level !== level) {

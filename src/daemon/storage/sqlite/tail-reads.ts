@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import type { SearchNode } from '../../../contract/search-query.js'
+import { ENUM_FIELDS, TEXT_FIELDS } from '../../../contract/log-fields.js'
 import { formatTimestamp } from '../../../shared/time.js'
 import { processedIdsInRange } from './log-reads.js'
 import { prepared } from './statements.js'
@@ -15,13 +16,9 @@ import type { LogFrame } from '../types.js'
 // JSON.stringify writes the string it reads back, and the attributes are stored as
 // JSON.stringify wrote them, so they go in as they are. About half the cost of reading the row
 // and writing its JSON here (test/services/log-json.test.ts checks both ways give one text).
-const quoted = (c: string) => `json_quote(${c})`
-const REST = `'"level":' || ${quoted('level')} || ',"log_type":' || ${quoted('log_type')} ||
-  ',"importance":' || ${quoted('importance')} || ',"message":' || ${quoted('message')} ||
-  ',"error_type":' || ${quoted('error_type')} || ',"error_message":' || ${quoted('error_message')} ||
-  ',"stack_trace":' || ${quoted('stack_trace')} || ',"environment":' || ${quoted('environment')} ||
-  ',"release":' || ${quoted('release')} || ',"sdk_version":' || ${quoted('sdk_version')} ||
-  ',"platform":' || ${quoted('platform')} || ',"platform_version":' || ${quoted('platform_version')} ||
+// The fields after the first four, in the API's order (the log-fields table's).
+const QUOTED = [...ENUM_FIELDS.map((f) => f.name), ...TEXT_FIELDS.map((f) => f.name)]
+const REST = `${QUOTED.map((c, i) => `'${i === 0 ? '' : ','}"${c}":' || json_quote(${c})`).join(' || ')} ||
   ',"attributes":' || coalesce(attributes, 'null') || '}'`
 const FRAME_COLUMNS = `id, project_id, timestamp, received_at, ${REST} AS rest`
 
