@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { LedgerApiError, LedgerConnectionError } from '../../src/client/index.js'
 import type { Overview, OverviewQuery } from '../../src/contract/stats.js'
 import { App } from '../../src/tui/app.js'
+import { classifyFetchError } from '../../src/tui/fetch-errors.js'
 import { waitFor } from '../helpers/daemon.js'
 import { errorLog, overview } from './fixtures.js'
 
@@ -39,7 +40,7 @@ function source(data: Overview | (() => Overview) = overview()) {
 }
 
 function mount(fetchOverview: (q: OverviewQuery) => Promise<Overview>, intervalMs = 1000) {
-  const r = render(<App fetchOverview={fetchOverview} url={URL} intervalMs={intervalMs} size={{ columns: 120, rows: 36 }} />)
+  const r = render(<App fetchOverview={fetchOverview} classifyError={classifyFetchError} url={URL} intervalMs={intervalMs} size={{ columns: 120, rows: 36 }} />)
   mounted.push(r)
   return r
 }

@@ -1,9 +1,10 @@
 import { Args, Flags } from '@oclif/core'
-import { ApiCommand } from '../../cli/base-command.js'
-import { CliError, EXIT } from '../../cli/errors.js'
-import { keyIdArg } from '../../cli/key-arg.js'
-import { renderFields } from '../../cli/output.js'
-import { parseFlag } from '../../cli/validate.js'
+import { keyLimits } from '../../cli/actions/keys.js'
+import { keyIdArg } from '../../cli/flags/key-id.js'
+import { parseFlag } from '../../cli/flags/validate.js'
+import { renderFields } from '../../cli/output/table.js'
+import { ApiCommand } from '../../cli/runtime/base-command.js'
+import { CliError, EXIT } from '../../cli/runtime/errors.js'
 import { type Limits, LimitsRequestSchema } from '../../contract/api-keys.js'
 
 export default class KeysLimits extends ApiCommand {
@@ -42,8 +43,7 @@ export default class KeysLimits extends ApiCommand {
         burst_capacity: flags.burst,
       }, { burst_capacity: '--burst' })
     }
-    const client = await this.accountClient()
-    const limits = body ? await client.setKeyLimits(id, body) : await client.getKeyLimits(id)
+    const limits = await keyLimits(this.session, id, body)
     this.log(
       renderFields([
         ['algorithm', limits.algorithm],

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core'
-import { ApiCommand } from '../../cli/base-command.js'
+import { deletePanel } from '../../cli/actions/panels.js'
+import { ApiCommand } from '../../cli/runtime/base-command.js'
 import type { Success } from '../../contract/common.js'
 
 export default class PanelsDelete extends ApiCommand {
@@ -9,7 +10,7 @@ export default class PanelsDelete extends ApiCommand {
 
   async run(): Promise<Success> {
     const { args } = await this.parse(PanelsDelete)
-    const result = await (await this.accountClient()).deletePanel(args.id)
+    const result = await deletePanel(this.session, args.id)
     this.log(result.message)
     return result
   }

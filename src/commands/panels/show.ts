@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core'
 import chalk from 'chalk'
-import { ApiCommand } from '../../cli/base-command.js'
-import { formatLog } from '../../cli/log-format.js'
-import { levelColor } from '../../cli/output.js'
+import { panelData } from '../../cli/actions/panels.js'
+import { formatLog, levelColor } from '../../cli/output/log-line.js'
+import { ApiCommand } from '../../cli/runtime/base-command.js'
 import { BUCKET_SIZES, type BucketSize, type PanelData } from '../../contract/panels.js'
 import { sparkline } from '../../shared/format.js'
 
@@ -26,7 +26,7 @@ export default class PanelsShow extends ApiCommand {
 
   async run(): Promise<PanelData> {
     const { args, flags } = await this.parse(PanelsShow)
-    const data = await (await this.accountClient()).panelData(args.id, { bucket: flags.bucket, limit: flags.limit })
+    const data = await panelData(this.session, args.id, { bucket: flags.bucket, limit: flags.limit })
     const p = data.panel
     this.log(chalk.bold(`${p.name}`) + chalk.dim(`  ${p.type} · ${p.project_id} · ${p.time_range_from} → ${p.time_range_to}`))
     if (data.type === 'logs') {

@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core'
-import { ApiCommand } from '../../cli/base-command.js'
-import { renderProject } from '../../cli/render.js'
-import { parseFlag } from '../../cli/validate.js'
+import { createProject } from '../../cli/actions/projects.js'
+import { parseFlag } from '../../cli/flags/validate.js'
+import { renderProject } from '../../cli/output/resources.js'
+import { ApiCommand } from '../../cli/runtime/base-command.js'
 import { CreateProjectRequestSchema, ENVIRONMENTS, type Project } from '../../contract/projects.js'
 
 export default class ProjectsCreate extends ApiCommand {
@@ -25,7 +26,7 @@ export default class ProjectsCreate extends ApiCommand {
       slug: flags.slug,
       environment: flags.environment,
     })
-    const project = await (await this.accountClient()).createProject(body)
+    const project = await createProject(this.session, body)
     this.log(renderProject(project))
     return project
   }

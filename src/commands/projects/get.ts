@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core'
-import { ApiCommand } from '../../cli/base-command.js'
-import { renderProject } from '../../cli/render.js'
-import { findProject } from '../../cli/session.js'
+import { getProject } from '../../cli/actions/projects.js'
+import { renderProject } from '../../cli/output/resources.js'
+import { ApiCommand } from '../../cli/runtime/base-command.js'
 import type { Project } from '../../contract/projects.js'
 
 export default class ProjectsGet extends ApiCommand {
@@ -11,7 +11,7 @@ export default class ProjectsGet extends ApiCommand {
 
   async run(): Promise<Project> {
     const { args } = await this.parse(ProjectsGet)
-    const project = await findProject(await this.accountClient(), args.project.toLowerCase())
+    const project = await getProject(this.session, args.project)
     this.log(renderProject(project))
     return project
   }

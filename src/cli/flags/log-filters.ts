@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core'
-import { LEVELS, LOG_TYPES } from '../contract/ingest.js'
-import type { LogFilterParams } from '../contract/logs.js'
-import { formatTimestamp } from '../shared/time.js'
-import { CliError, EXIT } from './errors.js'
-import { parseTimeFlag } from './time-flags.js'
+import { LEVELS, LOG_TYPES } from '../../contract/ingest.js'
+import type { LogFilterParams } from '../../contract/logs.js'
+import { formatTimestamp } from '../../shared/time.js'
+import { CliError, EXIT } from '../runtime/errors.js'
+import { parseTimeFlag } from './time.js'
 
 /** The search flags `ledger logs` and `ledger tail` share. */
 export const logFilterFlags = {
