@@ -20,6 +20,9 @@ export const queryArg = {
   query: Args.string({
     description: 'Full-text query: words, prefixes (time*), "phrases", AND/OR/NOT.',
     required: false,
+    // Never read from piped stdin (oclif's default for a missing argument): `… | ledger logs`
+    // must not search for what the pipe carries.
+    ignoreStdin: true,
   }),
 }
 

@@ -9,7 +9,7 @@ import type { ApiKeyDetail } from '../../contract/api-keys.js'
 export default class KeysGet extends ApiCommand {
   static override summary = 'Show an API key and its latest calls.'
   static override examples = ['<%= config.bin %> <%= command.id %> 12', '<%= config.bin %> <%= command.id %> 12 --json']
-  static override args = { id: Args.string({ description: 'Id of the key.', required: true }) }
+  static override args = { id: Args.string({ description: 'Id of the key.', required: true, ignoreStdin: true }) }
 
   async run(): Promise<ApiKeyDetail> {
     const { args } = await this.parse(KeysGet)

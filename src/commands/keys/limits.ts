@@ -18,7 +18,7 @@ export default class KeysLimits extends ApiCommand {
     '<%= config.bin %> <%= command.id %> 12 --set --tokens-per-second 5 --burst 20',
     '<%= config.bin %> <%= command.id %> 12 --set --algorithm fixed_window --tokens-per-second 10 --burst 600',
   ]
-  static override args = { id: Args.string({ description: 'Id of the key.', required: true }) }
+  static override args = { id: Args.string({ description: 'Id of the key.', required: true, ignoreStdin: true }) }
   static override flags = {
     set: Flags.boolean({ description: 'Set the limit instead of showing it.' }),
     algorithm: Flags.option({ description: 'Limiting algorithm.', options: ['token_bucket', 'fixed_window'] as const })(),

@@ -15,7 +15,7 @@ export default class KeysMetrics extends ApiCommand {
     '<%= config.bin %> <%= command.id %> 12 --since 7d --json',
     '<%= config.bin %> <%= command.id %> 12 --since 2026-11-30T00:00:00Z --until 2026-11-30T12:00:00Z',
   ]
-  static override args = { id: Args.string({ description: 'Id of the key.', required: true }) }
+  static override args = { id: Args.string({ description: 'Id of the key.', required: true, ignoreStdin: true }) }
   static override flags = {
     since: Flags.string({ description: 'Start: a duration ago (15m, 2h, 7d) or an ISO timestamp.', default: '1h' }),
     until: Flags.string({ description: 'End: a duration ago or an ISO timestamp (default: now).' }),

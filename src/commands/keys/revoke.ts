@@ -8,7 +8,7 @@ export default class KeysRevoke extends ApiCommand {
   static override summary = 'Revoke an API key for good.'
   static override description = 'Requests with it get 401 from then on. If the CLI had stored this key for its project, that copy is removed.'
   static override examples = ['<%= config.bin %> <%= command.id %> 12']
-  static override args = { id: Args.string({ description: 'Id of the key.', required: true }) }
+  static override args = { id: Args.string({ description: 'Id of the key.', required: true, ignoreStdin: true }) }
 
   async run(): Promise<Success> {
     const { args } = await this.parse(KeysRevoke)

@@ -14,7 +14,7 @@ export default class KeysUpdate extends ApiCommand {
     '<%= config.bin %> <%= command.id %> 12 --disable',
     '<%= config.bin %> <%= command.id %> 12 --name ci-runner --description "GitHub Actions"',
   ]
-  static override args = { id: Args.string({ description: 'Id of the key.', required: true }) }
+  static override args = { id: Args.string({ description: 'Id of the key.', required: true, ignoreStdin: true }) }
   static override flags = {
     name: Flags.string({ description: 'New name.' }),
     description: Flags.string({ description: 'New description.' }),

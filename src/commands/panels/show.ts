@@ -18,7 +18,7 @@ export default class PanelsShow extends ApiCommand {
     '<%= config.bin %> <%= command.id %> panel_0123456789abcdef',
     '<%= config.bin %> <%= command.id %> panel_0123456789abcdef --bucket 1h --json',
   ]
-  static override args = { id: Args.string({ description: 'Id of the panel (panel_…).', required: true }) }
+  static override args = { id: Args.string({ description: 'Id of the panel (panel_…).', required: true, ignoreStdin: true }) }
   static override flags = {
     bucket: Flags.option({ description: 'Bucket size for errors and metrics panels.', options: Object.keys(BUCKET_SIZES) as BucketSize[] })(),
     limit: Flags.integer({ description: 'How many logs, for logs panels.', min: 1, max: 1000 }),

@@ -9,7 +9,7 @@ import type { Panel } from '../../contract/panels.js'
 export default class PanelsUpdate extends ApiCommand {
   static override summary = 'Change a dashboard panel; flags not given keep their value.'
   static override examples = ['<%= config.bin %> <%= command.id %> panel_0123456789abcdef --name "Errors (7d)" --from 7d']
-  static override args = { id: Args.string({ description: 'Id of the panel (panel_…).', required: true }) }
+  static override args = { id: Args.string({ description: 'Id of the panel (panel_…).', required: true, ignoreStdin: true }) }
   static override flags = panelFlags
 
   async run(): Promise<Panel> {

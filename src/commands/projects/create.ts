@@ -13,7 +13,7 @@ export default class ProjectsCreate extends ApiCommand {
     '<%= config.bin %> <%= command.id %> "Billing" --slug billing --environment staging --json',
   ]
 
-  static override args = { name: Args.string({ description: 'Display name of the project.', required: true }) }
+  static override args = { name: Args.string({ description: 'Display name of the project.', required: true, ignoreStdin: true }) }
   static override flags = {
     slug: Flags.string({ description: 'URL-safe identifier, unique in your account.', required: true }),
     environment: Flags.option({ description: 'Environment of the project.', options: ENVIRONMENTS })(),

@@ -7,7 +7,7 @@ import type { Project } from '../../contract/projects.js'
 export default class ProjectsGet extends ApiCommand {
   static override summary = 'Show one project.'
   static override examples = ['<%= config.bin %> <%= command.id %> my-app', '<%= config.bin %> <%= command.id %> 3 --json']
-  static override args = { project: Args.string({ description: 'Slug or id of the project.', required: true }) }
+  static override args = { project: Args.string({ description: 'Slug or id of the project.', required: true, ignoreStdin: true }) }
 
   async run(): Promise<Project> {
     const { args } = await this.parse(ProjectsGet)

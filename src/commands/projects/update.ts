@@ -12,7 +12,7 @@ export default class ProjectsUpdate extends ApiCommand {
     '<%= config.bin %> <%= command.id %> my-app --retention-days 7',
     '<%= config.bin %> <%= command.id %> my-app --daily-quota 5000000 --environment staging',
   ]
-  static override args = { project: Args.string({ description: 'Slug or id of the project.', required: true }) }
+  static override args = { project: Args.string({ description: 'Slug or id of the project.', required: true, ignoreStdin: true }) }
   static override flags = {
     name: Flags.string({ description: 'New display name.' }),
     environment: Flags.option({ description: 'New environment.', options: ENVIRONMENTS })(),
