@@ -5,25 +5,44 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import type { IngestSummary } from '../../src/cli/ingest/report.js'
 import { LedgerClient } from '../../src/client/index.js'
 import type { Log } from '../../src/contract/ingest.js'
-import { type CliOptions, type CliResult, expectCliError, runCli, startCli } from '../helpers/cli.js'
+import { type CliOptions, type CliResult, expectCliError, startCli } from '../helpers/cli.js'
 import { accountWithKey, deadPort, PASSWORD, type SpawnedDaemon, spawnDaemon, tempHome, waitFor } from '../helpers/daemon.js'
+import { type InProcessRun, ledger, startLedger } from '../helpers/in-process.js'
 import { testTempDir } from '../helpers/tmp.js'
 
-// `ledger ingest` as a child process, its stdin piped, against daemons in their own processes.
+// `ledger ingest` against daemons in their own processes: run inside vitest, its stdin a
+// stream the test writes, ends and signals; and as the real binary for what only a process
+// has (SIGINT and SIGTERM from outside).
 
 const FAST_HASHES = { LEDGER_SCRYPT_LOG_N: '12' }
 
-/** CLI processes a test started with `startIngest`: none outlives its test, even a failed one. */
-const running = new Set<ChildProcessWithoutNullStreams>()
+/** Ingest runs and CLI processes a test started: none outlives its test, even a failed one. */
+const running = new Set<InProcessRun>()
+const processes = new Set<ChildProcessWithoutNullStreams>()
 afterEach(() => {
-  for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  for (const run of running) {
+    if (run.done()) continue
+    // Twice: the first stops reading, the second stops sending.
+    run.signal('SIGINT')
+    run.signal('SIGINT')
+    run.end()
+  }
   running.clear()
+  for (const child of processes) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  processes.clear()
 })
 
-/** `ledger ingest …` with stdin left open: the test writes, ends, signals. */
+/** `ledger ingest …` in this process, with stdin left open: the test writes, ends, signals. */
 function startIngest(opts: CliOptions, ...args: string[]) {
+  const run = startLedger({ timeoutMs: 60_000, ...opts }, 'ingest', ...args)
+  running.add(run)
+  return run
+}
+
+/** The real binary, `ledger ingest …`, with stdin left open: for signals from outside. */
+function startBinaryIngest(opts: CliOptions, ...args: string[]) {
   const cli = startCli({ timeoutMs: 60_000, ...opts }, 'ingest', ...args)
-  running.add(cli.child)
+  processes.add(cli.child)
   return cli
 }
 
@@ -89,7 +108,7 @@ describe('against a running daemon', () => {
       if (i % 2 === 0) lines.push(JSON.stringify({ level: levels[i % 5], msg: `json ${i}`, seq: i, user: { id: i % 7 } }))
       else lines.push(`${['INFO', 'WARN', 'ERROR'][i % 3]} plain ${i}`)
     }
-    const r = await runCli(p.opts({ input: `${lines.join('\n')}\n` }), 'ingest', '--json', '--attr', 'host=ci-1')
+    const r = await ledger(p.opts({ input: `${lines.join('\n')}\n` }), 'ingest', '--json', '--attr', 'host=ci-1')
     expect(r.code, r.stderr).toBe(0)
     expect(summaryOf(r)).toMatchObject({ lines_read: 50_000, accepted: 50_000, rejected: 0, undelivered: 0, exit_code: 0 })
 
@@ -116,7 +135,7 @@ describe('against a running daemon', () => {
   test('--tee copies the input to stdout byte for byte; blank lines are skipped', async () => {
     const p = await project('tee')
     const input = 'one\n\n{"msg":"two"}\r\nthree without newline'
-    const r = await runCli(p.opts({ input }), 'ingest', '--tee')
+    const r = await ledger(p.opts({ input }), 'ingest', '--tee')
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toBe(input)
     expect(r.stderr).toMatch(/ingest: 4 lines read, 3 accepted, 1 blank skipped/)
@@ -125,7 +144,7 @@ describe('against a running daemon', () => {
 
   test('--json prints the summary; flags fill every line', async () => {
     const p = await project('summary')
-    const r = await runCli(
+    const r = await ledger(
       p.opts({ input: 'a\nb\n' }),
       'ingest',
       '--json',
@@ -158,11 +177,11 @@ describe('against a running daemon', () => {
     try {
       writeFileSync(join(dir, 'a.log'), 'a1\n\na3\n')
       writeFileSync(join(dir, 'b.log'), 'b1\nb2\nb3\n')
-      const r = await runCli(p.opts(), 'ingest', join(dir, 'a.log'), join(dir, 'b.log'), '--json')
+      const r = await ledger(p.opts(), 'ingest', join(dir, 'a.log'), join(dir, 'b.log'), '--json')
       expect(r.code).toBe(1)
       expect(summaryOf(r)).toMatchObject({ lines_read: 6, blank_lines: 1, accepted: 4, rejected: 1, exit_code: 1 })
       expect(r.stderr).toContain(`${join(dir, 'b.log')}:3: rejected: daily quota of 4 logs reached`)
-      const missing = await runCli(p.opts(), 'ingest', join(dir, 'nope.log'))
+      const missing = await ledger(p.opts(), 'ingest', join(dir, 'nope.log'))
       expectCliError(missing, 2, 'cannot read', 'no such file')
     } finally {
       rmSync(dir, { recursive: true, force: true })
@@ -203,7 +222,7 @@ describe('against a running daemon', () => {
     await p.account.client.setKeyLimits(p.key.key_id, { algorithm: 'token_bucket', tokens_per_second: 2, burst_capacity: 1 })
     const lines = range(2000).map((i) => JSON.stringify({ msg: `limited ${i}`, seq: i }))
     const t0 = Date.now()
-    const r = await runCli(p.opts({ input: `${lines.join('\n')}\n` }), 'ingest', '--batch-size', '400', '--json')
+    const r = await ledger(p.opts({ input: `${lines.join('\n')}\n` }), 'ingest', '--batch-size', '400', '--json')
     const seconds = (Date.now() - t0) / 1000
     expect(r.code, r.stderr).toBe(0)
     const s = summaryOf(r)
@@ -224,7 +243,7 @@ describe('against a running daemon', () => {
 
   test('Ctrl-C: what was read is sent, then exit 130', async () => {
     const p = await project('interrupt')
-    const run = startIngest(p.opts(), '--json')
+    const run = startBinaryIngest(p.opts(), '--json')
     let seq = 0
     const write = async (n: number) => {
       for (let i = 0; i < n; i++) await run.write(`${JSON.stringify({ msg: 'before ctrl-c', seq: seq++ })}\n`)
@@ -246,7 +265,7 @@ describe('against a running daemon', () => {
 
   test('SIGTERM: the same, with exit 143', async () => {
     const p = await project('sigterm')
-    const run = startIngest(p.opts())
+    const run = startBinaryIngest(p.opts())
     await run.write('first\n')
     await waitFor(async () => (await p.reader.logs({ limit: 1 })).logs.length > 0, 10_000, 'the first line')
     await run.write('second\nthird\n')
@@ -276,7 +295,7 @@ describe('against a running daemon', () => {
           '',
         ].join('\n'),
       )
-      const r = await runCli(p.opts(), 'ingest', join(dir, 'app.log'), '--timezone', 'Europe/Paris', '--strip-timestamp', '--json')
+      const r = await ledger(p.opts(), 'ingest', join(dir, 'app.log'), '--timezone', 'Europe/Paris', '--strip-timestamp', '--json')
       expect(r.code, r.stderr).toBe(0)
       expect(summaryOf(r)).toMatchObject({ lines_read: 7, blank_lines: 0, accepted: 3, exit_code: 0 })
       const logs = (await allLogs(p.reader)).sort((a, b) => a.timestamp.localeCompare(b.timestamp))
@@ -293,7 +312,7 @@ describe('against a running daemon', () => {
       })
       expect(logs[2]!.attributes).toEqual({ user: '42' })
       // `--since` now means something on a back-filled file.
-      const found = await runCli(p.opts(), 'logs', '--since', '2025-10-17T08:00:00.500Z', '--until', '2025-10-17T09:00:00Z', '--json')
+      const found = await ledger(p.opts(), 'logs', '--since', '2025-10-17T08:00:00.500Z', '--until', '2025-10-17T09:00:00Z', '--json')
       expect(found.code, found.stderr).toBe(0)
       expect(found.stdout.trim().split('\n').map((l) => (JSON.parse(l) as Log).message)).toEqual(['INFO [main] c.e.App - next'])
     } finally {
@@ -316,7 +335,7 @@ describe('against a running daemon', () => {
       'latin1',
       '--json',
     )
-    run.child.stdin.end(input)
+    run.end(input)
     const r = await run.result
     expect(r.code, r.stderr).toBe(0)
     const logs = (await allLogs(p.reader)).sort((a, b) => a.timestamp.localeCompare(b.timestamp))
@@ -333,7 +352,7 @@ describe('against a running daemon', () => {
     [['--encoding', 'klingon-8'], '--encoding klingon-8: not an encoding'],
   ])('%j: exit 2 before anything is read or sent', async (args, message) => {
     const p = await project(`bad-${args[0]!.slice(2)}`)
-    const r = await runCli(p.opts({ input: 'never sent\n' }), 'ingest', ...args)
+    const r = await ledger(p.opts({ input: 'never sent\n' }), 'ingest', ...args)
     expectCliError(r, 2, message)
     expect(await allLogs(p.reader)).toHaveLength(0)
   })
@@ -343,21 +362,21 @@ describe('against a running daemon', () => {
     try {
       const email = `ingest-login-${process.pid}@example.com`
       await anon.register({ email, password: PASSWORD, name: 'Login' })
-      const login = await runCli({ home: own, url: daemon.url, input: PASSWORD }, 'login', '--email', email, '--password-stdin')
+      const login = await ledger({ home: own, url: daemon.url, input: PASSWORD }, 'login', '--email', email, '--password-stdin')
       expect(login.code, login.stderr).toBe(0)
       const me = anon.withCredential((await anon.login({ email, password: PASSWORD })).access_token)
       const proj = await me.createProject({ name: 'Keyed', slug: 'keyed' })
-      const first = await runCli({ home: own, url: daemon.url, input: 'first\n' }, 'ingest', '--project', 'keyed')
+      const first = await ledger({ home: own, url: daemon.url, input: 'first\n' }, 'ingest', '--project', 'keyed')
       expect(first.code, first.stderr).toBe(0)
       expect(first.stderr).toMatch(/Created API key .* for project 'keyed'/)
-      const second = await runCli({ home: own, url: daemon.url, input: 'second\n' }, 'ingest', '--project', 'keyed')
+      const second = await ledger({ home: own, url: daemon.url, input: 'second\n' }, 'ingest', '--project', 'keyed')
       expect(second.code, second.stderr).toBe(0)
       expect(second.stderr).not.toMatch(/Created API key/)
       const keys = await me.listApiKeys({ projectId: proj.project_id })
       expect(keys.total).toBe(1)
       const reader = anon.withCredential((await me.createApiKey(proj.project_id, { name: 'reader' })).full_key)
       expect((await allLogs(reader)).map((l) => l.message).sort()).toEqual(['first', 'second'])
-      const none = await runCli({ home: tempHome(), url: daemon.url, input: 'x\n' }, 'ingest')
+      const none = await ledger({ home: tempHome(), url: daemon.url, input: 'x\n' }, 'ingest')
       expectCliError(none, 2, 'no API key')
     } finally {
       rmSync(own, { recursive: true, force: true })
@@ -405,7 +424,7 @@ describe('a busy daemon, and --wait', () => {
     const p = await project('busy')
     const lines = range(8000).map((i) => JSON.stringify({ level: 'info', msg: `busy ${i}`, seq: i }))
     // A give-up window of 1 s: a CLI that counted "busy" as failure would drop lines here.
-    const r = await runCli(p.opts({ input: `${lines.join('\n')}\n` }), 'ingest', '--give-up-after', '1', '--batch-size', '500', '--concurrency', '8', '--json')
+    const r = await ledger(p.opts({ input: `${lines.join('\n')}\n` }), 'ingest', '--give-up-after', '1', '--batch-size', '500', '--concurrency', '8', '--json')
     expect(r.code, r.stderr).toBe(0)
     const s = summaryOf(r)
     expect(s).toMatchObject({ lines_read: 8000, accepted: 8000, rejected: 0, undelivered: 0, exit_code: 0 })
@@ -427,14 +446,14 @@ describe('a busy daemon, and --wait', () => {
       // Accepted, but not processed while the worker is paused: the CLI keeps waiting.
       await waitFor(async () => (await p.reader.queueDepth()).queue_depth === 500, 10_000, 'the lines accepted')
       await new Promise((r) => setTimeout(r, 500))
-      expect(run.child.exitCode).toBeNull()
+      expect(run.done()).toBe(false)
       expect((await p.reader.logs({ q: 'waitword' })).logs).toHaveLength(0)
       expect((await worker('resume')).status).toBe(200)
       const r = await run.result
       expect(r.code, r.stderr).toBe(0)
       expect(r.stderr).toMatch(/searchable \d+\.\d s after the last batch/)
       // Right after --wait returned: the search finds every line, without any waiting.
-      const found = await runCli(p.opts(), 'logs', 'waitword', '--limit', '1000', '--json')
+      const found = await ledger(p.opts(), 'logs', 'waitword', '--limit', '1000', '--json')
       expect(found.code, found.stderr).toBe(0)
       expect(found.stdout.trim().split('\n')).toHaveLength(500)
     } finally {
@@ -447,7 +466,7 @@ describe('a busy daemon, and --wait', () => {
     expect((await worker('pause')).status).toBe(200)
     try {
       const t0 = Date.now()
-      const r = await runCli(p.opts({ input: 'INFO never indexed\n' }), 'ingest', '--wait', '--wait-timeout', '1', '--json')
+      const r = await ledger(p.opts({ input: 'INFO never indexed\n' }), 'ingest', '--wait', '--wait-timeout', '1', '--json')
       expect(Date.now() - t0).toBeGreaterThanOrEqual(1000)
       expect(r.code).toBe(1)
       expect(summaryOf(r)).toMatchObject({ accepted: 1, undelivered: 0, exit_code: 1 })
@@ -534,7 +553,7 @@ describe('when the daemon goes away', () => {
       const url = `http://127.0.0.1:${await deadPort()}`
       const key = 'ldg_proj_1_0SoTLYHQHnBb6ag9IFCDt3QoFGDH69uxah4QlYLE'
       const t0 = Date.now()
-      const r = await runCli({ home, url, env: { LEDGER_API_KEY: key }, input: 'a\nb\nc\n' }, 'ingest', '--give-up-after', '2', '--json')
+      const r = await ledger({ home, url, env: { LEDGER_API_KEY: key }, input: 'a\nb\nc\n' }, 'ingest', '--give-up-after', '2', '--json')
       expect(Date.now() - t0).toBeGreaterThanOrEqual(2000)
       expect(r.code).toBe(1)
       expect(r.stderr).toMatch(/cannot reach the Ledger daemon at http:\/\/127\.0\.0\.1:\d+ \(connect ECONNREFUSED[^)]*\); retrying/)
