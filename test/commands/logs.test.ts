@@ -117,10 +117,11 @@ describe('against an in-process daemon', () => {
 
   test('tail -f refused with 429 waits for Retry-After before it connects again, instead of being refused again', async () => {
     const a = await accountWithKey(daemon.client, 'throttled-tail')
-    // One request every 5 s: the call below takes the only token, so the tail's first connection
-    // is refused (429, Retry-After: 5) and any retry before then would be refused too. (5 s, not
-    // less: the CLI must start and connect before the token is back, also on a busy machine.)
-    await a.account.client.setKeyLimits(a.key.key_id, { algorithm: 'token_bucket', tokens_per_second: 0.2, burst_capacity: 1 })
+    // One request every 2 s: the call below takes the only token, so the tail's first connection
+    // is refused (429, Retry-After: 2) and any retry before then would be refused too (the
+    // CLI's own backoff starts at 0.5 s). The command runs in this process: it connects within
+    // milliseconds, long before the token is back, also on a busy machine.
+    await a.account.client.setKeyLimits(a.key.key_id, { algorithm: 'token_bucket', tokens_per_second: 0.5, burst_capacity: 1 })
     const since = new Date(Date.now() - 60_000).toISOString()
     await a.keyClient.queueDepth()
     const tail = startLedger({ home, url: daemon.url, env: { LEDGER_API_KEY: a.key.full_key } }, 'tail', '-f', '-n', '0')
