@@ -1,7 +1,10 @@
 import { configDefaults, defineConfig } from 'vitest/config'
 
-/** The tests of the CLI's commands: they run the commands inside vitest (test/helpers/in-process.ts). */
-const COMMAND_TESTS = 'test/commands/**/*.test.ts'
+/**
+ * The CLI's tests: its commands (run inside vitest, test/helpers/in-process.ts), its pieces and
+ * the TUI's screen.
+ */
+const CLI_TESTS = ['test/commands/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/tui/**/*.test.tsx', 'test/tui/**/*.test.ts']
 
 export default defineConfig({
   test: {
@@ -16,11 +19,12 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: 'commands',
-          include: [COMMAND_TESTS],
-          // Each of these files imports oclif, every command, the client and a test daemon:
+          name: 'cli',
+          include: CLI_TESTS,
+          // The command tests each import oclif, every command, the client and a test daemon:
           // one worker keeps them loaded from one file to the next (~1 s a file). They share no
-          // state: each command gets a context, a LEDGER_HOME and a daemon of its own.
+          // state: each command gets a context, a LEDGER_HOME and a daemon of its own, and no
+          // shared test module registers hooks or keeps state between files.
           isolate: false,
         },
       },
@@ -29,7 +33,7 @@ export default defineConfig({
         test: {
           name: 'isolated',
           include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-          exclude: [...configDefaults.exclude, COMMAND_TESTS],
+          exclude: [...configDefaults.exclude, ...CLI_TESTS],
         },
       },
     ],

@@ -4,24 +4,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LedgerClient } from '../../src/client/index.js'
 import { OverviewSchema } from '../../src/contract/stats.js'
 import { cliEnv, expectCliError, json } from '../helpers/cli.js'
-import { log, ROOT, registerAccount, type SpawnedDaemon, spawnDaemon, tempHome, waitFor } from '../helpers/daemon.js'
+import { log, ROOT, registerAccount, startTestDaemon, type TestDaemon, tempHome, waitFor } from '../helpers/daemon.js'
 import { ledger } from '../helpers/in-process.js'
 
-// `ledger top` against a real daemon process: its snapshot and --json run inside vitest (stdout
-// is not a terminal there), and the screen as a user sees it, the real binary in a real
-// terminal (tmux).
+// `ledger top` against a real daemon (on its real clock: rates and the header's time move): its
+// snapshot and --json run inside vitest (stdout is not a terminal there), and the screen as a
+// user sees it, the real binary in a real terminal (tmux).
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0
 
 describe('ledger top', () => {
-  let daemon: SpawnedDaemon
+  let daemon: TestDaemon
   let client: LedgerClient
   let token: string
   let key: string
   const cliHome = tempHome()
 
   beforeAll(async () => {
-    daemon = await spawnDaemon({ env: { LEDGER_SCRYPT_LOG_N: '12' } })
+    daemon = await startTestDaemon({}, { realClock: true })
     client = new LedgerClient({ baseUrl: daemon.url })
     const account = await registerAccount(client)
     token = account.access_token
@@ -33,12 +33,14 @@ describe('ledger top', () => {
       log({ level: 'error', message: 'e2e: upstream timed out' }),
       log({ level: 'critical', message: 'e2e: disk full' }),
     ])
+    // The snapshots show the batch processed (queue 0): the command runs within milliseconds now.
+    // (Asked with the login: a request with the key would show in its REQ/MIN.)
+    await waitFor(async () => (await account.client.statsOverview()).projects.every((p) => p.queue_depth === 0), 10_000, 'the batch processed')
   })
   afterAll(async () => {
     await client?.close()
-    await daemon?.stop()
+    await daemon?.close()
     rmSync(cliHome, { recursive: true, force: true })
-    rmSync(daemon.home, { recursive: true, force: true })
   })
 
   const opts = () => ({ home: cliHome, url: daemon.url, env: { LEDGER_TOKEN: token } })
