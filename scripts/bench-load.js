@@ -1,7 +1,7 @@
 // Load generator for `npm run bench`, run in its own process so it does not share the
 // daemon's (or the bench driver's) CPU time accounting. Input: JSON in argv[2]. Output: JSON.
 import { connect } from 'node:net'
-import { otlpTypes } from '../dist/daemon/otlp/schema.js'
+import { otlpTypes } from '../dist/daemon/ingest/otlp/schema.js'
 import { makeLogs, makeOtlpRequest } from './bench-data.js'
 import { threadCpu } from './bench-threads.js'
 

@@ -1,27 +1,25 @@
 import Fastify, { type FastifyServerOptions, LogController } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { DaemonConfig } from './config.js'
-import { registerAuth, type RouteInfo } from './plugins/auth.js'
-import { clientErrorHandler, frameworkErrors } from './plugins/client-errors.js'
-import { registerCompression } from './plugins/compression.js'
-import { registerErrorHandling } from './plugins/errors.js'
-import { registerSecurity } from './plugins/security.js'
-import { registerStorageGate } from './plugins/storage.js'
+import { registerAuth, type RouteInfo } from './http/plugins/auth.js'
+import { clientErrorHandler, frameworkErrors } from './http/plugins/client-errors.js'
+import { registerCompression } from './http/plugins/compression.js'
+import { registerErrorHandling } from './http/plugins/errors.js'
+import { registerSecurity } from './http/plugins/security.js'
+import { registerStorageGate } from './http/plugins/storage.js'
 import { LogSink } from './log-sink.js'
-import { type App, registerZod } from './plugins/zod.js'
-import { accountRoutes } from './routes/accounts.js'
-import { adminRoutes } from './routes/admin.js'
-import { apiKeyRoutes } from './routes/api-keys.js'
-import { healthRoutes } from './routes/health.js'
-import { ingestRoutes } from './routes/ingest.js'
-import { logRoutes } from './routes/logs.js'
-import { otlpRoutes } from './routes/otlp.js'
-import { panelRoutes } from './routes/panels.js'
-import { projectRoutes } from './routes/projects.js'
-import { statsRoutes } from './routes/stats.js'
-import { createServices, type Services } from './services/index.js'
-import { damagedDatabaseError, isDamagedFile } from './db/damaged-files.js'
-import { dataFiles } from '../shared/paths.js'
+import { type App, registerZod } from './http/plugins/zod.js'
+import { accountRoutes } from './http/routes/accounts.js'
+import { adminRoutes } from './http/routes/admin.js'
+import { apiKeyRoutes } from './http/routes/api-keys.js'
+import { healthRoutes } from './http/routes/health.js'
+import { ingestRoutes } from './http/routes/ingest.js'
+import { logRoutes } from './http/routes/logs.js'
+import { otlpRoutes } from './http/routes/otlp.js'
+import { panelRoutes } from './http/routes/panels.js'
+import { projectRoutes } from './http/routes/projects.js'
+import { statsRoutes } from './http/routes/stats.js'
+import { createServices, type Services } from './container.js'
 
 export const BODY_LIMIT = 10 * 1024 * 1024
 
@@ -66,29 +64,14 @@ export async function buildApp(
   // What is still buffered at exit gets one synchronous attempt (a start that fails included).
   const flushLog = () => sink?.flushSync()
   if (sink) process.on('exit', flushLog)
-  let services: Services
-  try {
-    services = createServices({ config, now: options.now, version: options.version, log: app.log })
-  } catch (err) {
-    // A damaged full-text index is moved aside and rebuilt (see damaged-files.ts); a damaged
-    // database is not something to guess about: one line saying which file and what to do.
-    if (isDamagedFile(err)) throw damagedDatabaseError(dataFiles(config.dataDir).database, err)
-    throw err
-  }
+  // A damaged database stops the start here, with one line naming the file (see storage/).
+  const services: Services = await createServices({ config, now: options.now, version: options.version, log: app.log })
   // Live tails never end by themselves: end them first, or closing the server waits for ever.
   app.addHook('preClose', async () => {
     services.tail.closeAll()
   })
   app.addHook('onClose', async () => {
-    services.storage.stop()
-    services.queue.stop()
-    services.maintenance.stop()
-    services.keyStats.stop()
-    await services.decoder.close()
-    await services.fulltext.close()
-    await services.checkpointer.close()
-    services.wal.stop()
-    services.db.close()
+    await services.close()
     flushLog()
     process.off('exit', flushLog)
   })
@@ -117,11 +100,11 @@ export async function buildApp(
   })
 
   registerZod(app)
-  registerErrorHandling(app, services.storage)
+  registerErrorHandling(app)
   registerSecurity(app, config.host)
   const routes: RouteInfo[] = []
   registerAuth(app, services, routes)
-  registerStorageGate(app, services.storage)
+  registerStorageGate(app, services.storage.health)
   registerCompression(app)
 
   healthRoutes(app, services, sink)
@@ -135,13 +118,7 @@ export async function buildApp(
   statsRoutes(app, services)
   adminRoutes(app, services)
 
-  services.storage.start()
-  services.queue.start()
-  if (config.workerPaused) services.queue.pause()
-  services.wal.start()
-  services.maintenance.start()
-  services.keyStats.start()
-  await services.fulltext.ready()
+  await services.start()
   await app.ready()
   return { app, services, routes }
 }

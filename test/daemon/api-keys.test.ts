@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest'
 import type { LedgerClient, RawResponse } from '../../src/client/index.js'
-import { generateApiKey } from '../../src/daemon/services/key-format.js'
+import { generateApiKey } from '../../src/contract/api-key-format.js'
 import { dataFiles } from '../../src/shared/paths.js'
 import { accountWithKey, log, registerAccount, startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { expectError } from '../helpers/assertions.js'

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { LedgerClient } from '../../src/client/index.js'
-import { attachFulltextFile } from '../../src/daemon/db/fulltext.js'
+import { attachFulltextFile } from '../../src/daemon/storage/sqlite/fulltext.js'
 import {
   log,
   PASSWORD,

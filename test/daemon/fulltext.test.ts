@@ -133,7 +133,7 @@ describe('the full-text indexing thread', () => {
 
   it('is running before the daemon listens, so the first logs accepted are indexed at once; deep health says so', async () => {
     d = await startTestDaemon()
-    expect(d.services.fulltext.status.running).toBe(true)
+    expect(d.sqlite.indexer.fulltext.status.running).toBe(true)
     const health = await d.client.deepHealth()
     expect(health.status).toBe('healthy')
     expect(health.services.ingestion_queue).toMatchObject({ status: 'healthy', fulltext_index: { running: true } })
@@ -141,9 +141,9 @@ describe('the full-text indexing thread', () => {
 
   it('is started again when it dies, degrading health meanwhile, and retention then fails at once instead of waiting for ever', async () => {
     const { keyClient } = await accountWithKey(d.client, 'fts-thread')
-    const indexer = d.services.fulltext as unknown as { worker: { terminate(): Promise<number> } }
+    const indexer = d.sqlite.indexer.fulltext as unknown as { worker: { terminate(): Promise<number> } }
     await indexer.worker.terminate()
-    await expect(d.services.fulltext.forget([1])).rejects.toThrow(/not running/)
+    await expect(d.sqlite.indexer.fulltext.forget([1])).rejects.toThrow(/not running/)
     const down = await d.client.deepHealth()
     expect(down.status).toBe('degraded')
     expect(down.services.ingestion_queue).toMatchObject({ status: 'degraded', fulltext_index: { running: false } })
@@ -151,7 +151,7 @@ describe('the full-text indexing thread', () => {
     await keyClient.ingestSingle(log({ message: 'after the restart' }))
     await waitFor(async () => (await keyClient.queueDepth()).queue_depth === 0, 10_000, 'the new thread to index')
     expect((await keyClient.logs({ q: 'restart' })).logs.map((l) => l.message)).toEqual(['after the restart'])
-    await expect(d.services.fulltext.forget([1])).resolves.toBeUndefined()
+    await expect(d.sqlite.indexer.fulltext.forget([1])).resolves.toBeUndefined()
     expect((await d.client.deepHealth()).status).toBe('healthy')
   })
 })

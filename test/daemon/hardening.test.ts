@@ -3,7 +3,7 @@ import { connect } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest'
 import type { RawResponse } from '../../src/client/index.js'
-import { otlpTypes } from '../../src/daemon/otlp/schema.js'
+import { otlpTypes } from '../../src/daemon/ingest/otlp/schema.js'
 import { expectError } from '../helpers/assertions.js'
 import { accountWithKey, log, registerAccount, startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 

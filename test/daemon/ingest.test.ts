@@ -10,7 +10,7 @@ import {
   waitFor,
 } from '../helpers/daemon.js'
 import { expectError } from '../helpers/assertions.js'
-import type { LogRow } from '../../src/daemon/db/logs.js'
+import type { LogRow } from '../../src/daemon/storage/sqlite/logs.js'
 
 // Seed 000's log ingestion endpoints (single, batch, queue depth) against the real app on a
 // real SQLite file: the answers on the wire, and what ends up stored.

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { MAX_DEPTH, parseJsonBody } from '../../src/daemon/json.js'
+import { MAX_DEPTH, parseJsonBody } from '../../src/daemon/ingest/json.js'
 
 // parseJsonBody is every JSON body's first step (the API, ingest/batch, OTLP/JSON). Its fast
 // paths (a quote-to-quote depth scan; plain JSON.parse when no poisoning key can be present)

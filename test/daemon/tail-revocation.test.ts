@@ -89,7 +89,7 @@ describe('a live tail ends when its credential stops being valid', () => {
     const tail = await keyClient.tail()
     const run = consume(tail)
     // No endpoint changes scopes yet: change the row and announce it as the key service does.
-    d.services.db.prepare("UPDATE api_keys SET scopes = 'ingest' WHERE id = ?").run(key.key_id)
+    d.sqlite.db.prepare("UPDATE api_keys SET scopes = 'ingest' WHERE id = ?").run(key.key_id)
     const t0 = Date.now()
     d.services.credentials.emit({ kind: 'key', keyId: key.key_id })
     await run.done

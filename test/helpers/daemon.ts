@@ -7,10 +7,11 @@ import BetterSqlite3 from 'better-sqlite3'
 import { LedgerClient } from '../../src/client/index.js'
 import type { LogInput } from '../../src/contract/ingest.js'
 import { buildApp } from '../../src/daemon/app.js'
-import { attachFulltextFile } from '../../src/daemon/db/fulltext.js'
+import { attachFulltextFile } from '../../src/daemon/storage/sqlite/fulltext.js'
 import { type DaemonConfigInput, DaemonConfigSchema } from '../../src/daemon/config.js'
-import type { RouteInfo } from '../../src/daemon/plugins/auth.js'
-import type { Services } from '../../src/daemon/services/index.js'
+import type { RouteInfo } from '../../src/daemon/http/plugins/auth.js'
+import type { Services } from '../../src/daemon/container.js'
+import type { SqliteStorage } from '../../src/daemon/storage/sqlite/index.js'
 import { readState } from '../../src/shared/daemon-state.js'
 import { dataFiles } from '../../src/shared/paths.js'
 import { testTempDir } from './tmp.js'
@@ -30,6 +31,8 @@ export interface TestDaemon {
   /** A client with no credential; use `.withCredential()` for others. */
   client: LedgerClient
   services: Services
+  /** The SQLite engine behind the services (the tests' daemon always runs on it). */
+  sqlite: SqliteStorage
   /** The injected clock: tests move it with `clock.advance(ms)`. */
   clock: { now: number; advance(ms: number): void }
   /** Every registered route with the credential it accepts. */
@@ -92,6 +95,7 @@ export async function startTestDaemon(
     dataDir,
     client,
     services,
+    sqlite: services.storage as SqliteStorage,
     clock,
     routes,
     logLines: () => logLines,

@@ -10,18 +10,7 @@ import type {
 } from '../../contract/accounts.js'
 import type { TailEnd } from '../../contract/logs.js'
 import { formatTimestamp } from '../../shared/time.js'
-import { findAccountByEmail, findAccountById, insertAccount, updatePasswordHash } from '../db/accounts.js'
-import { listProjects } from '../db/projects.js'
-import {
-  findRefreshToken,
-  insertFamily,
-  insertRefreshToken,
-  isFamilyRevoked,
-  revokeFamily,
-  spendRefreshToken,
-} from '../db/sessions.js'
-import { insertRevokedToken, isTokenRevoked } from '../db/tokens.js'
-import { ApiError, conflict, notFound, unauthorized } from '../errors.js'
+import { conflict, notFound, rateLimited, unauthorized, unavailable } from './errors.js'
 import type { ServiceContext } from './context.js'
 import type { CredentialEvents } from './credential-events.js'
 import { isRefusal, LoginThrottle } from './login-throttle.js'
@@ -36,10 +25,8 @@ export const REFRESH_TOKEN_TTL_MS = 30 * 86_400_000
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
 
 /** The password hasher's queue is full: 503 at once, with when to come back. */
-function busy(err: HasherBusyError): ApiError {
-  return new ApiError(503, `The daemon is busy checking passwords; try again in ${err.retryAfter} s`, {
-    'retry-after': err.retryAfter,
-  })
+function busy(err: HasherBusyError) {
+  return unavailable(`The daemon is busy checking passwords; try again in ${err.retryAfter} s`, err.retryAfter)
 }
 
 /** Registration, login, sessions (rotating refresh tokens) and the access-token check. */
@@ -60,14 +47,14 @@ export class AccountService {
 
   /** `address`: the client's (clientAddress), for the per-address registration throttle. */
   async register(input: z.output<typeof RegisterRequestSchema>, address: string): Promise<RegisterResponse> {
-    if (findAccountByEmail(this.ctx.db, input.email)) throw conflict('Email already registered')
+    const store = this.ctx.storage
+    if (await store.accounts.findByEmail(input.email)) throw conflict('Email already registered')
     const slot = this.registrations.take(address, this.ctx.now())
     if (!slot) {
       const wait = retryAfterSeconds(this.registrations.waitMs(address, this.ctx.now()))
-      throw new ApiError(
-        429,
+      throw rateLimited(
         `Too many registrations from this address (at most ${this.ctx.config.registrationsPerHour} an hour); try again in ${wait} s`,
-        { 'retry-after': wait },
+        wait,
       )
     }
     let passwordHash: string
@@ -78,14 +65,17 @@ export class AccountService {
       if (err instanceof HasherBusyError) throw busy(err)
       throw err
     }
-    let account: ReturnType<typeof insertAccount>
+    let account: Awaited<ReturnType<typeof store.accounts.create>>
     try {
-      account = insertAccount(this.ctx.db, { email: input.email, name: input.name, passwordHash, now: this.ctx.now() })
+      account = await store.accounts.create({ email: input.email, name: input.name, passwordHash, now: this.ctx.now() })
     } catch (err) {
       this.registrations.refund(slot)
-      // Two registrations of one email racing past the check above.
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw conflict('Email already registered')
       throw err
+    }
+    if (account === 'exists') {
+      // Two registrations of one email racing past the check above.
+      this.registrations.refund(slot)
+      throw conflict('Email already registered')
     }
     const session = await this.startSession(account.id)
     return {
@@ -111,9 +101,15 @@ export class AccountService {
         attempt.reason === 'email'
           ? `Too many failed logins for this account; try again in ${wait} s`
           : `Too many failed logins from this address; try again in ${wait} s`
-      throw new ApiError(429, detail, { 'retry-after': wait })
+      throw rateLimited(detail, wait)
     }
-    const account = findAccountByEmail(this.ctx.db, input.email)
+    let account: Awaited<ReturnType<typeof this.ctx.storage.accounts.findByEmail>>
+    try {
+      account = await this.ctx.storage.accounts.findByEmail(input.email)
+    } catch (err) {
+      attempt.cancel()
+      throw err
+    }
     let check: PasswordCheck
     try {
       if (account) check = await this.passwords.verify(input.password, account.password_hash)
@@ -135,7 +131,7 @@ export class AccountService {
     if (check.needsRehash) {
       // Upgraded at a later login if the hasher is busy now.
       try {
-        updatePasswordHash(this.ctx.db, account.id, await this.passwords.hash(input.password))
+        await this.ctx.storage.accounts.setPasswordHash(account.id, await this.passwords.hash(input.password))
       } catch (err) {
         if (!(err instanceof HasherBusyError)) throw err
       }
@@ -158,23 +154,24 @@ export class AccountService {
   async refresh(refreshToken: string): Promise<RefreshResponse> {
     const now = this.ctx.now()
     const hash = hashToken(refreshToken)
-    const row = findRefreshToken(this.ctx.db, hash)
+    const sessions = this.ctx.storage.sessions
+    const row = await sessions.findRefreshToken(hash)
     if (!row || row.family_revoked_at !== null || row.expires_at <= now) throw unauthorized(INVALID_REFRESH)
-    if (row.used_at !== null || !spendRefreshToken(this.ctx.db, hash, now)) {
-      revokeFamily(this.ctx.db, row.family_id, now, 'refresh token reused')
+    if (row.used_at !== null || !(await sessions.spendRefreshToken(hash, now))) {
+      await sessions.revokeFamily(row.family_id, now, 'refresh token reused')
       this.sessionEnded(row.family_id, 'refresh_token_reused', 'A refresh token of this session was used twice; the session was revoked')
       throw unauthorized('Refresh token was already used; this session has been revoked')
     }
-    const refresh = this.issueRefreshToken(row.family_id, now)
+    const refresh = await this.issueRefreshToken(row.family_id, now)
     const { token } = await this.tokens.issue(row.account_id, row.family_id)
     return { access_token: token, refresh_token: refresh, token_type: 'bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS }
   }
 
   /** Ends the session of a refresh token. Unknown tokens are not an error (RFC 7009). */
-  revoke(refreshToken: string): void {
-    const row = findRefreshToken(this.ctx.db, hashToken(refreshToken))
+  async revoke(refreshToken: string): Promise<void> {
+    const row = await this.ctx.storage.sessions.findRefreshToken(hashToken(refreshToken))
     if (row) {
-      revokeFamily(this.ctx.db, row.family_id, this.ctx.now(), 'revoked')
+      await this.ctx.storage.sessions.revokeFamily(row.family_id, this.ctx.now(), 'revoked')
       this.sessionEnded(row.family_id, 'session_revoked', 'The session of this access token was revoked')
     }
   }
@@ -182,17 +179,18 @@ export class AccountService {
   /** The claims of a live access token (valid, not logged out, session not revoked), else null. */
   async authenticate(token: string): Promise<AccessClaims | null> {
     const claims = await this.tokens.verify(token)
-    if (!claims || isTokenRevoked(this.ctx.db, claims.jti)) return null
-    if (isFamilyRevoked(this.ctx.db, claims.familyId)) return null
-    if (!findAccountById(this.ctx.db, claims.accountId)) return null
+    const store = this.ctx.storage
+    if (!claims || (await store.sessions.isAccessTokenRevoked(claims.jti))) return null
+    if (await store.sessions.isFamilyRevoked(claims.familyId)) return null
+    if (!(await store.accounts.findById(claims.accountId))) return null
     return claims
   }
 
   /** Logout: the access token is denylisted and its whole session revoked. */
-  logout(claims: AccessClaims): void {
+  async logout(claims: AccessClaims): Promise<void> {
     const now = this.ctx.now()
-    insertRevokedToken(this.ctx.db, claims.jti, claims.exp * 1000)
-    revokeFamily(this.ctx.db, claims.familyId, now, 'logout')
+    await this.ctx.storage.sessions.revokeAccessToken(claims.jti, claims.exp * 1000)
+    await this.ctx.storage.sessions.revokeFamily(claims.familyId, now, 'logout')
     this.sessionEnded(claims.familyId, 'logged_out', 'The session of this access token was logged out')
   }
 
@@ -200,15 +198,16 @@ export class AccountService {
     this.credentials?.emit({ kind: 'session', familyId, end: { reason, detail } })
   }
 
-  me(accountId: number): Account {
-    const a = findAccountById(this.ctx.db, accountId)
+  async me(accountId: number): Promise<Account> {
+    const a = await this.ctx.storage.accounts.findById(accountId)
     if (!a) throw notFound('Account not found')
+    const projects = await this.ctx.storage.projects.list(a.id)
     return {
       account_id: a.id,
       email: a.email,
       name: a.name,
       created_at: formatTimestamp(a.created_at),
-      projects: listProjects(this.ctx.db, a.id).map((p) => ({ project_id: p.id, name: p.name, slug: p.slug })),
+      projects: projects.map((p) => ({ project_id: p.id, name: p.name, slug: p.slug })),
     }
   }
 
@@ -216,15 +215,15 @@ export class AccountService {
   async startSession(accountId: number): Promise<{ access_token: string; refresh_token: string }> {
     const now = this.ctx.now()
     const familyId = randomUUID()
-    insertFamily(this.ctx.db, familyId, accountId, now)
-    const refresh = this.issueRefreshToken(familyId, now)
+    await this.ctx.storage.sessions.startFamily(familyId, accountId, now)
+    const refresh = await this.issueRefreshToken(familyId, now)
     const { token } = await this.tokens.issue(accountId, familyId)
     return { access_token: token, refresh_token: refresh }
   }
 
-  private issueRefreshToken(familyId: string, now: number): string {
+  private async issueRefreshToken(familyId: string, now: number): Promise<string> {
     const token = randomBytes(32).toString('base64url')
-    insertRefreshToken(this.ctx.db, hashToken(token), familyId, now, now + REFRESH_TOKEN_TTL_MS)
+    await this.ctx.storage.sessions.addRefreshToken(hashToken(token), familyId, now, now + REFRESH_TOKEN_TTL_MS)
     return token
   }
 }

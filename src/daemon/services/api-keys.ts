@@ -18,38 +18,16 @@ import {
 import type { Success } from '../../contract/common.js'
 import type { TailEnd } from '../../contract/logs.js'
 import { formatTimestamp, parseTimestamp } from '../../shared/time.js'
-import {
-  type ApiKeyAuthRow,
-  countUnrevokedKeys,
-  findApiKeyByHash,
-  findApiKeyById,
-  insertApiKey,
-  type KeyScope,
-  keysWithLimits,
-  listApiKeys,
-  metricsBetween,
-  recentUsage,
-  revokeApiKey,
-  setApiKeyLimits,
-  updateApiKey,
-} from '../db/api-keys.js'
-import { findProjectById } from '../db/projects.js'
-import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors.js'
+import { generateApiKey, hashApiKey, parseApiKey } from '../../contract/api-key-format.js'
+import type { ApiKeyRecord, KeyScope } from '../storage/types.js'
 import type { ServiceContext } from './context.js'
 import type { CredentialEvents } from './credential-events.js'
-import { generateApiKey, hashApiKey, parseApiKey } from './key-format.js'
+import { badRequest, conflict, forbidden, notFound, unauthorized } from './errors.js'
 import type { KeyStats } from './key-stats.js'
+import type { KeyPrincipal } from './principal.js'
 import { DEFAULT_LIMITS, type LimitSpec, type MemoryRateLimiter } from './rate-limiter.js'
 
-/** The identity an API key grants to a request. */
-export interface KeyPrincipal {
-  keyId: number
-  projectId: number
-  accountId: number
-  scopes: readonly Scope[]
-  /** Epoch ms, or null for a key that never expires. */
-  expiresAt: number | null
-}
+export type { KeyPrincipal } from './principal.js'
 
 const CACHE_LIMIT = 10_000
 const USAGE_SHOWN = 20
@@ -82,36 +60,40 @@ export class ApiKeyService {
     private readonly stats: KeyStats,
     /** Told of every revocation or change of a key (open live tails listen). */
     private readonly credentials?: CredentialEvents,
-  ) {
-    for (const k of keysWithLimits(ctx.db)) {
-      limiter.setLimits(k.id, toLimitSpecs(JSON.parse(k.limits) as LimitsInput))
-    }
+  ) {}
+
+  /** Loads the custom limits of every key into the rate limiter (at start). */
+  async loadLimits(): Promise<void> {
+    for (const k of await this.ctx.storage.apiKeys.withLimits()) this.limiter.setLimits(k.id, toLimitSpecs(k.limits))
   }
 
-  create(
+  async create(
     accountId: number,
     projectId: number,
     input: z.output<typeof CreateApiKeyRequestSchema>,
-  ): CreatedApiKey {
-    const project = findProjectById(this.ctx.db, projectId)
+  ): Promise<CreatedApiKey> {
+    const project = await this.ctx.storage.projects.findById(projectId)
     if (!project) throw notFound('Project not found')
     if (project.account_id !== accountId) throw forbidden('You do not own this project')
     const cap = this.ctx.config.maxKeysPerProject
-    if (countUnrevokedKeys(this.ctx.db, projectId) >= cap) {
-      throw conflict(`This project already has ${cap} API keys, the most this daemon allows per project; revoke one first`)
-    }
     const { key, prefix, hash } = generateApiKey(projectId)
     const now = this.ctx.now()
-    const row = insertApiKey(this.ctx.db, {
-      projectId,
-      name: input.name,
-      description: input.description ?? null,
-      prefix,
-      hash,
-      now,
-      scopes: (input.scopes ?? SCOPES).join(','),
-      expiresAt: input.expires_in_days ? now + input.expires_in_days * DAY_MS : null,
-    })
+    const row = await this.ctx.storage.apiKeys.create(
+      {
+        projectId,
+        name: input.name,
+        description: input.description ?? null,
+        prefix,
+        hash,
+        now,
+        scopes: input.scopes ?? SCOPES,
+        expiresAt: input.expires_in_days ? now + input.expires_in_days * DAY_MS : null,
+      },
+      cap,
+    )
+    if (row === 'capped') {
+      throw conflict(`This project already has ${cap} API keys, the most this daemon allows per project; revoke one first`)
+    }
     return {
       key_id: row.id,
       full_key: key,
@@ -120,31 +102,31 @@ export class ApiKeyService {
     }
   }
 
-  revoke(accountId: number, keyId: number): Success {
-    this.owned(accountId, keyId)
-    revokeApiKey(this.ctx.db, keyId, this.ctx.now())
+  async revoke(accountId: number, keyId: number): Promise<Success> {
+    await this.owned(accountId, keyId)
+    await this.ctx.storage.apiKeys.revoke(keyId, this.ctx.now())
     this.forgetKey(keyId)
     this.credentials?.emit({ kind: 'key', keyId })
     return { success: true, message: `API key ${keyId} has been revoked` }
   }
 
   /** Keys of an account, of one of its projects, or (admin) every key. */
-  list(scope: KeyScope, page: number, size: number, accountId?: number): ApiKeyList {
+  async list(scope: KeyScope, page: number, size: number, accountId?: number): Promise<ApiKeyList> {
     if (typeof scope === 'object' && 'projectId' in scope && accountId !== undefined) {
-      const project = findProjectById(this.ctx.db, scope.projectId)
+      const project = await this.ctx.storage.projects.findById(scope.projectId)
       if (!project) throw notFound('Project not found')
       if (project.account_id !== accountId) throw forbidden('You do not own this project')
     }
-    const { rows, total } = listApiKeys(this.ctx.db, scope, size, (page - 1) * size)
+    const { rows, total } = await this.ctx.storage.apiKeys.list(scope, size, (page - 1) * size)
     return { api_keys: rows.map((r) => this.toApiKey(r)), total, page, size }
   }
 
   /** A key with its latest calls; `accountId` null for the admin. */
-  get(accountId: number | null, keyId: number): ApiKeyDetail {
-    const row = this.owned(accountId, keyId)
+  async get(accountId: number | null, keyId: number): Promise<ApiKeyDetail> {
+    const row = await this.owned(accountId, keyId)
     const usage = [
       ...this.stats.pendingUsage(keyId).map((u) => ({ ...u, id: 0 })),
-      ...recentUsage(this.ctx.db, keyId, USAGE_SHOWN),
+      ...(await this.ctx.storage.apiKeys.recentUsage(keyId, USAGE_SHOWN)),
     ]
       .slice(0, USAGE_SHOWN)
       .map((u) => ({
@@ -158,19 +140,19 @@ export class ApiKeyService {
     return { ...this.toApiKey(row), usage }
   }
 
-  update(accountId: number, keyId: number, input: z.output<typeof UpdateApiKeyRequestSchema>): ApiKey {
-    const row = this.owned(accountId, keyId)
+  async update(accountId: number, keyId: number, input: z.output<typeof UpdateApiKeyRequestSchema>): Promise<ApiKey> {
+    const row = await this.owned(accountId, keyId)
     if (row.revoked_at !== null && input.is_active === true) {
       throw conflict(`API key ${keyId} is revoked and can never be enabled again`)
     }
-    updateApiKey(this.ctx.db, keyId, input)
+    await this.ctx.storage.apiKeys.update(keyId, input)
     if (input.is_active === false) this.forgetKey(keyId, false)
     this.credentials?.emit({ kind: 'key', keyId })
-    return this.toApiKey(findApiKeyById(this.ctx.db, keyId)!)
+    return this.toApiKey((await this.ctx.storage.apiKeys.findById(keyId))!)
   }
 
-  limits(accountId: number | null, keyId: number): Limits {
-    const row = this.owned(accountId, keyId)
+  async limits(accountId: number | null, keyId: number): Promise<Limits> {
+    const row = await this.owned(accountId, keyId)
     if (!row.limits) {
       const [minute, hour] = DEFAULT_LIMITS
       return {
@@ -181,26 +163,26 @@ export class ApiKeyService {
         is_default: true,
       }
     }
-    return { ...(JSON.parse(row.limits) as LimitsInput), is_default: false }
+    return { ...row.limits, is_default: false }
   }
 
   /** New limits apply to the very next request, starting full. */
-  setLimits(accountId: number | null, keyId: number, input: LimitsInput): Limits {
-    const row = this.owned(accountId, keyId)
+  async setLimits(accountId: number | null, keyId: number, input: LimitsInput): Promise<Limits> {
+    const row = await this.owned(accountId, keyId)
     if (row.revoked_at !== null) throw conflict(`API key ${keyId} is revoked`)
-    setApiKeyLimits(this.ctx.db, keyId, JSON.stringify(input))
+    await this.ctx.storage.apiKeys.setLimits(keyId, input)
     this.limiter.setLimits(keyId, toLimitSpecs(input))
     return { ...input, is_default: false }
   }
 
   /** Ledger as a rate limiter (seed 002): draws `cost` tokens from the key's own limits. */
-  check(input: z.output<typeof CheckRequestSchema>): {
-    status: 200 | 429
+  async check(input: z.output<typeof CheckRequestSchema>): Promise<{
+    allowed: boolean
     body: CheckResponse
     retryAfter: number
-  } {
-    const key = this.authenticate(input.api_key)
-    if (!key || this.isExpired(key)) throw new ApiError(401, 'Invalid API key')
+  }> {
+    const key = await this.authenticate(input.api_key)
+    if (!key || this.isExpired(key)) throw unauthorized('Invalid API key')
     const cost = input.cost ?? 1
     const burst = Math.min(...this.limiter.limitsOf(key.keyId).map((l) => l.capacity))
     if (cost > burst)
@@ -209,7 +191,7 @@ export class ApiKeyService {
     const d = this.limiter.check(key.keyId, now, cost)
     this.stats.recordDecision(key.keyId, now, d.allowed)
     return {
-      status: d.allowed ? 200 : 429,
+      allowed: d.allowed,
       body: {
         allowed: d.allowed,
         remaining_tokens: d.remaining,
@@ -221,8 +203,8 @@ export class ApiKeyService {
   }
 
   /** Allowed and throttled requests per minute (ranges up to a day) or per hour. */
-  metrics(accountId: number | null, keyId: number, fromText: string, toText: string): Metrics {
-    this.owned(accountId, keyId)
+  async metrics(accountId: number | null, keyId: number, fromText: string, toText: string): Promise<Metrics> {
+    await this.owned(accountId, keyId)
     const from = parseTimestamp(fromText)
     const to = parseTimestamp(toText)
     if (from === null) throw badRequest('from must be an ISO 8601 timestamp with a time zone')
@@ -242,7 +224,7 @@ export class ApiKeyService {
         b.throttled += m.throttled
       }
     }
-    for (const m of metricsBetween(this.ctx.db, keyId, fromMinute, toMinute)) add(m)
+    for (const m of await this.ctx.storage.apiKeys.metricsBetween(keyId, fromMinute, toMinute)) add(m)
     for (const m of this.stats.pendingMinutes(keyId, fromMinute, toMinute)) add(m)
     const series = [...buckets].map(([t, b]) => ({ timestamp: formatTimestamp(t), ...b }))
     return {
@@ -253,8 +235,8 @@ export class ApiKeyService {
   }
 
   /** Seed 001's dashboard figures for an account's keys. */
-  dashboard(accountId: number): DashboardStats {
-    const { rows } = listApiKeys(this.ctx.db, { accountId }, 10_000, 0)
+  async dashboard(accountId: number): Promise<DashboardStats> {
+    const { rows } = await this.ctx.storage.apiKeys.list({ accountId }, 10_000, 0)
     let calls = 0
     let successes = 0
     let responseMs = 0
@@ -276,21 +258,28 @@ export class ApiKeyService {
     }
   }
 
+  /**
+   * The principal of a live key, or null: malformed keys are refused before any lookup, and a
+   * key looked up before answers from memory (the hot path of every ingest request).
+   */
+  cachedKey(key: string): KeyPrincipal | null | undefined {
+    if (!parseApiKey(key)) return null
+    return this.live.get(hashApiKey(key))
+  }
+
   /** The principal of a live key, or null: malformed keys are refused before any lookup. */
-  authenticate(key: string): KeyPrincipal | null {
-    const parsed = parseApiKey(key)
-    if (!parsed) return null
+  async authenticate(key: string): Promise<KeyPrincipal | null> {
+    const cached = this.cachedKey(key)
+    if (cached !== undefined) return cached
+    const parsed = parseApiKey(key)!
     const hash = hashApiKey(key)
-    const cached = this.live.get(hash)
-    if (cached) return cached
-    const row: ApiKeyAuthRow | undefined = findApiKeyByHash(this.ctx.db, hash)
-    if (!row || row.revoked_at !== null || row.is_active === 0 || row.project_id !== parsed.projectId)
-      return null
+    const row = await this.ctx.storage.apiKeys.findByHash(hash)
+    if (!row || row.revoked_at !== null || !row.is_active || row.project_id !== parsed.projectId) return null
     const principal: KeyPrincipal = {
       keyId: row.id,
       projectId: row.project_id,
       accountId: row.account_id,
-      scopes: row.scopes.split(',') as Scope[],
+      scopes: row.scopes,
       expiresAt: row.expires_at,
     }
     if (this.live.size >= CACHE_LIMIT) this.live.clear()
@@ -302,14 +291,14 @@ export class ApiKeyService {
    * Why a key no longer grants `scope` (revoked, disabled, expired, the scope removed), or null
    * while it still does: what ends a live tail opened with it. One lookup by id.
    */
-  standing(keyId: number, scope: Scope): TailEnd | null {
-    const row = findApiKeyById(this.ctx.db, keyId)
+  async standing(keyId: number, scope: Scope): Promise<TailEnd | null> {
+    const row = await this.ctx.storage.apiKeys.findById(keyId)
     if (!row || row.revoked_at !== null) return { reason: 'key_revoked', detail: `API key ${keyId} was revoked` }
-    if (row.is_active === 0) return { reason: 'key_disabled', detail: `API key ${keyId} was disabled` }
+    if (!row.is_active) return { reason: 'key_disabled', detail: `API key ${keyId} was disabled` }
     if (row.expires_at !== null && row.expires_at <= this.ctx.now()) {
       return { reason: 'key_expired', detail: `API key ${keyId} has expired` }
     }
-    if (!row.scopes.split(',').includes(scope)) {
+    if (!row.scopes.includes(scope)) {
       return { reason: 'key_scope_removed', detail: `API key ${keyId} no longer has the '${scope}' scope` }
     }
     return null
@@ -321,14 +310,14 @@ export class ApiKeyService {
   }
 
   /** A key of this account (403 for another's, 404 for none); `null` account: the admin. */
-  private owned(accountId: number | null, keyId: number): ApiKeyAuthRow {
-    const row = findApiKeyById(this.ctx.db, keyId)
+  private async owned(accountId: number | null, keyId: number): Promise<ApiKeyRecord> {
+    const row = await this.ctx.storage.apiKeys.findById(keyId)
     if (!row) throw notFound('API key not found')
     if (accountId !== null && row.account_id !== accountId) throw forbidden('You do not own this API key')
     return row
   }
 
-  private toApiKey(row: ApiKeyAuthRow): ApiKey {
+  private toApiKey(row: ApiKeyRecord): ApiKey {
     const p = this.stats.pendingCounters(row.id)
     const lastUsed = Math.max(row.last_used ?? 0, p?.lastUsed ?? 0)
     return {
@@ -337,8 +326,8 @@ export class ApiKeyService {
       name: row.name,
       description: row.description,
       key_prefix: row.key_prefix,
-      scopes: row.scopes.split(',') as Scope[],
-      is_active: row.is_active === 1 && row.revoked_at === null,
+      scopes: row.scopes,
+      is_active: row.is_active && row.revoked_at === null,
       revoked: row.revoked_at !== null,
       created_at: formatTimestamp(row.created_at),
       expires_at: row.expires_at === null ? null : formatTimestamp(row.expires_at),

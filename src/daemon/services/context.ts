@@ -1,9 +1,9 @@
-import type { Database } from 'better-sqlite3'
 import type { DaemonConfig } from '../config.js'
+import type { Storage } from '../storage/types.js'
 
-/** What every service gets: the database, the parsed config and the clock (ms). */
+/** What every service gets: the storage seam, the parsed config and the clock (ms). */
 export interface ServiceContext {
-  readonly db: Database
+  readonly storage: Storage
   readonly config: DaemonConfig
   readonly now: () => number
 }

@@ -1,32 +1,22 @@
 import type { DeepHealth } from '../../contract/health.js'
-import { checkDatabase } from '../db/database.js'
+import type { Services } from '../container.js'
 import type { LogSinkStatus } from '../log-sink.js'
-import type { Services } from './index.js'
 
 /** One entry per real dependency of the daemon, with figures a person can act on. */
-export function deepHealth(s: Services, log?: LogSinkStatus): DeepHealth {
-  s.storage.check()
-  const storage = s.storage.report()
-  const db = checkDatabase(s.db)
+export async function deepHealth(s: Services, log?: LogSinkStatus): Promise<DeepHealth> {
+  const storage = s.storage.health.report()
+  const db = await s.storage.health.check()
   const worker = s.queue.status()
   const depth = s.queue.totalDepth()
   const capacity = s.ctx.config.queueCapacity
-  const fulltext = s.fulltext.status
+  const fulltext = s.storage.indexer.status
   const queueOk = worker.running && fulltext.running && fulltext.last_error === null
   const status =
     storage['status'] !== 'healthy' ? 'unhealthy' : db.status === 'healthy' && queueOk ? 'healthy' : 'degraded'
   return {
     status,
     services: {
-      database: {
-        ...db,
-        wal: {
-          bytes: s.wal.status.bytes,
-          limit_bytes: s.wal.limitBytes,
-          ...s.checkpointer.status,
-          complete_checkpoints: s.wal.status.complete,
-        },
-      },
+      database: { engine: s.storage.engine, ...db },
       ingestion_queue: {
         status: queueOk ? 'healthy' : 'degraded',
         depth,

@@ -1,18 +1,16 @@
-import type { Database } from 'better-sqlite3'
 import { RECENT_WINDOW_SECONDS } from '../../contract/stats.js'
-import { appendKeyUsage, flushKeyCounters, type KeyCounters, USAGE_HISTORY, type UsageRow } from '../db/api-keys.js'
+import {
+  type ApiKeyStore,
+  type KeyCounters,
+  type KeyMinuteCount as MinuteCount,
+  USAGE_HISTORY,
+  type UsageRecord as UsageRow,
+} from '../storage/types.js'
 import { RollingCounter } from './rolling-counter.js'
-
-interface MinuteCount {
-  keyId: number
-  minute: number
-  allowed: number
-  throttled: number
-}
 
 /**
  * Per-key usage and rate-limit metrics, counted in memory on the hot path (a few map updates
- * per request) and written to SQLite every few seconds. Reads add what is not flushed yet, so
+ * per request) and written to storage every few seconds. Reads add what is not flushed yet, so
  * a request made a moment ago is already counted.
  */
 export class KeyStats {
@@ -24,9 +22,18 @@ export class KeyStats {
   private timer: NodeJS.Timeout | undefined
   /** A periodic flush is writing the keys' calls, one key per turn of the event loop. */
   private writingUsage = false
+  /**
+   * What a write has taken out of the maps and storage does not hold yet: reads still count it
+   * (once), until the write is done (then storage has it) or failed (then it goes back).
+   */
+  private readonly writing: {
+    counters?: Map<number, KeyCounters>
+    minutes?: Map<string, MinuteCount>
+    usage?: { keyId: number; rows: UsageRow[] }
+  } = {}
 
   constructor(
-    private readonly db: Database,
+    private readonly store: ApiKeyStore,
     private readonly log: { error: (obj: unknown, msg: string) => void },
     private readonly intervalMs = 5000,
   ) {}
@@ -37,9 +44,9 @@ export class KeyStats {
   }
 
   /** Stops the timer and writes what is left. */
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer)
-    this.flush()
+    await this.flush()
   }
 
   /** A rate-limit decision for a key (allowed or throttled). */
@@ -90,28 +97,41 @@ export class KeyStats {
     if (list.length > USAGE_HISTORY) list.shift()
   }
 
+  /** A key's counters not in storage yet (those being written included). */
   pendingCounters(keyId: number): KeyCounters | undefined {
-    return this.counters.get(keyId)
+    const a = this.counters.get(keyId)
+    const b = this.writing.counters?.get(keyId)
+    if (!a || !b) return a ?? b
+    return {
+      keyId,
+      calls: a.calls + b.calls,
+      successes: a.successes + b.successes,
+      responseMs: a.responseMs + b.responseMs,
+      lastUsed: Math.max(a.lastUsed, b.lastUsed),
+    }
   }
 
-  /** Unflushed calls of a key, newest first. */
+  /** Calls of a key not in storage yet (those being written included), newest first. */
   pendingUsage(keyId: number): UsageRow[] {
-    return [...(this.usage.get(keyId) ?? [])].reverse()
+    const writing = this.writing.usage?.keyId === keyId ? this.writing.usage.rows : []
+    return [...writing, ...(this.usage.get(keyId) ?? [])].slice(-USAGE_HISTORY).reverse()
   }
 
-  /** Unflushed per-minute counts of a key in [fromMinute, toMinute). */
+  /** Per-minute counts of a key in [fromMinute, toMinute) not in storage yet (being written included). */
   pendingMinutes(keyId: number, fromMinute: number, toMinute: number): MinuteCount[] {
     const out: MinuteCount[] = []
-    for (const m of this.minutes.values()) {
-      if (m.keyId === keyId && m.minute >= fromMinute && m.minute < toMinute) out.push(m)
+    for (const map of [this.minutes, this.writing.minutes]) {
+      for (const m of map?.values() ?? []) {
+        if (m.keyId === keyId && m.minute >= fromMinute && m.minute < toMinute) out.push(m)
+      }
     }
     return out
   }
 
   /** Writes everything gathered so far, now (at shutdown; tests). */
-  flush(): void {
-    if (!this.writeCounters()) return
-    while (this.usage.size > 0) if (!this.writeUsageOfOneKey()) return
+  async flush(): Promise<void> {
+    if (!(await this.writeCounters())) return
+    while (this.usage.size > 0) if (!(await this.writeUsageOfOneKey())) return
   }
 
   /**
@@ -120,40 +140,70 @@ export class KeyStats {
    * key per transaction, with a turn of the event loop between two keys, so that no request
    * waits behind one long write (a single transaction took tens of ms under load).
    */
-  flushInSteps(): void {
-    if (this.writingUsage || !this.writeCounters()) return
+  async flushInSteps(): Promise<void> {
+    if (this.writingUsage) return
     this.writingUsage = true
-    const next = () => {
-      if (this.usage.size > 0 && this.writeUsageOfOneKey()) setImmediate(next)
-      else this.writingUsage = false
+    try {
+      if (!(await this.writeCounters())) return
+      while (this.usage.size > 0 && (await this.writeUsageOfOneKey())) {
+        await new Promise<void>((resolve) => setImmediate(resolve))
+      }
+    } finally {
+      this.writingUsage = false
     }
-    next()
   }
 
   /** False when the database refused: everything stays in memory for the next flush. */
-  private writeCounters(): boolean {
+  private async writeCounters(): Promise<boolean> {
     if (this.counters.size === 0 && this.minutes.size === 0) return true
+    // Taken out before the write: what comes in meanwhile is counted for the next flush.
+    const counters = (this.writing.counters = this.counters)
+    const minutes = (this.writing.minutes = this.minutes)
+    this.counters = new Map()
+    this.minutes = new Map()
     try {
-      flushKeyCounters(this.db, [...this.counters.values()], [...this.minutes.values()])
-      this.counters = new Map()
-      this.minutes = new Map()
+      await this.store.addCounters([...counters.values()], [...minutes.values()])
+      this.writing.counters = this.writing.minutes = undefined
       return true
     } catch (err) {
+      this.writing.counters = this.writing.minutes = undefined
+      // Kept for the next flush, added to what came in meanwhile.
+      for (const [k, c] of counters) {
+        const now = this.counters.get(k)
+        if (now) {
+          now.calls += c.calls
+          now.successes += c.successes
+          now.responseMs += c.responseMs
+          now.lastUsed = Math.max(now.lastUsed, c.lastUsed)
+        } else this.counters.set(k, c)
+      }
+      for (const [k, m] of minutes) {
+        const now = this.minutes.get(k)
+        if (now) {
+          now.allowed += m.allowed
+          now.throttled += m.throttled
+        } else this.minutes.set(k, m)
+      }
       this.log.error({ err }, 'could not write key statistics')
       return false
     }
   }
 
-  private writeUsageOfOneKey(): boolean {
+  private async writeUsageOfOneKey(): Promise<boolean> {
     const first = this.usage.entries().next()
     if (first.done) return true
     const [keyId, rows] = first.value
+    // Taken out before the write: calls made meanwhile start a new list.
+    this.usage.delete(keyId)
+    this.writing.usage = { keyId, rows }
     try {
-      appendKeyUsage(this.db, keyId, rows)
-      // Calls made while this key waited for its turn were pushed onto `rows`: all written.
-      this.usage.delete(keyId)
+      await this.store.appendUsage(keyId, rows)
+      this.writing.usage = undefined
       return true
     } catch (err) {
+      this.writing.usage = undefined
+      // Put back in front of what came in meanwhile, keeping the last USAGE_HISTORY.
+      this.usage.set(keyId, [...rows, ...(this.usage.get(keyId) ?? [])].slice(-USAGE_HISTORY))
       this.log.error({ err }, 'could not write key usage')
       return false
     }

@@ -1,16 +1,14 @@
 import type { Level, Log } from '../../contract/ingest.js'
 import type { LogFilter, LogPage, LogQuery } from '../../contract/logs.js'
 import { formatTimestamp } from '../../shared/time.js'
-import { queryLogs, searchLogs, type StoredLogFilter, UnsearchableQueryError } from '../db/log-reads.js'
-import type { LogRow } from '../db/logs.js'
-import { findProjectById } from '../db/projects.js'
-import { badRequest, notFound } from '../errors.js'
-import type { Principal } from '../plugins/auth.js'
+import { type LogFilterSpec, type LogRecord, UnsearchableQueryError } from '../storage/types.js'
+import { badRequest, notFound } from './errors.js'
+import type { Principal } from './principal.js'
 import type { ServiceContext } from './context.js'
 
 const DEFAULT_LIMIT = 100
 
-export function toLog(row: LogRow): Log {
+export function toLog(row: LogRecord): Log {
   return {
     id: row.id,
     project_id: row.project_id,
@@ -39,7 +37,7 @@ const text = (v: string | null) => (v === null ? 'null' : JSON.stringify(v))
  * wrote them, so their text goes in as it is instead of being parsed and written again. Live
  * tails send every log to every tail that wants it, and this is most of what a log costs them.
  */
-export function logJson(row: LogRow): string {
+export function logJson(row: LogRecord): string {
   return (
     `{"id":${row.id},"project_id":${row.project_id},"timestamp":"${formatTimestamp(row.timestamp)}",` +
     `"received_at":"${formatTimestamp(row.received_at)}","level":${JSON.stringify(row.level)},` +
@@ -73,7 +71,7 @@ export class LogService {
   constructor(private readonly ctx: ServiceContext) {}
 
   /** The project a read is about: the key's own, or `project_id` of the token's account. */
-  projectFor(who: Principal, projectId: number | undefined): number {
+  async projectFor(who: Principal, projectId: number | undefined): Promise<number> {
     if (who.kind === 'key') {
       if (projectId !== undefined && projectId !== who.projectId) {
         throw badRequest(`project_id ${projectId} is not the project of this API key`)
@@ -81,23 +79,21 @@ export class LogService {
       return who.projectId
     }
     if (projectId === undefined) throw badRequest('project_id is required when reading with an access token')
-    const project = findProjectById(this.ctx.db, projectId)
+    const project = await this.ctx.storage.projects.findById(projectId)
     if (!project || project.account_id !== who.accountId) throw notFound('Project not found')
     return project.id
   }
 
   /**
-   * One page of a project's logs, newest first. Without `q`, queued logs are included; with
-   * `q`, only processed ones (the full-text index is built by the worker).
+   * One page of a project's logs, newest first. Without `q`, every stored log; with `q`, only
+   * those already indexed.
    */
-  list(projectId: number, q: LogQuery): LogPage {
+  async list(projectId: number, q: LogQuery): Promise<LogPage> {
     const limit = q.limit ?? DEFAULT_LIMIT
     const filter = storedFilter(projectId, q)
     // One extra row tells whether another page exists.
     const read = { ...filter, before: q.cursor ? decodeCursor(q.cursor) : undefined, limit: limit + 1 }
-    const rows = searchGuard(() =>
-      read.search ? searchLogs(this.ctx.db, { ...read, search: read.search }) : queryLogs(this.ctx.db, read),
-    )
+    const rows = await searchGuard(() => this.ctx.storage.logReads.page(read))
     const page = rows.slice(0, limit)
     const last = page.at(-1)
     return { logs: page.map(toLog), next_cursor: rows.length > limit && last ? encodeCursor(last) : null }
@@ -105,7 +101,7 @@ export class LogService {
 }
 
 /** The parsed filters of a request as the repositories take them (from ≤ to checked). */
-export function storedFilter(projectId: number, f: LogFilter): StoredLogFilter {
+export function storedFilter(projectId: number, f: LogFilter): LogFilterSpec {
   if (f.from !== undefined && f.to !== undefined && f.from > f.to) throw badRequest('from must not be after to')
   return {
     projectId,
@@ -121,9 +117,9 @@ export function storedFilter(projectId: number, f: LogFilter): StoredLogFilter {
 }
 
 /** Runs a read; a query the search engine refuses becomes a 400 (the parser should catch all). */
-export function searchGuard<T>(read: () => T): T {
+export async function searchGuard<T>(read: () => Promise<T>): Promise<T> {
   try {
-    return read()
+    return await read()
   } catch (err) {
     if (err instanceof UnsearchableQueryError) throw badRequest(`q cannot be searched: ${err.message}`)
     throw err

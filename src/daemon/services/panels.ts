@@ -12,18 +12,8 @@ import {
   type PanelList,
 } from '../../contract/panels.js'
 import { formatTimestamp, parseTimestamp } from '../../shared/time.js'
-import {
-  deletePanel,
-  findPanel,
-  insertPanel,
-  listPanels,
-  type PanelFields,
-  type PanelRow,
-  updatePanel,
-} from '../db/panels.js'
-import { countByBucket } from '../db/log-counts.js'
-import { findProjectById, findProjectBySlug, type ProjectRow } from '../db/projects.js'
-import { badRequest, notFound } from '../errors.js'
+import type { PanelFields, PanelRecord, ProjectRecord } from '../storage/types.js'
+import { badRequest, notFound } from './errors.js'
 import type { ServiceContext } from './context.js'
 import type { LogService } from './logs.js'
 
@@ -32,7 +22,7 @@ const CACHE_TTL_MS = 5 * 60 * 1000
 const AUTO_BUCKETS = 100
 const MAX_BUCKETS = 1500
 
-function toPanel(row: PanelRow): Panel {
+function toPanel(row: PanelRecord): Panel {
   return {
     id: row.id,
     name: row.name,
@@ -53,39 +43,39 @@ export class PanelService {
     private readonly logs: LogService,
   ) {}
 
-  list(accountId: number): PanelList {
+  async list(accountId: number): Promise<PanelList> {
     const hit = this.cache.get(accountId)
     const now = this.ctx.now()
     if (hit && hit.until > now) return hit.value
-    const panels = listPanels(this.ctx.db, accountId).map(toPanel)
+    const panels = (await this.ctx.storage.panels.list(accountId)).map(toPanel)
     const value = { panels, total: panels.length }
     this.cache.set(accountId, { until: now + CACHE_TTL_MS, value })
     return value
   }
 
-  get(accountId: number, panelId: string): PanelRow {
-    const row = findPanel(this.ctx.db, accountId, panelId)
+  async get(accountId: number, panelId: string): Promise<PanelRecord> {
+    const row = await this.ctx.storage.panels.find(accountId, panelId)
     if (!row) throw notFound('Panel not found')
     return row
   }
 
-  create(accountId: number, input: z.output<typeof PanelInputSchema>): Panel {
-    const fields = this.fields(accountId, input)
+  async create(accountId: number, input: z.output<typeof PanelInputSchema>): Promise<Panel> {
+    const fields = await this.fields(accountId, input)
     const id = `panel_${randomBytes(8).toString('hex')}`
-    insertPanel(this.ctx.db, { id, account_id: accountId, created_at: this.ctx.now(), ...fields })
+    await this.ctx.storage.panels.insert({ id, account_id: accountId, created_at: this.ctx.now(), ...fields })
     this.cache.delete(accountId)
     return toPanel({ id, account_id: accountId, created_at: 0, ...fields })
   }
 
-  update(accountId: number, panelId: string, input: z.output<typeof PanelInputSchema>): Panel {
-    const fields = this.fields(accountId, input)
-    if (!updatePanel(this.ctx.db, accountId, panelId, fields)) throw notFound('Panel not found')
+  async update(accountId: number, panelId: string, input: z.output<typeof PanelInputSchema>): Promise<Panel> {
+    const fields = await this.fields(accountId, input)
+    if (!(await this.ctx.storage.panels.update(accountId, panelId, fields))) throw notFound('Panel not found')
     this.cache.delete(accountId)
     return toPanel({ id: panelId, account_id: accountId, created_at: 0, ...fields })
   }
 
-  delete(accountId: number, panelId: string): Success {
-    if (!deletePanel(this.ctx.db, accountId, panelId)) throw notFound('Panel not found')
+  async delete(accountId: number, panelId: string): Promise<Success> {
+    if (!(await this.ctx.storage.panels.delete(accountId, panelId))) throw notFound('Panel not found')
     this.cache.delete(accountId)
     return { success: true, message: `Panel ${panelId} deleted successfully` }
   }
@@ -96,16 +86,16 @@ export class PanelService {
    * counts per level per bucket. Buckets cover the whole range, empty ones included; counts
    * are of processed logs.
    */
-  data(accountId: number, panelId: string, q: z.output<typeof PanelDataQuerySchema>): PanelData {
-    const row = this.get(accountId, panelId)
+  async data(accountId: number, panelId: string, q: z.output<typeof PanelDataQuerySchema>): Promise<PanelData> {
+    const row = await this.get(accountId, panelId)
     const panel = toPanel(row)
-    const project = this.project(accountId, row.project_ref)
+    const project = await this.project(accountId, row.project_ref)
     if (!project) throw notFound(`The project '${row.project_ref}' of this panel no longer exists`)
     const from = row.time_range_from
     const to = row.time_range_to
     if (row.type === 'logs') {
       if (q.bucket) throw badRequest('bucket applies to errors and metrics panels, not to logs panels')
-      const page = this.logs.list(project.id, { from, to, limit: q.limit, cursor: q.cursor, attr: [] })
+      const page = await this.logs.list(project.id, { from, to, limit: q.limit, cursor: q.cursor, attr: [] })
       return { type: 'logs', panel, ...page }
     }
     if (q.limit !== undefined || q.cursor !== undefined) {
@@ -123,7 +113,7 @@ export class PanelService {
       )
     }
     const grid = Array.from({ length: n }, () => Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<string, number>)
-    for (const c of countByBucket(this.ctx.db, project.id, { from, to, origin, size })) {
+    for (const c of await this.ctx.storage.logReads.countByBucket(project.id, { from, to, origin, size })) {
       const cell = grid[c.bucket]
       if (cell && c.level in cell) cell[c.level]! += c.n
     }
@@ -155,18 +145,19 @@ export class PanelService {
   }
 
   /** A panel's project: by id (as a string) when it is one of the account's, else by slug. */
-  private project(accountId: number, ref: string): ProjectRow | undefined {
-    const byId = /^[1-9][0-9]{0,15}$/.test(ref) ? findProjectById(this.ctx.db, Number(ref)) : undefined
-    return byId && byId.account_id === accountId ? byId : findProjectBySlug(this.ctx.db, accountId, ref)
+  private async project(accountId: number, ref: string): Promise<ProjectRecord | undefined> {
+    const projects = this.ctx.storage.projects
+    const byId = /^[1-9][0-9]{0,15}$/.test(ref) ? await projects.findById(Number(ref)) : undefined
+    return byId && byId.account_id === accountId ? byId : projects.findBySlug(accountId, ref)
   }
 
   /** Validates what the schema cannot: the project belongs to the account, and from ≤ to. */
-  private fields(accountId: number, input: z.output<typeof PanelInputSchema>): PanelFields {
+  private async fields(accountId: number, input: z.output<typeof PanelInputSchema>): Promise<PanelFields> {
     const from = parseTimestamp(input.time_range_from)!
     const to = parseTimestamp(input.time_range_to)!
     if (from > to) throw badRequest('time_range_from must not be after time_range_to')
     const ref = input.project_id.toLowerCase()
-    const project = this.project(accountId, ref)
+    const project = await this.project(accountId, ref)
     if (!project) throw badRequest(`project_id '${input.project_id}' is not one of your projects`)
     return {
       name: input.name,

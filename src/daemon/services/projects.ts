@@ -5,18 +5,11 @@ import type {
   ProjectList,
   UpdateProjectRequestSchema,
 } from '../../contract/projects.js'
-import {
-  countProjects,
-  findProjectBySlug,
-  insertProject,
-  listProjects,
-  type ProjectRow,
-  updateProject,
-} from '../db/projects.js'
-import { conflict, notFound } from '../errors.js'
+import type { ProjectRecord } from '../storage/types.js'
+import { conflict, notFound } from './errors.js'
 import type { ServiceContext } from './context.js'
 
-export function toProject(row: ProjectRow): Project {
+export function toProject(row: ProjectRecord): Project {
   return {
     project_id: row.id,
     name: row.name,
@@ -35,32 +28,31 @@ export class ProjectService {
     private readonly onChange: (projectId: number) => void = () => {},
   ) {}
 
-  create(accountId: number, input: z.output<typeof CreateProjectRequestSchema>): Project {
-    if (findProjectBySlug(this.ctx.db, accountId, input.slug)) {
-      throw conflict(`Project slug '${input.slug}' already exists`)
-    }
+  async create(accountId: number, input: z.output<typeof CreateProjectRequestSchema>): Promise<Project> {
     const cap = this.ctx.config.maxProjectsPerAccount
-    if (countProjects(this.ctx.db, accountId) >= cap) {
+    const created = await this.ctx.storage.projects.create({ accountId, ...input, now: this.ctx.now() }, cap)
+    if (created === 'exists') throw conflict(`Project slug '${input.slug}' already exists`)
+    if (created === 'capped') {
       throw conflict(`This account already has ${cap} projects, the most this daemon allows per account`)
     }
-    return toProject(insertProject(this.ctx.db, { accountId, ...input, now: this.ctx.now() }))
+    return toProject(created)
   }
 
-  list(accountId: number): ProjectList {
-    const projects = listProjects(this.ctx.db, accountId).map(toProject)
+  async list(accountId: number): Promise<ProjectList> {
+    const projects = (await this.ctx.storage.projects.list(accountId)).map(toProject)
     return { projects, total: projects.length }
   }
 
-  getBySlug(accountId: number, slug: string): Project {
-    const row = findProjectBySlug(this.ctx.db, accountId, slug.toLowerCase())
+  async getBySlug(accountId: number, slug: string): Promise<Project> {
+    const row = await this.ctx.storage.projects.findBySlug(accountId, slug.toLowerCase())
     if (!row) throw notFound('Project not found')
     return toProject(row)
   }
 
-  update(accountId: number, slug: string, input: z.output<typeof UpdateProjectRequestSchema>): Project {
-    const row = findProjectBySlug(this.ctx.db, accountId, slug.toLowerCase())
+  async update(accountId: number, slug: string, input: z.output<typeof UpdateProjectRequestSchema>): Promise<Project> {
+    const row = await this.ctx.storage.projects.findBySlug(accountId, slug.toLowerCase())
     if (!row) throw notFound('Project not found')
-    const updated = updateProject(this.ctx.db, row.id, input)
+    const updated = await this.ctx.storage.projects.update(row.id, input)
     this.onChange(row.id)
     return toProject(updated)
   }

@@ -9,16 +9,13 @@ import {
   SERIES_SECONDS,
 } from '../../contract/stats.js'
 import { formatTimestamp } from '../../shared/time.js'
-import { queryLogs } from '../db/log-reads.js'
-import { latestErrorLogs } from '../db/logs.js'
-import { listProjects } from '../db/projects.js'
-import { notFound } from '../errors.js'
+import { notFound } from './errors.js'
 import type { ApiKeyService } from './api-keys.js'
 import type { ServiceContext } from './context.js'
-import type { IngestService } from './ingest.js'
+import type { IngestService } from '../ingest/ingest-service.js'
 import type { KeyStats } from './key-stats.js'
 import { toLog } from './logs.js'
-import type { ProcessingQueue } from './queue.js'
+import type { ProcessingQueue } from '../workers/processing-queue.js'
 import type { MemoryRateLimiter } from './rate-limiter.js'
 import type { RollingCounter } from './rolling-counter.js'
 
@@ -49,20 +46,22 @@ export class StatsService {
     private readonly s: StatsSources,
   ) {}
 
-  overview(accountId: number, q: z.output<typeof OverviewQuerySchema>): Overview {
+  async overview(accountId: number, q: z.output<typeof OverviewQuerySchema>): Promise<Overview> {
     const now = this.ctx.now()
     const sec = Math.floor(now / 1000)
     const { ingestRates: rates, queue, ingest } = this.s
     rates.prune(now)
     this.s.keyStats.pruneRecent(now)
-    const rows = listProjects(this.ctx.db, accountId)
+    const store = this.ctx.storage
+    const rows = await store.projects.list(accountId)
     const selected = q.project === undefined ? undefined : rows.find((p) => p.slug === q.project)
     if (q.project !== undefined && !selected) throw notFound('Project not found')
 
     const capacity = this.ctx.config.queueCapacity
+    const usedToday = await Promise.all(rows.map((p) => ingest.usedToday(p.id)))
     const recentFrom = sec - RECENT_WINDOW_SECONDS + 1
     let inRateWindow = 0
-    const projects: OverviewProject[] = rows.map((p) => {
+    const projects: OverviewProject[] = rows.map((p, i) => {
       const n = rates.sum(p.id, sec - RATE_WINDOW_SECONDS, sec - 1, 0)
       inRateWindow += n
       return {
@@ -74,7 +73,7 @@ export class StatsService {
         errors_5m: rates.sum(p.id, recentFrom, sec, 1),
         queue_depth: queue.depth(p.id),
         queue_capacity: capacity,
-        quota_used_today: ingest.usedToday(p.id),
+        quota_used_today: usedToday[i]!,
         daily_quota: p.daily_quota,
       }
     })
@@ -84,6 +83,11 @@ export class StatsService {
     for (const p of rows) seriesOf(p.id, 0).forEach((n, i) => (series[i]! += n))
     const worker = queue.status()
     const errorProjects = selected ? [selected.id] : rows.map((p) => p.id)
+    const keys = await this.keys(accountId, now, new Map(rows.map((p) => [p.id, p.slug])))
+    const recentErrors = (await store.logReads.latestErrors(errorProjects, q.errors)).map(toLog)
+    const recentLogs = selected
+      ? (await store.logReads.page({ projectId: selected.id, limit: PROJECT_LOGS })).map(toLog)
+      : []
 
     return {
       daemon: {
@@ -102,21 +106,21 @@ export class StatsService {
         series,
       },
       projects,
-      keys: this.keys(accountId, now, new Map(rows.map((p) => [p.id, p.slug]))),
-      recent_errors: latestErrorLogs(this.ctx.db, errorProjects, q.errors).map(toLog),
+      keys,
+      recent_errors: recentErrors,
       project: selected
         ? {
             slug: selected.slug,
             series: seriesOf(selected.id, 0),
             error_series: seriesOf(selected.id, 1),
-            recent_logs: queryLogs(this.ctx.db, { projectId: selected.id, limit: PROJECT_LOGS }).map(toLog),
+            recent_logs: recentLogs,
           }
         : null,
     }
   }
 
-  private keys(accountId: number, now: number, slugs: ReadonlyMap<number, string>): OverviewKey[] {
-    const { api_keys } = this.s.apiKeys.list({ accountId }, 1, MAX_KEYS)
+  private async keys(accountId: number, now: number, slugs: ReadonlyMap<number, string>): Promise<OverviewKey[]> {
+    const { api_keys } = await this.s.apiKeys.list({ accountId }, 1, MAX_KEYS)
     return api_keys
       .filter((k) => !k.revoked)
       .map((k) => {

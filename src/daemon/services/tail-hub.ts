@@ -1,6 +1,4 @@
-import type { Database } from 'better-sqlite3'
-import { processedIdsInRange, type StoredLogFilter } from '../db/log-reads.js'
-import { framesByIds, type LogFrame, projectFramesInRange } from '../db/tail-reads.js'
+import type { LogFilterSpec, LogFrame, LogReadStore } from '../storage/types.js'
 import type { LogEvents, ProcessedBatch } from './log-events.js'
 
 /** One event of a tail, ready to send: the log's id and its JSON (made once for every tail). */
@@ -8,7 +6,7 @@ export type TailFrame = Readonly<LogFrame>
 
 /** What a feed needs of a tail that it fans out to. */
 export interface FedTail {
-  readonly filter: StoredLogFilter
+  readonly filter: LogFilterSpec
   /** Every id up to this has been looked at for this tail. */
   position: number
   /** Takes the frames that match its filter (in id order; it skips those up to `position`). */
@@ -35,7 +33,7 @@ interface Pacing {
 }
 
 interface Group {
-  readonly filter: StoredLogFilter
+  readonly filter: LogFilterSpec
   /** No condition but the project: every log. */
   readonly everything: boolean
   readonly tails: Set<FedTail>
@@ -44,8 +42,8 @@ interface Group {
 /**
  * The new logs of one project, read once per processed range and fanned out in memory to every
  * tail of the project that is caught up ("attached"). Tails with the same filter form a group,
- * and each group's filter is evaluated once per range by the SQL of a log read (ids only: the
- * same answers as GET /logs, full text by FTS5 included); the rows that any group keeps are then
+ * and each group's filter is evaluated once per range by the storage's log read (ids only: the
+ * same answers as GET /logs, full text included); the rows that any group keeps are then
  * read once, turned into JSON once, and handed to every tail that wants them. Tails behind
  * (resuming, slow) read by themselves up to `readUpTo`, then attach.
  */
@@ -60,10 +58,12 @@ export class ProjectFeed {
   private readonly detached = new Set<FedTail>()
   private attachedCount = 0
   private timer: NodeJS.Timeout | undefined
+  /** A read is under way (the storage answers asynchronously): no second one starts. */
+  private reading = false
   private lastRead = 0
 
   constructor(
-    private readonly db: Database,
+    private readonly reads: LogReadStore,
     readonly projectId: number,
     processedUpTo: number,
     private readonly onError: (err: unknown, tails: FedTail[]) => void,
@@ -148,7 +148,7 @@ export class ProjectFeed {
 
   /** Plans the next read: at the interval, or (`soon`: a read left more) as soon as pacing allows. */
   private schedule(soon = false): void {
-    if (this.timer) return
+    if (this.timer || this.reading) return
     const at = Math.max(soon ? 0 : this.lastRead + MIN_READ_INTERVAL_MS, this.pacing.nextReadAt)
     this.timer = setTimeout(() => this.read(), Math.max(0, at - Date.now()))
   }
@@ -166,40 +166,62 @@ export class ProjectFeed {
       this.nudge()
       return
     }
+    this.reading = true
+    void this.readRange().finally(() => {
+      this.reading = false
+      if (this.unread) this.schedule(this.readUpTo < this.target)
+    })
+  }
+
+  /** Reads the next id range for every group, then hands each tail its frames at once. */
+  private async readRange(): Promise<void> {
     const started = performance.now()
     this.lastRead = Date.now()
     this.pacing.reads++
     const after = this.readUpTo
     const upTo = Math.min(this.target, after + ID_SPAN)
+    const frames = new Map<number, TailFrame>()
+    // Which logs each group keeps, then those rows, once. A group made while the storage
+    // answered (a tail attached meanwhile) is looked at too, before anything is handed out.
+    const kept = new Map<Group, readonly number[] | null>()
+    let all = false
     try {
-      // Which logs each group keeps, then those rows, once.
-      const kept: Array<[Group, readonly number[] | null]> = []
-      const wanted = new Set<number>()
-      let all = false
-      for (const g of this.groups.values()) {
-        if (g.everything) {
-          all = true
-          kept.push([g, null])
-          continue
+      for (;;) {
+        // Groups that want every log first: their read gives the others' logs too.
+        const fresh = [...this.groups.values()]
+          .filter((g) => !kept.has(g))
+          .sort((a, b) => Number(b.everything) - Number(a.everything))
+        if (fresh.length === 0) break
+        const wanted: number[] = []
+        for (const g of fresh) {
+          if (g.everything) {
+            kept.set(g, null)
+            if (!all) {
+              all = true
+              for (const f of await this.reads.framesInRange(this.projectId, after, upTo)) frames.set(f.id, f)
+            }
+            continue
+          }
+          const ids = await this.reads.idsInRange(g.filter, after, upTo)
+          kept.set(g, ids)
+          for (const id of ids) if (!frames.has(id)) wanted.push(id)
         }
-        const ids = processedIdsInRange(this.db, g.filter, after, upTo)
-        if (ids.length === 0) continue
-        kept.push([g, ids])
-        for (const id of ids) wanted.add(id)
-      }
-      let read: TailFrame[] = []
-      if (all) read = projectFramesInRange(this.db, this.projectId, after, upTo)
-      else if (wanted.size > 0) read = framesByIds(this.db, [...wanted].sort((a, b) => a - b))
-      const frames = new Map<number, TailFrame>()
-      for (const f of read) frames.set(f.id, f)
-      for (const [g, ids] of kept) {
-        const matched = ids === null ? [...frames.values()] : ids.map((id) => frames.get(id)!)
-        if (matched.length === 0) continue
-        for (const t of [...g.tails]) t.push(matched)
+        if (wanted.length > 0) {
+          const unique = [...new Set(wanted)].sort((a, b) => a - b)
+          for (const f of await this.reads.framesByIds(unique)) frames.set(f.id, f)
+        }
       }
     } catch (err) {
       this.onError(err, [...this.detached, ...[...this.groups.values()].flatMap((g) => [...g.tails])])
       return
+    }
+    const inOrder = [...frames.values()].sort((a, b) => a.id - b.id)
+    for (const g of this.groups.values()) {
+      const ids = kept.get(g)
+      if (ids === undefined) continue
+      const matched = ids === null ? inOrder : ids.map((id) => frames.get(id)!)
+      if (matched.length === 0) continue
+      for (const t of [...g.tails]) t.push(matched)
     }
     this.readUpTo = upTo
     if (upTo >= this.target) this.unread = false
@@ -207,7 +229,6 @@ export class ProjectFeed {
     this.pacing.busyMs += took
     this.pacing.nextReadAt = Date.now() + READ_PACING * took
     this.nudge()
-    if (this.unread) this.schedule(upTo < this.target)
   }
 }
 
@@ -219,7 +240,7 @@ export class TailHub {
   readonly pacing: Pacing = { nextReadAt: 0, reads: 0, busyMs: 0 }
 
   constructor(
-    private readonly db: Database,
+    private readonly reads: LogReadStore,
     private readonly events: LogEvents,
     private readonly onError: (err: unknown, tails: FedTail[]) => void,
   ) {}
@@ -228,7 +249,7 @@ export class TailHub {
   feed(projectId: number): ProjectFeed {
     let f = this.feeds.get(projectId)
     if (!f) {
-      f = new ProjectFeed(this.db, projectId, this.events.processedUpTo, this.onError, this.pacing)
+      f = new ProjectFeed(this.reads, projectId, this.events.processedUpTo, this.onError, this.pacing)
       this.feeds.set(projectId, f)
       this.unsubscribe ??= this.events.subscribe((batch) => {
         for (const feed of this.feeds.values()) feed.processed(batch)

@@ -1,9 +1,7 @@
 import type { LogFilter, TailEnd } from '../../contract/logs.js'
 import type { Scope } from '../../contract/api-keys.js'
-import { lastProcessedLogs, processedLogsAfter, type StoredLogFilter } from '../db/log-reads.js'
-import type { LogRow } from '../db/logs.js'
-import { checkSearchable } from '../db/tail-reads.js'
-import { ApiError, badRequest } from '../errors.js'
+import type { LogFilterSpec, LogRecord } from '../storage/types.js'
+import { badRequest, rateLimited } from './errors.js'
 import type { ServiceContext } from './context.js'
 import type { CredentialChange, CredentialEvents } from './credential-events.js'
 import type { LogEvents } from './log-events.js'
@@ -48,10 +46,10 @@ export class TailSubscription implements FedTail {
     private readonly events: LogEvents,
     /** The project's feed, which fans out to this tail once it is caught up. */
     readonly feed: ProjectFeed,
-    readonly filter: StoredLogFilter,
+    readonly filter: LogFilterSpec,
     private readonly filterKey: string,
     public position: number,
-    backlog: LogRow[],
+    backlog: LogRecord[],
     readonly holder: TailHolder,
     private readonly release: (s: TailSubscription) => void,
   ) {
@@ -71,9 +69,9 @@ export class TailSubscription implements FedTail {
 
   /**
    * The next events, at most `max`, and whether more may be ready right away (the tail is
-   * behind). Synchronous; reads the database only while behind, at most SCAN_SPAN ids.
+   * behind). From memory while caught up; reads storage only while behind, at most SCAN_SPAN ids.
    */
-  next(max: number): { events: TailFrame[]; more: boolean } {
+  async next(max: number): Promise<{ events: TailFrame[]; more: boolean }> {
     if (this.closed) return { events: [], more: false }
     if (this.backlog.length > 0) return { events: this.backlog.splice(0, max), more: true }
     if (this.attached) {
@@ -82,9 +80,11 @@ export class TailSubscription implements FedTail {
       return { events, more: this.queue.length > 0 }
     }
     const upTo = Math.min(this.feed.readUpTo, this.events.processedUpTo, this.position + SCAN_SPAN)
-    const { rows, scannedTo } = searchGuard(() =>
-      processedLogsAfter(this.ctx.db, this.filter, this.position, upTo, max),
+    const from = this.position
+    const { rows, scannedTo } = await searchGuard(() =>
+      this.ctx.storage.logReads.after(this.filter, from, upTo, max),
     )
+    if (this.closed) return { events: [], more: false }
     this.position = Math.max(this.position, scannedTo)
     this.tryAttach()
     return { events: rows.map(frameOf), more: !this.attached }
@@ -149,7 +149,7 @@ export class TailSubscription implements FedTail {
   }
 }
 
-function frameOf(row: LogRow): TailFrame {
+function frameOf(row: LogRecord): TailFrame {
   return { id: row.id, data: logJson(row) }
 }
 
@@ -165,7 +165,9 @@ export function lastEventIdOf(header: string | string[] | undefined, query: numb
 
 export interface TailServiceOptions {
   /** Why an API key no longer grants a scope, or null while it does (one lookup). */
-  keyStanding: (keyId: number, scope: Scope) => TailEnd | null
+  keyStanding: (keyId: number, scope: Scope) => Promise<TailEnd | null>
+  /** Whether a session (refresh-token family) has ended. */
+  sessionEnded: (familyId: string) => Promise<boolean>
   credentials: CredentialEvents
   log: { error: (obj: unknown, msg: string) => void }
 }
@@ -189,7 +191,7 @@ export class TailService {
     private readonly events: LogEvents,
     private readonly opts: TailServiceOptions,
   ) {
-    this.hub = new TailHub(ctx.db, events, (err, tails) => {
+    this.hub = new TailHub(ctx.storage.logReads, events, (err, tails) => {
       opts.log.error({ err }, 'live tail read failed; ending the tails of that project')
       for (const t of tails) (t as TailSubscription).close()
     })
@@ -201,20 +203,22 @@ export class TailService {
    * the last `backlog` matching logs first. Validates everything (caps included) before
    * anything is streamed.
    */
-  open(
+  async open(
     holder: TailHolder,
     projectId: number,
     f: LogFilter & { backlog?: number },
     lastEventId: number | undefined,
-  ): TailSubscription {
+  ): Promise<TailSubscription> {
     this.checkCaps(holder)
+    const epoch = this.opts.credentials.epoch
     const filter = storedFilter(projectId, f)
-    if (filter.search) searchGuard(() => checkSearchable(this.ctx.db, filter.search!))
+    const reads = this.ctx.storage.logReads
+    if (filter.search) await searchGuard(() => reads.checkSearchable(filter.search!))
     const now = this.events.processedUpTo
     const backlog =
-      lastEventId === undefined && f.backlog
-        ? searchGuard(() => lastProcessedLogs(this.ctx.db, filter, now, f.backlog!))
-        : []
+      lastEventId === undefined && f.backlog ? await searchGuard(() => reads.last(filter, now, f.backlog!)) : []
+    // Counted again after the reads: another tail may have opened meanwhile.
+    this.checkCaps(holder)
     const { projectId: _, ...rest } = filter
     const sub = new TailSubscription(
       this.ctx,
@@ -231,6 +235,8 @@ export class TailService {
     if (holder.kind === 'key') add(this.byKey, holder.keyId, sub)
     else add(this.byFamily, holder.familyId, sub)
     this.perAccount.set(holder.accountId, (this.perAccount.get(holder.accountId) ?? 0) + 1)
+    // A credential that changed while storage answered may be the tail's: it is looked at again.
+    if (this.opts.credentials.epoch !== epoch) void this.recheck(sub)
     if (holder.expiresAt !== null && !this.expiryTimer) {
       this.expiryTimer = setInterval(() => this.checkExpiry(), EXPIRY_CHECK_MS)
       this.expiryTimer.unref()
@@ -274,19 +280,17 @@ export class TailService {
     if (holder.kind === 'key') {
       const n = this.byKey.get(holder.keyId)?.size ?? 0
       if (n >= maxTailsPerKey) {
-        throw new ApiError(
-          429,
+        throw rateLimited(
           `Too many live tails for this API key: ${n} are open, and the limit per key is ${maxTailsPerKey}; close one first`,
-          { 'retry-after': 10 },
+          10,
         )
       }
     }
     const n = this.perAccount.get(holder.accountId) ?? 0
     if (n >= maxTailsPerAccount) {
-      throw new ApiError(
-        429,
+      throw rateLimited(
         `Too many live tails for this account: ${n} are open, and the limit per account is ${maxTailsPerAccount}; close one first`,
-        { 'retry-after': 10 },
+        10,
       )
     }
   }
@@ -310,11 +314,29 @@ export class TailService {
     if (c.kind === 'key') {
       const subs = this.byKey.get(c.keyId)
       if (!subs || subs.size === 0) return
-      // One lookup for all the key's tails.
-      const end = this.opts.keyStanding(c.keyId, 'read')
-      if (end) for (const s of [...subs]) s.end(end)
+      // One lookup for all the key's tails (and those opened while it runs).
+      void this.opts.keyStanding(c.keyId, 'read').then(
+        (end) => {
+          if (end) for (const s of [...(this.byKey.get(c.keyId) ?? [])]) s.end(end)
+        },
+        (err: unknown) => this.opts.log.error({ err }, 'could not check an API key for its live tails'),
+      )
     } else {
       for (const s of [...(this.byFamily.get(c.familyId) ?? [])]) s.end(c.end)
+    }
+  }
+
+  private async recheck(sub: TailSubscription): Promise<void> {
+    const h = sub.holder
+    try {
+      if (h.kind === 'key') {
+        const end = await this.opts.keyStanding(h.keyId, 'read')
+        if (end) sub.end(end)
+      } else if (await this.opts.sessionEnded(h.familyId)) {
+        sub.end({ reason: 'session_revoked', detail: 'The session of this access token was revoked' })
+      }
+    } catch (err) {
+      this.opts.log.error({ err }, 'could not check the credential of a live tail')
     }
   }
 

@@ -1,31 +1,10 @@
-import { randomBytes, randomUUID } from 'node:crypto'
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
+import { randomUUID } from 'node:crypto'
 import { errors, jwtVerify, SignJWT } from 'jose'
 
 export const ACCESS_TOKEN_TTL_SECONDS = 3600
 const ISSUER = 'ledger'
 const AUDIENCE = 'ledger-api'
 const TYP = 'at+jwt'
-
-/** Reads the 256-bit signing secret, creating it (mode 0600) at first start. */
-export function loadOrCreateSecret(file: string): Uint8Array {
-  try {
-    const s = readFileSync(file)
-    if (s.length >= 32) return new Uint8Array(s)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-  }
-  const secret = randomBytes(32)
-  try {
-    // 'wx': if another process created it first, use theirs, or tokens would not verify.
-    writeFileSync(file, secret, { mode: 0o600, flag: 'wx' })
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateSecret(file)
-    throw err
-  }
-  chmodSync(file, 0o600)
-  return new Uint8Array(secret)
-}
 
 export interface AccessClaims {
   accountId: number

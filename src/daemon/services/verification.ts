@@ -1,16 +1,7 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto'
 import type { TokenResponse } from '../../contract/accounts.js'
-import { findAccountByEmail } from '../db/accounts.js'
-import {
-  countVerificationAttempt,
-  deleteVerificationCode,
-  findVerificationCode,
-  insertVerificationFailure,
-  putVerificationCode,
-  verificationFailuresSince,
-} from '../db/verification-codes.js'
-import { ApiError } from '../errors.js'
-import type { AccountService } from './accounts.js'
+import { rateLimited, unauthorized } from './errors.js'
+import { KeyedLock } from './keyed-lock.js'
 import type { ServiceContext } from './context.js'
 import { sendMail } from './smtp.js'
 import { ACCESS_TOKEN_TTL_SECONDS } from './tokens.js'
@@ -89,62 +80,69 @@ export class VerificationService {
   private readonly sendsPerEmail = new WindowThrottle(SEND_LIMITS_PER_EMAIL)
   private readonly sendsPerAddress = new WindowThrottle(SEND_LIMITS_PER_ADDRESS)
   private readonly guessesPerAddress = new WindowThrottle(GUESS_LIMITS_PER_ADDRESS)
+  /** One guess at a time per email: no other guess runs between the count and the record. */
+  private readonly guessing = new KeyedLock()
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly secret: Uint8Array,
-    private readonly accounts: AccountService,
     private readonly delivery: CodeDelivery,
+    /** A new session for the account a code logs in (the account service's). */
+    private readonly startSession: (accountId: number) => Promise<{ access_token: string; refresh_token: string }>,
   ) {}
 
   /** Issues a code for an existing account; throttled alike for every email (429). */
-  sendCode(email: string, address: string): void {
+  async sendCode(email: string, address: string): Promise<void> {
     const now = this.ctx.now()
     const wait = Math.max(this.sendsPerAddress.waitMs(address, now), this.sendsPerEmail.waitMs(email, now))
     if (wait > 0) {
       const s = retryAfterSeconds(wait)
-      throw new ApiError(429, `Too many codes requested; try again in ${s} s`, { 'retry-after': s })
+      throw rateLimited(`Too many codes requested; try again in ${s} s`, s)
     }
     this.sendsPerAddress.take(address, now)
     this.sendsPerEmail.take(email, now)
-    if (!findAccountByEmail(this.ctx.db, email)) return
+    if (!(await this.ctx.storage.accounts.findByEmail(email))) return
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0')
-    putVerificationCode(this.ctx.db, email, this.hmac(email, code), now, now + CODE_TTL_MS)
+    await this.ctx.storage.verification.putCode(email, this.hmac(email, code), now, now + CODE_TTL_MS)
     this.delivery.send(email, code, CODE_TTL_MS / 60_000)
   }
 
   async verifyCode(email: string, code: string, address: string): Promise<TokenResponse> {
+    return this.guessing.run(email, () => this.guess(email, code, address))
+  }
+
+  private async guess(email: string, code: string, address: string): Promise<TokenResponse> {
     const now = this.ctx.now()
-    // Synchronous up to the session: no other guess runs between the count and the record.
-    const wait = this.guessWaitMs(email, now)
+    const store = this.ctx.storage.verification
+    const wait = await this.guessWaitMs(email, now)
     if (wait > 0) {
       const s = retryAfterSeconds(wait)
-      throw new ApiError(429, `Too many wrong codes for this email; try again in ${s} s`, { 'retry-after': s })
+      throw rateLimited(`Too many wrong codes for this email; try again in ${s} s`, s)
     }
     const addressWait = this.guessesPerAddress.waitMs(address, now)
     if (addressWait > 0) {
       const s = retryAfterSeconds(addressWait)
-      throw new ApiError(429, `Too many wrong codes from this address; try again in ${s} s`, { 'retry-after': s })
+      throw rateLimited(`Too many wrong codes from this address; try again in ${s} s`, s)
     }
-    const row = findVerificationCode(this.ctx.db, email)
+    const row = await store.findCode(email)
     const live = row !== undefined && row.expires_at > now && row.attempts < MAX_ATTEMPTS_PER_CODE
     // Compared in constant time, also without a live code: the time says nothing either.
     const expected = Buffer.from(live ? row.code_hmac : this.hmac(email, 'no code'), 'hex')
     const actual = Buffer.from(this.hmac(email, code), 'hex')
     const match = timingSafeEqual(expected, actual) && live
     if (!match) {
-      insertVerificationFailure(this.ctx.db, email, now)
       this.guessesPerAddress.take(address, now)
+      await store.addFailure(email, now)
       if (live) {
-        countVerificationAttempt(this.ctx.db, email)
-        if (row.attempts + 1 >= MAX_ATTEMPTS_PER_CODE) deleteVerificationCode(this.ctx.db, email)
+        await store.countAttempt(email)
+        if (row.attempts + 1 >= MAX_ATTEMPTS_PER_CODE) await store.deleteCode(email)
       }
-      throw new ApiError(401, INVALID_CODE)
+      throw unauthorized(INVALID_CODE)
     }
-    deleteVerificationCode(this.ctx.db, email)
-    const account = findAccountByEmail(this.ctx.db, email)
-    if (!account) throw new ApiError(401, INVALID_CODE)
-    const session = await this.accounts.startSession(account.id)
+    await store.deleteCode(email)
+    const account = await this.ctx.storage.accounts.findByEmail(email)
+    if (!account) throw unauthorized(INVALID_CODE)
+    const session = await this.startSession(account.id)
     return {
       ...session,
       token_type: 'bearer',
@@ -155,9 +153,9 @@ export class VerificationService {
   }
 
   /** Milliseconds until the email's guess budget has room again (0: now). */
-  private guessWaitMs(email: string, now: number): number {
+  private async guessWaitMs(email: string, now: number): Promise<number> {
     const longest = Math.max(...GUESS_LIMITS.map((l) => l.windowMs))
-    return windowWaitMs(verificationFailuresSince(this.ctx.db, email, now - longest), GUESS_LIMITS, now)
+    return windowWaitMs(await this.ctx.storage.verification.failuresSince(email, now - longest), GUESS_LIMITS, now)
   }
 
   private hmac(email: string, code: string): string {

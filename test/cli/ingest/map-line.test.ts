@@ -6,7 +6,7 @@ import { LineMapper } from '../../../src/cli/ingest/map-line.js'
 import { parseLogTime } from '../../../src/cli/ingest/timestamps.js'
 import { serializeAttributes, TRUNCATION_MARKER, truncateText } from '../../../src/cli/ingest/truncate.js'
 import { LOG_LIMITS, type LogInput, validateLog } from '../../../src/contract/ingest.js'
-import { decodeBatch } from '../../../src/daemon/services/batch-decode.js'
+import { decodeBatch } from '../../../src/daemon/ingest/batch-decode.js'
 
 // The line mapper of `ledger ingest`: input lines → the logs it sends. Every mapped line is
 // checked against the daemon's own validation: a line must never be rejected.

@@ -1,0 +1,175 @@
+import { SERIES_SECONDS } from '../contract/stats.js'
+import { packageVersion } from '../shared/version.js'
+import type { DaemonConfig } from './config.js'
+import { BatchDecoder } from './ingest/batch-decoder.js'
+import { IngestService } from './ingest/ingest-service.js'
+import { AccountService } from './services/accounts.js'
+import { ApiKeyService } from './services/api-keys.js'
+import type { ServiceContext } from './services/context.js'
+import { CredentialEvents } from './services/credential-events.js'
+import { KeyStats } from './services/key-stats.js'
+import { LogEvents } from './services/log-events.js'
+import { LogService } from './services/logs.js'
+import { PanelService } from './services/panels.js'
+import { PasswordHasher } from './services/passwords.js'
+import { ProjectService } from './services/projects.js'
+import { MemoryRateLimiter } from './services/rate-limiter.js'
+import { RollingCounter } from './services/rolling-counter.js'
+import { StatsService } from './services/stats.js'
+import { TailService } from './services/tail.js'
+import { AccessTokens } from './services/tokens.js'
+import { logDelivery, smtpDelivery, VerificationService } from './services/verification.js'
+import { SqliteStorage } from './storage/sqlite/index.js'
+import type { Storage } from './storage/types.js'
+import { Maintenance } from './workers/maintenance.js'
+import { ProcessingQueue } from './workers/processing-queue.js'
+
+/** Everything the daemon runs, built and wired once: what the HTTP layer serves from. */
+export interface Services {
+  readonly ctx: ServiceContext
+  readonly storage: Storage
+  readonly accounts: AccountService
+  readonly verification: VerificationService
+  readonly projects: ProjectService
+  readonly apiKeys: ApiKeyService
+  readonly panels: PanelService
+  readonly ingest: IngestService
+  readonly logs: LogService
+  /** Processed logs, as they are (live tails listen). */
+  readonly logEvents: LogEvents
+  readonly tail: TailService
+  /** Revocations, for whatever holds a credential open (tails, requests receiving a body). */
+  readonly credentials: CredentialEvents
+  readonly maintenance: Maintenance
+  readonly queue: ProcessingQueue
+  readonly decoder: BatchDecoder
+  readonly limiter: MemoryRateLimiter
+  readonly keyStats: KeyStats
+  readonly stats: StatsService
+  readonly startedAt: number
+  /** Starts the background work, in order; resolves once indexing runs (the daemon may listen). */
+  start(): Promise<void>
+  /** Stops everything, in the reverse order, and closes storage last. */
+  close(): Promise<void>
+}
+
+export interface ContainerOptions {
+  config: DaemonConfig
+  now?: () => number
+  /** The daemon's version (stats report it); defaults to package.json's. */
+  version?: string
+  log: { error: (obj: unknown, msg: string) => void; warn: (obj: unknown, msg: string) => void }
+}
+
+/**
+ * The composition root: opens storage, builds every service and worker on it, and owns their
+ * start and close order. Services and workers are linked by events (the indexer's ranges, the
+ * processed logs, the credential changes), never by references to parts built later.
+ */
+export async function createServices({ config, now = Date.now, version, log }: ContainerOptions): Promise<Services> {
+  const storage = new SqliteStorage(config, log, now)
+  try {
+    return await wire(storage, config, now, version, log)
+  } catch (err) {
+    await storage.close()
+    throw err
+  }
+}
+
+async function wire(
+  storage: Storage,
+  config: DaemonConfig,
+  now: () => number,
+  version: string | undefined,
+  log: ContainerOptions['log'],
+): Promise<Services> {
+  const ctx: ServiceContext = { storage, config, now }
+  const credentials = new CredentialEvents()
+  const limiter = new MemoryRateLimiter()
+  const keyStats = new KeyStats(storage.apiKeys, log)
+  // Processed ids only grow (logs are indexed in id order): tails start after the largest one,
+  // which is the last one indexed (or, while the index is rebuilt, the last one stored before).
+  const { indexedUpTo, rebuildUpTo } = storage.indexState
+  const after = Math.max(indexedUpTo, rebuildUpTo)
+  const logEvents = new LogEvents(after)
+  // Stored before the last stop and not indexed yet: what the queue starts with.
+  const waiting = await storage.logReads.countsAfter(after)
+  const queue = new ProcessingQueue(logEvents, storage.indexer, { ...waiting, after })
+  const tokens = new AccessTokens(storage.secret, now)
+  const accounts = new AccountService(
+    ctx,
+    new PasswordHasher(config.scryptLogN, config.maxPendingHashes),
+    tokens,
+    credentials,
+  )
+  const decoder = new BatchDecoder(config.decoderThreads, log)
+  // The live figures of `ledger top`, seeded from what was received in the last minutes, so
+  // they go on across a restart.
+  const ingestRates = new RollingCounter(SERIES_SECONDS + 1, 2)
+  for (const r of await storage.logReads.receivedSince(now() - SERIES_SECONDS * 1000)) {
+    ingestRates.add(r.project_id, r.second * 1000, [r.n, r.errors])
+  }
+  const ingest = new IngestService(ctx, queue, decoder, ingestRates)
+  const apiKeys = new ApiKeyService(ctx, limiter, keyStats, credentials)
+  await apiKeys.loadLimits()
+  const logs = new LogService(ctx)
+  const startedAt = now()
+  const maintenance = new Maintenance(storage, now, log)
+  const tail = new TailService(ctx, logEvents, {
+    keyStanding: (id, scope) => apiKeys.standing(id, scope),
+    sessionEnded: (familyId) => storage.sessions.isFamilyRevoked(familyId),
+    credentials,
+    log,
+  })
+  return {
+    ctx,
+    storage,
+    accounts,
+    verification: new VerificationService(
+      ctx,
+      storage.secret,
+      config.smtpUrl ? smtpDelivery(config.smtpUrl, config.smtpFrom, log) : logDelivery(log),
+      (accountId) => accounts.startSession(accountId),
+    ),
+    projects: new ProjectService(ctx, (id) => ingest.projectChanged(id)),
+    apiKeys,
+    panels: new PanelService(ctx, logs),
+    ingest,
+    logs,
+    logEvents,
+    tail,
+    credentials,
+    maintenance,
+    queue,
+    decoder,
+    limiter,
+    keyStats,
+    stats: new StatsService(ctx, {
+      queue,
+      ingest,
+      apiKeys,
+      keyStats,
+      limiter,
+      ingestRates,
+      startedAt,
+      version: version ?? packageVersion(),
+    }),
+    startedAt,
+    async start() {
+      storage.start()
+      queue.start()
+      if (config.workerPaused) queue.pause()
+      maintenance.start()
+      keyStats.start()
+      await storage.indexer.ready()
+    },
+    async close() {
+      tail.closeAll()
+      queue.stop()
+      maintenance.stop()
+      await keyStats.stop()
+      await decoder.close()
+      await storage.close()
+    },
+  }
+}
