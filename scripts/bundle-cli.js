@@ -6,7 +6,7 @@
 // The bundle holds every command file of dist/commands/ (as the COMMANDS that oclif's
 // "explicit" command discovery reads, see package.json), oclif, zod, undici, chalk, the client and
 // the contracts. Left out, and loaded from dist/ only by the command that needs them
-// (src/cli/outside.ts):
+// (src/cli/runtime/outside.ts):
 // - dist/daemon/ (`ledger daemon run`): the daemon finds its worker threads by file path;
 // - dist/tui/ (`ledger top`): Ink is an ES module with top-level await, which CommonJS cannot
 //   require;
@@ -29,7 +29,7 @@ const tuiDir = join(dist, 'tui')
 
 /**
  * The daemon and the TUI's screen stay out of the bundle: commands load them with
- * `importOutside()` (src/cli/outside.ts), never with an import esbuild would follow. (A static
+ * `importOutside()` (src/cli/runtime/outside.ts), never with an import esbuild would follow. (A static
  * import of the TUI's plain modules, such as its snapshot, is bundled; one that reached Ink would
  * fail the build, on Ink's top-level await.)
  */
@@ -59,7 +59,7 @@ export async function bundleCli() {
   const commands = commandEntries()
   const entry = [
     "export { execute } from '@oclif/core'",
-    "export { useImporter } from './cli/outside.js'",
+    "export { useImporter } from './cli/runtime/outside.js'",
     // Each command module (and what only it needs) is evaluated when oclif asks for it: a
     // require() of an ES module in the bundle becomes a function that runs it on first call.
     'export const COMMANDS = {',

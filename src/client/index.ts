@@ -78,21 +78,8 @@ import {
 import { type Overview, type OverviewQuery, OverviewSchema } from '../contract/stats.js'
 import { SseParser } from './sse.js'
 
-// `ledger top` loads the TUI from dist/tui/ beside the CLI bundle (scripts/bundle-cli.js), so
-// two copies of this module can meet in one process. Their errors are recognised by a brand in
-// the global symbol registry, not by which copy of the class made them.
-const API_ERROR = Symbol.for('ledger.LedgerApiError')
-const CONNECTION_ERROR = Symbol.for('ledger.LedgerConnectionError')
-const hasBrand = (value: unknown, brand: symbol): boolean =>
-  typeof value === 'object' && value !== null && brand in value
-
 /** The daemon answered with an error status; `detail` is its `{"detail"}` message. */
 export class LedgerApiError extends Error {
-  readonly [API_ERROR] = true
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, API_ERROR)
-  }
-
   constructor(
     readonly status: number,
     readonly detail: string,
@@ -105,11 +92,6 @@ export class LedgerApiError extends Error {
 
 /** The daemon could not be reached at all (refused, reset, timed out). */
 export class LedgerConnectionError extends Error {
-  readonly [CONNECTION_ERROR] = true
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, CONNECTION_ERROR)
-  }
-
   constructor(
     readonly url: string,
     cause: unknown,

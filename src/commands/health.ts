@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core'
-import { ApiCommand } from '../cli/base-command.js'
+import { health, healthExitCode } from '../cli/actions/health.js'
+import { ApiCommand } from '../cli/runtime/base-command.js'
 import type { DeepHealth, Health } from '../contract/health.js'
 
 export default class HealthCommand extends ApiCommand {
@@ -13,19 +14,15 @@ export default class HealthCommand extends ApiCommand {
 
   async run(): Promise<Health | DeepHealth> {
     const { flags } = await this.parse(HealthCommand)
-    const client = this.anonymousClient(5000)
-    if (!flags.deep) {
-      const h = await client.health()
-      this.log(`${this.daemonUrl()}: ${h.status}`)
-      return h
+    const h = await health(this.session, flags.deep)
+    this.log(`${this.session.target.url}: ${h.status}`)
+    if ('services' in h) {
+      for (const [name, detail] of Object.entries(h.services)) {
+        const { status, ...figures } = detail as { status?: string } & Record<string, unknown>
+        this.log(`  ${name}: ${status ?? '?'}  ${figureText(figures)}`)
+      }
     }
-    const h = await client.deepHealth()
-    this.log(`${this.daemonUrl()}: ${h.status}`)
-    for (const [name, detail] of Object.entries(h.services)) {
-      const { status, ...figures } = detail as { status?: string } & Record<string, unknown>
-      this.log(`  ${name}: ${status ?? '?'}  ${figureText(figures)}`)
-    }
-    if (h.status !== 'healthy') process.exitCode = 1
+    this.setExitCode(healthExitCode(h))
     return h
   }
 }

@@ -1,10 +1,6 @@
-import { EmailSchema } from '../contract/accounts.js'
-import { ApiCommand } from '../cli/base-command.js'
-import { CliError, EXIT } from '../cli/errors.js'
-import { LedgerApiError } from '../client/index.js'
-import { parseFlag } from '../cli/validate.js'
-import { promptLine, promptSecret, readPasswordFromStdin } from '../cli/prompt.js'
-import { type LoginResult, loginFlags, rememberLogin } from '../cli/login-flow.js'
+import { login, type LoginResult } from '../cli/actions/auth.js'
+import { loginFlags } from '../cli/flags/login.js'
+import { ApiCommand } from '../cli/runtime/base-command.js'
 
 export default class Login extends ApiCommand {
   static override summary = 'Log in to a Ledger daemon and keep the session in the OS keychain.'
@@ -21,17 +17,8 @@ export default class Login extends ApiCommand {
 
   async run(): Promise<LoginResult> {
     const { flags } = await this.parse(Login)
-    const email = parseFlag('--email', EmailSchema, flags.email ?? (await promptLine('Email: ')))
-    const password = flags['password-stdin'] ? await readPasswordFromStdin() : await promptSecret('Password: ')
-    const tokens = await this.anonymousClient()
-      .login({ email, password })
-      .catch((err: unknown) => {
-        // Here a 401 is a wrong password, not a missing login: no "log in" hint.
-        if (err instanceof LedgerApiError && err.status === 401) throw new CliError(err.detail, undefined, EXIT.auth)
-        throw err
-      })
-    const result = await rememberLogin(this.session, tokens)
-    this.log(`Logged in to ${this.target.url} as ${tokens.email} (session stored in the ${result.credential_store}).`)
+    const result = await login(this.session, this.ctx.io, { email: flags.email, passwordStdin: flags['password-stdin'] })
+    this.log(`Logged in to ${result.url} as ${result.email} (session stored in the ${result.credential_store}).`)
     return result
   }
 }

@@ -1,8 +1,9 @@
 import { Flags } from '@oclif/core'
-import { ApiCommand } from '../cli/base-command.js'
-import { logFilterFlags, logQuery, queryArg } from '../cli/log-filters.js'
-import { formatLog } from '../cli/log-format.js'
-import type { Log } from '../contract/ingest.js'
+import { searchLogs } from '../cli/actions/logs.js'
+import { readAccess } from '../cli/actions/project-access.js'
+import { logFilterFlags, logQuery, queryArg } from '../cli/flags/log-filters.js'
+import { formatLog } from '../cli/output/log-line.js'
+import { ApiCommand } from '../cli/runtime/base-command.js'
 
 export default class Logs extends ApiCommand {
   static override summary = 'Search a project\'s logs, newest first.'
@@ -25,20 +26,13 @@ export default class Logs extends ApiCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Logs)
-    const filters = logQuery(args.query, flags)
-    const { client, query } = await this.session.readAccess({ project: flags.project, apiKey: flags['api-key'] })
-    let printed = 0
-    let cursor: string | undefined
-    do {
-      const page = await client.logs({ ...query, ...filters, limit: Math.min(1000, flags.limit - printed), cursor })
-      for (const log of page.logs) this.print(log, flags.stacks)
-      printed += page.logs.length
-      cursor = page.next_cursor ?? undefined
-    } while (cursor && printed < flags.limit)
-    if (printed === 0 && !this.jsonEnabled()) process.stderr.write('No logs match.\n')
-  }
-
-  private print(log: Log, stacks: boolean): void {
-    process.stdout.write(`${this.jsonEnabled() ? JSON.stringify(log) : formatLog(log, { stacks })}\n`)
+    const filters = logQuery(args.query, flags, this.ctx.now())
+    const source = await readAccess(this.session, { project: flags.project, apiKey: flags['api-key'] })
+    const json = this.jsonEnabled()
+    const { stdout, stderr } = this.ctx.io
+    const printed = await searchLogs(source, filters, flags.limit, (log) =>
+      stdout.write(`${json ? JSON.stringify(log) : formatLog(log, { stacks: flags.stacks })}\n`),
+    )
+    if (printed === 0 && !json) stderr.write('No logs match.\n')
   }
 }

@@ -1,21 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Flags } from '@oclif/core'
 import chalk from 'chalk'
-import { ApiCommand } from '../cli/base-command.js'
-import { CliError } from '../cli/errors.js'
-import { renderTable } from '../cli/output.js'
-import type { LedgerClient } from '../client/index.js'
-
-export interface QueueRow {
-  project_id: number
-  slug: string | null
-  queue_depth: number
-  /** Capacity per project (known with a login). */
-  queue_capacity: number | null
-}
-
-export interface QueueResult {
-  queues: QueueRow[]
-}
+import { type QueueResult, queueReader } from '../cli/actions/queue.js'
+import { renderTable } from '../cli/output/table.js'
+import { ApiCommand } from '../cli/runtime/base-command.js'
+import { Interrupted } from '../cli/runtime/errors.js'
 
 export default class Queue extends ApiCommand {
   static override summary = 'Show ingestion queue depth: logs accepted but not yet indexed.'
@@ -35,47 +24,38 @@ export default class Queue extends ApiCommand {
     interval: Flags.integer({ description: 'Seconds between redraws with --watch.', default: 1, min: 1, max: 3600 }),
   }
 
+  /** Aborted by Ctrl-C while watching: the watch ends (exit 130). */
+  private watching: AbortController | null = null
+
   async run(): Promise<QueueResult> {
     const { flags } = await this.parse(Queue)
-    const project = flags.project?.toLowerCase()
-    const read = await this.reader(project, flags['api-key'])
+    const read = await queueReader(this.session, { project: flags.project, apiKey: flags['api-key'] })
     let result = await read()
     if (!flags.watch) {
       this.render(result, false)
       return result
     }
+    this.watching = new AbortController()
+    const { stdout, stdoutIsTTY } = this.ctx.io
     for (;;) {
-      if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify(result)}\n`)
-      else this.render(result, Boolean(process.stdout.isTTY))
-      await new Promise((r) => setTimeout(r, flags.interval * 1000))
+      if (this.jsonEnabled()) stdout.write(`${JSON.stringify(result)}\n`)
+      else this.render(result, stdoutIsTTY)
+      try {
+        await sleep(flags.interval * 1000, undefined, { signal: this.watching.signal })
+      } catch {
+        throw new Interrupted()
+      }
       result = await read()
     }
   }
 
-  /** How to read the depths: the account's overview with a login, else the API key's own project. */
-  private async reader(project: string | undefined, apiKey: string | undefined): Promise<() => Promise<QueueResult>> {
-    const session = this.session
-    const useKey = Boolean(apiKey || session.envOverride === 'LEDGER_API_KEY') || !(session.envOverride || (await session.loadLogin()))
-    if (useKey) {
-      const { client } = await this.projectClient({ project, apiKey })
-      return async () => {
-        const d = await client.queueDepth()
-        return { queues: [{ project_id: d.project_id, slug: project ?? null, queue_depth: d.queue_depth, queue_capacity: null }] }
-      }
-    }
-    const client: LedgerClient = await this.accountClient()
-    return async () => {
-      const o = await client.statsOverview()
-      const queues = o.projects
-        .filter((p) => !project || p.slug === project)
-        .map((p) => ({ project_id: p.project_id, slug: p.slug, queue_depth: p.queue_depth, queue_capacity: p.queue_capacity }))
-      if (project && queues.length === 0) throw new CliError(`no project '${project}'`, 'See `ledger projects list`.')
-      return { queues }
-    }
+  protected override interrupted(): void {
+    if (this.watching) this.watching.abort()
+    else super.interrupted()
   }
 
   private render(result: QueueResult, redraw: boolean): void {
-    if (redraw) process.stdout.write('\u001b[H\u001b[2J')
+    if (redraw) this.ctx.io.stdout.write('\u001b[H\u001b[2J')
     if (result.queues.length === 0) this.log('No projects.')
     else
       this.log(
@@ -85,6 +65,6 @@ export default class Queue extends ApiCommand {
           { header: 'CAPACITY', get: (q) => q.queue_capacity, align: 'right' },
         ]),
       )
-    if (redraw) this.log(chalk.dim(`\n${new Date().toISOString()}  Ctrl-C to stop`))
+    if (redraw) this.log(chalk.dim(`\n${new Date(this.ctx.now()).toISOString()}  Ctrl-C to stop`))
   }
 }

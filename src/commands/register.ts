@@ -1,10 +1,7 @@
 import { Flags } from '@oclif/core'
-import { EmailSchema, NewPasswordSchema, RegisterRequestSchema } from '../contract/accounts.js'
-import { ApiCommand } from '../cli/base-command.js'
-import { CliError, EXIT } from '../cli/errors.js'
-import { type LoginResult, loginFlags, rememberLogin } from '../cli/login-flow.js'
-import { promptLine, promptSecret, readPasswordFromStdin } from '../cli/prompt.js'
-import { parseFlag } from '../cli/validate.js'
+import { type LoginResult, register } from '../cli/actions/auth.js'
+import { loginFlags } from '../cli/flags/login.js'
+import { ApiCommand } from '../cli/runtime/base-command.js'
 
 export default class Register extends ApiCommand {
   static override summary = 'Create an account on a Ledger daemon and log in to it.'
@@ -24,20 +21,12 @@ export default class Register extends ApiCommand {
 
   async run(): Promise<LoginResult> {
     const { flags } = await this.parse(Register)
-    const email = parseFlag('--email', EmailSchema, flags.email ?? (await promptLine('Email: ')))
-    const name = parseFlag('--name', RegisterRequestSchema.shape.name, flags.name ?? (await promptLine('Name: ')))
-    let password: string
-    if (flags['password-stdin']) {
-      password = parseFlag('password', NewPasswordSchema, await readPasswordFromStdin())
-    } else {
-      password = parseFlag('password', NewPasswordSchema, await promptSecret('Password: '))
-      if ((await promptSecret('Password (again): ')) !== password) {
-        throw new CliError('the two passwords differ', undefined, EXIT.usage)
-      }
-    }
-    const tokens = await this.anonymousClient().register({ email, password, name })
-    const result = await rememberLogin(this.session, tokens)
-    this.log(`Registered ${tokens.email} on ${this.target.url} and logged in (session stored in the ${result.credential_store}).`)
+    const result = await register(this.session, this.ctx.io, {
+      email: flags.email,
+      name: flags.name,
+      passwordStdin: flags['password-stdin'],
+    })
+    this.log(`Registered ${result.email} on ${result.url} and logged in (session stored in the ${result.credential_store}).`)
     return result
   }
 }

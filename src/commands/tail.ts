@@ -1,11 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { Flags } from '@oclif/core'
-import { ApiCommand } from '../cli/base-command.js'
-import { logFilterFlags, logQuery, queryArg } from '../cli/log-filters.js'
-import { backoffDelay, parseRetryAfter } from '../cli/backoff.js'
-import { formatLog } from '../cli/log-format.js'
-import { EXIT } from '../cli/errors.js'
-import { LedgerApiError, LedgerConnectionError } from '../client/index.js'
+import { followLogs, latestLogs } from '../cli/actions/logs.js'
+import { readAccess } from '../cli/actions/project-access.js'
+import { logFilterFlags, logQuery, queryArg } from '../cli/flags/log-filters.js'
+import { formatLog } from '../cli/output/log-line.js'
+import { ApiCommand } from '../cli/runtime/base-command.js'
 import type { Log } from '../contract/ingest.js'
 
 export default class Tail extends ApiCommand {
@@ -29,57 +27,31 @@ export default class Tail extends ApiCommand {
     stacks: Flags.boolean({ description: 'Show stack traces under their logs.' }),
   }
 
+  /** Aborted by Ctrl-C while following: the follow ends (exit 130). */
+  private following: AbortController | null = null
+
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Tail)
-    const filters = logQuery(args.query, flags)
-    const { client, query } = await this.session.readAccess({ project: flags.project, apiKey: flags['api-key'] })
-    const print = (log: Log) =>
-      process.stdout.write(`${this.jsonEnabled() ? JSON.stringify(log) : formatLog(log, { stacks: flags.stacks })}\n`)
+    const filters = logQuery(args.query, flags, this.ctx.now())
+    const source = await readAccess(this.session, { project: flags.project, apiKey: flags['api-key'] })
+    const { stdout, stderr } = this.ctx.io
+    const json = this.jsonEnabled()
+    const print = (log: Log) => stdout.write(`${json ? JSON.stringify(log) : formatLog(log, { stacks: flags.stacks })}\n`)
     if (!flags.follow) {
-      if (flags.lines === 0) return
-      const page = await client.logs({ ...query, ...filters, limit: flags.lines })
-      for (const log of page.logs.reverse()) print(log)
+      for (const log of await latestLogs(source, filters, flags.lines)) print(log)
       return
     }
-    let lastEventId: number | undefined
-    let lost = false
-    for (let attempt = 0; ; attempt++) {
-      let retryAfterMs: number | null = null
-      let why = `Connection to ${this.daemonUrl()} lost`
-      try {
-        const tail = await client.tail({ ...query, ...filters, backlog: flags.lines }, { lastEventId })
-        if (lost) process.stderr.write('Reconnected.\n')
-        lost = false
-        attempt = 0
-        for await (const { log } of tail) {
-          print(log)
-          lastEventId = tail.lastEventId
-        }
-        const ended = tail.ended
-        // An access token that expired is refreshed on reconnecting (a stored login); any other
-        // credential the daemon stopped honouring would only be refused again.
-        if (ended?.reason === 'token_expired' && client.canRefresh) continue
-        if (ended && ended.reason !== 'shutdown') {
-          // On stderr also with --json: stdout carries only logs, one per line.
-          const hint = ended.reason.startsWith('key_') ? 'Use another API key (--api-key, LEDGER_API_KEY).' : 'Log in again with `ledger login`.'
-          process.stderr.write(`Error: the daemon ended the live tail: ${ended.detail} (${ended.reason})\n${hint}\n`)
-          this.exit(EXIT.auth)
-        }
-        if (ended) why = 'The daemon is shutting down'
-      } catch (err) {
-        // A refused request (bad filter, credential) will not get better by retrying.
-        if (err instanceof LedgerApiError && err.status !== 429 && err.status < 500) throw err
-        if (!(err instanceof LedgerConnectionError || err instanceof LedgerApiError)) throw err
-        // A 429 says when to come back; retrying sooner would only be refused again.
-        if (err instanceof LedgerApiError) {
-          retryAfterMs = parseRetryAfter(err.headers['retry-after'])
-          why = err.detail
-        }
-      }
-      if (!lost) process.stderr.write(`${why}; reconnecting…\n`)
-      lost = true
-      // Jittered, so that the tails of a daemon that restarts do not all come back at once.
-      await sleep(backoffDelay(attempt, retryAfterMs, { baseMs: 500, capMs: 5000 }))
-    }
+    this.following = new AbortController()
+    await followLogs(source, filters, {
+      backlog: flags.lines,
+      print,
+      note: (m) => stderr.write(`${m}\n`),
+      signal: this.following.signal,
+    })
+  }
+
+  protected override interrupted(): void {
+    if (this.following) this.following.abort()
+    else super.interrupted()
   }
 }

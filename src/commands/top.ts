@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core'
-import { ApiCommand } from '../cli/base-command.js'
+import { ApiCommand } from '../cli/runtime/base-command.js'
+import { importOutside } from '../cli/runtime/outside.js'
 import type { Overview } from '../contract/stats.js'
-import { importOutside } from '../cli/outside.js'
+import { classifyFetchError } from '../tui/fetch-errors.js'
 import type * as TuiModule from '../tui/run.js'
 import { renderSnapshot } from '../tui/snapshot.js'
 
@@ -23,31 +24,31 @@ export default class Top extends ApiCommand {
     interval: Flags.integer({ description: 'Seconds between refreshes.', default: 1, min: 1, max: 60 }),
   }
 
+  private screenUp = false
+
   async run(): Promise<Overview | undefined> {
     const { flags } = await this.parse(Top)
-    const client = await this.accountClient()
+    const client = await this.session.accountClient()
     const fetchOverview = client.statsOverview.bind(client)
-    if (this.jsonEnabled() || !process.stdout.isTTY || !process.stdin.isTTY) {
+    const { io } = this.ctx
+    const url = this.session.target.url
+    if (this.jsonEnabled() || !io.stdoutIsTTY || !io.stdinIsTTY) {
       // Not a terminal: never raw mode, one snapshot, exit 0.
       const overview = await fetchOverview({ ...(flags.project ? { project: flags.project } : {}) })
-      if (!this.jsonEnabled()) {
-        process.stdout.write(renderSnapshot(overview, this.daemonUrl(), process.stdout.columns || 100))
-      }
+      if (!this.jsonEnabled()) io.stdout.write(renderSnapshot(overview, url, io.columns() || 100))
       return overview
     }
     // Ink draws nothing but the last frame when CI or CONTINUOUS_INTEGRATION is set (it reads
     // them once, on import). Both ends are a terminal here, so a person is watching: a CI
     // variable inherited from a job or a shell must not leave the screen blank.
-    delete process.env['CI']
-    delete process.env['CONTINUOUS_INTEGRATION']
+    this.ctx.unsetEnv(['CI', 'CONTINUOUS_INTEGRATION'])
     // Ink and React load only for the interactive screen, from dist/tui/ (see importOutside).
     const { runTop } = await importOutside<typeof TuiModule>('tui/run.js')
     this.screenUp = true
-    await runTop({ fetchOverview, url: this.daemonUrl(), intervalMs: flags.interval * 1000, project: flags.project })
+    // The classifier of this copy of the client: the screen's own copy is another one.
+    await runTop({ fetchOverview, classifyError: classifyFetchError, url, intervalMs: flags.interval * 1000, project: flags.project })
     return undefined
   }
-
-  private screenUp = false
 
   /** A SIGINT while the screen is up is the screen's to handle: it restores the terminal first. */
   protected override interrupted(): void {

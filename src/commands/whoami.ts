@@ -1,6 +1,7 @@
 import type { Account } from '../contract/accounts.js'
-import { ApiCommand } from '../cli/base-command.js'
-import { renderFields } from '../cli/output.js'
+import { whoami } from '../cli/actions/auth.js'
+import { ApiCommand } from '../cli/runtime/base-command.js'
+import { renderFields } from '../cli/output/table.js'
 
 export default class Whoami extends ApiCommand {
   static override summary = 'Show the account you are logged in as.'
@@ -8,14 +9,13 @@ export default class Whoami extends ApiCommand {
 
   async run(): Promise<Account> {
     await this.parse(Whoami)
-    const client = await this.accountClient()
-    const me = await client.me()
+    const me = await whoami(this.session)
     this.log(
       renderFields([
         ['email', me.email],
         ['name', me.name],
         ['account', me.account_id],
-        ['daemon', this.target.url],
+        ['daemon', this.session.target.url],
         ['projects', me.projects.map((p) => p.slug).join(', ')],
       ]),
     )

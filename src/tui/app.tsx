@@ -2,6 +2,7 @@ import { Box, Text, useApp } from 'ink'
 import { useMemo, useRef, useState } from 'react'
 import { Footer } from './components/Footer.js'
 import { Header } from './components/Header.js'
+import type { ClassifyError } from './fetch-errors.js'
 import { type FetchOverview, useOverview } from './hooks/use-overview.js'
 import { useKeys } from './hooks/use-keys.js'
 import { type TerminalSize, useTerminalSize } from './hooks/use-terminal-size.js'
@@ -14,6 +15,8 @@ import { slugOf, visibleErrors, visibleKeys, visibleProjects } from './view.js'
 export interface AppProps {
   /** Where the figures come from (the client's `statsOverview` in `ledger top`). */
   readonly fetchOverview: FetchOverview
+  /** Says what a failed refresh means: `classifyFetchError` of the caller's copy of the client. */
+  readonly classifyError: ClassifyError
   /** The daemon's URL, shown in the header. */
   readonly url: string
   /** Time between two refreshes (default 1000 ms). */
@@ -32,7 +35,7 @@ const ERRORS_WANTED = 20
  * (screen, focused pane, selections, sort, filter, pause, help) and lays the screens out to
  * the terminal's size.
  */
-export function App({ fetchOverview, url, intervalMs = 1000, size: fixedSize, project }: AppProps) {
+export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size: fixedSize, project }: AppProps) {
   const { exit } = useApp()
   const size = useTerminalSize(fixedSize)
   const [nav, setNav] = useState<Nav>(() =>
@@ -46,6 +49,7 @@ export function App({ fetchOverview, url, intervalMs = 1000, size: fixedSize, pr
     errors: ERRORS_WANTED,
     intervalMs,
     paused: nav.paused,
+    classifyError,
   })
   const { data } = state
 

@@ -1,9 +1,12 @@
 import { render } from 'ink'
 import { App } from './app.js'
+import type { ClassifyError } from './fetch-errors.js'
 import type { FetchOverview } from './hooks/use-overview.js'
 
 export interface RunTopOptions {
   fetchOverview: FetchOverview
+  /** Says what a failed refresh means (see fetch-errors.ts). */
+  classifyError: ClassifyError
   url: string
   intervalMs: number
   project?: string
@@ -34,7 +37,7 @@ export async function runTop(opts: RunTopOptions): Promise<void> {
   // A crash must not leave the terminal in the alternate screen.
   process.once('exit', restore)
   const instance = render(
-    <App fetchOverview={opts.fetchOverview} url={opts.url} intervalMs={opts.intervalMs} project={opts.project} />,
+    <App fetchOverview={opts.fetchOverview} classifyError={opts.classifyError} url={opts.url} intervalMs={opts.intervalMs} project={opts.project} />,
     { stdout, stdin, exitOnCtrlC: false, patchConsole: true },
   )
   const stop = () => instance.unmount()

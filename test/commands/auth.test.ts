@@ -4,8 +4,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { type CliOptions, cliEnv, expectCliError, json, runCli, startSecretService, startUnansweringSecretService } from '../helpers/cli.js'
 import { BIN, PASSWORD, startTestDaemon, type TestDaemon, tempHome, uniqueEmail, waitFor } from '../helpers/daemon.js'
+import { type InProcessOptions, ledger } from '../helpers/in-process.js'
 
-// `ledger register/login/logout/whoami/auth …` as child processes against a real daemon.
+// `ledger register/login/logout/whoami/auth …` against a real daemon: inside vitest (each
+// command with a context of its own, its credentials in the 0600 file of its LEDGER_HOME, as
+// on a machine without a Secret Service), and as the real binary where a terminal or a real
+// Secret Service is what is tested.
 
 let daemon: TestDaemon
 const homes: string[] = []
@@ -35,6 +39,14 @@ function filesUnder(dir: string): Array<{ path: string; content: string }> {
   return out
 }
 
+/** A command in this process, its credentials in the file store (no keychain reachable). */
+const inProc = (opts: InProcessOptions, ...args: string[]) => ledger({ store: 'file', ...opts }, ...args)
+
+async function registeredInProc(opts: InProcessOptions, email = uniqueEmail('cli')) {
+  const r = await inProc({ ...opts, input: `${PASSWORD}\n` }, 'register', '--email', email, '--name', 'Ada', '--password-stdin', '--json')
+  return { email, result: json<{ account_id: number; credential_store: string }>(r), stderr: r.stderr }
+}
+
 async function registered(opts: CliOptions, email = uniqueEmail('cli')) {
   const r = await runCli({ ...opts, input: `${PASSWORD}\n` }, 'register', '--email', email, '--name', 'Ada', '--password-stdin', '--json')
   return { email, result: json<{ account_id: number; credential_store: string }>(r), stderr: r.stderr }
@@ -43,7 +55,7 @@ async function registered(opts: CliOptions, email = uniqueEmail('cli')) {
 describe('without a Secret Service: the 0600 file', () => {
   test('register stores the session in a 0600 file, warns once where it went, and whoami works', async () => {
     const opts = { home: home(), url: daemon.url }
-    const { email, result, stderr } = await registered(opts)
+    const { email, result, stderr } = await registeredInProc(opts)
     expect(result.credential_store).toBe('file')
     const file = join(opts.home, 'config', 'credentials.json')
     expect(stderr.match(/Warning: no OS keychain available/g)).toHaveLength(1)
@@ -51,72 +63,72 @@ describe('without a Secret Service: the 0600 file', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600)
     expect(statSync(join(opts.home, 'config')).mode & 0o777).toBe(0o700)
 
-    const me = json<{ email: string; projects: unknown[] }>(await runCli(opts, 'whoami', '--json'))
+    const me = json<{ email: string; projects: unknown[] }>(await inProc(opts, 'whoami', '--json'))
     expect(me.email).toBe(email)
     expect(me.projects).toEqual([])
 
-    const status = json<Record<string, unknown>>(await runCli(opts, 'auth', 'status', '--json'))
+    const status = json<Record<string, unknown>>(await inProc(opts, 'auth', 'status', '--json'))
     expect(status).toMatchObject({ logged_in: true, email, credential_store: 'file', credential_file: file, valid: true, url: daemon.url, url_source: 'env', profile: 'default' })
   })
 
   test('login reads the password from stdin with one trailing newline stripped; CRLF too', async () => {
     const opts = { home: home(), url: daemon.url }
-    const { email } = await registered(opts)
+    const { email } = await registeredInProc(opts)
     for (const input of [`${PASSWORD}\n`, `${PASSWORD}\r\n`, PASSWORD]) {
-      const r = await runCli({ ...opts, input }, 'login', '--email', email.toUpperCase(), '--password-stdin')
+      const r = await inProc({ ...opts, input }, 'login', '--email', email.toUpperCase(), '--password-stdin')
       expect(r.code, r.stderr).toBe(0)
       expect(r.stdout).toContain(`Logged in to ${daemon.url} as ${email}`)
     }
     // Only one newline is stripped: the password with a second one is another password.
-    expectCliError(await runCli({ ...opts, input: `${PASSWORD}\n\n` }, 'login', '--email', email, '--password-stdin'), 4, 'invalid email or password')
+    expectCliError(await inProc({ ...opts, input: `${PASSWORD}\n\n` }, 'login', '--email', email, '--password-stdin'), 4, 'invalid email or password')
   })
 
   test('a wrong password exits 4 with the daemon\'s message, one line, no stack', async () => {
     const opts = { home: home(), url: daemon.url }
-    const { email } = await registered(opts)
-    const r = await runCli({ ...opts, input: 'WrongPass123\n' }, 'login', '--email', email, '--password-stdin')
+    const { email } = await registeredInProc(opts)
+    const r = await inProc({ ...opts, input: 'WrongPass123\n' }, 'login', '--email', email, '--password-stdin')
     expectCliError(r, 4, 'Invalid email or password')
   })
 
   test('flags are validated before any network call: bad email, weak password, no TTY to prompt', async () => {
     // The URL points nowhere: a network call would fail differently (exit 1, "cannot reach").
     const opts = { home: home(), url: 'http://127.0.0.1:1' }
-    expectCliError(await runCli({ ...opts, input: 'x\n' }, 'login', '--email', 'not-an-email', '--password-stdin'), 2, '--email must be a valid email')
+    expectCliError(await inProc({ ...opts, input: 'x\n' }, 'login', '--email', 'not-an-email', '--password-stdin'), 2, '--email must be a valid email')
     expectCliError(
-      await runCli({ ...opts, input: 'weakpass\n' }, 'register', '--email', 'a@example.com', '--name', 'A', '--password-stdin'),
+      await inProc({ ...opts, input: 'weakpass\n' }, 'register', '--email', 'a@example.com', '--name', 'A', '--password-stdin'),
       2,
       'password must contain an uppercase letter',
     )
-    expectCliError(await runCli(opts, 'login', '--email', 'a@example.com'), 2, 'stdin is not a terminal')
-    expectCliError(await runCli({ ...opts, input: '' }, 'login', '--email', 'a@example.com', '--password-stdin'), 2, 'stdin was empty')
-    expectCliError(await runCli(opts, 'whoami', '--url', 'ftp://x'), 2, 'must start with http')
+    expectCliError(await inProc(opts, 'login', '--email', 'a@example.com'), 2, 'stdin is not a terminal')
+    expectCliError(await inProc({ ...opts, input: '' }, 'login', '--email', 'a@example.com', '--password-stdin'), 2, 'stdin was empty')
+    expectCliError(await inProc(opts, 'whoami', '--url', 'ftp://x'), 2, 'must start with http')
   })
 
   test('not logged in: whoami, auth token and auth status exit 4 and say how to log in', async () => {
     const opts = { home: home(), url: daemon.url }
-    expectCliError(await runCli(opts, 'whoami'), 4, `not logged in to ${daemon.url}`)
-    expectCliError(await runCli(opts, 'auth', 'token'), 4, 'not logged in')
-    const status = await runCli(opts, 'auth', 'status', '--json')
+    expectCliError(await inProc(opts, 'whoami'), 4, `not logged in to ${daemon.url}`)
+    expectCliError(await inProc(opts, 'auth', 'token'), 4, 'not logged in')
+    const status = await inProc(opts, 'auth', 'status', '--json')
     expect(status.code).toBe(4)
     expect(JSON.parse(status.stdout)).toMatchObject({ logged_in: false, credential_store: null, daemon_reachable: true })
-    expect((await runCli(opts, 'whoami')).stderr).toContain('ledger login')
+    expect((await inProc(opts, 'whoami')).stderr).toContain('ledger login')
   })
 
   test('daemon not reachable: exit 1 with a hint to start it', async () => {
     const opts = { home: home(), url: daemon.url }
-    await registered(opts)
-    const r = await runCli({ ...opts, url: 'http://127.0.0.1:1' }, 'health')
+    await registeredInProc(opts)
+    const r = await inProc({ ...opts, url: 'http://127.0.0.1:1' }, 'health')
     expectCliError(r, 1, 'cannot reach the Ledger daemon at http://127.0.0.1:1')
     expect(r.stderr).toContain('ledger daemon start')
     expect(r.stderr).not.toContain('    at ')
     // --debug shows the stack.
-    expect((await runCli({ ...opts, url: 'http://127.0.0.1:1' }, 'health', '--debug')).stderr).toMatch(/\n\s+at /)
+    expect((await inProc({ ...opts, url: 'http://127.0.0.1:1' }, 'health', '--debug')).stderr).toMatch(/\n\s+at /)
   })
 
   test('auth token prints the access token the daemon accepts', async () => {
     const opts = { home: home(), url: daemon.url }
-    const { email } = await registered(opts)
-    const r = await runCli(opts, 'auth', 'token')
+    const { email } = await registeredInProc(opts)
+    const r = await inProc(opts, 'auth', 'token')
     expect(r.code).toBe(0)
     const token = r.stdout.trim()
     const me = await daemon.client.withCredential(token).me()
@@ -125,17 +137,17 @@ describe('without a Secret Service: the 0600 file', () => {
 
   test('an access token the daemon refuses as expired is refreshed with the refresh token, and the new pair is stored', async () => {
     const opts = { home: home(), url: daemon.url }
-    await registered(opts)
+    await registeredInProc(opts)
     const file = join(opts.home, 'config', 'credentials.json')
     const before = readFileSync(file, 'utf8')
     daemon.clock.advance(2 * 3600_000) // the daemon's clock: the stored access token has expired
     try {
-      const r = await runCli(opts, 'whoami', '--json')
+      const r = await inProc(opts, 'whoami', '--json')
       expect(r.code, r.stderr).toBe(0)
       const after = readFileSync(file, 'utf8')
       expect(after).not.toBe(before)
       // The old refresh token was spent: the next command uses the new pair without refreshing.
-      const again = await runCli(opts, 'whoami', '--json')
+      const again = await inProc(opts, 'whoami', '--json')
       expect(again.code, again.stderr).toBe(0)
       expect(readFileSync(file, 'utf8')).toBe(after)
     } finally {
@@ -145,26 +157,26 @@ describe('without a Secret Service: the 0600 file', () => {
 
   test('a stored access token past its expiry is refreshed before the request is sent', async () => {
     const opts = { home: home(), url: daemon.url }
-    await registered(opts)
+    await registeredInProc(opts)
     const file = join(opts.home, 'config', 'credentials.json')
     const data = JSON.parse(readFileSync(file, 'utf8')) as { entries: Record<string, string> }
     const session = JSON.parse(data.entries[daemon.url]!) as { access_token: string; expires_at: number }
     const oldToken = session.access_token
     data.entries[daemon.url] = JSON.stringify({ ...session, expires_at: Date.now() - 1000 })
     writeFileSync(file, JSON.stringify(data))
-    const r = await runCli(opts, 'auth', 'token')
+    const r = await inProc(opts, 'auth', 'token')
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout.trim()).not.toBe(oldToken)
   })
 
   test('concurrent commands needing a refresh spend the refresh token once (no theft alarm)', async () => {
     const opts = { home: home(), url: daemon.url }
-    await registered(opts)
+    await registeredInProc(opts)
     daemon.clock.advance(2 * 3600_000)
     try {
-      const results = await Promise.all([1, 2, 3, 4].map(() => runCli(opts, 'whoami', '--json')))
+      const results = await Promise.all([1, 2, 3, 4].map(() => inProc(opts, 'whoami', '--json')))
       for (const r of results) expect(r.code, r.stderr).toBe(0)
-      expect((await runCli(opts, 'whoami')).code).toBe(0)
+      expect((await inProc(opts, 'whoami')).code).toBe(0)
     } finally {
       daemon.clock.advance(-2 * 3600_000)
     }
@@ -172,43 +184,43 @@ describe('without a Secret Service: the 0600 file', () => {
 
   test('logout revokes the session on the daemon and removes the local credential', async () => {
     const opts = { home: home(), url: daemon.url }
-    await registered(opts)
-    const token = (await runCli(opts, 'auth', 'token')).stdout.trim()
-    const r = await runCli(opts, 'logout', '--json')
+    await registeredInProc(opts)
+    const token = (await inProc(opts, 'auth', 'token')).stdout.trim()
+    const r = await inProc(opts, 'logout', '--json')
     expect(json(r)).toMatchObject({ logged_out: true, revoked_on_server: true })
     const res = await daemon.client.withCredential(token).raw('GET', '/api/v1/accounts/me')
     expect(res.status).toBe(401)
     const file = JSON.parse(readFileSync(join(opts.home, 'config', 'credentials.json'), 'utf8')) as { entries: object }
     expect(Object.keys(file.entries)).toHaveLength(0)
-    expectCliError(await runCli(opts, 'whoami'), 4, 'not logged in')
+    expectCliError(await inProc(opts, 'whoami'), 4, 'not logged in')
     // A second logout has nothing to do and says so.
-    expect(json(await runCli(opts, 'logout', '--json'))).toMatchObject({ logged_out: false })
+    expect(json(await inProc(opts, 'logout', '--json'))).toMatchObject({ logged_out: false })
   })
 
   test('logout with the daemon down still removes the local credential and says the server was not told', async () => {
     const own = await startTestDaemon()
     const opts = { home: home(), url: own.url }
-    await registered(opts)
+    await registeredInProc(opts)
     await own.close()
-    const r = await runCli(opts, 'logout', '--json')
+    const r = await inProc(opts, 'logout', '--json')
     expect(json(r)).toMatchObject({ logged_out: true, revoked_on_server: false })
     expect(r.stderr).toContain('could not revoke the session')
-    expectCliError(await runCli(opts, 'auth', 'token'), 4, 'not logged in')
+    expectCliError(await inProc(opts, 'auth', 'token'), 4, 'not logged in')
   })
 
   test('LEDGER_TOKEN overrides the stored login, and stored credentials (refresh included) are not used', async () => {
     const opts = { home: home(), url: daemon.url }
-    const { email } = await registered(opts)
+    const { email } = await registeredInProc(opts)
     const other = await daemon.client.register({ email: uniqueEmail('ci'), password: PASSWORD, name: 'CI' })
-    const me = json<{ email: string }>(await runCli({ ...opts, env: { LEDGER_TOKEN: other.access_token } }, 'whoami', '--json'))
+    const me = json<{ email: string }>(await inProc({ ...opts, env: { LEDGER_TOKEN: other.access_token } }, 'whoami', '--json'))
     expect(me.email).toBe(other.email)
     expect(me.email).not.toBe(email)
     // A refused LEDGER_TOKEN is not "repaired" with the stored refresh token.
     const file = join(opts.home, 'config', 'credentials.json')
     const before = readFileSync(file, 'utf8')
-    expectCliError(await runCli({ ...opts, env: { LEDGER_TOKEN: 'garbage' } }, 'whoami'), 4)
+    expectCliError(await inProc({ ...opts, env: { LEDGER_TOKEN: 'garbage' } }, 'whoami'), 4)
     expect(readFileSync(file, 'utf8')).toBe(before)
-    const status = json<Record<string, unknown>>(await runCli({ ...opts, env: { LEDGER_TOKEN: other.access_token } }, 'auth', 'status', '--json'))
+    const status = json<Record<string, unknown>>(await inProc({ ...opts, env: { LEDGER_TOKEN: other.access_token } }, 'auth', 'status', '--json'))
     expect(status).toMatchObject({ credential_store: 'LEDGER_TOKEN', valid: true })
   })
 
@@ -216,15 +228,15 @@ describe('without a Secret Service: the 0600 file', () => {
     const second = await startTestDaemon()
     try {
       const h = home()
-      const a = await registered({ home: h, url: daemon.url })
+      const a = await registeredInProc({ home: h, url: daemon.url })
       // The staging profile remembers the URL it logged in to; no LEDGER_URL needed later.
-      const b = await registered({ home: h, env: { LEDGER_PROFILE: 'staging' }, url: second.url })
-      expect(json<{ email: string }>(await runCli({ home: h }, 'whoami', '--json', '--profile', 'staging')).email).toBe(b.email)
-      expect(json<{ email: string }>(await runCli({ home: h, env: { LEDGER_PROFILE: 'staging' } }, 'whoami', '--json')).email).toBe(b.email)
-      expect(json<{ email: string }>(await runCli({ home: h }, 'whoami', '--json')).email).toBe(a.email)
-      const status = json<Record<string, unknown>>(await runCli({ home: h }, 'auth', 'status', '--json', '--profile', 'staging'))
+      const b = await registeredInProc({ home: h, env: { LEDGER_PROFILE: 'staging' }, url: second.url })
+      expect(json<{ email: string }>(await inProc({ home: h }, 'whoami', '--json', '--profile', 'staging')).email).toBe(b.email)
+      expect(json<{ email: string }>(await inProc({ home: h, env: { LEDGER_PROFILE: 'staging' } }, 'whoami', '--json')).email).toBe(b.email)
+      expect(json<{ email: string }>(await inProc({ home: h }, 'whoami', '--json')).email).toBe(a.email)
+      const status = json<Record<string, unknown>>(await inProc({ home: h }, 'auth', 'status', '--json', '--profile', 'staging'))
       expect(status).toMatchObject({ url: second.url, url_source: 'profile', profile: 'staging' })
-      expectCliError(await runCli({ home: h }, 'whoami', '--profile', 'bad name!'), 2, 'profile name')
+      expectCliError(await inProc({ home: h }, 'whoami', '--profile', 'bad name!'), 2, 'profile name')
     } finally {
       await second.close()
     }

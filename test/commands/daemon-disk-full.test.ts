@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { LedgerClient } from '../../src/client/index.js'
-import { runCli } from '../helpers/cli.js'
+import { ledger as ledgerInProcess } from '../helpers/in-process.js'
 import { waitFor } from '../helpers/daemon.js'
 import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js'
 
@@ -33,7 +33,7 @@ describe.skipIf(skip !== undefined)(`ledger daemon start on a disk that fills up
     const home = fs.dir
     const logFile = join(home, 'data', 'daemon.log')
     const ledger = (...args: string[]) =>
-      runCli({ home, env: { LEDGER_LOG_LEVEL: undefined, LEDGER_SCRYPT_LOG_N: '12' }, timeoutMs: 45_000 }, ...args)
+      ledgerInProcess({ home, env: { LEDGER_LOG_LEVEL: undefined, LEDGER_SCRYPT_LOG_N: '12' }, timeoutMs: 45_000 }, ...args)
     const started = await ledger('daemon', 'start', '--port', '0', '--json')
     expect(started.code).toBe(0)
     const { pid, url } = JSON.parse(started.stdout) as { pid: number; url: string }

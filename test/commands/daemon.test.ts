@@ -5,8 +5,11 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { type CliResult, runCli, startCli } from '../helpers/cli.js'
 import { tempHome, waitFor } from '../helpers/daemon.js'
+import { ledger as ledgerInProcess } from '../helpers/in-process.js'
 
-// The real CLI as child processes, each on its own temp LEDGER_HOME and port 0.
+// `ledger daemon …`, each on its own temp LEDGER_HOME and port 0: `daemon run` as the real
+// binary (it is the server process: signals, exit codes, the lock), the other commands inside
+// vitest (`daemon start` still starts a real `daemon run` process).
 
 type Result = CliResult
 
@@ -48,6 +51,11 @@ function readStateFile(home: string): StateFile | null {
 /** Runs `node bin/run.js …args` to its end. */
 function ledger(home: string, ...args: string[]): Promise<Result> {
   return runCli({ home, env: { LEDGER_LOG_LEVEL: undefined }, timeoutMs: 45_000 }, ...args)
+}
+
+/** Runs `ledger …args` inside vitest to its end, with the same environment. */
+function inProcess(home: string, ...args: string[]): Promise<Result> {
+  return ledgerInProcess({ home, env: { LEDGER_LOG_LEVEL: undefined }, timeoutMs: 45_000 }, ...args)
 }
 
 interface Foreground {
@@ -262,7 +270,7 @@ describe('daemon run (foreground)', () => {
     [['--port', '70000'], /--port.*65535/],
     [['--host'], /--host expects a value/],
   ])('usage error %j: exit 2 and one line saying what is wrong', async (args, message) => {
-    const r = await ledger(newHome(), 'daemon', 'run', ...args)
+    const r = await inProcess(newHome(), 'daemon', 'run', ...args)
 
     expect(r.code).toBe(2)
     expect(expectOneLineError(r)).toMatch(message)
@@ -274,7 +282,7 @@ describe('every daemon command parses its flags', () => {
   test.each(['run', 'start', 'status', 'stop', 'logs'])(
     'daemon %s --bogus: exit 2, one line on stderr, nothing on stdout',
     async (command) => {
-      const r = await ledger(newHome(), 'daemon', command, '--bogus')
+      const r = await inProcess(newHome(), 'daemon', command, '--bogus')
 
       expect(r.code).toBe(2)
       expect(expectOneLineError(r)).toBe('Error: Nonexistent flag: --bogus')
@@ -283,7 +291,7 @@ describe('every daemon command parses its flags', () => {
   )
 
   test('daemon status --json with a usage error prints one JSON error document', async () => {
-    const r = await ledger(newHome(), 'daemon', 'status', '--json', '--bogus')
+    const r = await inProcess(newHome(), 'daemon', 'status', '--json', '--bogus')
 
     expect(r.code).toBe(2)
     expect(JSON.parse(r.stdout)).toEqual({
@@ -305,7 +313,7 @@ describe('daemon start, status, stop (background)', () => {
   })
 
   test('start --port 0 exits 0, prints the URL, and GET <url>/health answers', async () => {
-    const r = await ledger(home, 'daemon', 'start', '--port', '0')
+    const r = await inProcess(home, 'daemon', 'start', '--port', '0')
 
     expect(r.code).toBe(0)
     const url = /http:\/\/127\.0\.0\.1:(\d+)/.exec(r.stdout)?.[0]
@@ -319,7 +327,7 @@ describe('daemon start, status, stop (background)', () => {
   })
 
   test('status exits 0 and says it runs, where, as which pid, and since when', async () => {
-    const r = await ledger(home, 'daemon', 'status')
+    const r = await inProcess(home, 'daemon', 'status')
 
     expect(r.code).toBe(0)
     expect(r.stdout).toContain(`is running at ${state.url} (pid ${state.pid})`)
@@ -328,7 +336,7 @@ describe('daemon start, status, stop (background)', () => {
   })
 
   test('status --json prints one JSON document', async () => {
-    const r = await ledger(home, 'daemon', 'status', '--json')
+    const r = await inProcess(home, 'daemon', 'status', '--json')
 
     expect(r.code).toBe(0)
     const doc = JSON.parse(r.stdout) as Record<string, unknown>
@@ -346,8 +354,8 @@ describe('daemon start, status, stop (background)', () => {
   })
 
   test('start again says it is already running, exits 0, and keeps the same daemon', async () => {
-    const text = await ledger(home, 'daemon', 'start', '--port', '0')
-    const json = await ledger(home, 'daemon', 'start', '--port', '0', '--json')
+    const text = await inProcess(home, 'daemon', 'start', '--port', '0')
+    const json = await inProcess(home, 'daemon', 'start', '--port', '0', '--json')
 
     expect(text.code).toBe(0)
     expect(text.stdout).toContain(`already running at ${state.url} (pid ${state.pid})`)
@@ -367,7 +375,7 @@ describe('daemon start, status, stop (background)', () => {
     const lines = readFileSync(log, 'utf8').trimEnd().split('\n')
     expect(lines.length).toBeGreaterThan(5)
 
-    const r = await ledger(home, 'daemon', 'logs', '-n', '5')
+    const r = await inProcess(home, 'daemon', 'logs', '-n', '5')
 
     expect(r.code).toBe(0)
     expect(r.stdout).toBe(`${lines.slice(-5).join('\n')}\n`)
@@ -390,7 +398,7 @@ describe('daemon start, status, stop (background)', () => {
   })
 
   test('stop exits 0; the process is gone and daemon.json removed', async () => {
-    const r = await ledger(home, 'daemon', 'stop')
+    const r = await inProcess(home, 'daemon', 'stop')
 
     expect(r.code).toBe(0)
     expect(r.stdout).toContain(`stopped (pid ${state.pid})`)
@@ -400,8 +408,8 @@ describe('daemon start, status, stop (background)', () => {
   })
 
   test('status afterwards exits 1 and says it is not running', async () => {
-    const text = await ledger(home, 'daemon', 'status')
-    const json = await ledger(home, 'daemon', 'status', '--json')
+    const text = await inProcess(home, 'daemon', 'status')
+    const json = await inProcess(home, 'daemon', 'status', '--json')
 
     expect(text.code).toBe(1)
     expect(text.stdout).toContain('is not running')
@@ -410,7 +418,7 @@ describe('daemon start, status, stop (background)', () => {
   })
 
   test('stop when not running exits 0', async () => {
-    const r = await ledger(home, 'daemon', 'stop')
+    const r = await inProcess(home, 'daemon', 'stop')
 
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('not running')
@@ -420,14 +428,14 @@ describe('daemon start, status, stop (background)', () => {
 describe('a stale pid file never blocks a start', () => {
   test('after kill -9: status says not running, and start succeeds with a new pid', async () => {
     const home = newHome()
-    expect((await ledger(home, 'daemon', 'start', '--port', '0')).code).toBe(0)
+    expect((await inProcess(home, 'daemon', 'start', '--port', '0')).code).toBe(0)
     const killed = readStateFile(home)!
     process.kill(killed.pid, 'SIGKILL')
     await waitGone(killed.pid)
     expect(readStateFile(home)).toEqual(killed)
 
-    const status = await ledger(home, 'daemon', 'status')
-    const start = await ledger(home, 'daemon', 'start', '--port', '0')
+    const status = await inProcess(home, 'daemon', 'status')
+    const start = await inProcess(home, 'daemon', 'start', '--port', '0')
 
     expect(status.code).toBe(1)
     expect(status.stdout).toContain('is not running')
@@ -436,7 +444,7 @@ describe('a stale pid file never blocks a start', () => {
     expect(fresh.pid).not.toBe(killed.pid)
     expect(start.stdout).toContain(`started at ${fresh.url} (pid ${fresh.pid})`)
     expect((await fetch(`${fresh.url}/health`)).status).toBe(200)
-    expect((await ledger(home, 'daemon', 'stop')).code).toBe(0)
+    expect((await inProcess(home, 'daemon', 'stop')).code).toBe(0)
     await waitGone(fresh.pid)
   })
 
@@ -445,16 +453,16 @@ describe('a stale pid file never blocks a start', () => {
     async () => {
       const home = newHome()
       // A daemon that died with the machine, and a process that later got its pid.
-      expect((await ledger(home, 'daemon', 'start', '--port', '0')).code).toBe(0)
+      expect((await inProcess(home, 'daemon', 'start', '--port', '0')).code).toBe(0)
       const old = readStateFile(home)!
-      expect((await ledger(home, 'daemon', 'stop')).code).toBe(0)
+      expect((await inProcess(home, 'daemon', 'stop')).code).toBe(0)
       const bystander = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
       children.add(bystander)
       writeFileSync(dataFile(home, 'daemon.json'), JSON.stringify({ ...old, pid: bystander.pid }))
 
-      const status = await ledger(home, 'daemon', 'status')
-      const stop = await ledger(home, 'daemon', 'stop')
-      const start = await ledger(home, 'daemon', 'start', '--port', '0')
+      const status = await inProcess(home, 'daemon', 'status')
+      const stop = await inProcess(home, 'daemon', 'stop')
+      const start = await inProcess(home, 'daemon', 'start', '--port', '0')
 
       expect(status.code).toBe(1)
       expect(status.stdout).toContain('is not running')

@@ -1,53 +1,19 @@
-import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import type { IngestSummary } from '../../src/cli/ingest/report.js'
 import { LedgerClient } from '../../src/client/index.js'
 import type { Log } from '../../src/contract/ingest.js'
-import { type CliOptions, type CliResult, expectCliError, runCli, startCli } from '../helpers/cli.js'
-import { accountWithKey, deadPort, PASSWORD, type SpawnedDaemon, spawnDaemon, tempHome, waitFor } from '../helpers/daemon.js'
+import { type CliOptions, expectCliError } from '../helpers/cli.js'
+import { accountWithKey, PASSWORD, type SpawnedDaemon, spawnDaemon, tempHome, waitFor } from '../helpers/daemon.js'
+import { ledger } from '../helpers/in-process.js'
+import { allLogs, FAST_HASHES, range, seqs, startBinaryIngest, startIngest, stopIngestRuns, summaryOf } from '../helpers/ingest-runs.js'
 import { testTempDir } from '../helpers/tmp.js'
 
-// `ledger ingest` as a child process, its stdin piped, against daemons in their own processes.
+// `ledger ingest` against a daemon in its own process: run inside vitest, its stdin a stream
+// the test writes, ends and signals; and as the real binary for what only a process has
+// (SIGINT and SIGTERM from outside). A busy daemon and one that goes away: ingest-delivery.test.ts.
 
-const FAST_HASHES = { LEDGER_SCRYPT_LOG_N: '12' }
-
-/** CLI processes a test started with `startIngest`: none outlives its test, even a failed one. */
-const running = new Set<ChildProcessWithoutNullStreams>()
-afterEach(() => {
-  for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  running.clear()
-})
-
-/** `ledger ingest …` with stdin left open: the test writes, ends, signals. */
-function startIngest(opts: CliOptions, ...args: string[]) {
-  const cli = startCli({ timeoutMs: 60_000, ...opts }, 'ingest', ...args)
-  running.add(cli.child)
-  return cli
-}
-
-const summaryOf = (r: CliResult): IngestSummary => {
-  const text = r.stdout.trim()
-  return JSON.parse(text.slice(text.lastIndexOf('\n{') + 1)) as IngestSummary
-}
-
-/** Every log of the project, through the API (queued ones included). */
-async function allLogs(client: LedgerClient): Promise<Log[]> {
-  const logs: Log[] = []
-  let cursor: string | undefined
-  do {
-    const page = await client.logs({ limit: 1000, cursor })
-    logs.push(...page.logs)
-    cursor = page.next_cursor ?? undefined
-  } while (cursor)
-  return logs
-}
-
-/** The `seq` attribute of each stored log, sorted. */
-const seqs = (logs: Log[]) => logs.map((l) => Number((l.attributes as { seq?: number } | null)?.seq)).sort((a, b) => a - b)
-const range = (n: number) => Array.from({ length: n }, (_, i) => i)
-
+afterEach(stopIngestRuns)
 
 describe('against a running daemon', () => {
   let daemon: SpawnedDaemon
@@ -89,7 +55,7 @@ describe('against a running daemon', () => {
       if (i % 2 === 0) lines.push(JSON.stringify({ level: levels[i % 5], msg: `json ${i}`, seq: i, user: { id: i % 7 } }))
       else lines.push(`${['INFO', 'WARN', 'ERROR'][i % 3]} plain ${i}`)
     }
-    const r = await runCli(p.opts({ input: `${lines.join('\n')}\n` }), 'ingest', '--json', '--attr', 'host=ci-1')
+    const r = await ledger(p.opts({ input: `${lines.join('\n')}\n` }), 'ingest', '--json', '--attr', 'host=ci-1')
     expect(r.code, r.stderr).toBe(0)
     expect(summaryOf(r)).toMatchObject({ lines_read: 50_000, accepted: 50_000, rejected: 0, undelivered: 0, exit_code: 0 })
 
@@ -116,7 +82,7 @@ describe('against a running daemon', () => {
   test('--tee copies the input to stdout byte for byte; blank lines are skipped', async () => {
     const p = await project('tee')
     const input = 'one\n\n{"msg":"two"}\r\nthree without newline'
-    const r = await runCli(p.opts({ input }), 'ingest', '--tee')
+    const r = await ledger(p.opts({ input }), 'ingest', '--tee')
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toBe(input)
     expect(r.stderr).toMatch(/ingest: 4 lines read, 3 accepted, 1 blank skipped/)
@@ -125,7 +91,7 @@ describe('against a running daemon', () => {
 
   test('--json prints the summary; flags fill every line', async () => {
     const p = await project('summary')
-    const r = await runCli(
+    const r = await ledger(
       p.opts({ input: 'a\nb\n' }),
       'ingest',
       '--json',
@@ -158,11 +124,11 @@ describe('against a running daemon', () => {
     try {
       writeFileSync(join(dir, 'a.log'), 'a1\n\na3\n')
       writeFileSync(join(dir, 'b.log'), 'b1\nb2\nb3\n')
-      const r = await runCli(p.opts(), 'ingest', join(dir, 'a.log'), join(dir, 'b.log'), '--json')
+      const r = await ledger(p.opts(), 'ingest', join(dir, 'a.log'), join(dir, 'b.log'), '--json')
       expect(r.code).toBe(1)
       expect(summaryOf(r)).toMatchObject({ lines_read: 6, blank_lines: 1, accepted: 4, rejected: 1, exit_code: 1 })
       expect(r.stderr).toContain(`${join(dir, 'b.log')}:3: rejected: daily quota of 4 logs reached`)
-      const missing = await runCli(p.opts(), 'ingest', join(dir, 'nope.log'))
+      const missing = await ledger(p.opts(), 'ingest', join(dir, 'nope.log'))
       expectCliError(missing, 2, 'cannot read', 'no such file')
     } finally {
       rmSync(dir, { recursive: true, force: true })
@@ -203,7 +169,7 @@ describe('against a running daemon', () => {
     await p.account.client.setKeyLimits(p.key.key_id, { algorithm: 'token_bucket', tokens_per_second: 2, burst_capacity: 1 })
     const lines = range(2000).map((i) => JSON.stringify({ msg: `limited ${i}`, seq: i }))
     const t0 = Date.now()
-    const r = await runCli(p.opts({ input: `${lines.join('\n')}\n` }), 'ingest', '--batch-size', '400', '--json')
+    const r = await ledger(p.opts({ input: `${lines.join('\n')}\n` }), 'ingest', '--batch-size', '400', '--json')
     const seconds = (Date.now() - t0) / 1000
     expect(r.code, r.stderr).toBe(0)
     const s = summaryOf(r)
@@ -224,7 +190,7 @@ describe('against a running daemon', () => {
 
   test('Ctrl-C: what was read is sent, then exit 130', async () => {
     const p = await project('interrupt')
-    const run = startIngest(p.opts(), '--json')
+    const run = startBinaryIngest(p.opts(), '--json')
     let seq = 0
     const write = async (n: number) => {
       for (let i = 0; i < n; i++) await run.write(`${JSON.stringify({ msg: 'before ctrl-c', seq: seq++ })}\n`)
@@ -246,7 +212,7 @@ describe('against a running daemon', () => {
 
   test('SIGTERM: the same, with exit 143', async () => {
     const p = await project('sigterm')
-    const run = startIngest(p.opts())
+    const run = startBinaryIngest(p.opts())
     await run.write('first\n')
     await waitFor(async () => (await p.reader.logs({ limit: 1 })).logs.length > 0, 10_000, 'the first line')
     await run.write('second\nthird\n')
@@ -276,7 +242,7 @@ describe('against a running daemon', () => {
           '',
         ].join('\n'),
       )
-      const r = await runCli(p.opts(), 'ingest', join(dir, 'app.log'), '--timezone', 'Europe/Paris', '--strip-timestamp', '--json')
+      const r = await ledger(p.opts(), 'ingest', join(dir, 'app.log'), '--timezone', 'Europe/Paris', '--strip-timestamp', '--json')
       expect(r.code, r.stderr).toBe(0)
       expect(summaryOf(r)).toMatchObject({ lines_read: 7, blank_lines: 0, accepted: 3, exit_code: 0 })
       const logs = (await allLogs(p.reader)).sort((a, b) => a.timestamp.localeCompare(b.timestamp))
@@ -293,7 +259,7 @@ describe('against a running daemon', () => {
       })
       expect(logs[2]!.attributes).toEqual({ user: '42' })
       // `--since` now means something on a back-filled file.
-      const found = await runCli(p.opts(), 'logs', '--since', '2025-10-17T08:00:00.500Z', '--until', '2025-10-17T09:00:00Z', '--json')
+      const found = await ledger(p.opts(), 'logs', '--since', '2025-10-17T08:00:00.500Z', '--until', '2025-10-17T09:00:00Z', '--json')
       expect(found.code, found.stderr).toBe(0)
       expect(found.stdout.trim().split('\n').map((l) => (JSON.parse(l) as Log).message)).toEqual(['INFO [main] c.e.App - next'])
     } finally {
@@ -316,7 +282,7 @@ describe('against a running daemon', () => {
       'latin1',
       '--json',
     )
-    run.child.stdin.end(input)
+    run.end(input)
     const r = await run.result
     expect(r.code, r.stderr).toBe(0)
     const logs = (await allLogs(p.reader)).sort((a, b) => a.timestamp.localeCompare(b.timestamp))
@@ -333,7 +299,7 @@ describe('against a running daemon', () => {
     [['--encoding', 'klingon-8'], '--encoding klingon-8: not an encoding'],
   ])('%j: exit 2 before anything is read or sent', async (args, message) => {
     const p = await project(`bad-${args[0]!.slice(2)}`)
-    const r = await runCli(p.opts({ input: 'never sent\n' }), 'ingest', ...args)
+    const r = await ledger(p.opts({ input: 'never sent\n' }), 'ingest', ...args)
     expectCliError(r, 2, message)
     expect(await allLogs(p.reader)).toHaveLength(0)
   })
@@ -343,207 +309,24 @@ describe('against a running daemon', () => {
     try {
       const email = `ingest-login-${process.pid}@example.com`
       await anon.register({ email, password: PASSWORD, name: 'Login' })
-      const login = await runCli({ home: own, url: daemon.url, input: PASSWORD }, 'login', '--email', email, '--password-stdin')
+      const login = await ledger({ home: own, url: daemon.url, input: PASSWORD }, 'login', '--email', email, '--password-stdin')
       expect(login.code, login.stderr).toBe(0)
       const me = anon.withCredential((await anon.login({ email, password: PASSWORD })).access_token)
       const proj = await me.createProject({ name: 'Keyed', slug: 'keyed' })
-      const first = await runCli({ home: own, url: daemon.url, input: 'first\n' }, 'ingest', '--project', 'keyed')
+      const first = await ledger({ home: own, url: daemon.url, input: 'first\n' }, 'ingest', '--project', 'keyed')
       expect(first.code, first.stderr).toBe(0)
       expect(first.stderr).toMatch(/Created API key .* for project 'keyed'/)
-      const second = await runCli({ home: own, url: daemon.url, input: 'second\n' }, 'ingest', '--project', 'keyed')
+      const second = await ledger({ home: own, url: daemon.url, input: 'second\n' }, 'ingest', '--project', 'keyed')
       expect(second.code, second.stderr).toBe(0)
       expect(second.stderr).not.toMatch(/Created API key/)
       const keys = await me.listApiKeys({ projectId: proj.project_id })
       expect(keys.total).toBe(1)
       const reader = anon.withCredential((await me.createApiKey(proj.project_id, { name: 'reader' })).full_key)
       expect((await allLogs(reader)).map((l) => l.message).sort()).toEqual(['first', 'second'])
-      const none = await runCli({ home: tempHome(), url: daemon.url, input: 'x\n' }, 'ingest')
+      const none = await ledger({ home: tempHome(), url: daemon.url, input: 'x\n' }, 'ingest')
       expectCliError(none, 2, 'no API key')
     } finally {
       rmSync(own, { recursive: true, force: true })
-    }
-  })
-})
-
-describe('a busy daemon, and --wait', () => {
-  const ADMIN = 'ingest-test-admin-token'
-  let daemon: SpawnedDaemon
-  let anon: LedgerClient
-  let home: string
-
-  beforeAll(async () => {
-    // A small queue, as when a big file meets a daemon that indexes slower than it accepts.
-    daemon = await spawnDaemon({ env: { ...FAST_HASHES, LEDGER_QUEUE_CAPACITY: '1000', LEDGER_ADMIN_TOKEN: ADMIN } })
-    anon = new LedgerClient({ baseUrl: daemon.url })
-    home = tempHome()
-  })
-  afterAll(async () => {
-    await anon.close()
-    await daemon.stop()
-    rmSync(home, { recursive: true, force: true })
-    rmSync(daemon.home, { recursive: true, force: true })
-  })
-
-  const worker = (action: 'pause' | 'resume') =>
-    anon.raw('POST', `/api/v1/admin/queue/${action}`, { headers: { 'x-admin-token': ADMIN } })
-
-  async function project(slug: string) {
-    const a = await accountWithKey(anon, slug)
-    await a.account.client.updateProject(slug, { daily_quota: 10_000_000 })
-    const reader = anon.withCredential((await a.account.client.createApiKey(a.project.project_id, { name: 'reader' })).full_key)
-    const opts = (extra: Partial<CliOptions> = {}): CliOptions => ({
-      home,
-      url: daemon.url,
-      env: { LEDGER_API_KEY: a.key.full_key },
-      timeoutMs: 120_000,
-      ...extra,
-    })
-    return { ...a, reader, opts }
-  }
-
-  test('a full queue (503) is waited for, never given up: 8,000 lines, 8 batches of 500 at a time, into a queue of 1,000: all delivered once', async () => {
-    const p = await project('busy')
-    const lines = range(8000).map((i) => JSON.stringify({ level: 'info', msg: `busy ${i}`, seq: i }))
-    // A give-up window of 1 s: a CLI that counted "busy" as failure would drop lines here.
-    const r = await runCli(p.opts({ input: `${lines.join('\n')}\n` }), 'ingest', '--give-up-after', '1', '--batch-size', '500', '--concurrency', '8', '--json')
-    expect(r.code, r.stderr).toBe(0)
-    const s = summaryOf(r)
-    expect(s).toMatchObject({ lines_read: 8000, accepted: 8000, rejected: 0, undelivered: 0, exit_code: 0 })
-    expect(s.retries).toBeGreaterThan(0)
-    // Said on stderr, once: a line, not a flood.
-    expect(r.stderr.match(/the daemon is busy \(HTTP 503: Ingestion queue is full/g)).toHaveLength(1)
-    expect(r.stderr).toMatch(/waiting \d+\.\d s as the daemon asks, however long it takes \(no line is dropped\)/)
-    expect(seqs(await allLogs(p.reader))).toEqual(range(8000))
-  })
-
-  test('`ledger ingest --wait && ledger logs QUERY` finds every line: --wait returns only once they are searchable', async () => {
-    const p = await project('wait')
-    expect((await worker('pause')).status).toBe(200)
-    try {
-      const run = startIngest(p.opts(), '--wait')
-      const lines = range(500).map((i) => `INFO waitword line ${i}`)
-      await run.write(`${lines.join('\n')}\n`)
-      run.end()
-      // Accepted, but not processed while the worker is paused: the CLI keeps waiting.
-      await waitFor(async () => (await p.reader.queueDepth()).queue_depth === 500, 10_000, 'the lines accepted')
-      await new Promise((r) => setTimeout(r, 500))
-      expect(run.child.exitCode).toBeNull()
-      expect((await p.reader.logs({ q: 'waitword' })).logs).toHaveLength(0)
-      expect((await worker('resume')).status).toBe(200)
-      const r = await run.result
-      expect(r.code, r.stderr).toBe(0)
-      expect(r.stderr).toMatch(/searchable \d+\.\d s after the last batch/)
-      // Right after --wait returned: the search finds every line, without any waiting.
-      const found = await runCli(p.opts(), 'logs', 'waitword', '--limit', '1000', '--json')
-      expect(found.code, found.stderr).toBe(0)
-      expect(found.stdout.trim().split('\n')).toHaveLength(500)
-    } finally {
-      await worker('resume')
-    }
-  })
-
-  test('--wait-timeout: a clear error and exit 1 when the daemon has not processed them in time', async () => {
-    const p = await project('wait-timeout')
-    expect((await worker('pause')).status).toBe(200)
-    try {
-      const t0 = Date.now()
-      const r = await runCli(p.opts({ input: 'INFO never indexed\n' }), 'ingest', '--wait', '--wait-timeout', '1', '--json')
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(1000)
-      expect(r.code).toBe(1)
-      expect(summaryOf(r)).toMatchObject({ accepted: 1, undelivered: 0, exit_code: 1 })
-      expect(r.stderr).toMatch(/Error: gave up waiting after 1 s \(--wait-timeout\): the last log sent is id \d+, the daemon has processed up to log id \d+/)
-    } finally {
-      await worker('resume')
-    }
-  })
-})
-
-describe('when the daemon goes away', () => {
-  test('killed (SIGKILL) and restarted on the same port mid-stream: the CLI waits, resumes, every line stored once', async () => {
-    const first = await spawnDaemon({ env: FAST_HASHES })
-    const port = Number(new URL(first.url).port)
-    let second: SpawnedDaemon | null = null
-    const home = tempHome()
-    const anon = new LedgerClient({ baseUrl: first.url })
-    try {
-      const a = await accountWithKey(anon, 'restart')
-      await a.account.client.updateProject('restart', { daily_quota: 10_000_000 })
-      const readKey = (await a.account.client.createApiKey(a.project.project_id, { name: 'reader' })).full_key
-      const reader = anon.withCredential(readKey)
-      const run = startIngest({ home, url: first.url, env: { LEDGER_API_KEY: a.key.full_key }, timeoutMs: 90_000 }, '--json')
-      const N = 40_000
-      let seq = 0
-      // A steady writer, held back by the pipe whenever the CLI stops reading.
-      const writer = (async () => {
-        while (seq < N) {
-          const block: string[] = []
-          for (let i = 0; i < 500; i++) block.push(JSON.stringify({ msg: `restart ${seq}`, seq: seq++ }))
-          await run.write(`${block.join('\n')}\n`)
-          await new Promise((r) => setTimeout(r, 2))
-        }
-        run.end()
-      })()
-      // Some of it reaches the first daemon; then the daemon dies mid-stream.
-      await waitFor(async () => (await reader.logs({ limit: 1 })).logs.length > 0, 10_000, 'lines in the first daemon')
-      first.child.kill('SIGKILL')
-      await first.stop()
-      const atKill = seq
-      await waitFor(() => /cannot reach the Ledger daemon/.test(run.stderr()), 10_000, 'the CLI to notice')
-      // While it is down, the CLI keeps what it has read and stops reading: the writer stalls.
-      await new Promise((r) => setTimeout(r, 1500))
-      const stalledAt = seq
-      await new Promise((r) => setTimeout(r, 500))
-      expect(seq).toBe(stalledAt)
-      expect(stalledAt - atKill).toBeLessThan(N / 2)
-      second = await spawnDaemon({ home: first.home, port, env: FAST_HASHES })
-      await writer
-      const r = await run.result
-      expect(r.code, r.stderr).toBe(0)
-      expect(summaryOf(r)).toMatchObject({ lines_read: N, accepted: N, undelivered: 0 })
-      expect(r.stderr).toMatch(/delivering again after/)
-      const logs = await allLogs(reader)
-      expect(logs).toHaveLength(N)
-      expect(seqs(logs)).toEqual(range(N))
-    } finally {
-      await anon.close()
-      await first.stop()
-      await second?.stop()
-      rmSync(home, { recursive: true, force: true })
-      rmSync(first.home, { recursive: true, force: true })
-    }
-  })
-
-  test('--on-failure fail: stops while the input is still open once a batch has failed for --give-up-after', async () => {
-    const home = tempHome()
-    try {
-      const url = `http://127.0.0.1:${await deadPort()}`
-      const run = startIngest({ home, url, env: { LEDGER_API_KEY: 'ldg_proj_1_0SoTLYHQHnBb6ag9IFCDt3QoFGDH69uxah4QlYLE' } }, '--on-failure', 'fail', '--give-up-after', '1')
-      await run.write('a\nb\n')
-      const r = await run.result
-      expect(r.code).toBe(1)
-      expect(r.stderr).toMatch(/Error: gave up after 1 s: cannot reach the Ledger daemon/)
-      expect(r.stderr).toMatch(/2 lines read, 0 accepted, 2 NOT delivered/)
-    } finally {
-      rmSync(home, { recursive: true, force: true })
-    }
-  })
-
-  test('down from the start: retries, then gives up with a clear message and a count', async () => {
-    const home = tempHome()
-    try {
-      const url = `http://127.0.0.1:${await deadPort()}`
-      const key = 'ldg_proj_1_0SoTLYHQHnBb6ag9IFCDt3QoFGDH69uxah4QlYLE'
-      const t0 = Date.now()
-      const r = await runCli({ home, url, env: { LEDGER_API_KEY: key }, input: 'a\nb\nc\n' }, 'ingest', '--give-up-after', '2', '--json')
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(2000)
-      expect(r.code).toBe(1)
-      expect(r.stderr).toMatch(/cannot reach the Ledger daemon at http:\/\/127\.0\.0\.1:\d+ \(connect ECONNREFUSED[^)]*\); retrying/)
-      expect(r.stderr).toMatch(/Error: 3 lines were not delivered \(cannot reach the Ledger daemon/)
-      const s = summaryOf(r)
-      expect(s).toMatchObject({ lines_read: 3, accepted: 0, undelivered: 3, exit_code: 1 })
-      expect(s.retries).toBeGreaterThan(1)
-    } finally {
-      rmSync(home, { recursive: true, force: true })
     }
   })
 })

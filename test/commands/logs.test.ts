@@ -1,12 +1,13 @@
-import { readFileSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { LedgerClient } from '../../src/client/index.js'
 import type { Log } from '../../src/contract/ingest.js'
-import { expectCliError, json, runCli, startCli } from '../helpers/cli.js'
+import { expectCliError, json, runCli } from '../helpers/cli.js'
 import { accountWithKey, log, spawnDaemon, startTestDaemon, type TestDaemon, tempHome, waitFor } from '../helpers/daemon.js'
+import { ledger, memoryStore, startLedger } from '../helpers/in-process.js'
 
-// `ledger logs`, `ledger tail` and `ledger panels show` as child processes.
+// `ledger logs`, `ledger tail` and `ledger panels show`, run inside vitest (and the real binary
+// where what it reads from a pipe is what is tested).
 
 const ndjson = (out: string) =>
   out
@@ -44,7 +45,7 @@ describe('against an in-process daemon', () => {
   const withKey = () => ({ home, url: daemon.url, env: { LEDGER_API_KEY: key } })
 
   test('logs prints newest first, and --json one log per line', async () => {
-    const r = await runCli(withKey(), 'logs', '--json')
+    const r = await ledger(withKey(), 'logs', '--json')
     const logs = ndjson(r.stdout)
     expect(logs.map((l) => l.message)).toEqual([
       'timer fired',
@@ -53,13 +54,13 @@ describe('against an in-process daemon', () => {
       'user logged in',
       'connection refused by db-1',
     ])
-    const human = await runCli(withKey(), 'logs')
+    const human = await ledger(withKey(), 'logs')
     expect(human.stdout.split('\n')[0]).toMatch(/^2026-11-30T10:04:00Z DEBUG timer fired$/)
     expect(human.stdout).toMatch(/2026-11-30T10:00:00Z ERROR connection refused by db-1 user_id=42/)
   })
 
   test('full text, phrases, prefixes, levels, attributes and time range narrow the search', async () => {
-    const messages = async (...args: string[]) => ndjson((await runCli(withKey(), 'logs', '--json', ...args)).stdout).map((l) => l.message)
+    const messages = async (...args: string[]) => ndjson((await ledger(withKey(), 'logs', '--json', ...args)).stdout).map((l) => l.message)
     expect(await messages('"connection refused"')).toEqual(['connection refused by db-1'])
     expect(await messages('refused connection')).toEqual(['refused connection pool exhausted', 'connection refused by db-1'])
     expect(await messages('time*')).toEqual(['timer fired', 'request timeout after 30s'])
@@ -76,9 +77,9 @@ describe('against an in-process daemon', () => {
 
   test('a login reads logs with --project (or -p, as in ingest) and no key', async () => {
     const login = { home, url: daemon.url, env: { LEDGER_TOKEN: token } }
-    const r = await runCli(login, 'logs', 'timer', '--project', 'search-app', '--json')
+    const r = await ledger(login, 'logs', 'timer', '--project', 'search-app', '--json')
     expect(ndjson(r.stdout).map((l) => l.message)).toEqual(['timer fired'])
-    const short = await runCli(login, 'logs', 'timer', '-p', 'search-app', '--json')
+    const short = await ledger(login, 'logs', 'timer', '-p', 'search-app', '--json')
     expect(ndjson(short.stdout).map((l) => l.message)).toEqual(['timer fired'])
   })
 
@@ -88,40 +89,48 @@ describe('against an in-process daemon', () => {
     await a.keyClient.ingestSingle(log({ message }))
     await waitFor(async () => (await a.keyClient.queueDepth()).queue_depth === 0, 10_000, 'the worker to index')
     const opts = { home, url: daemon.url, env: { LEDGER_API_KEY: a.key.full_key } }
-    const text = await runCli(opts, 'logs')
+    const text = await ledger(opts, 'logs')
     expect(text.code).toBe(0)
     expect(text.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/)
     expect(text.stdout).toContain('pwned \\x1b]52;c;ZXZpbA==\\x07 \\x1b[2J done\\x0dFAKE')
-    expect(ndjson((await runCli(opts, 'logs', '--json')).stdout).map((l) => l.message)).toEqual([message])
+    expect(ndjson((await ledger(opts, 'logs', '--json')).stdout).map((l) => l.message)).toEqual([message])
   })
 
   test('bad input: bad level (before any request), bad query syntax (the daemon says why), no project', async () => {
-    expectCliError(await runCli(withKey(), 'logs', '--level', 'loud'), 2, "--level 'loud'")
-    expectCliError(await runCli(withKey(), 'logs', '--attr', 'novalue'), 2, 'KEY=VALUE')
-    expectCliError(await runCli(withKey(), 'logs', '"unbalanced'), 1, 'q')
-    expectCliError(await runCli({ home, url: daemon.url }, 'logs'), 2, '--project')
+    expectCliError(await ledger(withKey(), 'logs', '--level', 'loud'), 2, "--level 'loud'")
+    expectCliError(await ledger(withKey(), 'logs', '--attr', 'novalue'), 2, 'KEY=VALUE')
+    expectCliError(await ledger(withKey(), 'logs', '"unbalanced'), 1, 'q')
+    expectCliError(await ledger({ home, url: daemon.url }, 'logs'), 2, '--project')
+  })
+
+  test('the real binary reads no query from a pipe: `… | ledger logs` lists the logs, it does not search for the input', async () => {
+    // oclif reads a missing argument from piped stdin unless told not to.
+    const r = await runCli({ ...withKey(), input: 'nothing matches this\n' }, 'logs', '--json')
+    expect(r.code, r.stderr).toBe(0)
+    expect(ndjson(r.stdout)).toHaveLength(5)
   })
 
   test('tail without -f prints the last N, oldest first', async () => {
-    const r = await runCli(withKey(), 'tail', '-n', '2', '--json')
+    const r = await ledger(withKey(), 'tail', '-n', '2', '--json')
     expect(ndjson(r.stdout).map((l) => l.message)).toEqual(['refused connection pool exhausted', 'timer fired'])
   })
 
   test('tail -f refused with 429 waits for Retry-After before it connects again, instead of being refused again', async () => {
     const a = await accountWithKey(daemon.client, 'throttled-tail')
-    // One request every 5 s: the call below takes the only token, so the tail's first connection
-    // is refused (429, Retry-After: 5) and any retry before then would be refused too. (5 s, not
-    // less: the CLI must start and connect before the token is back, also on a busy machine.)
-    await a.account.client.setKeyLimits(a.key.key_id, { algorithm: 'token_bucket', tokens_per_second: 0.2, burst_capacity: 1 })
+    // One request every 2 s: the call below takes the only token, so the tail's first connection
+    // is refused (429, Retry-After: 2) and any retry before then would be refused too (the
+    // CLI's own backoff starts at 0.5 s). The command runs in this process: it connects within
+    // milliseconds, long before the token is back, also on a busy machine.
+    await a.account.client.setKeyLimits(a.key.key_id, { algorithm: 'token_bucket', tokens_per_second: 0.5, burst_capacity: 1 })
     const since = new Date(Date.now() - 60_000).toISOString()
     await a.keyClient.queueDepth()
-    const tail = startCli({ home, url: daemon.url, env: { LEDGER_API_KEY: a.key.full_key } }, 'tail', '-f', '-n', '0')
+    const tail = startLedger({ home, url: daemon.url, env: { LEDGER_API_KEY: a.key.full_key } }, 'tail', '-f', '-n', '0')
     try {
       await waitFor(() => tail.stderr().includes('Reconnected'), 30_000, 'the tail to connect after its 429')
       const m = await a.account.client.keyMetrics(a.key.key_id, since, new Date(Date.now() + 60_000).toISOString())
       expect(m.throttled_count).toBe(1)
     } finally {
-      tail.child.kill('SIGINT')
+      tail.signal('SIGINT')
       await tail.result
     }
   })
@@ -136,7 +145,7 @@ describe('against an in-process daemon', () => {
       const env =
         credential === 'key' ? { LEDGER_API_KEY: a.key.full_key } : { LEDGER_TOKEN: a.account.access_token }
       const args = credential === 'key' ? [] : ['--project', a.project.slug]
-      const tail = startCli({ home, url: daemon.url, env }, 'tail', '-f', '-n', '0', '--json', ...args)
+      const tail = startLedger({ home, url: daemon.url, env }, 'tail', '-f', '-n', '0', '--json', ...args)
       try {
         await waitFor(
           async () => {
@@ -154,7 +163,7 @@ describe('against an in-process daemon', () => {
         expect(lines[0]).toMatch(new RegExp(`^Error: the daemon ended the live tail: .*${words}.* \\(${reason}\\)$`))
         expect(r.stderr).not.toContain('reconnecting')
       } finally {
-        tail.child.kill('SIGINT')
+        tail.signal('SIGINT')
         await tail.result
       }
     },
@@ -172,14 +181,14 @@ describe('against an in-process daemon', () => {
     })
     const opts = { home, url: daemon.url, env: { LEDGER_TOKEN: token } }
     const data = json<{ type: string; totals: { error: number; critical: number }; series: unknown[]; bucket: string }>(
-      await runCli(opts, 'panels', 'show', panel.id, '--json', '--bucket', '1h'),
+      await ledger(opts, 'panels', 'show', panel.id, '--json', '--bucket', '1h'),
     )
     expect(data).toMatchObject({ type: 'errors', totals: { error: 1, critical: 1 }, bucket: '1h' })
     expect(data.series).toHaveLength(3) // 09:00, 10:00, and 11:00 (the range's end is inclusive)
-    const human = await runCli(opts, 'panels', 'show', panel.id, '--bucket', '1h')
+    const human = await ledger(opts, 'panels', 'show', panel.id, '--bucket', '1h')
     expect(human.stdout).toContain('1 errors, 1 critical · per 1h')
     expect(human.stdout).toMatch(/2026-11-30T10:00:00Z █+ 2/)
-    expectCliError(await runCli(opts, 'panels', 'show', panel.id, '--bucket', '2m'), 2, '2m')
+    expectCliError(await ledger(opts, 'panels', 'show', panel.id, '--bucket', '2m'), 2, '2m')
   })
 })
 
@@ -191,9 +200,9 @@ describe('tail -f with a stored login whose access token expires', () => {
     try {
       const a = await accountWithKey(daemon.client, 'expiring')
       const opts = { home, url: daemon.url }
-      const login = await runCli({ ...opts, input: 'SecurePass123\n' }, 'login', '--email', a.account.email, '--password-stdin')
+      const login = await ledger({ ...opts, input: 'SecurePass123\n' }, 'login', '--email', a.account.email, '--password-stdin')
       expect(login.code, login.stderr).toBe(0)
-      const tail = startCli(opts, 'tail', '-f', '-n', '0', '--json', '--project', a.project.slug)
+      const tail = startLedger(opts, 'tail', '-f', '-n', '0', '--json', '--project', a.project.slug)
       try {
         await waitFor(
           async () => {
@@ -203,19 +212,19 @@ describe('tail -f with a stored login whose access token expires', () => {
           15_000,
           'the tail to open',
         )
-        const stored = () => readFileSync(join(home, 'config', 'credentials.json'), 'utf8')
+        const stored = () => JSON.stringify(memoryStore(home).snapshot())
         const before = stored()
         daemon.clock.advance(3601 * 1000)
         // The daemon ends the tail (token_expired); the CLI refreshes its login and reconnects.
         await waitFor(() => stored() !== before, 15_000, 'the login to be refreshed')
         await a.keyClient.ingestSingle(log({ message: 'after expiry' }))
         await waitFor(() => tail.stdout().includes('after expiry'), 15_000, 'the tail to go on after the expiry')
-        expect(tail.child.exitCode).toBeNull()
+        expect(tail.done()).toBe(false)
         const ids = ndjson(tail.stdout()).map((l) => l.id)
         expect(new Set(ids).size).toBe(ids.length)
         expect(tail.stderr()).not.toMatch(/Error/)
       } finally {
-        tail.child.kill('SIGINT')
+        tail.signal('SIGINT')
         await tail.result
       }
     } finally {
@@ -234,7 +243,7 @@ describe('tail -f against a spawned daemon', () => {
     const client = new LedgerClient({ baseUrl: daemon.url })
     const cliHome = tempHome()
     const { keyClient, key } = await accountWithKey(client, 'tail-app')
-    const tail = startCli(
+    const tail = startLedger(
       { home: cliHome, url: daemon.url, env: { LEDGER_API_KEY: key.full_key }, timeoutMs: 120_000 },
       'tail', '-f', '-n', '0', '--json',
     )
@@ -267,7 +276,7 @@ describe('tail -f against a spawned daemon', () => {
       const ids = ndjson(tail.stdout()).map((l) => l.id)
       expect(new Set(ids).size).toBe(ids.length)
     } finally {
-      tail.child.kill('SIGINT')
+      tail.signal('SIGINT')
       await tail.result
       await client.close()
       await daemon.stop()

@@ -1,11 +1,12 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type CliOptions, expectCliError, json, runCli, startCli } from '../helpers/cli.js'
+import { type CliOptions, expectCliError, json } from '../helpers/cli.js'
 import { accountWithKey, PASSWORD, log, startTestDaemon, type TestDaemon, tempHome, uniqueEmail, waitFor } from '../helpers/daemon.js'
+import { ledger, memoryStore, startLedger } from '../helpers/in-process.js'
 
-// `ledger projects|keys|panels|queue|health` as child processes against a real daemon, logged
-// in once through `ledger register` (the credential file in a temp LEDGER_HOME).
+// `ledger projects|keys|panels|queue|health` run inside vitest against a real daemon, logged
+// in once through `ledger register` (the credentials in the in-memory store of a temp
+// LEDGER_HOME).
 
 let daemon: TestDaemon
 let opts: CliOptions
@@ -13,7 +14,7 @@ let opts: CliOptions
 beforeAll(async () => {
   daemon = await startTestDaemon()
   opts = { home: tempHome(), url: daemon.url }
-  const r = await runCli({ ...opts, input: PASSWORD }, 'register', '--email', uniqueEmail('res'), '--name', 'R', '--password-stdin')
+  const r = await ledger({ ...opts, input: PASSWORD }, 'register', '--email', uniqueEmail('res'), '--name', 'R', '--password-stdin')
   expect(r.code, r.stderr).toBe(0)
 })
 afterAll(async () => {
@@ -21,11 +22,11 @@ afterAll(async () => {
   rmSync(opts.home, { recursive: true, force: true })
 })
 
-const cli = (...args: string[]) => runCli(opts, ...args)
+const cli = (...args: string[]) => ledger(opts, ...args)
 
-/** What the credential file holds (no Secret Service in these tests). */
+/** What the credential store holds. */
 function storedKeys(): Record<string, string> {
-  return (JSON.parse(readFileSync(join(opts.home, 'config', 'credentials.json'), 'utf8')) as { entries: Record<string, string> }).entries
+  return memoryStore(opts.home).snapshot()
 }
 
 describe('projects', () => {
@@ -73,13 +74,12 @@ describe('keys', () => {
     const keyOnly = { home: tempHome(), url: daemon.url }
     const entries = storedKeys()
     delete entries[daemon.url]
-    mkdirSync(join(keyOnly.home, 'config'), { recursive: true })
-    writeFileSync(join(keyOnly.home, 'config', 'credentials.json'), JSON.stringify({ entries }), { mode: 0o600 })
+    for (const [entry, value] of Object.entries(entries)) await memoryStore(keyOnly.home).set(entry, value)
     const depth = json<{ queues: Array<{ queue_depth: number; project_id: number }> }>(
-      await runCli(keyOnly, 'queue', '--project', 'keys-app', '--json'),
+      await ledger(keyOnly, 'queue', '--project', 'keys-app', '--json'),
     )
     expect(depth.queues).toEqual([expect.objectContaining({ queue_depth: 0, slug: 'keys-app', queue_capacity: null })])
-    expectCliError(await runCli(keyOnly, 'whoami'), 4, 'not logged in')
+    expectCliError(await ledger(keyOnly, 'whoami'), 4, 'not logged in')
     rmSync(keyOnly.home, { recursive: true, force: true })
     const list = json<{ api_keys: Array<{ id: number; name: string; scopes: string[]; expires_at: string | null }> }>(
       await cli('keys', 'list', '--project', 'keys-app', '--json'),
@@ -98,7 +98,7 @@ describe('keys', () => {
     expect(detail.usage.map((u) => u.endpoint)).toContain('/api/v1/ingest/single')
     expect((await cli('keys', 'get', String(keyId))).stdout).toMatch(/\/api\/v1\/ingest\/single\s+202/)
     expect(json(await cli('keys', 'update', String(keyId), '--disable', '--json'))).toMatchObject({ is_active: false })
-    expectCliError(await runCli({ ...opts, env: { LEDGER_API_KEY: fullKey } }, 'queue'), 4, 'invalid api key')
+    expectCliError(await ledger({ ...opts, env: { LEDGER_API_KEY: fullKey } }, 'queue'), 4, 'invalid api key')
     expect(json(await cli('keys', 'update', String(keyId), '--enable', '--name', 'renamed', '--json'))).toMatchObject({ is_active: true, name: 'renamed' })
     expectCliError(await cli('keys', 'update', String(keyId), '--enable', '--disable'), 2, 'cannot also be provided')
     expectCliError(await cli('keys', 'update', String(keyId)), 2, 'nothing to change')
@@ -175,8 +175,8 @@ describe('queue and health', () => {
     expect((await cli('queue')).stdout).toMatch(/^PROJECT\s+QUEUED\s+CAPACITY/)
     expectCliError(await cli('queue', '--project', 'nothing-here'), 1, "no project 'nothing-here'")
     const anon = { home: tempHome(), url: daemon.url }
-    expectCliError(await runCli(anon, 'queue'), 2, '--project')
-    expectCliError(await runCli(anon, 'queue', '--project', 'nothing-here'), 4, "no API key stored for project 'nothing-here'")
+    expectCliError(await ledger(anon, 'queue'), 2, '--project')
+    expectCliError(await ledger(anon, 'queue', '--project', 'nothing-here'), 4, "no API key stored for project 'nothing-here'")
     rmSync(anon.home, { recursive: true, force: true })
   })
 
@@ -186,18 +186,18 @@ describe('queue and health', () => {
     daemon.services.queue.pause()
     try {
       await keyClient.ingestBatch([log(), log(), log()])
-      expect(json<{ queues: Array<{ queue_depth: number }> }>(await runCli(ci, 'queue', '--json')).queues[0]!.queue_depth).toBe(3)
-      expect((await runCli(ci, 'queue')).stdout).toMatch(/#\d+\s+3/)
+      expect(json<{ queues: Array<{ queue_depth: number }> }>(await ledger(ci, 'queue', '--json')).queues[0]!.queue_depth).toBe(3)
+      expect((await ledger(ci, 'queue')).stdout).toMatch(/#\d+\s+3/)
     } finally {
       daemon.services.queue.resume()
     }
-    const watch = startCli(ci, 'queue', '--watch', '--json', '--interval', '1')
+    const watch = startLedger(ci, 'queue', '--watch', '--json', '--interval', '1')
     try {
       await waitFor(() => watch.stdout().split('\n').filter(Boolean).length >= 2, 20_000, 'two redraws')
-      watch.child.kill('SIGINT')
+      watch.signal('SIGINT')
       expect((await watch.result).code).toBe(130)
     } finally {
-      watch.child.kill('SIGKILL')
+      if (!watch.done()) watch.signal('SIGINT')
       rmSync(ci.home, { recursive: true, force: true })
     }
     const out = watch.stdout()

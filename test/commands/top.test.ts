@@ -3,23 +3,25 @@ import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LedgerClient } from '../../src/client/index.js'
 import { OverviewSchema } from '../../src/contract/stats.js'
-import { cliEnv, expectCliError, json, runCli } from '../helpers/cli.js'
-import { log, ROOT, registerAccount, type SpawnedDaemon, spawnDaemon, tempHome, waitFor } from '../helpers/daemon.js'
+import { cliEnv, expectCliError, json } from '../helpers/cli.js'
+import { log, ROOT, registerAccount, startTestDaemon, type TestDaemon, tempHome, waitFor } from '../helpers/daemon.js'
+import { ledger } from '../helpers/in-process.js'
 
-// `ledger top` as a user runs it: a real daemon process, the real binary, and for the screen
-// a real terminal (tmux).
+// `ledger top` against a real daemon (on its real clock: rates and the header's time move): its
+// snapshot and --json run inside vitest (stdout is not a terminal there), and the screen as a
+// user sees it, the real binary in a real terminal (tmux).
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0
 
 describe('ledger top', () => {
-  let daemon: SpawnedDaemon
+  let daemon: TestDaemon
   let client: LedgerClient
   let token: string
   let key: string
   const cliHome = tempHome()
 
   beforeAll(async () => {
-    daemon = await spawnDaemon({ env: { LEDGER_SCRYPT_LOG_N: '12' } })
+    daemon = await startTestDaemon({}, { realClock: true })
     client = new LedgerClient({ baseUrl: daemon.url })
     const account = await registerAccount(client)
     token = account.access_token
@@ -31,18 +33,20 @@ describe('ledger top', () => {
       log({ level: 'error', message: 'e2e: upstream timed out' }),
       log({ level: 'critical', message: 'e2e: disk full' }),
     ])
+    // The snapshots show the batch processed (queue 0): the command runs within milliseconds now.
+    // (Asked with the login: a request with the key would show in its REQ/MIN.)
+    await waitFor(async () => (await account.client.statsOverview()).projects.every((p) => p.queue_depth === 0), 10_000, 'the batch processed')
   })
   afterAll(async () => {
     await client?.close()
-    await daemon?.stop()
+    await daemon?.close()
     rmSync(cliHome, { recursive: true, force: true })
-    rmSync(daemon.home, { recursive: true, force: true })
   })
 
   const opts = () => ({ home: cliHome, url: daemon.url, env: { LEDGER_TOKEN: token } })
 
   it('prints one plain snapshot and exits 0 when stdout is not a terminal', async () => {
-    const r = await runCli(opts(), 'top')
+    const r = await ledger(opts(), 'top')
     expect(r.code, r.stderr).toBe(0)
     // No escape sequence at all: no alternate screen, no cursor movement, no colour.
     expect(r.stdout).not.toMatch(/\u001B/)
@@ -56,21 +60,21 @@ describe('ledger top', () => {
   })
 
   it('prints the overview object with --json, and one project with --project', async () => {
-    const o = OverviewSchema.parse(json(await runCli(opts(), 'top', '--json')))
+    const o = OverviewSchema.parse(json(await ledger(opts(), 'top', '--json')))
     expect(o.projects.map((p) => p.slug).sort()).toEqual(['e2e-app', 'e2e-idle'])
     expect(o.ingest).toMatchObject({ accepted_5m: 10, errors_5m: 2 })
     expect(o.project).toBeNull()
-    const one = OverviewSchema.parse(json(await runCli(opts(), 'top', '--json', '--project', 'e2e-app')))
+    const one = OverviewSchema.parse(json(await ledger(opts(), 'top', '--json', '--project', 'e2e-app')))
     expect(one.project?.recent_logs).toHaveLength(10)
 
-    const text = await runCli(opts(), 'top', '--project', 'e2e-app')
+    const text = await ledger(opts(), 'top', '--project', 'e2e-app')
     expect(text.code, text.stderr).toBe(0)
     expect(text.stdout).toContain('Latest logs of e2e-app (10)')
   })
 
   it('fails with one line when not logged in (exit 4) or the project is unknown (exit 1)', async () => {
-    expectCliError(await runCli({ home: cliHome, url: daemon.url }, 'top'), 4)
-    expectCliError(await runCli(opts(), 'top', '--project', 'nope'), 1, 'project not found')
+    expectCliError(await ledger({ home: cliHome, url: daemon.url }, 'top'), 4)
+    expectCliError(await ledger(opts(), 'top', '--project', 'nope'), 1, 'project not found')
   })
 
   it.skipIf(!hasTmux)('runs full screen in a real terminal, live, and q restores the terminal', async () => {
@@ -81,6 +85,12 @@ describe('ledger top', () => {
       return r.stdout
     }
     const screen = () => tmux('capture-pane', '-p', '-t', 'top')
+    /** The first screen showing `what` (within 20 s): what an assertion then reads. */
+    const seen = (what: string | RegExp, label = String(what)) =>
+      waitFor(() => {
+        const s = screen()
+        return (typeof what === 'string' ? s.includes(what) : what.test(s)) && s
+      }, 20_000, `${label}:\n${screen()}`)
     const env: NodeJS.ProcessEnv = { ...cliEnv(opts()), CI: 'true' }
     // A light ingest load for the duration of the test (bounded in count and time).
     let loading = true
@@ -101,30 +111,30 @@ describe('ledger top', () => {
         // After it exits: its status and whether the tty is back in canonical (cooked) mode.
         `${process.execPath} bin/run.js top; echo "EXITED=$?"; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon; sleep 120`,
       )
-      await waitFor(() => /e2e-app +[1-9]\d*\.\d/.test(screen()), 20_000, `a live rate for e2e-app:\n${screen()}`)
-      const s = screen()
-      expect(s).toContain(`Ledger top  ${daemon.url}  ● connected  healthy`)
-      expect(s).toContain('e2e-idle')
-      expect(s).toMatch(/e2e key +e2e-app +ldg_proj_\d+_\w+ +\d+\/1000/)
-      expect(s).toMatch(/e2e-app +CRITICAL +e2e: disk full/)
+      expect(await seen(/e2e-app +[1-9]\d*\.\d/, 'a live rate for e2e-app')).toMatch(/e2e-app +[1-9]\d*\.\d/)
+      // Each fragment is waited for on its own: a loaded machine draws them in its own time.
+      expect(await seen(`Ledger top  ${daemon.url}  ● connected  healthy`)).toContain(`Ledger top  ${daemon.url}  ● connected  healthy`)
+      expect(await seen('e2e-idle')).toContain('e2e-idle')
+      expect(await seen(/e2e key +e2e-app +ldg_proj_\d+_\w+ +\d+\/1000/)).toMatch(/e2e key +e2e-app +ldg_proj_\d+_\w+ +\d+\/1000/)
+      expect(await seen(/e2e-app +CRITICAL +e2e: disk full/)).toMatch(/e2e-app +CRITICAL +e2e: disk full/)
       expect(tmux('display', '-p', '-t', 'top', '#{alternate_on}').trim()).toBe('1')
       // Redrawn every second: the daemon's clock in the header moves.
       const clock = () => / (\d\d:\d\d:\d\d) UTC/.exec(screen())?.[1]
       const first = clock()
-      await waitFor(() => clock() !== first, 5_000, 'the header clock to move')
+      await waitFor(() => clock() !== first, 15_000, 'the header clock to move')
 
       // Resizing the terminal lays the screen out again at the new width.
       tmux('resize-window', '-t', 'top', '-x', '100', '-y', '30')
-      await waitFor(() => screen().split('\n').some((l) => l.startsWith('── Projects') && l.length === 100), 5_000, `a 100-column layout:\n${screen()}`)
+      await waitFor(() => screen().split('\n').some((l) => l.startsWith('── Projects') && l.length === 100), 15_000, `a 100-column layout:\n${screen()}`)
 
       // enter opens the project, esc comes back.
       tmux('send-keys', '-t', 'top', 'Enter')
-      await waitFor(() => screen().includes('── Project e2e-app · E2E App'), 5_000, `the project screen:\n${screen()}`)
+      await waitFor(() => screen().includes('── Project e2e-app · E2E App'), 15_000, `the project screen:\n${screen()}`)
       tmux('send-keys', '-t', 'top', 'Escape')
-      await waitFor(() => screen().includes('── Projects'), 5_000, 'the overview again')
+      await waitFor(() => screen().includes('── Projects'), 15_000, 'the overview again')
 
       tmux('send-keys', '-t', 'top', 'q')
-      await waitFor(() => screen().includes('EXITED=0'), 10_000, `the exit:\n${screen()}`)
+      await waitFor(() => screen().includes('EXITED=0'), 15_000, `the exit:\n${screen()}`)
       const after = screen()
       expect(after).not.toContain('Ledger top')
       expect(after.split('\n')).toContain('icanon')

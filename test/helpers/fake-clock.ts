@@ -11,6 +11,16 @@ export async function settle(turns = 10): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise<void>((r) => setImmediate(r))
 }
 
+export interface FakeClockOptions {
+  /** Told each time the clock moves (to move another clock along, e.g. a test daemon's). */
+  onTime?: (now: number) => void
+  /**
+   * Real work still under way (requests in flight), awaited before the next timer fires: time
+   * moves only once what was started at this time has been answered.
+   */
+  busy?: () => Promise<unknown> | null
+}
+
 /**
  * A clock whose time moves only when the test says: timers fire in order as it advances, with
  * the event loop turned in between, so waits of minutes take microseconds and are exact.
@@ -20,7 +30,10 @@ export class FakeClock implements Clock {
   private nextId = 1
   private timers: Timer[] = []
 
-  constructor(start = 1_700_000_000_000) {
+  constructor(
+    start = 1_700_000_000_000,
+    private readonly options: FakeClockOptions = {},
+  ) {
     this.t = start
   }
 
@@ -60,20 +73,20 @@ export class FakeClock implements Clock {
   async advance(ms: number): Promise<void> {
     const end = this.t + ms
     for (;;) {
-      await settle()
+      await this.idle()
       const next = this.earliest()
       if (!next || next.at > end) break
       this.fire(next)
     }
-    this.t = end
-    await settle()
+    this.moveTo(end)
+    await this.idle()
   }
 
   /** Fires timers in order until `done()` holds; fails when no timer is left or past `limitMs`. */
   async runUntil(done: () => boolean, limitMs = 24 * 3600_000): Promise<void> {
     const limit = this.t + limitMs
     for (;;) {
-      await settle()
+      await this.idle()
       if (done()) return
       const next = this.earliest()
       if (!next) throw new Error('nothing left to wait for, and the condition does not hold')
@@ -90,7 +103,22 @@ export class FakeClock implements Clock {
 
   private fire(timer: Timer): void {
     this.timers = this.timers.filter((t) => t !== timer)
-    this.t = Math.max(this.t, timer.at)
+    this.moveTo(Math.max(this.t, timer.at))
     timer.fn()
+  }
+
+  private moveTo(t: number): void {
+    this.t = t
+    this.options.onTime?.(t)
+  }
+
+  /** Lets the event loop turn until no real work the test tracks is under way. */
+  private async idle(): Promise<void> {
+    for (;;) {
+      await settle()
+      const busy = this.options.busy?.()
+      if (!busy) return
+      await busy
+    }
   }
 }

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { LedgerApiError, LedgerConnectionError } from '../../src/client/index.js'
 import type { Overview, OverviewQuery } from '../../src/contract/stats.js'
 import { App } from '../../src/tui/app.js'
+import { classifyFetchError } from '../../src/tui/fetch-errors.js'
 import { waitFor } from '../helpers/daemon.js'
 import { errorLog, overview } from './fixtures.js'
 
@@ -39,14 +40,25 @@ function source(data: Overview | (() => Overview) = overview()) {
 }
 
 function mount(fetchOverview: (q: OverviewQuery) => Promise<Overview>, intervalMs = 1000) {
-  const r = render(<App fetchOverview={fetchOverview} url={URL} intervalMs={intervalMs} size={{ columns: 120, rows: 36 }} />)
+  const r = render(<App fetchOverview={fetchOverview} classifyError={classifyFetchError} url={URL} intervalMs={intervalMs} size={{ columns: 120, rows: 36 }} />)
   mounted.push(r)
   return r
 }
 
 const frame = (r: Instance) => r.lastFrame() ?? ''
-const until = (r: Instance, what: string | RegExp, timeoutMs = 5000) =>
-  waitFor(() => (typeof what === 'string' ? frame(r).includes(what) : what.test(frame(r))), timeoutMs, `a frame with ${what}:\n${frame(r)}`)
+/**
+ * Waits for a frame showing `what`, and returns that frame: each fragment a test asserts is
+ * waited for, since Ink may draw one part of a change a frame before another.
+ */
+const until = (r: Instance, what: string | RegExp, timeoutMs = 5000): Promise<string> =>
+  waitFor(
+    () => {
+      const f = frame(r)
+      return (typeof what === 'string' ? f.includes(what) : what.test(f)) && f
+    },
+    timeoutMs,
+    `a frame with ${what}:\n${frame(r)}`,
+  )
 /** The lines of the projects table (between its title and the keys' title). */
 const projectRows = (r: Instance) => {
   const lines = frame(r).split('\n')
@@ -67,18 +79,24 @@ describe('ledger top screen (known data)', () => {
   it('draws the header, the projects with queue bars and quota, the keys, the errors and the footer', async () => {
     const r = mount(source().fetchOverview)
     await until(r, 'payments')
-    const f = frame(r)
-    expect(f).toContain(`Ledger top  ${URL}  ● connected  healthy  v9.8.7  up 2h 5m  10:00:00 UTC`)
-    expect(f).toMatch(/Ingest 7\.7 logs\/s +[▁▂▃▄▅▆▇█ ]*█ last 5m {2}5m: 77 logs, 6 errors {2}queue 910/)
-    expect(f).toContain('── Projects · 3 · sort: logs/s ▼')
-    expect(f).toMatch(/> api +5\.5 +10 █░{9} +1 +900k\/1\.0M 90%/)
-    expect(f).toMatch(/payments +2\.2 +900 █{9}░ +5 +0\/1\.0M 0%/)
-    expect(f).toMatch(/web +0\.0 +0 ░{10} +0 +10\/1\.0M 0%/)
-    expect(f).toMatch(/api-prod +api +ldg_proj_1_abcdef +420\/1000 +0 +5s ago/)
-    expect(f).toMatch(/pay-worker +payments +ldg_proj_2_abcdef +3\/1000 +17 +3m ago/)
-    expect(f).toMatch(/09:59:58 payments +ERROR +card declined upstream/)
-    expect(f).toMatch(/09:59:50 api +CRITICAL +database connection lost/)
-    expect(f).toContain('↑↓/jk move  tab pane  s sort  / filter  enter open  p pause  ? help  q quit')
+    const header = `Ledger top  ${URL}  ● connected  healthy  v9.8.7  up 2h 5m  10:00:00 UTC`
+    expect(await until(r, header)).toContain(header)
+    const ingest = /Ingest 7\.7 logs\/s +[▁▂▃▄▅▆▇█ ]*█ last 5m {2}5m: 77 logs, 6 errors {2}queue 910/
+    expect(await until(r, ingest)).toMatch(ingest)
+    expect(await until(r, '── Projects · 3 · sort: logs/s ▼')).toContain('── Projects · 3 · sort: logs/s ▼')
+    for (const row of [
+      /> api +5\.5 +10 █░{9} +1 +900k\/1\.0M 90%/,
+      /payments +2\.2 +900 █{9}░ +5 +0\/1\.0M 0%/,
+      /web +0\.0 +0 ░{10} +0 +10\/1\.0M 0%/,
+      /api-prod +api +ldg_proj_1_abcdef +420\/1000 +0 +5s ago/,
+      /pay-worker +payments +ldg_proj_2_abcdef +3\/1000 +17 +3m ago/,
+      /09:59:58 payments +ERROR +card declined upstream/,
+      /09:59:50 api +CRITICAL +database connection lost/,
+    ])
+      expect(await until(r, row)).toMatch(row)
+    const footer = '↑↓/jk move  tab pane  s sort  / filter  enter open  p pause  ? help  q quit'
+    const f = await until(r, footer)
+    expect(f).toContain(footer)
     // Never taller than the terminal (one line short, so it does not scroll).
     expect(f.split('\n').length).toBeLessThanOrEqual(35)
   })
@@ -134,6 +152,8 @@ describe('ledger top screen (known data)', () => {
     await press(r, '/', 'p', 'a', 'y')
     await until(r, 'filter projects: pay')
     await press(r, KEY.enter)
+    // The footer says the filter is kept once enter is taken (the table filters while typing).
+    await until(r, 'filter: pay (esc clears)')
     await until(r, 'Projects · 1 of 3')
     expect(projectRows(r)).toEqual(['payments'])
     expect(frame(r)).toContain('API keys · 1 of 2')
@@ -162,6 +182,7 @@ describe('ledger top screen (known data)', () => {
     await until(r, 'payments')
     await press(r, KEY.down, KEY.enter)
     await until(r, 'latest of payments')
+    await until(r, 'esc back  p pause  ? help  q quit')
     const f = frame(r)
     expect(f).toContain('── Project payments · PAYMENTS')
     expect(f).toMatch(/Rate +2\.2 logs\/s/)
@@ -199,7 +220,7 @@ describe('ledger top screen (known data)', () => {
     await until(r, 'payments')
     await press(r, '?')
     await until(r, 'cycle the sort column')
-    expect(frame(r)).toContain('esc or ? close  q quit')
+    expect(await until(r, 'esc or ? close  q quit')).toContain('esc or ? close  q quit')
     expect(frame(r)).not.toContain('── Projects')
     await press(r, KEY.escape)
     await until(r, '── Projects')
@@ -225,8 +246,8 @@ describe('ledger top screen (known data)', () => {
     up = false
     await until(r, '● disconnected')
     await until(r, /Daemon unreachable at http:\/\/127\.0\.0\.1:8123: retrying every second \([2-9]\d* failed\)/)
-    expect(frame(r)).toContain('figures below are from 10:00:00')
-    expect(frame(r)).toContain('payments')
+    expect(await until(r, 'figures below are from 10:00:00')).toContain('figures below are from 10:00:00')
+    expect(await until(r, 'payments')).toContain('payments')
     up = true
     await until(r, '● connected')
     expect(frame(r)).not.toContain('unreachable')
@@ -237,7 +258,7 @@ describe('ledger top screen (known data)', () => {
       throw new LedgerConnectionError(URL, new Error('connect ECONNREFUSED'))
     }, 20)
     await until(r, '● disconnected')
-    expect(frame(r)).toContain('Waiting for the daemon…')
+    expect(await until(r, 'Waiting for the daemon…')).toContain('Waiting for the daemon…')
   })
 
   it('shows what the daemon refused with (an expired session) and keeps trying', async () => {
@@ -245,7 +266,7 @@ describe('ledger top screen (known data)', () => {
       throw new LedgerApiError(401, 'Invalid or expired access token', {})
     }, 20)
     await until(r, 'The daemon refused: Invalid or expired access token (HTTP 401); retrying')
-    expect(frame(r)).toContain('● error')
+    expect(await until(r, '● error')).toContain('● error')
   })
 
   it('quits on q: nothing is fetched any more', async () => {

@@ -2,6 +2,7 @@ import { render } from 'ink-testing-library'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LedgerClient } from '../../src/client/index.js'
 import { App } from '../../src/tui/app.js'
+import { classifyFetchError } from '../../src/tui/fetch-errors.js'
 import { accountWithKey, log, startTestDaemon, type TestDaemon, waitFor } from '../helpers/daemon.js'
 
 describe('ledger top against a real daemon', () => {
@@ -27,6 +28,7 @@ describe('ledger top against a real daemon', () => {
     const r = render(
       <App
         fetchOverview={(q) => client.statsOverview(q)}
+        classifyError={classifyFetchError}
         url={d.url}
         intervalMs={100}
         size={{ columns: 120, rows: 36 }}

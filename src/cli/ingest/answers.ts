@@ -1,5 +1,5 @@
 import type { RawResponse } from '../../client/index.js'
-import { parseRetryAfter } from '../backoff.js'
+import { parseRetryAfter } from '../runtime/backoff.js'
 import type { ShipperFatal } from './shipper-types.js'
 
 /** What an answer to a batch means for it. */

@@ -1,15 +1,15 @@
 import { createReadStream, statSync } from 'node:fs'
-import { CliError, EXIT } from '../errors.js'
+import { CliError, EXIT } from '../runtime/errors.js'
+import type { Readable } from 'node:stream'
 import type { InputSource } from './pipeline.js'
 import { safeKey } from './safe-json.js'
 
-const STDIN: InputSource = { name: 'stdin', open: () => process.stdin }
-
 /**
- * The inputs of `ledger ingest FILE…`: stdin when there are none, `-` for stdin among them.
+ * The inputs of `ledger ingest FILE…`: `stdin` when there are none, `-` for stdin among them.
  * Every file is checked before anything is read or sent (a usage error, exit 2).
  */
-export function inputSources(files: readonly string[]): InputSource[] {
+export function inputSources(files: readonly string[], stdin: () => Readable): InputSource[] {
+  const STDIN: InputSource = { name: 'stdin', open: stdin }
   if (files.length === 0) return [STDIN]
   return files.map((file) => {
     if (file === '-') return STDIN

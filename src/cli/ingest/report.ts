@@ -1,4 +1,5 @@
-import { EXIT } from '../errors.js'
+import type { Writable } from 'node:stream'
+import { EXIT } from '../runtime/errors.js'
 import type { PipelineResult } from './pipeline.js'
 import type { ShipperFatal, ShipperStats } from './shipper.js'
 
@@ -115,7 +116,12 @@ export class ProgressLine {
   private shown = false
   private render: (() => string) | null = null
 
-  constructor(private readonly out: NodeJS.WriteStream & { isTTY?: boolean }, private readonly enabled = Boolean(out.isTTY)) {}
+  constructor(
+    private readonly out: Writable,
+    private readonly enabled: boolean,
+    /** The terminal's width (columns), when known. */
+    private readonly columns: () => number | undefined = () => undefined,
+  ) {}
 
   start(render: () => string, everyMs = 250): void {
     if (!this.enabled) return
@@ -141,7 +147,7 @@ export class ProgressLine {
   private draw(): void {
     if (!this.render) return
     // One terminal row, never wrapped (a wrapped line could not be redrawn in place).
-    const cols = this.out.columns || 100
+    const cols = this.columns() || 100
     this.out.write(`\r\u001b[2K${this.render().slice(0, Math.max(20, cols - 1))}`)
     this.shown = true
   }

@@ -1,5 +1,5 @@
 import type { BytesTransport } from '../../client/bytes-transport.js'
-import type { BackoffOptions } from '../backoff.js'
+import type { BackoffOptions } from '../runtime/backoff.js'
 import type { Clock } from './clock.js'
 
 /** What to do with a batch the daemon does not take. */

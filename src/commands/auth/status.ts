@@ -1,22 +1,6 @@
-import { ApiCommand } from '../../cli/base-command.js'
-import { CliError, EXIT } from '../../cli/errors.js'
-import { renderFields } from '../../cli/output.js'
-import { LedgerApiError, LedgerConnectionError } from '../../client/index.js'
-
-export interface AuthStatusResult {
-  url: string
-  url_source: 'flag' | 'env' | 'profile' | 'default'
-  profile: string
-  logged_in: boolean
-  email: string | null
-  account_id: number | null
-  /** keychain, file, or the environment variable that overrides stored credentials. */
-  credential_store: 'keychain' | 'file' | 'LEDGER_TOKEN' | 'LEDGER_API_KEY' | null
-  credential_file: string | null
-  /** Whether the daemon accepted the credential just now (null: not asked or not reachable). */
-  valid: boolean | null
-  daemon_reachable: boolean
-}
+import { type AuthStatusResult, authStatus, authStatusExitCode } from '../../cli/actions/auth.js'
+import { ApiCommand } from '../../cli/runtime/base-command.js'
+import { renderFields } from '../../cli/output/table.js'
 
 export default class AuthStatus extends ApiCommand {
   static override summary = 'Show who you are logged in as, on which daemon, and where the credential is kept.'
@@ -25,34 +9,8 @@ export default class AuthStatus extends ApiCommand {
 
   async run(): Promise<AuthStatusResult> {
     await this.parse(AuthStatus)
-    const { url, urlSource, profile } = this.target
-    const override = this.session.envOverride
-    const login = override ? null : await this.session.loadLogin()
-    const result: AuthStatusResult = {
-      url,
-      url_source: urlSource,
-      profile,
-      logged_in: override !== null || login !== null,
-      email: login?.session.email ?? null,
-      account_id: login?.session.account_id ?? null,
-      credential_store: override ?? login?.where ?? null,
-      credential_file: login?.where === 'file' ? this.session.store.file : null,
-      valid: null,
-      daemon_reachable: false,
-    }
-    if (result.logged_in && override !== 'LEDGER_API_KEY') {
-      try {
-        const me = await (await this.accountClient()).me()
-        Object.assign(result, { valid: true, daemon_reachable: true, email: me.email, account_id: me.account_id })
-      } catch (err) {
-        if (err instanceof LedgerConnectionError) result.daemon_reachable = false
-        else if (err instanceof CliError || (err instanceof LedgerApiError && err.status === 401)) {
-          Object.assign(result, { valid: false, daemon_reachable: true })
-        } else throw err
-      }
-    } else {
-      result.daemon_reachable = await this.anonymousClient(3000).health().then(() => true, () => false)
-    }
+    const result = await authStatus(this.session)
+    const { url, url_source: source, profile } = result
     const where =
       result.credential_store === 'file'
         ? `file ${result.credential_file} (no OS keychain was available when it was stored)`
@@ -61,17 +19,17 @@ export default class AuthStatus extends ApiCommand {
           : result.credential_store
             ? `environment variable ${result.credential_store}`
             : '-'
+    const from = source === 'default' ? 'default' : `from ${source === 'flag' ? '--url' : source === 'env' ? 'LEDGER_URL' : `profile ${profile}`}`
     this.log(
       renderFields([
-        ['daemon', `${url} (${urlSource === 'default' ? 'default' : `from ${urlSource === 'flag' ? '--url' : urlSource === 'env' ? 'LEDGER_URL' : `profile ${profile}`}`})${result.daemon_reachable ? '' : ' — not reachable'}`],
+        ['daemon', `${url} (${from})${result.daemon_reachable ? '' : ' — not reachable'}`],
         ['profile', profile],
         ['logged in', result.logged_in ? (result.email ?? 'yes') : 'no'],
         ['credential', where],
         ['valid', result.valid === null ? 'unknown' : result.valid ? 'yes' : 'no (log in again)'],
       ]),
     )
-    if (!result.logged_in || result.valid === false) process.exitCode = EXIT.auth
-    else if (!result.daemon_reachable) process.exitCode = EXIT.error
+    this.setExitCode(authStatusExitCode(result))
     return result
   }
 }

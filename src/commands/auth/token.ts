@@ -1,4 +1,5 @@
-import { ApiCommand } from '../../cli/base-command.js'
+import { accessToken } from '../../cli/actions/auth.js'
+import { ApiCommand } from '../../cli/runtime/base-command.js'
 
 export interface TokenResult {
   access_token: string
@@ -11,10 +12,7 @@ export default class AuthToken extends ApiCommand {
 
   async run(): Promise<TokenResult> {
     await this.parse(AuthToken)
-    const client = await this.accountClient()
-    // A token the daemon refuses is refreshed here (the client retries /me once with a new one).
-    await client.me()
-    const token = client.credential ?? ''
+    const token = await accessToken(this.session)
     this.log(token)
     return { access_token: token }
   }

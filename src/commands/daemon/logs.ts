@@ -1,8 +1,6 @@
-import { createReadStream, existsSync, statSync, watch } from 'node:fs'
 import { Flags } from '@oclif/core'
-import { BaseCommand } from '../../cli/base-command.js'
-import { CliError } from '../../cli/errors.js'
-import { dataFiles, resolvePaths } from '../../shared/paths.js'
+import { daemonLogs } from '../../cli/actions/daemon.js'
+import { BaseCommand } from '../../cli/runtime/base-command.js'
 
 export default class DaemonLogs extends BaseCommand {
   static override summary = "Print the background daemon's log."
@@ -24,40 +22,12 @@ export default class DaemonLogs extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(DaemonLogs)
-    const file = dataFiles(resolvePaths().data).log
-    if (!existsSync(file))
-      throw new CliError(`no daemon log yet at ${file}`, 'It is written by `ledger daemon start`.')
-    const text = await readAll(file, 0)
-    const lines = text.split('\n')
-    if (lines.at(-1) === '') lines.pop()
-    for (const line of lines.slice(Math.max(0, lines.length - flags.lines))) process.stdout.write(`${line}\n`)
-    if (!flags.follow) return
-    let offset = statSync(file).size
-    await new Promise<void>((resolve) => {
-      const watcher = watch(file, async () => {
-        const size = statSync(file).size
-        if (size < offset) offset = 0
-        if (size > offset) {
-          process.stdout.write(await readAll(file, offset))
-          offset = size
-        }
-      })
-      process.once('SIGINT', () => {
-        watcher.close()
-        resolve()
-      })
-    })
+    const stop = new AbortController()
+    const off = this.ctx.signals.on('SIGINT', () => stop.abort())
+    try {
+      await daemonLogs(this.ctx, { lines: flags.lines, follow: flags.follow, stop: stop.signal })
+    } finally {
+      off()
+    }
   }
-}
-
-function readAll(file: string, start: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = ''
-    createReadStream(file, { start, encoding: 'utf8' })
-      .on('data', (c) => {
-        out += c
-      })
-      .on('end', () => resolve(out))
-      .on('error', reject)
-  })
 }

@@ -1,16 +1,7 @@
 import { join } from 'node:path'
-import { BaseCommand } from '../../cli/base-command.js'
-import { daemonServerFlags, serverFlagsToArgs } from '../../cli/daemon-flags.js'
-import { readLiveState, startDetached } from '../../cli/daemon-process.js'
-import { CliError } from '../../cli/errors.js'
-import { dataFiles, resolvePaths } from '../../shared/paths.js'
-
-export interface DaemonStartResult {
-  started: boolean
-  pid: number
-  url: string
-  log_file: string
-}
+import { type DaemonStartResult, startDaemon } from '../../cli/actions/daemon.js'
+import { daemonServerFlags, serverFlagsToArgs } from '../../cli/flags/daemon-server.js'
+import { BaseCommand } from '../../cli/runtime/base-command.js'
 
 export default class DaemonStart extends BaseCommand {
   static override summary = 'Start the Ledger daemon in the background.'
@@ -25,25 +16,12 @@ export default class DaemonStart extends BaseCommand {
 
   async run(): Promise<DaemonStartResult> {
     const { flags } = await this.parse(DaemonStart)
-    const { data } = resolvePaths()
-    const log = dataFiles(data).log
-    const running = readLiveState(data)
-    if (running) {
-      this.log(`Ledger daemon is already running at ${running.url} (pid ${running.pid})`)
-      return { started: false, pid: running.pid, url: running.url, log_file: log }
-    }
-    const args = serverFlagsToArgs(flags)
-    try {
-      const state = await startDetached({
-        dataDir: data,
-        binPath: join(this.config.root, 'bin', 'run.js'),
-        args,
-        env: process.env,
-      })
-      this.log(`Ledger daemon started at ${state.url} (pid ${state.pid}); log: ${log}`)
-      return { started: true, pid: state.pid, url: state.url, log_file: log }
-    } catch (err) {
-      throw new CliError(`could not start the daemon: ${(err as Error).message}`, `See the log: ${log}`)
-    }
+    const r = await startDaemon(this.ctx, join(this.config.root, 'bin', 'run.js'), serverFlagsToArgs(flags))
+    this.log(
+      r.started
+        ? `Ledger daemon started at ${r.url} (pid ${r.pid}); log: ${r.log_file}`
+        : `Ledger daemon is already running at ${r.url} (pid ${r.pid})`,
+    )
+    return r
   }
 }

@@ -1,12 +1,5 @@
-import { BaseCommand } from '../../cli/base-command.js'
-import { readLiveState, stopProcess } from '../../cli/daemon-process.js'
-import { resolvePaths } from '../../shared/paths.js'
-
-export interface DaemonStopResult {
-  stopped: boolean
-  pid: number | null
-  how?: 'stopped' | 'killed'
-}
+import { type DaemonStopResult, stopDaemon } from '../../cli/actions/daemon.js'
+import { BaseCommand } from '../../cli/runtime/base-command.js'
 
 export default class DaemonStop extends BaseCommand {
   static override summary = 'Stop the background Ledger daemon.'
@@ -16,17 +9,10 @@ export default class DaemonStop extends BaseCommand {
 
   async run(): Promise<DaemonStopResult> {
     await this.parse(DaemonStop)
-    const state = readLiveState(resolvePaths().data)
-    if (!state) {
-      this.log('Ledger daemon is not running')
-      return { stopped: false, pid: null }
-    }
-    const how = await stopProcess(state.pid)
-    this.log(
-      how === 'stopped'
-        ? `Ledger daemon stopped (pid ${state.pid})`
-        : `Ledger daemon did not stop in time; killed pid ${state.pid}`,
-    )
-    return { stopped: true, pid: state.pid, how }
+    const r = await stopDaemon(this.ctx)
+    if (!r.stopped) this.log('Ledger daemon is not running')
+    else if (r.how === 'stopped') this.log(`Ledger daemon stopped (pid ${r.pid})`)
+    else this.log(`Ledger daemon did not stop in time; killed pid ${r.pid}`)
+    return r
   }
 }

@@ -1,16 +1,8 @@
 import { Flags } from '@oclif/core'
-import { ApiCommand } from '../../cli/base-command.js'
-import type { StoreKind } from '../../cli/credentials.js'
-import { findProject } from '../../cli/session.js'
-import { parseFlag } from '../../cli/validate.js'
-import { CreateApiKeyRequestSchema, type CreatedApiKey } from '../../contract/api-keys.js'
-
-export interface KeyCreateResult extends CreatedApiKey {
-  project_id: number
-  project_slug: string
-  /** Where the CLI kept the key for `--project` lookups (null with --no-store). */
-  stored_in: StoreKind | null
-}
+import { createKey, type KeyCreateResult } from '../../cli/actions/keys.js'
+import { parseFlag } from '../../cli/flags/validate.js'
+import { ApiCommand } from '../../cli/runtime/base-command.js'
+import { CreateApiKeyRequestSchema } from '../../contract/api-keys.js'
 
 export default class KeysCreate extends ApiCommand {
   static override summary = 'Create an API key for a project; the full key is shown once.'
@@ -39,13 +31,12 @@ export default class KeysCreate extends ApiCommand {
       scopes: flags.scopes?.split(',').map((s) => s.trim()).filter(Boolean),
       expires_in_days: flags['expires-in-days'],
     })
-    const client = await this.accountClient()
-    const project = await findProject(client, flags.project.toLowerCase())
-    const created = await client.createApiKey(project.project_id, body)
-    const stored = flags.store ? await this.session.saveProjectKey(project, created.full_key) : null
+    const created = await createKey(this.session, { project: flags.project, body, store: flags.store })
     this.log(created.full_key)
     this.logToStderr(`${created.warning}`)
-    if (stored) this.logToStderr(`Stored in the ${stored} for project '${project.slug}' (used by --project ${project.slug}).`)
-    return { ...created, project_id: project.project_id, project_slug: project.slug, stored_in: stored }
+    if (created.stored_in) {
+      this.logToStderr(`Stored in the ${created.stored_in} for project '${created.project_slug}' (used by --project ${created.project_slug}).`)
+    }
+    return created
   }
 }

@@ -1,19 +1,19 @@
 import { Args } from '@oclif/core'
-import { ApiCommand } from '../../cli/base-command.js'
-import { renderTable } from '../../cli/output.js'
-import { renderKey } from '../../cli/render.js'
+import { getKey } from '../../cli/actions/keys.js'
+import { keyIdArg } from '../../cli/flags/key-id.js'
+import { renderKey } from '../../cli/output/resources.js'
+import { renderTable } from '../../cli/output/table.js'
+import { ApiCommand } from '../../cli/runtime/base-command.js'
 import type { ApiKeyDetail } from '../../contract/api-keys.js'
-import { keyIdArg } from '../../cli/key-arg.js'
 
 export default class KeysGet extends ApiCommand {
   static override summary = 'Show an API key and its latest calls.'
   static override examples = ['<%= config.bin %> <%= command.id %> 12', '<%= config.bin %> <%= command.id %> 12 --json']
-  static override args = { id: Args.string({ description: 'Id of the key.', required: true }) }
+  static override args = { id: Args.string({ description: 'Id of the key.', required: true, ignoreStdin: true }) }
 
   async run(): Promise<ApiKeyDetail> {
     const { args } = await this.parse(KeysGet)
-    const id = keyIdArg(args.id)
-    const key = await (await this.accountClient()).getApiKey(id)
+    const key = await getKey(this.session, keyIdArg(args.id))
     this.log(renderKey(key))
     if (key.usage.length > 0) {
       this.log('')

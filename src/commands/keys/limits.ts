@@ -1,9 +1,10 @@
 import { Args, Flags } from '@oclif/core'
-import { ApiCommand } from '../../cli/base-command.js'
-import { CliError, EXIT } from '../../cli/errors.js'
-import { keyIdArg } from '../../cli/key-arg.js'
-import { renderFields } from '../../cli/output.js'
-import { parseFlag } from '../../cli/validate.js'
+import { keyLimits } from '../../cli/actions/keys.js'
+import { keyIdArg } from '../../cli/flags/key-id.js'
+import { parseFlag } from '../../cli/flags/validate.js'
+import { renderFields } from '../../cli/output/table.js'
+import { ApiCommand } from '../../cli/runtime/base-command.js'
+import { CliError, EXIT } from '../../cli/runtime/errors.js'
 import { type Limits, LimitsRequestSchema } from '../../contract/api-keys.js'
 
 export default class KeysLimits extends ApiCommand {
@@ -17,7 +18,7 @@ export default class KeysLimits extends ApiCommand {
     '<%= config.bin %> <%= command.id %> 12 --set --tokens-per-second 5 --burst 20',
     '<%= config.bin %> <%= command.id %> 12 --set --algorithm fixed_window --tokens-per-second 10 --burst 600',
   ]
-  static override args = { id: Args.string({ description: 'Id of the key.', required: true }) }
+  static override args = { id: Args.string({ description: 'Id of the key.', required: true, ignoreStdin: true }) }
   static override flags = {
     set: Flags.boolean({ description: 'Set the limit instead of showing it.' }),
     algorithm: Flags.option({ description: 'Limiting algorithm.', options: ['token_bucket', 'fixed_window'] as const })(),
@@ -42,8 +43,7 @@ export default class KeysLimits extends ApiCommand {
         burst_capacity: flags.burst,
       }, { burst_capacity: '--burst' })
     }
-    const client = await this.accountClient()
-    const limits = body ? await client.setKeyLimits(id, body) : await client.getKeyLimits(id)
+    const limits = await keyLimits(this.session, id, body)
     this.log(
       renderFields([
         ['algorithm', limits.algorithm],

@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core'
-import { ApiCommand } from '../../cli/base-command.js'
-import { renderTable } from '../../cli/output.js'
-import { keyState } from '../../cli/render.js'
-import { findProject } from '../../cli/session.js'
+import { listKeys } from '../../cli/actions/keys.js'
+import { keyState } from '../../cli/output/resources.js'
+import { renderTable } from '../../cli/output/table.js'
+import { ApiCommand } from '../../cli/runtime/base-command.js'
 import type { ApiKeyList } from '../../contract/api-keys.js'
 
 export default class KeysList extends ApiCommand {
@@ -21,19 +21,7 @@ export default class KeysList extends ApiCommand {
 
   async run(): Promise<ApiKeyList> {
     const { flags } = await this.parse(KeysList)
-    const client = await this.accountClient()
-    const projectId = flags.project ? (await findProject(client, flags.project.toLowerCase())).project_id : undefined
-    let list: ApiKeyList
-    if (flags.page) list = await client.listApiKeys({ projectId, page: flags.page, size: flags.size })
-    else {
-      list = await client.listApiKeys({ projectId, page: 1, size: flags.size })
-      for (let page = 2; list.api_keys.length < list.total; page++) {
-        const next = await client.listApiKeys({ projectId, page, size: flags.size })
-        if (next.api_keys.length === 0) break
-        list.api_keys.push(...next.api_keys)
-      }
-      list = { ...list, page: 1, size: list.api_keys.length }
-    }
+    const list = await listKeys(this.session, { project: flags.project, page: flags.page, size: flags.size })
     if (list.api_keys.length === 0) this.log('No API keys. Create one with `ledger keys create --project SLUG --name NAME`.')
     else
       this.log(

@@ -1,11 +1,11 @@
 import { Args, Flags } from '@oclif/core'
-import { ApiCommand } from '../../cli/base-command.js'
-import { keyIdArg } from '../../cli/key-arg.js'
-import { renderTable } from '../../cli/output.js'
-import { parseRange } from '../../cli/time-flags.js'
+import { keyMetrics } from '../../cli/actions/keys.js'
+import { keyIdArg } from '../../cli/flags/key-id.js'
+import { parseRange } from '../../cli/flags/time.js'
+import { renderTable } from '../../cli/output/table.js'
+import { ApiCommand } from '../../cli/runtime/base-command.js'
 import type { Metrics } from '../../contract/api-keys.js'
 import { sparkline } from '../../shared/format.js'
-import { formatTimestamp } from '../../shared/time.js'
 
 export default class KeysMetrics extends ApiCommand {
   static override summary = "Show an API key's allowed and throttled requests over time."
@@ -15,7 +15,7 @@ export default class KeysMetrics extends ApiCommand {
     '<%= config.bin %> <%= command.id %> 12 --since 7d --json',
     '<%= config.bin %> <%= command.id %> 12 --since 2026-11-30T00:00:00Z --until 2026-11-30T12:00:00Z',
   ]
-  static override args = { id: Args.string({ description: 'Id of the key.', required: true }) }
+  static override args = { id: Args.string({ description: 'Id of the key.', required: true, ignoreStdin: true }) }
   static override flags = {
     since: Flags.string({ description: 'Start: a duration ago (15m, 2h, 7d) or an ISO timestamp.', default: '1h' }),
     until: Flags.string({ description: 'End: a duration ago or an ISO timestamp (default: now).' }),
@@ -24,8 +24,7 @@ export default class KeysMetrics extends ApiCommand {
   async run(): Promise<Metrics> {
     const { args, flags } = await this.parse(KeysMetrics)
     const id = keyIdArg(args.id)
-    const { from, to } = parseRange(flags.since, flags.until, '1h')
-    const m = await (await this.accountClient()).keyMetrics(id, formatTimestamp(from), formatTimestamp(to))
+    const m = await keyMetrics(this.session, id, parseRange(flags.since, flags.until, '1h', this.ctx.now()))
     this.log(`allowed ${m.allowed_count}, throttled ${m.throttled_count}`)
     const busy = m.time_series.filter((p) => p.allowed + p.throttled > 0)
     if (m.time_series.length > 0) {

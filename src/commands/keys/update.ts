@@ -1,9 +1,10 @@
 import { Args, Flags } from '@oclif/core'
-import { ApiCommand } from '../../cli/base-command.js'
-import { CliError, EXIT } from '../../cli/errors.js'
-import { keyIdArg } from '../../cli/key-arg.js'
-import { renderKey } from '../../cli/render.js'
-import { parseFlag } from '../../cli/validate.js'
+import { updateKey } from '../../cli/actions/keys.js'
+import { keyIdArg } from '../../cli/flags/key-id.js'
+import { parseFlag } from '../../cli/flags/validate.js'
+import { renderKey } from '../../cli/output/resources.js'
+import { ApiCommand } from '../../cli/runtime/base-command.js'
+import { CliError, EXIT } from '../../cli/runtime/errors.js'
 import { type ApiKey, UpdateApiKeyRequestSchema } from '../../contract/api-keys.js'
 
 export default class KeysUpdate extends ApiCommand {
@@ -13,7 +14,7 @@ export default class KeysUpdate extends ApiCommand {
     '<%= config.bin %> <%= command.id %> 12 --disable',
     '<%= config.bin %> <%= command.id %> 12 --name ci-runner --description "GitHub Actions"',
   ]
-  static override args = { id: Args.string({ description: 'Id of the key.', required: true }) }
+  static override args = { id: Args.string({ description: 'Id of the key.', required: true, ignoreStdin: true }) }
   static override flags = {
     name: Flags.string({ description: 'New name.' }),
     description: Flags.string({ description: 'New description.' }),
@@ -32,7 +33,7 @@ export default class KeysUpdate extends ApiCommand {
     if (Object.values(body).every((v) => v === undefined)) {
       throw new CliError('nothing to change', 'Pass --name, --description, --enable or --disable.', EXIT.usage)
     }
-    const key = await (await this.accountClient()).updateApiKey(id, body)
+    const key = await updateKey(this.session, id, body)
     this.log(renderKey(key))
     return key
   }

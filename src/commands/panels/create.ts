@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core'
-import { ApiCommand } from '../../cli/base-command.js'
-import { panelBody, panelFlags } from '../../cli/panel-flags.js'
-import { renderPanel } from '../../cli/render.js'
+import { createPanel } from '../../cli/actions/panels.js'
+import { panelFlags } from '../../cli/flags/panels.js'
+import { renderPanel } from '../../cli/output/resources.js'
+import { ApiCommand } from '../../cli/runtime/base-command.js'
 import { PANEL_TYPES, type Panel } from '../../contract/panels.js'
 
 export default class PanelsCreate extends ApiCommand {
@@ -22,9 +23,7 @@ export default class PanelsCreate extends ApiCommand {
 
   async run(): Promise<Panel> {
     const { flags } = await this.parse(PanelsCreate)
-    const client = await this.accountClient()
-    const index = flags.index ?? (await client.listPanels()).total
-    const panel = await client.createPanel(panelBody({ ...flags, index }, {}))
+    const panel = await createPanel(this.session, flags, this.ctx.now())
     this.log(renderPanel(panel))
     return panel
   }

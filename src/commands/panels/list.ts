@@ -1,5 +1,6 @@
-import { ApiCommand } from '../../cli/base-command.js'
-import { renderTable } from '../../cli/output.js'
+import { listPanels } from '../../cli/actions/panels.js'
+import { renderTable } from '../../cli/output/table.js'
+import { ApiCommand } from '../../cli/runtime/base-command.js'
 import type { PanelList } from '../../contract/panels.js'
 
 export default class PanelsList extends ApiCommand {
@@ -8,7 +9,7 @@ export default class PanelsList extends ApiCommand {
 
   async run(): Promise<PanelList> {
     await this.parse(PanelsList)
-    const list = await (await this.accountClient()).listPanels()
+    const list = await listPanels(this.session)
     if (list.panels.length === 0) this.log('No panels. Create one with `ledger panels create --name … --type errors --project SLUG`.')
     else
       this.log(

@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core'
 import chalk from 'chalk'
-import { ApiCommand } from '../../cli/base-command.js'
-import { formatLog } from '../../cli/log-format.js'
-import { levelColor } from '../../cli/output.js'
+import { panelData } from '../../cli/actions/panels.js'
+import { formatLog, levelColor } from '../../cli/output/log-line.js'
+import { ApiCommand } from '../../cli/runtime/base-command.js'
 import { BUCKET_SIZES, type BucketSize, type PanelData } from '../../contract/panels.js'
 import { sparkline } from '../../shared/format.js'
 
@@ -18,7 +18,7 @@ export default class PanelsShow extends ApiCommand {
     '<%= config.bin %> <%= command.id %> panel_0123456789abcdef',
     '<%= config.bin %> <%= command.id %> panel_0123456789abcdef --bucket 1h --json',
   ]
-  static override args = { id: Args.string({ description: 'Id of the panel (panel_…).', required: true }) }
+  static override args = { id: Args.string({ description: 'Id of the panel (panel_…).', required: true, ignoreStdin: true }) }
   static override flags = {
     bucket: Flags.option({ description: 'Bucket size for errors and metrics panels.', options: Object.keys(BUCKET_SIZES) as BucketSize[] })(),
     limit: Flags.integer({ description: 'How many logs, for logs panels.', min: 1, max: 1000 }),
@@ -26,7 +26,7 @@ export default class PanelsShow extends ApiCommand {
 
   async run(): Promise<PanelData> {
     const { args, flags } = await this.parse(PanelsShow)
-    const data = await (await this.accountClient()).panelData(args.id, { bucket: flags.bucket, limit: flags.limit })
+    const data = await panelData(this.session, args.id, { bucket: flags.bucket, limit: flags.limit })
     const p = data.panel
     this.log(chalk.bold(`${p.name}`) + chalk.dim(`  ${p.type} · ${p.project_id} · ${p.time_range_from} → ${p.time_range_to}`))
     if (data.type === 'logs') {

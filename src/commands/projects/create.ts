@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core'
-import { ApiCommand } from '../../cli/base-command.js'
-import { renderProject } from '../../cli/render.js'
-import { parseFlag } from '../../cli/validate.js'
+import { createProject } from '../../cli/actions/projects.js'
+import { parseFlag } from '../../cli/flags/validate.js'
+import { renderProject } from '../../cli/output/resources.js'
+import { ApiCommand } from '../../cli/runtime/base-command.js'
 import { CreateProjectRequestSchema, ENVIRONMENTS, type Project } from '../../contract/projects.js'
 
 export default class ProjectsCreate extends ApiCommand {
@@ -12,7 +13,7 @@ export default class ProjectsCreate extends ApiCommand {
     '<%= config.bin %> <%= command.id %> "Billing" --slug billing --environment staging --json',
   ]
 
-  static override args = { name: Args.string({ description: 'Display name of the project.', required: true }) }
+  static override args = { name: Args.string({ description: 'Display name of the project.', required: true, ignoreStdin: true }) }
   static override flags = {
     slug: Flags.string({ description: 'URL-safe identifier, unique in your account.', required: true }),
     environment: Flags.option({ description: 'Environment of the project.', options: ENVIRONMENTS })(),
@@ -25,7 +26,7 @@ export default class ProjectsCreate extends ApiCommand {
       slug: flags.slug,
       environment: flags.environment,
     })
-    const project = await (await this.accountClient()).createProject(body)
+    const project = await createProject(this.session, body)
     this.log(renderProject(project))
     return project
   }

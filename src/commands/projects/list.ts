@@ -1,5 +1,6 @@
-import { ApiCommand } from '../../cli/base-command.js'
-import { renderTable } from '../../cli/output.js'
+import { listProjects } from '../../cli/actions/projects.js'
+import { renderTable } from '../../cli/output/table.js'
+import { ApiCommand } from '../../cli/runtime/base-command.js'
 import type { ProjectList } from '../../contract/projects.js'
 
 export default class ProjectsList extends ApiCommand {
@@ -8,7 +9,7 @@ export default class ProjectsList extends ApiCommand {
 
   async run(): Promise<ProjectList> {
     await this.parse(ProjectsList)
-    const list = await (await this.accountClient()).listProjects()
+    const list = await listProjects(this.session)
     if (list.projects.length === 0) this.log('No projects yet. Create one with `ledger projects create NAME --slug SLUG`.')
     else
       this.log(

@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core'
-import { ApiCommand } from '../../cli/base-command.js'
-import { CliError, EXIT } from '../../cli/errors.js'
-import { renderProject } from '../../cli/render.js'
-import { findProject } from '../../cli/session.js'
-import { parseFlag } from '../../cli/validate.js'
+import { updateProject } from '../../cli/actions/projects.js'
+import { parseFlag } from '../../cli/flags/validate.js'
+import { renderProject } from '../../cli/output/resources.js'
+import { ApiCommand } from '../../cli/runtime/base-command.js'
+import { CliError, EXIT } from '../../cli/runtime/errors.js'
 import { ENVIRONMENTS, type Project, UpdateProjectRequestSchema } from '../../contract/projects.js'
 
 export default class ProjectsUpdate extends ApiCommand {
@@ -12,7 +12,7 @@ export default class ProjectsUpdate extends ApiCommand {
     '<%= config.bin %> <%= command.id %> my-app --retention-days 7',
     '<%= config.bin %> <%= command.id %> my-app --daily-quota 5000000 --environment staging',
   ]
-  static override args = { project: Args.string({ description: 'Slug or id of the project.', required: true }) }
+  static override args = { project: Args.string({ description: 'Slug or id of the project.', required: true, ignoreStdin: true }) }
   static override flags = {
     name: Flags.string({ description: 'New display name.' }),
     environment: Flags.option({ description: 'New environment.', options: ENVIRONMENTS })(),
@@ -31,9 +31,7 @@ export default class ProjectsUpdate extends ApiCommand {
     if (Object.values(body).every((v) => v === undefined)) {
       throw new CliError('nothing to change', 'Pass --name, --environment, --retention-days or --daily-quota.', EXIT.usage)
     }
-    const client = await this.accountClient()
-    const project = await findProject(client, args.project.toLowerCase())
-    const updated = await client.updateProject(project.slug, body)
+    const updated = await updateProject(this.session, args.project, body)
     this.log(renderProject(updated))
     return updated
   }

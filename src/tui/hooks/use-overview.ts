@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react'
-import { LedgerApiError, LedgerConnectionError } from '../../client/index.js'
 import type { Overview, OverviewQuery } from '../../contract/stats.js'
+import type { ClassifyError, FetchError } from '../fetch-errors.js'
 
 /** Where the figures come from: in `ledger top`, the client's `statsOverview`. */
 export type FetchOverview = (query: OverviewQuery) => Promise<Overview>
@@ -9,7 +9,7 @@ export interface OverviewState {
   /** The latest figures received (kept while the daemon is away). */
   data: Overview | null
   /** Why the last request failed, or null when it succeeded. */
-  error: { kind: 'disconnected' | 'api'; message: string } | null
+  error: FetchError | null
   /** Failed requests in a row. */
   failures: number
   /** When the figures were received (epoch ms). */
@@ -21,12 +21,8 @@ export interface OverviewOptions {
   errors?: number
   intervalMs: number
   paused: boolean
-}
-
-function describe(err: unknown): NonNullable<OverviewState['error']> {
-  if (err instanceof LedgerConnectionError) return { kind: 'disconnected', message: err.message }
-  if (err instanceof LedgerApiError) return { kind: 'api', message: `${err.detail} (HTTP ${err.status})` }
-  return { kind: 'api', message: (err as Error)?.message ?? String(err) }
+  /** Says what a failed request means (see fetch-errors.ts). */
+  classifyError: ClassifyError
 }
 
 /**
@@ -38,6 +34,8 @@ export function useOverview(fetchOverview: FetchOverview, opts: OverviewOptions)
   const [state, setState] = useState<OverviewState>({ data: null, error: null, failures: 0, receivedAt: null })
   const fetchRef = useRef(fetchOverview)
   fetchRef.current = fetchOverview
+  const classifyRef = useRef(opts.classifyError)
+  classifyRef.current = opts.classifyError
   const { project, errors, intervalMs, paused } = opts
   // Read at each tick: pausing stops the very next request, before the effect is cleaned up.
   const pausedRef = useRef(paused)
@@ -53,7 +51,7 @@ export function useOverview(fetchOverview: FetchOverview, opts: OverviewOptions)
         const data = await fetchRef.current({ ...(project ? { project } : {}), ...(errors === undefined ? {} : { errors: String(errors) }) })
         if (!cancelled) setState({ data, error: null, failures: 0, receivedAt: Date.now() })
       } catch (err) {
-        if (!cancelled) setState((s) => ({ ...s, error: describe(err), failures: s.failures + 1 }))
+        if (!cancelled) setState((s) => ({ ...s, error: classifyRef.current(err), failures: s.failures + 1 }))
       }
       if (!cancelled) timer = setTimeout(() => void tick(), intervalMs)
     }

@@ -1,7 +1,6 @@
 import chalk from 'chalk'
-import type { Log } from '../contract/ingest.js'
-import { printable } from '../shared/printable.js'
-import { levelColor } from './output.js'
+import type { Log } from '../../contract/ingest.js'
+import { printable } from '../../shared/printable.js'
 
 const LEVEL_LABEL: Record<string, string> = {
   debug: 'DEBUG',
@@ -40,4 +39,20 @@ export function formatLog(log: Log, opts: { stacks?: boolean } = {}): string {
 /** A log's text on the line: printable, each newline continued on an indented line. */
 function text(s: string): string {
   return printable(s.replace(/\r?\n/g, '\n    '))
+}
+
+/** Colour of a log level, the same everywhere in the CLI. */
+export function levelColor(level: string): (s: string) => string {
+  switch (level) {
+    case 'critical':
+      return (s) => chalk.bgRed.white.bold(s)
+    case 'error':
+      return chalk.red
+    case 'warning':
+      return chalk.yellow
+    case 'debug':
+      return chalk.dim
+    default:
+      return chalk.cyan
+  }
 }

@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core'
-import { LEVELS, LOG_TYPES } from '../contract/ingest.js'
-import type { LogFilterParams } from '../contract/logs.js'
-import { formatTimestamp } from '../shared/time.js'
-import { CliError, EXIT } from './errors.js'
-import { parseTimeFlag } from './time-flags.js'
+import { LEVELS, LOG_TYPES } from '../../contract/ingest.js'
+import type { LogFilterParams } from '../../contract/logs.js'
+import { formatTimestamp } from '../../shared/time.js'
+import { CliError, EXIT } from '../runtime/errors.js'
+import { parseTimeFlag } from './time.js'
 
 /** The search flags `ledger logs` and `ledger tail` share. */
 export const logFilterFlags = {
@@ -20,6 +20,9 @@ export const queryArg = {
   query: Args.string({
     description: 'Full-text query: words, prefixes (time*), "phrases", AND/OR/NOT.',
     required: false,
+    // Never read from piped stdin (oclif's default for a missing argument): `… | ledger logs`
+    // must not search for what the pipe carries.
+    ignoreStdin: true,
   }),
 }
 

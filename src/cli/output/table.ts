@@ -34,19 +34,3 @@ export function renderFields(fields: ReadonlyArray<readonly [string, unknown]>):
     .map(([k, v]) => `${chalk.dim(`${k}:`.padEnd(w + 1))} ${v === null || v === undefined || v === '' ? '-' : String(v)}`)
     .join('\n')
 }
-
-/** Colour of a log level, the same everywhere in the CLI. */
-export function levelColor(level: string): (s: string) => string {
-  switch (level) {
-    case 'critical':
-      return (s) => chalk.bgRed.white.bold(s)
-    case 'error':
-      return chalk.red
-    case 'warning':
-      return chalk.yellow
-    case 'debug':
-      return chalk.dim
-    default:
-      return chalk.cyan
-  }
-}

@@ -1,9 +1,9 @@
 import chalk from 'chalk'
 import { describe, expect, it } from 'vitest'
-import { formatLog } from '../../src/cli/log-format.js'
-import type { Log } from '../../src/contract/ingest.js'
-import { printable } from '../../src/shared/printable.js'
-import { errorLog } from '../tui/fixtures.js'
+import { formatLog } from '../../../src/cli/output/log-line.js'
+import type { Log } from '../../../src/contract/ingest.js'
+import { printable } from '../../../src/shared/printable.js'
+import { errorLog } from '../../tui/fixtures.js'
 
 // How `ledger logs`, `ledger tail` and `panels show` print a log for a person. Logs are written
 // by whoever holds an ingest key: what they carry must not act on the reader's terminal.

@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import { CliError, EXIT } from './errors.js'
+import { CliError, EXIT } from '../runtime/errors.js'
 
 /**
  * Values from the command line checked with the contract's own schema before any network call:

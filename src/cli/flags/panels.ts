@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
-import { PANEL_TYPES, type Panel, type PanelInput, PanelInputSchema } from '../contract/panels.js'
-import { formatTimestamp } from '../shared/time.js'
-import { parseTimeFlag } from './time-flags.js'
+import { PANEL_TYPES, type Panel, type PanelInput, PanelInputSchema } from '../../contract/panels.js'
+import { formatTimestamp } from '../../shared/time.js'
+import { parseTimeFlag } from './time.js'
 import { parseFlag } from './validate.js'
 
 /** The flags shared by `panels create` and `panels update`. */
@@ -14,7 +14,7 @@ export const panelFlags = {
   index: Flags.integer({ description: 'Position on the dashboard (from 0).' }),
 }
 
-type PanelFlagValues = { [K in keyof typeof panelFlags]?: string | number | undefined }
+export type PanelFlagValues = { [K in keyof typeof panelFlags]?: string | number | undefined }
 
 /** A full panel body from the flags laid over `base` (the current panel, for updates). */
 export function panelBody(flags: PanelFlagValues, base: Partial<Panel>, now = Date.now()): PanelInput {

@@ -1,8 +1,8 @@
 import chalk from 'chalk'
-import type { ApiKey } from '../contract/api-keys.js'
-import type { Panel } from '../contract/panels.js'
-import type { Project } from '../contract/projects.js'
-import { renderFields } from './output.js'
+import type { ApiKey } from '../../contract/api-keys.js'
+import type { Panel } from '../../contract/panels.js'
+import type { Project } from '../../contract/projects.js'
+import { renderFields } from './table.js'
 
 /** How one project looks in human output. */
 export function renderProject(p: Project): string {

@@ -2,11 +2,12 @@
  * The parts of Ledger that the CLI bundle (scripts/bundle-cli.js) leaves out load from dist/ as
  * tsc built them: the daemon, which finds its worker threads by file path, and the TUI, whose
  * Ink has a top-level await that CommonJS cannot load. `path` is relative to dist/ (to src/ when
- * run from the sources): this module sits one level below it, as dist/cli/outside.js and inside
- * dist/bundle/cli.cjs alike.
+ * run from the sources). This module is dist/cli/runtime/outside.js, two levels below dist/,
+ * or part of dist/bundle/cli.cjs (its `import.meta.url` is the bundle's), one level below.
  */
 export async function importOutside<T>(path: string): Promise<T> {
-  return (await importer(new URL(`../${path}`, import.meta.url).href)) as T
+  const root = import.meta.url.endsWith('.cjs') ? '../' : '../../'
+  return (await importer(new URL(`${root}${path}`, import.meta.url).href)) as T
 }
 
 type Importer = (url: string) => Promise<unknown>

@@ -1,5 +1,5 @@
-import { parseTimestamp } from '../shared/time.js'
-import { CliError, EXIT } from './errors.js'
+import { parseTimestamp } from '../../shared/time.js'
+import { CliError, EXIT } from '../runtime/errors.js'
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
 

@@ -1,4 +1,4 @@
-import { CliError, EXIT } from './errors.js'
+import { CliError, EXIT } from '../runtime/errors.js'
 
 /** A key id argument: a positive integer, checked before any request. */
 export function keyIdArg(value: string): number {

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process'
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, statfsSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type DaemonState, isAlive, readLiveState, readState } from '../shared/daemon-state.js'
-import { dataFiles } from '../shared/paths.js'
+import { type DaemonState, isAlive, readState } from '../../shared/daemon-state.js'
+import { dataFiles } from '../../shared/paths.js'
 
 export interface StartOptions {
   dataDir: string
@@ -105,5 +105,3 @@ function signal(pid: number, sig: NodeJS.Signals): boolean {
     throw err
   }
 }
-
-export { readLiveState }

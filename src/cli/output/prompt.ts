@@ -1,10 +1,11 @@
 import { createInterface } from 'node:readline/promises'
-import { CliError, EXIT } from './errors.js'
+import type { IoStreams } from '../runtime/context.js'
+import { CliError, EXIT, Interrupted } from '../runtime/errors.js'
 
 /** Reads all of stdin as a password: one trailing newline (`\n` or `\r\n`) is stripped. */
-export async function readPasswordFromStdin(stdin: NodeJS.ReadStream = process.stdin): Promise<string> {
+export async function readPasswordFromStdin(io: IoStreams): Promise<string> {
   const chunks: Buffer[] = []
-  for await (const chunk of stdin) chunks.push(Buffer.from(chunk as Buffer))
+  for await (const chunk of io.stdin) chunks.push(Buffer.from(chunk as Buffer))
   const text = Buffer.concat(chunks).toString('utf8')
   const password = text.replace(/\r?\n$/, '')
   if (password.length === 0) throw new CliError('--password-stdin: stdin was empty', undefined, EXIT.usage)
@@ -19,10 +20,10 @@ function needTty(what: string): never {
   )
 }
 
-/** One line typed at the terminal, echoed (for an email address). */
-export async function promptLine(question: string): Promise<string> {
-  if (!process.stdin.isTTY) needTty('input')
-  const rl = createInterface({ input: process.stdin, output: process.stderr })
+/** One line typed at the terminal, echoed (for an email address); the question on stderr. */
+export async function promptLine(io: IoStreams, question: string): Promise<string> {
+  if (!io.stdinIsTTY) needTty('input')
+  const rl = createInterface({ input: io.stdin, output: io.stderr })
   try {
     return (await rl.question(question)).trim()
   } finally {
@@ -32,22 +33,23 @@ export async function promptLine(question: string): Promise<string> {
 
 /**
  * A secret typed at the terminal with echo off: raw mode, characters collected by hand,
- * Backspace edits, Ctrl-C exits 130, Enter ends. Nothing of it is ever written back.
+ * Backspace edits, Ctrl-C ends the command (exit 130), Enter ends the secret. Nothing of it
+ * is ever written back.
  */
-export function promptSecret(question: string): Promise<string> {
-  const stdin = process.stdin
-  if (!stdin.isTTY) needTty('a password')
-  process.stderr.write(question)
-  return new Promise((resolve) => {
+export function promptSecret(io: IoStreams, question: string): Promise<string> {
+  const { stdin, stderr } = io
+  if (!io.stdinIsTTY) needTty('a password')
+  stderr.write(question)
+  return new Promise((resolve, reject) => {
     let value = ''
-    stdin.setRawMode(true)
+    io.setRawMode(true)
     stdin.resume()
     stdin.setEncoding('utf8')
-    const done = () => {
-      stdin.setRawMode(false)
+    const done = (newline = true) => {
+      io.setRawMode(false)
       stdin.pause()
       stdin.removeListener('data', onData)
-      process.stderr.write('\n')
+      if (newline) stderr.write('\n')
     }
     const onData = (chunk: string) => {
       for (const ch of chunk) {
@@ -57,8 +59,10 @@ export function promptSecret(question: string): Promise<string> {
           return
         }
         if (ch === '\u0003') {
-          done()
-          process.exit(EXIT.interrupted)
+          // The newline comes with the end of the command.
+          done(false)
+          reject(new Interrupted())
+          return
         }
         if (ch === '\u0004' && value.length === 0) {
           done()

@@ -1,6 +1,11 @@
 import { Flags } from '@oclif/core'
 import { IMPORTANCES, LEVELS, LOG_TYPES } from '../../contract/ingest.js'
-import { FAILURE_POLICIES } from './shipper-types.js'
+import { makeDecoding } from '../ingest/line-splitter.js'
+import { FAILURE_POLICIES } from '../ingest/shipper-types.js'
+import { TimestampFormat } from '../ingest/strftime.js'
+import type { TimeOptions } from '../ingest/timestamps.js'
+import { makeZone } from '../ingest/zones.js'
+import { CliError, EXIT } from '../runtime/errors.js'
 
 /** The flags of `ledger ingest` (documented in the README's `ledger ingest` section). */
 export const ingestFlags = {
@@ -36,4 +41,48 @@ export const ingestFlags = {
   wait: Flags.boolean({ description: 'Exit only once every log sent is searchable (processed by the daemon).' }),
   'wait-timeout': Flags.integer({ description: 'Seconds --wait waits at most (0: no limit).', default: 600, min: 0 }),
   'batch-size': Flags.integer({ description: 'Logs per request (1-1000).', default: 1000, min: 1, max: 1000 }),
-  concurrency: Flags.integer({ description: 'Requests in flight at once.', default: 4, min: 1, max: 16 }),}
+  concurrency: Flags.integer({ description: 'Requests in flight at once.', default: 4, min: 1, max: 16 }),
+}
+
+/** The flags of `ledger ingest` that say how lines are read. */
+export interface ReadingFlags {
+  'timestamp-format'?: string | undefined
+  timezone?: string | undefined
+  'multiline-start'?: string | undefined
+  encoding?: string | undefined
+}
+
+/** What those flags mean, checked before anything is read or sent (a bad value: exit 2). */
+export interface Reading {
+  time: TimeOptions
+  multilineStart: RegExp | null
+  encoding: string
+}
+
+export function readingOptions(flags: ReadingFlags): Reading {
+  const usage = (message: string) => new CliError(message, undefined, EXIT.usage)
+  let time: TimeOptions
+  try {
+    time = {
+      zone: makeZone(flags.timezone),
+      format: flags['timestamp-format'] ? new TimestampFormat(flags['timestamp-format']) : null,
+    }
+  } catch (err) {
+    throw usage((err as Error).message)
+  }
+  let multilineStart: RegExp | null = null
+  if (flags['multiline-start'] !== undefined) {
+    try {
+      multilineStart = new RegExp(flags['multiline-start'])
+    } catch (err) {
+      throw usage(`--multiline-start is not a regular expression: ${(err as Error).message}`)
+    }
+  }
+  const encoding = flags.encoding ?? 'utf-8'
+  try {
+    makeDecoding(encoding)
+  } catch (err) {
+    throw usage((err as Error).message)
+  }
+  return { time, multilineStart, encoding }
+}

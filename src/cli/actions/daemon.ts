@@ -1,0 +1,129 @@
+import { createReadStream, existsSync, statSync, watch } from 'node:fs'
+import { readLiveState } from '../../shared/daemon-state.js'
+import { dataFiles } from '../../shared/paths.js'
+import type { CliContext } from '../runtime/context.js'
+import { CliError, EXIT } from '../runtime/errors.js'
+import { startDetached, stopProcess } from './daemon-process.js'
+
+export interface DaemonStatusResult {
+  running: boolean
+  pid: number | null
+  url: string | null
+  started_at: string | null
+  uptime_seconds: number | null
+  healthy: boolean
+  data_dir: string
+  log_file: string
+}
+
+/** Whether a daemon runs for the context's data dir, where, since when, and whether it answers. */
+export async function daemonStatus(ctx: CliContext): Promise<DaemonStatusResult> {
+  const data = ctx.paths.data
+  const state = readLiveState(data)
+  let healthy = false
+  if (state) {
+    const client = ctx.newClient({ baseUrl: state.url, timeoutMs: 3000 })
+    healthy = await client.health().then(
+      () => true,
+      () => false,
+    )
+    await client.close()
+  }
+  return {
+    running: state !== null,
+    pid: state?.pid ?? null,
+    url: state?.url ?? null,
+    started_at: state?.started_at ?? null,
+    uptime_seconds: state ? Math.max(0, Math.round((ctx.now() - Date.parse(state.started_at)) / 1000)) : null,
+    healthy,
+    data_dir: data,
+    log_file: dataFiles(data).log,
+  }
+}
+
+/** `daemon status`'s exit code: 0 when it runs and answers, else 1. */
+export function daemonStatusExitCode(status: DaemonStatusResult): number {
+  return status.running && status.healthy ? EXIT.ok : EXIT.error
+}
+
+export interface DaemonStartResult {
+  started: boolean
+  pid: number
+  url: string
+  log_file: string
+}
+
+/**
+ * Starts `ledger daemon run` (the binary at `binPath`) detached, with `args`, unless one runs
+ * for the data dir already; waits until it listens.
+ */
+export async function startDaemon(ctx: CliContext, binPath: string, args: string[]): Promise<DaemonStartResult> {
+  const data = ctx.paths.data
+  const log = dataFiles(data).log
+  const running = readLiveState(data)
+  if (running) return { started: false, pid: running.pid, url: running.url, log_file: log }
+  try {
+    const state = await startDetached({ dataDir: data, binPath, args, env: ctx.env as NodeJS.ProcessEnv })
+    return { started: true, pid: state.pid, url: state.url, log_file: log }
+  } catch (err) {
+    throw new CliError(`could not start the daemon: ${(err as Error).message}`, `See the log: ${log}`)
+  }
+}
+
+export interface DaemonStopResult {
+  stopped: boolean
+  pid: number | null
+  how?: 'stopped' | 'killed'
+}
+
+/** SIGTERM, then a wait for a clean close (SIGKILL after 10 s). Not running is not an error. */
+export async function stopDaemon(ctx: CliContext): Promise<DaemonStopResult> {
+  const state = readLiveState(ctx.paths.data)
+  if (!state) return { stopped: false, pid: null }
+  return { stopped: true, pid: state.pid, how: await stopProcess(state.pid) }
+}
+
+/**
+ * `daemon logs`: the last `lines` lines of the background daemon's log to stdout; with
+ * `follow`, then every new line until `stop` aborts.
+ */
+export async function daemonLogs(ctx: CliContext, opts: { lines: number; follow: boolean; stop: AbortSignal }): Promise<void> {
+  const file = dataFiles(ctx.paths.data).log
+  if (!existsSync(file)) throw new CliError(`no daemon log yet at ${file}`, 'It is written by `ledger daemon start`.')
+  const out = ctx.io.stdout
+  const lines = (await readFrom(file, 0)).split('\n')
+  if (lines.at(-1) === '') lines.pop()
+  for (const line of lines.slice(Math.max(0, lines.length - opts.lines))) out.write(`${line}\n`)
+  if (!opts.follow || opts.stop.aborted) return
+  let offset = statSync(file).size
+  await new Promise<void>((resolve) => {
+    const watcher = watch(file, async () => {
+      const size = statSync(file).size
+      if (size < offset) offset = 0
+      if (size > offset) {
+        out.write(await readFrom(file, offset))
+        offset = size
+      }
+    })
+    opts.stop.addEventListener(
+      'abort',
+      () => {
+        watcher.close()
+        resolve()
+      },
+      { once: true },
+    )
+  })
+}
+
+function readFrom(file: string, start: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = ''
+    createReadStream(file, { start, encoding: 'utf8' })
+      .on('data', (c) => {
+        out += c
+      })
+      .on('end', () => resolve(out))
+      .on('error', reject)
+  })
+}

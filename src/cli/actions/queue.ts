@@ -1,0 +1,45 @@
+import type { Session } from '../auth/session.js'
+import { CliError } from '../runtime/errors.js'
+import { projectKey } from './project-access.js'
+
+export interface QueueRow {
+  project_id: number
+  slug: string | null
+  queue_depth: number
+  /** Capacity per project (known with a login). */
+  queue_capacity: number | null
+}
+
+export interface QueueResult {
+  queues: QueueRow[]
+}
+
+/**
+ * How `ledger queue` reads the depths, chosen once: with a login, the account's overview (every
+ * project, or `project`, with its capacity); with an API key (`LEDGER_API_KEY`, `--api-key`, or
+ * the key stored for `project`), that key's own project. Call the reader for each redraw.
+ */
+export async function queueReader(
+  session: Session,
+  opts: { project?: string; apiKey?: string },
+): Promise<() => Promise<QueueResult>> {
+  const project = opts.project?.toLowerCase()
+  const useKey =
+    Boolean(opts.apiKey || session.envOverride === 'LEDGER_API_KEY') || !(session.envOverride || (await session.loadLogin()))
+  if (useKey) {
+    const { client } = await projectKey(session, { ...(project ? { project } : {}), ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) })
+    return async () => {
+      const d = await client.queueDepth()
+      return { queues: [{ project_id: d.project_id, slug: project ?? null, queue_depth: d.queue_depth, queue_capacity: null }] }
+    }
+  }
+  const client = await session.accountClient()
+  return async () => {
+    const o = await client.statsOverview()
+    const queues = o.projects
+      .filter((p) => !project || p.slug === project)
+      .map((p) => ({ project_id: p.project_id, slug: p.slug, queue_depth: p.queue_depth, queue_capacity: p.queue_capacity }))
+    if (project && queues.length === 0) throw new CliError(`no project '${project}'`, 'See `ledger projects list`.')
+    return { queues }
+  }
+}
