@@ -3,6 +3,8 @@ import { hash, randomBytes } from 'node:crypto'
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 const RANDOM_LEN = 34
 const CHECK_LEN = 6
+/** Every Ledger credential that starts so is an API key (a JWT never does). */
+export const API_KEY_PREFIX = 'ldg_'
 const KEY_RE = /^ldg_proj_([1-9][0-9]{0,15})_([0-9A-Za-z]{40})$/
 
 function randomBase62(n: number): string {
@@ -48,4 +50,9 @@ export function parseApiKey(key: string): { projectId: number } | null {
   const body = key.slice(0, -CHECK_LEN)
   if (checksum(body) !== key.slice(-CHECK_LEN)) return null
   return { projectId: Number(m[1]) }
+}
+
+/** Whether a bearer credential is meant as an API key (as opposed to an access token). */
+export function looksLikeApiKey(credential: string): boolean {
+  return credential.startsWith(API_KEY_PREFIX)
 }

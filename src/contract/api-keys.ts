@@ -109,7 +109,7 @@ export const LIMIT_MAX = 1_000_000
  */
 export const LIMIT_MAX_WINDOW_SECONDS = 365 * 86_400
 
-/** Custom limits of a key (seed 002, in snake_case). */
+/** Custom limits of a key (in snake_case). */
 export const LimitsRequestSchema = z
   .object({
     algorithm: z.enum(['token_bucket', 'fixed_window']),

@@ -1,5 +1,5 @@
 /**
- * A batch's per-log errors, as the API writes them (seed 000): `"Log <index>: <what is wrong>"`,
+ * A batch's per-log errors, as the API writes them: `"Log <index>: <what is wrong>"`,
  * with the 0-based index of the log in the request. One module writes and reads them, for the
  * daemon and the CLI.
  */

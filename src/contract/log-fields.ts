@@ -9,7 +9,7 @@ export const LEVELS = ['debug', 'info', 'warning', 'error', 'critical'] as const
 export const LOG_TYPES = ['console', 'logger', 'exception', 'custom'] as const
 export const IMPORTANCES = ['low', 'standard', 'high'] as const
 
-/** Limits from seed 000; the short text fields' 255 is Ledger's own (the seed gives none). */
+/** The API reference's limits; the short text fields' 255 is Ledger's own (the reference gives none). */
 export const SHORT_TEXT = 255
 
 /** The optional text fields, in storage order, with their maximum length in characters. */
@@ -57,7 +57,7 @@ export function textLimit(name: TextField): number {
 }
 
 /**
- * The limits in one object, by the names the API's documents use (seed 000), for code and
+ * The limits in one object, by the names the API's documents use, for code and
  * messages that speak of one of them.
  */
 export const LOG_LIMITS = {

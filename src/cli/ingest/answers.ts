@@ -1,4 +1,5 @@
 import type { RawResponse } from '../../client/index.js'
+import { parseBatchError } from '../../contract/batch-errors.js'
 import { parseRetryAfter } from '../runtime/backoff.js'
 import type { ShipperFatal } from './shipper-types.js'
 
@@ -46,7 +47,6 @@ export function perLogErrors(body: unknown): Array<{ index: number; detail: stri
   if (!Array.isArray(errors)) return []
   return errors.map((e) => {
     const text = String(e)
-    const m = /^Log (\d+): ([\s\S]*)$/.exec(text)
-    return m ? { index: Number(m[1]), detail: m[2]! } : { index: 0, detail: text }
+    return parseBatchError(text) ?? { index: 0, detail: text }
   })
 }

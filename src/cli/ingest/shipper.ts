@@ -129,11 +129,6 @@ export class Shipper {
     else if (this.linger === null) this.linger = this.clock.setTimeout(() => this.seal(), this.lingerMs)
   }
 
-  /** Sends the logs added so far without waiting for the batch to fill. */
-  flush(): void {
-    this.seal()
-  }
-
   /**
    * The input has ended: sends what is left and resolves once every log is delivered, refused or
    * given up. Under `retry`, failing batches are given up `giveUpAfterMs` from now (a busy

@@ -175,7 +175,7 @@ export class ApiKeyService {
     return { ...input, is_default: false }
   }
 
-  /** Ledger as a rate limiter (seed 002): draws `cost` tokens from the key's own limits. */
+  /** Ledger as a rate limiter: draws `cost` tokens from the key's own limits. */
   async check(input: z.output<typeof CheckRequestSchema>): Promise<{
     allowed: boolean
     body: CheckResponse

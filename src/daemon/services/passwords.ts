@@ -14,7 +14,7 @@ function scrypt(password: string, salt: Buffer, logN: number, r: number, p: numb
   })
 }
 
-/** Hashes run at once: each takes ~128 MiB and ~0.7 s of a core (PERFORMANCE.md). */
+/** Hashes run at once: each takes ~128 MiB and ~0.7 s of a core. */
 const CONCURRENT_HASHES = 2
 
 /** Thrown, at once, when more hashes are already pending than the daemon takes. */

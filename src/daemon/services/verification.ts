@@ -66,7 +66,7 @@ export function logDelivery(log: { warn: (obj: unknown, msg: string) => void }):
 }
 
 /**
- * Email one-time codes (seed 004): 6 digits, 10 minutes, single use. Codes log in existing
+ * Email one-time codes: 6 digits, 10 minutes, single use. Codes log in existing
  * accounts only; for an unknown email, send-code answers the same (throttles included) and
  * issues nothing. Stored as an HMAC under the daemon's secret, so the database alone does not
  * reveal them, and compared in constant time.

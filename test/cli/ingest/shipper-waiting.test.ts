@@ -202,9 +202,8 @@ describe('failures (unreachable, 5xx other than 503) are given up after the wind
         }),
     }
     let calls = 0
-    const shipper = new Shipper({ transport, clock, onFailure: 'fail', giveUpAfterMs: 5000, random: () => 0 })
-    shipper.add(log(1), 1)
-    shipper.flush()
+    const shipper = new Shipper({ transport, clock, onFailure: 'fail', giveUpAfterMs: 5000, random: () => 0, maxBatchLogs: 1 })
+    shipper.add(log(1), 1) // a full batch: sent at once
     await clock.runUntil(() => shipper.stopped)
     expect(shipper.fatal).toMatchObject({ auth: false, detail: expect.stringMatching(/^gave up after 5 s: .*ECONNREFUSED/) })
     expect(calls).toBe(2)

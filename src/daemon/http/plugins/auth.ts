@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { forbidden, rateLimited, unauthorized } from '../../services/errors.js'
 import type { Scope } from '../../../contract/api-keys.js'
+import { looksLikeApiKey } from '../../../contract/api-key-format.js'
 import type { KeyPrincipal, Principal } from '../../services/principal.js'
 import type { Services } from '../../container.js'
 
@@ -18,7 +19,7 @@ export type { Principal } from '../../services/principal.js'
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: AuthMode
-    /** The scope an API key needs for this route (seed 004); access tokens need none. */
+    /** The scope an API key needs for this route; access tokens need none. */
     scope?: Scope
   }
   interface FastifyRequest {
@@ -39,7 +40,6 @@ function credentialOf(req: FastifyRequest): string | null {
   return typeof key === 'string' && key.length > 0 ? key.trim() : null
 }
 
-const looksLikeApiKey = (s: string) => s.startsWith('ldg_')
 
 /** The principal of an account route's request (set by the auth hook). */
 export function accountOf(req: FastifyRequest): number {

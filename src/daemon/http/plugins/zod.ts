@@ -27,7 +27,7 @@ export type App = FastifyInstance<
  * Request bodies are JSON only; a request without a body is never refused for its Content-Type.
  */
 export function registerZod(app: FastifyInstance): void {
-  // Bodies are JSON only (415 otherwise, API.md). Fastify also parses text/plain by default,
+  // Bodies are JSON only (415 otherwise). Fastify also parses text/plain by default,
   // which would let a text body through to validation as a string (400 instead of 415).
   app.removeContentTypeParser('text/plain')
   // Our own JSON parser: the same rules as Fastify's, with messages that say what was wrong.
@@ -37,7 +37,7 @@ export function registerZod(app: FastifyInstance): void {
     done(r.ok ? null : new ApiError(400, r.detail), r.ok ? r.value : undefined)
   })
   // The Content-Type only matters when there is a body: a body-less POST or DELETE (logout,
-  // revoke) sent with any Content-Type is not refused for it (API.md, conventions).
+  // revoke) sent with any Content-Type is not refused for it (the API's conventions).
   app.addHook('onRequest', (req, _reply, done) => {
     const h = req.headers
     if (h['content-type'] !== undefined && h['transfer-encoding'] === undefined) {

@@ -45,7 +45,7 @@ export function accountRoutes(app: App, { accounts, verification }: Services): v
     return {}
   })
 
-  // One-time codes by email (seed 004): the same 202 (or 429) whether or not the account exists.
+  // One-time codes by email: the same 202 (or 429) whether or not the account exists.
   app.post(
     '/api/v1/accounts/verification/send-code',
     { config: { auth: 'none' }, schema: { body: SendCodeRequestSchema, response: { 202: MessageSchema } } },

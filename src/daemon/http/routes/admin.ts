@@ -14,7 +14,7 @@ import type { Services } from '../../container.js'
 
 const QueueControlSchema = z.object({ worker_running: z.boolean(), queue_depth: z.number().int() })
 
-/** Operator endpoints (seed 002's admin API, and queue control), authorised by `X-Admin-Token`. */
+/** Operator endpoints (the admin API and queue control), authorised by `X-Admin-Token`. */
 export function adminRoutes(app: App, { queue, apiKeys }: Services): void {
   const auth = { auth: 'admin' as const }
   const state = () => ({ worker_running: queue.status().running, queue_depth: queue.totalDepth() })

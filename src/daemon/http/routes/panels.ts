@@ -11,7 +11,7 @@ import { accountOf } from '../plugins/auth.js'
 import type { App } from '../plugins/zod.js'
 import type { Services } from '../../container.js'
 
-// Panels take an API key (seed 000) or an access token; either resolves to the owning account.
+// Panels take an API key or an access token; either resolves to the owning account.
 export function panelRoutes(app: App, { panels }: Services): void {
   const auth = { auth: 'account_or_key' as const, scope: 'panels' as const }
 

@@ -4,7 +4,7 @@ import { MAX_CONTAINERS, MAX_DEPTH } from '../json.js'
 /**
  * Log records one request may carry. Beyond it the request is refused (400), not cut: one
  * request is one group commit, and a commit of tens of thousands of rows holds the event loop
- * (PERFORMANCE.md). The JS SDK sends 512 per request, the Collector's batch processor 8192.
+ *. The JS SDK sends 512 per request, the Collector's batch processor 8192.
  */
 export const OTLP_MAX_RECORDS = 10_000
 /** `ResourceLogs`, and `ScopeLogs` in all, one request may carry (each holds records). */

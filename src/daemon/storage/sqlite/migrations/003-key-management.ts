@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 
-/** API key management (seeds 001, 002): details, state, custom limits, usage and metrics. */
+/** API key management: details, state, custom limits, usage and metrics. */
 export function up(db: Database): void {
   db.exec(`
     ALTER TABLE api_keys ADD COLUMN description TEXT;

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3'
 
 /**
- * Sessions (seeds 003, 004): rotating refresh tokens in families. A family is one login;
+ * Sessions: rotating refresh tokens in families. A family is one login;
  * revoking it (logout, or a spent refresh token used again) ends every token of it, access
  * tokens included (they carry the family id).
  */

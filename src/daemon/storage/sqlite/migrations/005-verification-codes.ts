@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 
-/** Email one-time codes (seed 004): one live code per email, stored as an HMAC. */
+/** Email one-time codes: one live code per email, stored as an HMAC. */
 export function up(db: Database): void {
   db.exec(`
     CREATE TABLE verification_codes (
