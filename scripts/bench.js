@@ -19,6 +19,8 @@
 //        runs only this part; BENCH_SEARCH_ROWS changes the count)
 //   (i)  batch ingestion with 100 live tails open on the project against none, worker running
 //        (`npm run bench -- tails` runs only this part; BENCH_TAIL_ROWS logs a round)
+//   (j)  the shared rate limiter (Redis, one Lua script per check) against the in-memory one
+//        (`npm run bench -- limiter-redis` runs only this part; needs redis-server)
 import { execFile, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
@@ -37,6 +39,7 @@ import { makeLogs } from './bench-data.js'
 import { benchCliStart } from './bench-cli.js'
 import { benchIngest, INGEST_KINDS } from './bench-ingest.js'
 import { benchLimiter } from './bench-limiter.js'
+import { benchRedisLimiter } from './bench-redis-limiter.js'
 import { cpuPerRequest } from './bench-threads.js'
 import { benchSearch } from './bench-search.js'
 import { benchSustained } from './bench-sustained.js'
@@ -315,7 +318,18 @@ async function tails() {
   console.log(`(i)/(none) = ${(t.withTails / t.none).toFixed(2)}   target ≥ 0.80   (means: ${fmt(t.withTails)} with tails, ${fmt(t.none)} without)`)
 }
 
+async function redisLimiter() {
+  const r = await benchRedisLimiter()
+  console.log('(j)  rate limiter checks through the RateLimiter interface (one await each), both default windows')
+  console.log(`     memory, allowing                               ${fmt(r.memoryAllow).padStart(12)} checks/s`)
+  console.log(`     memory, rejecting                              ${fmt(r.memoryReject).padStart(12)} checks/s`)
+  console.log(`     Redis, allowing, 1 in flight                   ${fmt(r.redisAllow1).padStart(12)} checks/s   (one round trip each)`)
+  console.log(`     Redis, allowing, 64 in flight                  ${fmt(r.redisAllow64).padStart(12)} checks/s   Redis CPU ${r.redisCpuPer1000.toFixed(1)} ms per 1000`)
+  console.log(`     Redis, rejecting, 64 in flight                 ${fmt(r.redisReject64).padStart(12)} checks/s`)
+}
+
 async function main() {
+  if (process.argv[2] === 'limiter-redis') return redisLimiter()
   if (process.argv[2] === 'search') return search()
   if (process.argv[2] === 'sustained') return sustained()
   if (process.argv[2] === 'ingest') return ingestOnly()

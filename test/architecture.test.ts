@@ -57,6 +57,16 @@ describe('the daemon floor plan', () => {
     expect(violations((f) => !under('storage/postgres')(f), (t) => t === 'pg' || t.startsWith('pg/'))).toEqual([])
   })
 
+  it('only redis/ imports the Redis client, and redis/ reaches only the services it implements', () => {
+    expect(violations((f) => !under('redis')(f), (t) => t === 'ioredis' || t.startsWith('ioredis/'))).toEqual([])
+    expect(violations(under('redis'), (t) => ['http', 'ingest', 'workers', 'storage'].some((d) => under(d)(t)))).toEqual([])
+  })
+
+  it('only the composition root (container.ts) builds what redis/ holds', () => {
+    const from = (f: string) => !under('redis')(f) && !f.endsWith('container.ts')
+    expect(violations(from, (t) => under('redis')(t))).toEqual([])
+  })
+
   it('storage/ imports neither services/ nor http/ nor ingest/ (only the thread helpers of workers/)', () => {
     expect(
       violations(under('storage'), (t) =>
@@ -105,7 +115,7 @@ describe('the daemon floor plan', () => {
   })
 
   it('each daemon folder has a README saying what lives there and what it may import', () => {
-    for (const folder of ['http', 'ingest', 'workers', 'services', 'storage', 'storage/sqlite', 'storage/postgres']) {
+    for (const folder of ['http', 'ingest', 'workers', 'services', 'storage', 'storage/sqlite', 'storage/postgres', 'redis']) {
       const text = readFileSync(join(DAEMON, folder, 'README.md'), 'utf8')
       expect(text, folder).toMatch(/import/i)
     }

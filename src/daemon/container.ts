@@ -13,7 +13,7 @@ import { LogService } from './services/logs.js'
 import { PanelService } from './services/panels.js'
 import { PasswordHasher } from './services/passwords.js'
 import { ProjectService } from './services/projects.js'
-import { MemoryRateLimiter } from './services/rate-limiter.js'
+import { MemoryRateLimiter, type RateLimiter } from './services/rate-limiter.js'
 import { RollingCounter } from './services/rolling-counter.js'
 import { StatsService } from './services/stats.js'
 import { TailService } from './services/tail.js'
@@ -43,7 +43,8 @@ export interface Services {
   readonly maintenance: Maintenance
   readonly queue: ProcessingQueue
   readonly decoder: BatchDecoder
-  readonly limiter: MemoryRateLimiter
+  /** Per-instance (memory) by default; a Redis shared by every daemon for a team (#13). */
+  readonly limiter: RateLimiter
   readonly keyStats: KeyStats
   readonly stats: StatsService
   readonly startedAt: number
@@ -85,7 +86,7 @@ async function wire(
 ): Promise<Services> {
   const ctx: ServiceContext = { storage, config, now }
   const credentials = new CredentialEvents()
-  const limiter = new MemoryRateLimiter()
+  const limiter: RateLimiter = new MemoryRateLimiter()
   const keyStats = new KeyStats(storage.apiKeys, log)
   // Processed ids only grow (logs are indexed in id order): tails start after the largest one,
   // which is the last one indexed (or, while the index is rebuilt, the last one stored before).
@@ -168,6 +169,7 @@ async function wire(
       queue.stop()
       maintenance.stop()
       await keyStats.stop()
+      await limiter.close()
       await decoder.close()
       await storage.close()
     },

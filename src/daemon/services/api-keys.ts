@@ -25,7 +25,7 @@ import type { CredentialEvents } from './credential-events.js'
 import { badRequest, conflict, forbidden, notFound, unauthorized } from './errors.js'
 import type { KeyStats } from './key-stats.js'
 import type { KeyPrincipal } from './principal.js'
-import { DEFAULT_LIMITS, type LimitSpec, type MemoryRateLimiter } from './rate-limiter.js'
+import { DEFAULT_LIMITS, type LimitSpec, type RateLimiter } from './rate-limiter.js'
 
 export type { KeyPrincipal } from './principal.js'
 
@@ -56,7 +56,7 @@ export class ApiKeyService {
 
   constructor(
     private readonly ctx: ServiceContext,
-    private readonly limiter: MemoryRateLimiter,
+    private readonly limiter: RateLimiter,
     private readonly stats: KeyStats,
     /** Told of every revocation or change of a key (open live tails listen). */
     private readonly credentials?: CredentialEvents,
@@ -64,7 +64,7 @@ export class ApiKeyService {
 
   /** Loads the custom limits of every key into the rate limiter (at start). */
   async loadLimits(): Promise<void> {
-    for (const k of await this.ctx.storage.apiKeys.withLimits()) this.limiter.setLimits(k.id, toLimitSpecs(k.limits))
+    for (const k of await this.ctx.storage.apiKeys.withLimits()) this.limiter.loadLimits(k.id, toLimitSpecs(k.limits))
   }
 
   async create(
@@ -171,7 +171,7 @@ export class ApiKeyService {
     const row = await this.owned(accountId, keyId)
     if (row.revoked_at !== null) throw conflict(`API key ${keyId} is revoked`)
     await this.ctx.storage.apiKeys.setLimits(keyId, input)
-    this.limiter.setLimits(keyId, toLimitSpecs(input))
+    await this.limiter.setLimits(keyId, toLimitSpecs(input))
     return { ...input, is_default: false }
   }
 
@@ -188,7 +188,7 @@ export class ApiKeyService {
     if (cost > burst)
       throw badRequest(`cost must be a positive integer no larger than the burst capacity (${burst})`)
     const now = this.ctx.now()
-    const d = this.limiter.check(key.keyId, now, cost)
+    const d = await this.limiter.check(key.keyId, now, cost)
     this.stats.recordDecision(key.keyId, now, d.allowed)
     return {
       allowed: d.allowed,

@@ -11,8 +11,9 @@ export async function deepHealth(s: Services, log?: LogSinkStatus): Promise<Deep
   const capacity = s.ctx.config.queueCapacity
   const fulltext = s.storage.indexer.status
   const queueOk = worker.running && fulltext.running && fulltext.last_error === null
+  const limiter = await s.limiter.health()
   const status =
-    storage['status'] !== 'healthy' ? 'unhealthy' : db.status === 'healthy' && queueOk ? 'healthy' : 'degraded'
+    storage['status'] !== 'healthy' ? 'unhealthy' : db.status === 'healthy' && queueOk && limiter.status === 'healthy' ? 'healthy' : 'degraded'
   return {
     status,
     services: {
@@ -28,7 +29,7 @@ export async function deepHealth(s: Services, log?: LogSinkStatus): Promise<Deep
         last_error: worker.last_error,
         fulltext_index: fulltext,
       },
-      rate_limiter: { status: 'healthy', backend: 'memory', tracked_keys: s.limiter.trackedKeys() },
+      rate_limiter: limiter,
       live_tails: { status: 'healthy', ...s.tail.figures() },
       storage,
       ...(log ? { log: { status: log.last_error === null ? 'healthy' : 'degraded', destination: 'stdout', ...log } } : {}),

@@ -1,3 +1,5 @@
+import { DomainError } from './errors.js'
+
 /** One limit on a key: a token bucket, or a fixed window of `capacity` requests. */
 export interface LimitSpec {
   readonly algorithm: 'token_bucket' | 'fixed_window'
@@ -24,6 +26,9 @@ export const DEFAULT_LIMITS: readonly LimitSpec[] = [
   },
 ]
 
+/** A decision, answered at once (in memory) or after a round trip (a shared store). */
+export type Awaitable<T> = T | Promise<T>
+
 export interface RateDecision {
   allowed: boolean
   /** Capacity of the most restrictive limit (`X-RateLimit-Limit`). */
@@ -40,6 +45,59 @@ export interface RateDecision {
   label: string
 }
 
+/** What `GET /health/deep` shows of the rate limiter (`rate_limiter`). */
+export interface RateLimiterHealth {
+  status: 'healthy' | 'degraded'
+  /** Where the buckets live: this process (`memory`) or a Redis every daemon shares (`redis`). */
+  backend: 'memory' | 'redis'
+  /** Keys with limits or buckets this daemon has seen. */
+  tracked_keys: number
+  [figure: string]: unknown
+}
+
+/**
+ * What the daemon asks of a rate limiter, wherever the buckets live: in this process
+ * (`MemoryRateLimiter`, the default) or in a Redis shared by every daemon of a team
+ * (`redis/rate-limiter.ts`). Limits themselves come from storage and are held by each daemon;
+ * only the buckets are shared. Callers `await` `check`: in memory it answers at once.
+ */
+export interface RateLimiter {
+  readonly backend: RateLimiterHealth['backend']
+  /** The key's limits (custom, else the defaults). */
+  limitsOf(keyId: number): readonly LimitSpec[]
+  /** Installs a key's stored limits at start: buckets already running (in a shared store) keep their tokens. */
+  loadLimits(keyId: number, limits: readonly LimitSpec[]): void
+  /** Replaces a key's limits (null → the defaults); they apply from the next check, starting full. */
+  setLimits(keyId: number, limits: readonly LimitSpec[] | null): Awaitable<void>
+  /** Forgets a key (revoked): its limits and, where it can, its buckets. */
+  forget(keyId: number): void
+  /**
+   * Draws `cost` tokens from every limit of the key, or none if any limit lacks them.
+   * @throws RateLimiterUnavailableError when the shared store cannot answer (never in memory).
+   */
+  check(keyId: number, nowMs: number, cost?: number): Awaitable<RateDecision>
+  health(): Awaitable<RateLimiterHealth>
+  /** Releases what the limiter holds (not a connection it was given). */
+  close(): Awaitable<void>
+}
+
+/**
+ * The shared store of a rate limiter could not decide (Redis down, unreachable, too slow, out
+ * of memory). A `DomainError` of kind `unavailable`, so that where nothing catches it the
+ * answer is a 503 with `Retry-After`; a caller that can go on without it (ingestion, on
+ * per-instance limits) catches it by this class.
+ */
+export class RateLimiterUnavailableError extends DomainError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super('unavailable', `The shared rate limiter is unavailable: ${reason}`, RETRY_WHEN_UNAVAILABLE_S)
+    this.name = 'RateLimiterUnavailableError'
+    if (options?.cause !== undefined) this.cause = options.cause
+  }
+}
+
+/** Seconds a caller is told to wait when the shared store is down (it reconnects by itself). */
+const RETRY_WHEN_UNAVAILABLE_S = 5
+
 /** Per-limit state: tokens and last refill (bucket) or count and window start (window). */
 interface Slot {
   a: number
@@ -55,7 +113,8 @@ interface KeyState {
  * In-memory rate limiter keyed by API key id: O(1) per check, no timers; state is created on
  * first use. A denied request consumes nothing. The clock is passed in, so tests control it.
  */
-export class MemoryRateLimiter {
+export class MemoryRateLimiter implements RateLimiter {
+  readonly backend = 'memory'
   private readonly keys = new Map<number, KeyState>()
   private readonly custom = new Map<number, readonly LimitSpec[]>()
 
@@ -66,6 +125,10 @@ export class MemoryRateLimiter {
     this.keys.delete(keyId)
   }
 
+  loadLimits(keyId: number, limits: readonly LimitSpec[]): void {
+    this.setLimits(keyId, limits)
+  }
+
   limitsOf(keyId: number): readonly LimitSpec[] {
     return this.custom.get(keyId) ?? DEFAULT_LIMITS
   }
@@ -74,6 +137,12 @@ export class MemoryRateLimiter {
   trackedKeys(): number {
     return this.keys.size
   }
+
+  health(): RateLimiterHealth {
+    return { status: 'healthy', backend: 'memory', tracked_keys: this.trackedKeys() }
+  }
+
+  close(): void {}
 
   /** Forgets a key (revoked): its memory is released. */
   forget(keyId: number): void {
@@ -134,15 +203,30 @@ export class MemoryRateLimiter {
     }
     const l = limits[pick]!
     const s = slots[pick]!
-    return {
-      allowed: deny < 0,
-      limit: l.capacity,
-      remaining: Math.max(0, Math.floor(remainingOf(l, s))),
-      reset: Math.ceil(fullAtMs(l, s, nowMs) / 1000),
-      fullInMs: Math.max(0, fullAtMs(l, s, nowMs) - nowMs),
-      retryAfter: deny < 0 ? 0 : Math.max(1, Math.ceil(retryMs / 1000)),
-      label: l.label,
-    }
+    return decision(l, deny < 0, remainingOf(l, s), fullAtMs(l, s, nowMs), nowMs, retryMs)
+  }
+}
+
+/**
+ * A decision's figures from the limit shown (`l`), the tokens left in it, when it is full again
+ * and how long the refused request must wait: one computation of the headers for every limiter.
+ */
+export function decision(
+  l: LimitSpec,
+  allowed: boolean,
+  remaining: number,
+  fullAt: number,
+  nowMs: number,
+  retryMs: number,
+): RateDecision {
+  return {
+    allowed,
+    limit: l.capacity,
+    remaining: Math.max(0, Math.floor(remaining)),
+    reset: Math.ceil(fullAt / 1000),
+    fullInMs: Math.max(0, fullAt - nowMs),
+    retryAfter: allowed ? 0 : Math.max(1, Math.ceil(retryMs / 1000)),
+    label: l.label,
   }
 }
 
@@ -150,7 +234,7 @@ export class MemoryRateLimiter {
  * The longest wait the limiter reports (a year, as LIMIT_MAX_WINDOW_SECONDS): limits stored by
  * an older Ledger may be slower than the API now allows, and every header must stay an integer.
  */
-const MAX_WAIT_MS = 365 * 86_400_000
+export const MAX_WAIT_MS = 365 * 86_400_000
 
 function windowMs(l: LimitSpec): number {
   return Math.min(MAX_WAIT_MS, (l.capacity / l.tokensPerSecond) * 1000)

@@ -16,7 +16,7 @@ import type { IngestService } from '../ingest/ingest-service.js'
 import type { KeyStats } from './key-stats.js'
 import { toLog } from './logs.js'
 import type { ProcessingQueue } from '../workers/processing-queue.js'
-import type { MemoryRateLimiter } from './rate-limiter.js'
+import type { RateLimiter } from './rate-limiter.js'
 import type { RollingCounter } from './rolling-counter.js'
 
 /** Latest logs of any level shown for one project (`?project=`). */
@@ -28,7 +28,7 @@ export interface StatsSources {
   ingest: IngestService
   apiKeys: ApiKeyService
   keyStats: KeyStats
-  limiter: MemoryRateLimiter
+  limiter: RateLimiter
   /** Accepted logs (field 0) and error/critical logs (field 1) per project and second. */
   ingestRates: RollingCounter
   startedAt: number

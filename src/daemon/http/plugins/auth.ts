@@ -98,7 +98,7 @@ export function registerAuth(app: FastifyInstance, services: Services, inventory
       if (services.apiKeys.isExpired(key)) throw unauthorized('API key has expired')
       req.principal = { kind: 'key', ...key }
       req.credentialEpoch = epoch
-      applyRateLimit(services, key.keyId, reply)
+      await applyRateLimit(services, key.keyId, reply)
       const scope = req.routeOptions.config.scope
       if (scope && !key.scopes.includes(scope)) {
         throw forbidden(`This API key lacks the '${scope}' scope (it has: ${key.scopes.join(', ')})`)
@@ -154,9 +154,9 @@ function checkAdminToken(configured: string | undefined, sent: string | string[]
   if (!timingSafeEqual(a, b)) throw unauthorized('Invalid admin token')
 }
 
-function applyRateLimit(services: Services, keyId: number, reply: FastifyReply): void {
+async function applyRateLimit(services: Services, keyId: number, reply: FastifyReply): Promise<void> {
   const now = services.ctx.now()
-  const d = services.limiter.check(keyId, now)
+  const d = await services.limiter.check(keyId, now)
   services.keyStats.recordDecision(keyId, now, d.allowed)
   reply.header('x-ratelimit-limit', d.limit)
   reply.header('x-ratelimit-remaining', d.remaining)
