@@ -34,6 +34,18 @@ export interface AppOptions {
 }
 
 /**
+ * Fastify's `trustProxy` from the config's. A number of hops is proxy-addr's (and Express's)
+ * meaning: the nearest `n` hops are trusted whoever they are; Fastify 5 takes a bare number as
+ * "trust nothing" (a hop count cannot tell the proxy from a client that connects directly), so
+ * the count is given to it as a function, and the README says to use it only where nothing but
+ * the proxies can reach the daemon.
+ */
+function trustProxyOption(t: DaemonConfig['trustProxy']): FastifyServerOptions['trustProxy'] {
+  if (typeof t !== 'number') return t
+  return t === 0 ? false : (_address: string, hop: number) => hop < t
+}
+
+/**
  * Builds the daemon's Fastify instance and its services. It never listens (server.ts does):
  * tests build it themselves. Closing the app stops the worker and closes the database.
  */
@@ -56,6 +68,9 @@ export async function buildApp(
     requestTimeout: 60_000,
     keepAliveTimeout: 10_000,
     return503OnClosing: true,
+    // Behind a load balancer: which hops' X-Forwarded-For / -Proto to believe (req.ip, req.protocol).
+    // Off by default, so a client cannot pick the address the per-address throttles count it under.
+    trustProxy: trustProxyOption(config.trustProxy),
     // What is refused before routing also answers `{"detail"}` (plugins/client-errors.ts).
     clientErrorHandler,
     frameworkErrors,
@@ -101,7 +116,7 @@ export async function buildApp(
 
   registerZod(app)
   registerErrorHandling(app)
-  registerSecurity(app, config.host)
+  registerSecurity(app, { host: config.host, allowedHosts: config.allowedHosts })
   const routes: RouteInfo[] = []
   registerAuth(app, services, routes)
   registerStorageGate(app, services.storage.health)

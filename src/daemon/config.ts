@@ -1,10 +1,70 @@
+import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { z } from 'zod'
+import { parseHost } from '../shared/host-header.js'
 import { resolvePaths } from '../shared/paths.js'
+
+/** A comma-separated list (flag, environment) or a list (tests): trimmed, empty items dropped. */
+const list = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((x) => x.trim()).filter((x) => x !== ''))
+
+/** proxy-addr's names for address ranges, as Fastify's trustProxy takes them. */
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+/** An address, or a CIDR range (`10.0.0.0/8`, `fd00::/8`), or one of PROXY_RANGES. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGES.has(entry)) return true
+  const [ip, bits, ...more] = entry.split('/')
+  const version = isIP(ip ?? '')
+  if (version === 0 || more.length > 0) return false
+  if (bits === undefined) return true
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128)
+}
+
+/**
+ * Fastify's `trustProxy`: `false` (the default: X-Forwarded-For is ignored), `true` (trust
+ * every hop: only when nothing but the proxy can reach the daemon), a number of hops to trust,
+ * or the proxies' addresses and CIDR ranges.
+ */
+const trustProxy = z
+  .union([z.boolean(), z.number(), z.string(), z.array(z.string())])
+  .transform((v, ctx): boolean | number | string[] => {
+    if (typeof v === 'boolean') return v
+    if (typeof v === 'number' || (typeof v === 'string' && /^\s*\d+\s*$/.test(v))) {
+      const hops = Number(v)
+      if (Number.isSafeInteger(hops) && hops >= 0 && hops <= 100) return hops
+      ctx.addIssue({ code: 'custom', message: 'must be true, false, a number of hops (0-100) or a list of addresses' })
+      return z.NEVER
+    }
+    if (typeof v === 'string' && ['true', 'false'].includes(v.trim().toLowerCase())) return v.trim().toLowerCase() === 'true'
+    const entries = list.parse(v).map((e) => e.toLowerCase())
+    const bad = entries.find((e) => !isProxyAddress(e))
+    if (bad !== undefined || entries.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `'${bad ?? ''}' is not an IP address or CIDR range (or loopback, linklocal, uniquelocal)`,
+      })
+      return z.NEVER
+    }
+    return entries
+  })
 
 /** Everything the daemon can be configured with, parsed once at start. */
 export const DaemonConfigSchema = z.object({
+  /** The bind address (`0.0.0.0` or `::` for every interface). */
   host: z.string().min(1).default('127.0.0.1'),
+  /**
+   * Names the daemon is reached by beyond loopback and its bind address (`host` or
+   * `host:port`), for the Host-header check that keeps DNS rebinding out.
+   */
+  allowedHosts: list
+    .refine((hosts) => hosts.every((h) => parseHost(h) !== null), {
+      message: 'must be a comma-separated list of host or host:port',
+    })
+    .default([]),
+  /** Which proxies' X-Forwarded-For (and -Proto) to believe: see `trustProxy` above. */
+  trustProxy: trustProxy.default(false),
   port: z.coerce.number().int().min(0).max(65535).default(8000),
   /** The data directory (database, secret, state file, log). */
   dataDir: z.string().min(1),
@@ -72,6 +132,9 @@ export function loadConfig(
 ): DaemonConfig {
   const fromEnv: Partial<DaemonConfigInput> = {
     dataDir: resolvePaths(env).data,
+    host: env['LEDGER_HOST'] || undefined,
+    allowedHosts: env['LEDGER_ALLOWED_HOSTS'] || undefined,
+    trustProxy: env['LEDGER_TRUST_PROXY'] || undefined,
     durability: env['LEDGER_DURABILITY'] as DaemonConfig['durability'] | undefined,
     queueCapacity: env['LEDGER_QUEUE_CAPACITY'] as unknown as number | undefined,
     maxIndexLagSeconds: env['LEDGER_MAX_INDEX_LAG'] as unknown as number | undefined,

@@ -22,7 +22,10 @@ export async function runServer(config: DaemonConfig, version: string): Promise<
   try {
     app = (await buildApp({ config, version })).app
     if (!['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
-      app.log.warn(`listening on ${config.host}: the API is reachable from other machines`)
+      app.log.warn(
+        `listening on ${config.host}: the API is reachable from other machines` +
+          (config.allowedHosts.length > 0 ? ` (as ${config.allowedHosts.join(', ')})` : ''),
+      )
     }
     try {
       await app.listen({ host: config.host, port: config.port })

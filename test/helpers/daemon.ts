@@ -83,7 +83,8 @@ export async function startTestDaemon(
   const logLines: string[] = []
   const logger = opts.captureLog ? { level: 'warn', stream: { write: (line: string) => logLines.push(line) } } : false
   const { app, services, routes } = await buildApp({ config, now: opts.realClock ? Date.now : () => clock.now, logger })
-  await app.listen({ host: '127.0.0.1', port: 0 })
+  // On 127.0.0.1, unless the test binds elsewhere (0.0.0.0 is reached through 127.0.0.1 too).
+  await app.listen({ host: config.host, port: 0 })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : 0
   const url = `http://127.0.0.1:${port}`

@@ -9,8 +9,19 @@ export const daemonServerFlags = {
     max: 65535,
   }),
   host: Flags.string({
-    description: 'Address to bind. Anything but loopback exposes the API to the network.',
-    default: '127.0.0.1',
+    description:
+      'Address to bind (default 127.0.0.1; env LEDGER_HOST). Anything but loopback exposes the API to the network; ' +
+      '0.0.0.0 or :: listens on every interface.',
+  }),
+  'allowed-hosts': Flags.string({
+    description:
+      'Comma-separated host or host:port the daemon is reached by, beyond loopback and the bind address ' +
+      '(env LEDGER_ALLOWED_HOSTS): any other Host header gets 403 (DNS-rebinding guard).',
+  }),
+  'trust-proxy': Flags.string({
+    description:
+      'Believe X-Forwarded-For/-Proto from these proxies (env LEDGER_TRUST_PROXY): true, false (default), ' +
+      'a number of hops, or comma-separated addresses/CIDR ranges. The per-address throttles then count the client behind them.',
   }),
   durability: Flags.option({
     description: 'normal: a 202 survives a crash of the daemon; full: also power loss (fsync on every commit).',
@@ -83,17 +94,31 @@ const NUMERIC_SETTINGS = {
 
 type ServerFlags = {
   port: number
-  host: string
+  host?: string
+  'allowed-hosts'?: string
+  'trust-proxy'?: string
   durability?: 'normal' | 'full'
 } & { [F in keyof typeof NUMERIC_SETTINGS]?: number }
 
 /** The flags as `loadConfig` takes them (flags left unset are left out: env and defaults apply). */
 export function serverFlagsToConfig(
   flags: ServerFlags,
-): { port: number; host: string; durability?: 'normal' | 'full' } & {
+): {
+  port: number
+  host?: string
+  allowedHosts?: string
+  trustProxy?: string
+  durability?: 'normal' | 'full'
+} & {
   [F in keyof typeof NUMERIC_SETTINGS as (typeof NUMERIC_SETTINGS)[F]]?: number
 } {
-  const config: Record<string, unknown> = { port: flags.port, host: flags.host, durability: flags.durability }
+  const config: Record<string, unknown> = {
+    port: flags.port,
+    host: flags.host,
+    allowedHosts: flags['allowed-hosts'],
+    trustProxy: flags['trust-proxy'],
+    durability: flags.durability,
+  }
   for (const [flag, key] of Object.entries(NUMERIC_SETTINGS)) {
     config[key] = flags[flag as keyof typeof NUMERIC_SETTINGS]
   }
@@ -102,7 +127,10 @@ export function serverFlagsToConfig(
 
 /** The flags as `daemon start` passes them on to `daemon run` (only those that were set). */
 export function serverFlagsToArgs(flags: ServerFlags): string[] {
-  const args = ['--port', String(flags.port), '--host', flags.host]
+  const args = ['--port', String(flags.port)]
+  if (flags.host !== undefined) args.push('--host', flags.host)
+  if (flags['allowed-hosts'] !== undefined) args.push('--allowed-hosts', flags['allowed-hosts'])
+  if (flags['trust-proxy'] !== undefined) args.push('--trust-proxy', flags['trust-proxy'])
   if (flags.durability) args.push('--durability', flags.durability)
   for (const flag of Object.keys(NUMERIC_SETTINGS) as (keyof typeof NUMERIC_SETTINGS)[]) {
     const v = flags[flag]

@@ -16,7 +16,8 @@ function ipv6Groups(address: string): string[] | null {
  * The key per-address throttles count a client under: its IPv4 address (also when it arrives
  * IPv4-mapped), or the /64 network of an IPv6 address, since one host usually holds a whole
  * /64 and could otherwise change address at every request. Without `trustProxy`, this is the
- * peer of the TCP connection.
+ * peer of the TCP connection; with it (`--trust-proxy`), the address the trusted proxies
+ * forwarded in X-Forwarded-For (Fastify's `req.ip`): the nearest hop not trusted.
  */
 export function clientAddress(req: FastifyRequest): string {
   return addressKey(req.ip)

@@ -1,52 +1,68 @@
 import type { FastifyInstance } from 'fastify'
+import { isIpLiteral, parseHost } from '../../../shared/host-header.js'
 import { ApiError } from '../api-error.js'
 
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1', '[::1]']
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]'])
 
-// A whole Host header: a name or an IPv4 address, or an IPv6 address in brackets, then an
-// optional port. Anything more (`127.0.0.1:8000@evil.com`, `[::1]evil.com`, `localhost:8000,
-// evil.com`, a space) is not a Host at all.
-const HOST_HEADER = /^(\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::([0-9]{1,5}))?$/
-
-/** The host part of a Host header (`[::1]:8000` → `[::1]`), or null when it is malformed. */
-function hostname(hostHeader: string): string | null {
-  const m = HOST_HEADER.exec(hostHeader.toLowerCase())
-  if (!m) return null
-  const port = m[2] === undefined ? null : Number(m[2])
-  if (port !== null && (port < 1 || port > 65535)) return null
-  return m[1]!
+/** Where the daemon listens and which Host headers it answers (`--host`, `--allowed-hosts`). */
+export interface HostPolicy {
+  /** The bind address. */
+  host: string
+  /** More names the daemon is reached by: `name` (any port) or `name:port` (that port only). */
+  allowedHosts: readonly string[]
 }
 
 /**
- * Protections of a daemon that listens on the user's machine:
- * - the `Host` must be exactly a loopback name or the configured bind address, with an
- *   optional port, else 403: a web page cannot reach the API through DNS rebinding (Ollama's
- *   CVE-2024-28224). The port is not compared with the daemon's: a browser sends the port of
- *   the page's own URL, so it tells nothing, and SSH tunnels and port forwards keep working.
- *   Bound to a wildcard address (an explicit choice), any Host is accepted.
- * - a request with an `Origin` must come from the daemon's own origin, else 403: browsers get
- *   no CORS headers from Ledger, and cross-site requests are refused outright. Requests without
- *   an Origin (the CLI, curl, scripts) are not affected.
+ * Protections of a daemon reached through a browser-accessible address:
+ * - the `Host` must be a loopback name, the configured bind address, or one of the allowed
+ *   hosts, else 403: a web page cannot reach the API through DNS rebinding (Ollama's
+ *   CVE-2024-28224), which needs a DNS name of the attacker's in the Host. Bound to a wildcard
+ *   address (`--host 0.0.0.0`), an IP address in the Host is accepted too (the page would be
+ *   the daemon's own origin, so rebinding is not possible through it), but a name still has to
+ *   be listed. A Host's port is not compared with the daemon's unless the allowed host names
+ *   one: a browser sends the port of the page's own URL, and SSH tunnels, port forwards and
+ *   load balancers change it. The Host header itself is read, never `X-Forwarded-Host`.
+ * - a request with an `Origin` must come from the daemon's own origin (the Host it was sent to,
+ *   by the scheme the request came in on: `https` behind a trusted proxy that says so), else
+ *   403: browsers get no CORS headers from Ledger, and cross-site requests are refused
+ *   outright. Requests without an Origin (the CLI, curl, scripts) are not affected.
  */
-export function registerSecurity(app: FastifyInstance, bindHost: string): void {
-  const allowed = new Set(LOOPBACK_NAMES)
-  allowed.add(bindHost.toLowerCase())
-  if (bindHost.includes(':') && !bindHost.startsWith('[')) allowed.add(`[${bindHost.toLowerCase()}]`)
-  const anyHost = WILDCARD.has(bindHost)
+export function registerSecurity(app: FastifyInstance, policy: HostPolicy): void {
+  const bind = policy.host.toLowerCase()
+  const anyPort = new Set(LOOPBACK_NAMES)
+  anyPort.add(bind)
+  if (bind.includes(':') && !bind.startsWith('[')) anyPort.add(`[${bind}]`)
+  const withPort = new Set<string>()
+  for (const entry of policy.allowedHosts) {
+    const h = parseHost(entry)
+    if (!h) throw new Error(`allowed host '${entry}' is not a host[:port]`)
+    if (h.port === null) anyPort.add(h.name)
+    else withPort.add(`${h.name}:${h.port}`)
+  }
+  const wildcard = WILDCARD.has(bind)
+  const allowed = (hostHeader: string | undefined): boolean => {
+    const h = hostHeader === undefined ? null : parseHost(hostHeader)
+    if (!h) return false
+    if (anyPort.has(h.name) || (h.port !== null && withPort.has(`${h.name}:${h.port}`))) return true
+    return wildcard && isIpLiteral(h.name)
+  }
+  const hint =
+    wildcard || !LOOPBACK_NAMES.includes(bind)
+      ? 'use a loopback address, or add this name to the daemon\'s --allowed-hosts'
+      : 'use a loopback address such as 127.0.0.1'
 
   app.addHook('onRequest', async (req) => {
     const host = req.headers.host
-    const name = host === undefined ? null : hostname(host)
-    if (!anyHost && (name === null || !allowed.has(name))) {
-      throw new ApiError(403, `Host '${host ?? ''}' is not allowed: use a loopback address such as 127.0.0.1`)
+    if (!allowed(host)) {
+      throw new ApiError(403, `Host '${host ?? ''}' is not allowed: ${hint}`)
     }
     const origin = req.headers.origin
     if (origin !== undefined) {
       let sameOrigin = false
       try {
         const u = new URL(origin)
-        sameOrigin = u.protocol === 'http:' && u.host === host?.toLowerCase()
+        sameOrigin = u.protocol === `${req.protocol}:` && u.host === host?.toLowerCase()
       } catch {
         sameOrigin = false
       }
