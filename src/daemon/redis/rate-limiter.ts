@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import {
   DEFAULT_LIMITS,
@@ -11,8 +10,7 @@ import {
 } from '../services/rate-limiter.js'
 import { describeRedisError } from './connection.js'
 import { RATE_LIMIT_LUA } from './rate-limit-script.js'
-
-const SCRIPT_SHA = createHash('sha1').update(RATE_LIMIT_LUA).digest('hex')
+import { runScript } from './scripts.js'
 
 export interface RedisRateLimiterOptions {
   /** Prefix of every Redis key the limiter writes (`<prefix>rl:{<key id>}`). Default `ledger:`. */
@@ -87,7 +85,7 @@ export class RedisRateLimiter implements RateLimiter {
     for (const l of limits) args.push(l.algorithm === 'token_bucket' ? 't' : 'w', String(l.tokensPerSecond), String(l.capacity))
     let reply: unknown
     try {
-      reply = await this.run(this.stateKey(keyId), args)
+      reply = await runScript(this.redis, RATE_LIMIT_LUA, this.stateKey(keyId), args)
     } catch (err) {
       this.noteError(err)
       throw new RateLimiterUnavailableError(describeRedisError(err), { cause: err })
@@ -132,16 +130,6 @@ export class RedisRateLimiter implements RateLimiter {
   private stateKey(keyId: number): string {
     // The braces make the key id a hash tag: a Redis Cluster keeps each key's state on one node.
     return `${this.prefix}rl:{${keyId}}`
-  }
-
-  /** EVALSHA, and EVAL once when Redis does not have the script (a restart, a flush). */
-  private async run(key: string, args: (string | number)[]): Promise<unknown> {
-    try {
-      return await this.redis.evalsha(SCRIPT_SHA, 1, key, ...args)
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err
-      return await this.redis.eval(RATE_LIMIT_LUA, 1, key, ...args)
-    }
   }
 
   private noteError(err: unknown): void {

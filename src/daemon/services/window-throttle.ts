@@ -1,3 +1,6 @@
+import { DomainError } from './errors.js'
+import type { Awaitable } from './rate-limiter.js'
+
 /** At most `max` events per key within any `windowMs`. */
 export interface WindowLimit {
   readonly max: number
@@ -13,13 +16,40 @@ export interface Slot {
 const PRUNE_ABOVE = 100_000
 
 /**
+ * Sliding-window limits per key, wherever the events are kept: in this process
+ * (`WindowThrottle`) or in a Redis shared by the daemons of a team (`redis/window-throttle.ts`,
+ * whose operations are each one atomic round trip). Callers `await` each answer.
+ */
+export interface SlidingWindows {
+  /** Milliseconds until `key` may take another slot (0: now). */
+  waitMs(key: string, now: number): Awaitable<number>
+  /** Takes a slot if every limit has room; else null (and nothing is taken). */
+  take(key: string, now: number): Awaitable<Slot | null>
+  /** Gives a slot back: the attempt it was taken for does not count. */
+  refund(slot: Slot): Awaitable<void>
+}
+
+/**
+ * The shared store of a throttle could not answer (Redis down, unreachable, too slow). Like
+ * `RateLimiterUnavailableError`: a 503 with `Retry-After` where nothing catches it; a caller
+ * that may go on with per-instance throttles catches it by this class.
+ */
+export class ThrottleUnavailableError extends DomainError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super('unavailable', `The shared throttle is unavailable: ${reason}`, 5)
+    this.name = 'ThrottleUnavailableError'
+    if (options?.cause !== undefined) this.cause = options.cause
+  }
+}
+
+/**
  * Sliding-window limits per key (an email, a client address): each key keeps the times of its
  * recent events, so a refusal says exactly when the next event will pass. A slot is taken
  * *before* the work it guards (a password hash, a mail), so that concurrent attempts are
  * counted while they run, and may be refunded when the attempt ends up not counting (a
  * success, an overloaded answer). In memory: a restart forgets it.
  */
-export class WindowThrottle {
+export class WindowThrottle implements SlidingWindows {
   private readonly events = new Map<string, number[]>()
   private readonly longest: number
   /** Keys in memory past which stale ones are dropped (doubled when few were stale). */
