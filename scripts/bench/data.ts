@@ -1,5 +1,7 @@
 // Log rows shared by every part of the benchmark, so each part stores the same data.
-const LEVELS = ['debug', 'info', 'info', 'info', 'warning', 'error']
+import type { Level, LogInput } from '../../src/contract/ingest.js'
+
+const LEVELS: readonly Level[] = ['debug', 'info', 'info', 'info', 'warning', 'error']
 const WORDS = [
   'request',
   'served',
@@ -11,20 +13,38 @@ const WORDS = [
   'refused',
   'retry',
   'payment',
-]
+] as const
+
+/** The attributes of a bench log. */
+export type BenchAttributes = { request_id: string; user_id: string; path: string }
+
+/** A log of the bench, as a client sends it. */
+export interface BenchLog extends LogInput {
+  timestamp: string
+  level: Level
+  message: string
+  error_type: string | null
+  error_message: string | null
+  attributes: BenchAttributes
+}
+
+/** The word `i` of WORDS, for any integer `i` (the index taken modulo their count). */
+export function word(i: number): string {
+  return WORDS[i % WORDS.length] ?? ''
+}
 
 /** `n` API-shaped logs starting at sequence `offset`, timestamps increasing (a live app). */
-export function makeLogs(n, offset = 0, baseMs = Date.parse('2026-01-01T00:00:00Z')) {
-  const logs = new Array(n)
+export function makeLogs(n: number, offset = 0, baseMs = Date.parse('2026-01-01T00:00:00Z')): BenchLog[] {
+  const logs = new Array<BenchLog>(n)
   for (let i = 0; i < n; i++) {
     const k = offset + i
-    const level = LEVELS[k % LEVELS.length]
+    const level = LEVELS[k % LEVELS.length] ?? 'info'
     logs[i] = {
       timestamp: new Date(baseMs + k * 10).toISOString(),
       level,
       log_type: level === 'error' ? 'exception' : 'logger',
       importance: level === 'error' ? 'high' : 'standard',
-      message: `${WORDS[k % 10]} ${WORDS[(k * 7) % 10]} ${WORDS[(k * 3) % 10]} #${k} in ${k % 97} ms${k % 5000 === 17 ? ' deadlock detected' : ''}`,
+      message: `${word(k)} ${word(k * 7)} ${word(k * 3)} #${k} in ${k % 97} ms${k % 5000 === 17 ? ' deadlock detected' : ''}`,
       error_type: level === 'error' ? 'TimeoutError' : null,
       error_message: level === 'error' ? `upstream timed out after ${k % 30} s` : null,
       environment: 'production',
@@ -35,11 +55,33 @@ export function makeLogs(n, offset = 0, baseMs = Date.parse('2026-01-01T00:00:00
   return logs
 }
 
-const SEVERITY = { debug: 5, info: 9, warning: 13, error: 17 }
-const kv = (key, value) => ({ key, value: { stringValue: value } })
+const SEVERITY: Record<Level, number> = { debug: 5, info: 9, warning: 13, error: 17, critical: 21 }
+
+/** An OTLP key-value pair with a string value (OTLP/JSON's shape, camelCase). */
+interface OtlpKeyValue {
+  key: string
+  value: { stringValue: string }
+}
+const kv = (key: string, value: string): OtlpKeyValue => ({ key, value: { stringValue: value } })
+
+/** An OTLP ExportLogsServiceRequest as a plain object (what protobufjs's `fromObject` takes). */
+export interface OtlpRequest {
+  resourceLogs: Array<{
+    resource: { attributes: OtlpKeyValue[] }
+    scopeLogs: Array<{
+      scope: { name: string }
+      logRecords: Array<{
+        timeUnixNano: string
+        severityNumber: number
+        body: { stringValue: string }
+        attributes: OtlpKeyValue[]
+      }>
+    }>
+  }>
+}
 
 /** The same logs as `makeLogs` as an OTLP ExportLogsServiceRequest (plain object, camelCase). */
-export function makeOtlpRequest(n, offset = 0) {
+export function makeOtlpRequest(n: number, offset = 0): OtlpRequest {
   const logRecords = makeLogs(n, offset).map((l) => ({
     timeUnixNano: String(BigInt(Date.parse(l.timestamp)) * 1_000_000n),
     severityNumber: SEVERITY[l.level],
@@ -48,7 +90,7 @@ export function makeOtlpRequest(n, offset = 0) {
       kv('request_id', l.attributes.request_id),
       kv('user_id', l.attributes.user_id),
       kv('path', l.attributes.path),
-      ...(l.error_type ? [kv('exception.type', l.error_type), kv('exception.message', l.error_message)] : []),
+      ...(l.error_type ? [kv('exception.type', l.error_type), kv('exception.message', l.error_message ?? '')] : []),
     ],
   }))
   const resource = {
