@@ -370,8 +370,8 @@ export interface LogReadStore {
   latestErrors(projectIds: readonly number[], limit: number): Promise<LogRecord[]>
   /** A project's logs per level with `from ≤ timestamp ≤ to`, in buckets of `size` ms from `origin`. */
   countByBucket(projectId: number, r: { from: number; to: number; origin: number; size: number }): Promise<BucketCount[]>
-  /** Logs received since `since` (ms) per project and second. */
-  receivedSince(since: number): Promise<ReceivedCount[]>
+  /** Logs received since `since` (ms) per project and second, counting only the newest `atMost` logs. */
+  receivedSince(since: number, atMost: number): Promise<ReceivedCount[]>
   /** Logs with an id above `after`, per project, and the largest id (`after` if none). */
   countsAfter(after: number): Promise<{ counts: Map<number, number>; upTo: number }>
 }

@@ -155,14 +155,17 @@ export function deleteMinutesBefore(db: Database, projectId: number, minute: num
     .changes
 }
 
-
 /**
- * Logs received since `since` (ms) per project and second: what seeds the in-memory ingest rates
- * at start. Read from the first id received after `since` (found by binary search over rowids:
- * there is no index on received_at).
+ * Logs received since `since` (ms) per project and second, among the newest `atMost`: what seeds
+ * the in-memory ingest rates at start. Read from the first id received after `since` (found by
+ * binary search over rowids: there is no index on received_at), and never more than `atMost`
+ * rows: after minutes of heavy load, reading every one of them delayed the start by seconds
+ * (5,000,000 logs: 8.8 s).
  */
-export function receivedCountsSince(db: Database, since: number): ReceivedCount[] {
-  const firstId = lastIdReceivedBefore(db, since)
+export function receivedCountsSince(db: Database, since: number, atMost: number): ReceivedCount[] {
+  const bounds = storedIdBounds(db)
+  if (!bounds) return []
+  const firstId = Math.max(lastIdReceivedBefore(db, since), bounds.hi - atMost)
   return prepared<[{ firstId: number; since: number }], ReceivedCount>(
     db,
     `SELECT project_id, received_at / 1000 AS second, count(*) AS n,
