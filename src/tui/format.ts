@@ -32,11 +32,14 @@ export function clockTime(iso: string): string {
 }
 
 
-/** `███░░░░░░░`: `value` of `max` in `width` cells; anything above 0 shows at least one. */
+/**
+ * `███░░░░░░░`: `value` of `max` in `width` cells, each cell filled when at least half of it is
+ * (6 of 100,000 is an empty bar: the figure beside it tells that it is not zero).
+ */
 export function bar(value: number, max: number, width: number): string {
   if (width <= 0) return ''
-  const ratio = max <= 0 ? 0 : Math.min(1, value / max)
-  const filled = value > 0 ? Math.max(1, Math.round(ratio * width)) : 0
+  const ratio = max <= 0 ? 0 : Math.max(0, Math.min(1, value / max))
+  const filled = Math.round(ratio * width)
   return '█'.repeat(filled) + '░'.repeat(width - filled)
 }
 

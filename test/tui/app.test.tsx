@@ -85,7 +85,7 @@ describe('ledger top screen (known data)', () => {
     expect(await until(r, ingest)).toMatch(ingest)
     expect(await until(r, '── Projects · 3 · sort: logs/s ▼')).toContain('── Projects · 3 · sort: logs/s ▼')
     for (const row of [
-      /> api +5\.5 +10 █░{9} +1 +900k\/1\.0M 90%/,
+      /> api +5\.5 +10 ░{10} +1 +900k\/1\.0M 90%/,
       /payments +2\.2 +900 █{9}░ +5 +0\/1\.0M 0%/,
       /web +0\.0 +0 ░{10} +0 +10\/1\.0M 0%/,
       /api-prod +api +ldg_proj_1_abcdef +420\/1000 +0 +5s ago/,
@@ -248,6 +248,9 @@ describe('ledger top screen (known data)', () => {
     await until(r, /Daemon unreachable at http:\/\/127\.0\.0\.1:8123: retrying every second \([2-9]\d* failed\)/)
     expect(await until(r, 'figures below are from 10:00:00')).toContain('figures below are from 10:00:00')
     expect(await until(r, 'payments')).toContain('payments')
+    // The last status received is no longer news: never "disconnected  healthy".
+    expect(frame(r).split('\n')[0]).toBe(`Ledger top  ${URL}  ● disconnected`)
+    expect(frame(r)).not.toContain('healthy')
     up = true
     await until(r, '● connected')
     expect(frame(r)).not.toContain('unreachable')

@@ -29,9 +29,15 @@ describe('tui formatting', () => {
     expect(sparkline([5], 3)).toBe('  █')
   })
 
-  it('draws a bar of value against max, at least one cell for anything above 0', () => {
+  it('draws a bar of value against max, a cell filled only when at least half of it is', () => {
     expect(bar(0, 100, 10)).toBe('░░░░░░░░░░')
-    expect(bar(1, 100_000, 10)).toBe('█░░░░░░░░░')
+    // 6 of 100,000 is not a full block (the case), nor is anything under half a cell.
+    expect(bar(6, 100_000, 10)).toBe('░░░░░░░░░░')
+    expect(bar(1, 100_000, 10)).toBe('░░░░░░░░░░')
+    expect(bar(4, 100, 10)).toBe('░░░░░░░░░░')
+    expect(bar(5, 100, 10)).toBe('█░░░░░░░░░')
+    expect(bar(94, 100, 10)).toBe('█████████░')
+    expect(bar(95, 100, 10)).toBe('██████████')
     expect(bar(50, 100, 10)).toBe('█████░░░░░')
     expect(bar(500, 100, 4)).toBe('████')
   })
@@ -52,7 +58,7 @@ describe('plain snapshot (stdout not a terminal)', () => {
     expect(lines[0]).toBe('Ledger daemon http://127.0.0.1:8000: healthy, v9.8.7, up 2h 5m, at 2025-10-17T10:00:00Z')
     expect(lines[1]).toBe('Ingest: 7.7 logs/s; last 5m 77 logs, 6 errors; queue 910')
     expect(text).toContain('Projects (3)')
-    expect(text).toMatch(/^api +5\.5 +10 █░{9} +1 +900000\/1000000 \(90%\)$/m)
+    expect(text).toMatch(/^api +5\.5 +10 ░{10} +1 +900000\/1000000 \(90%\)$/m)
     expect(text).toMatch(/^payments +2\.2 +900 █{9}░ +5 +0\/1000000 \(0%\)$/m)
     expect(text).toMatch(/^pay-worker +payments +3\/1000 +17 +3m ago$/m)
     expect(text).toMatch(/^09:59:50 {2}api {2}CRITICAL {2}database connection lost$/m)

@@ -36,7 +36,9 @@ export function Header({ url, data, error, failures, paused, width }: HeaderProp
         {url}
         {'  '}
         <Text color={connected ? 'green' : state === 'connecting' ? 'yellow' : 'red'}>● {state}</Text>
-        {d ? (
+        {/* The daemon's status, version and clock are only news while it answers: a daemon
+            that does not answer is not "healthy" (the red line says since when). */}
+        {d && connected ? (
           <>
             {'  '}
             <Text color={d.status === 'healthy' ? 'green' : 'yellow'}>{d.status}</Text>
