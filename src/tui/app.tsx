@@ -24,7 +24,9 @@ export interface AppProps {
   /** A fixed screen size instead of the terminal's (tests). */
   readonly size?: TerminalSize
   /** The project screen to open at start. */
-  readonly project?: string
+  readonly project?: string | undefined
+  /** The zone times are shown in: an IANA name (`UTC` for `--utc`); undefined: this machine's (`TZ`). */
+  readonly timeZone?: string | undefined
 }
 
 /** Recent errors asked for: enough to fill a tall terminal's pane. */
@@ -35,7 +37,7 @@ const ERRORS_WANTED = 20
  * (screen, focused pane, selections, sort, filter, pause, help) and lays the screens out to
  * the terminal's size.
  */
-export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size: fixedSize, project }: AppProps) {
+export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size: fixedSize, project, timeZone }: AppProps) {
   const { exit } = useApp()
   const size = useTerminalSize(fixedSize)
   const [nav, setNav] = useState<Nav>(() =>
@@ -87,7 +89,7 @@ export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size
   else if (!data)
     body = <Text dimColor>{state.error ? 'Waiting for the daemon…' : `Connecting to ${url}…`}</Text>
   else if (nav.screen === 'project' && nav.project)
-    body = <ProjectScreen data={data} slug={nav.project} width={width} height={bodyHeight} />
+    body = <ProjectScreen data={data} slug={nav.project} width={width} height={bodyHeight} timeZone={timeZone} />
   else
     body = (
       <OverviewScreen
@@ -98,6 +100,7 @@ export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size
         errors={lists.errors}
         width={width}
         height={bodyHeight}
+        timeZone={timeZone}
       />
     )
 
@@ -110,6 +113,7 @@ export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size
         failures={state.failures}
         paused={nav.paused}
         width={width}
+        timeZone={timeZone}
       />
       <Box flexDirection="column" flexGrow={1} overflow="hidden">
         {body}

@@ -1,6 +1,7 @@
 import type { Log } from '../contract/ingest.js'
 import { formatDuration } from '../shared/format.js'
 import { printable } from '../shared/printable.js'
+import { formatClock, formatWhen, wallClock } from '../shared/time.js'
 
 export { formatDuration, sparkline } from '../shared/format.js'
 
@@ -26,9 +27,22 @@ export function formatAgo(iso: string | null, nowIso: string): string {
   return `${formatDuration(s).split(' ')[0]} ago`
 }
 
-/** `HH:MM:SS` (UTC) of an ISO timestamp. */
-export function clockTime(iso: string): string {
-  return iso.slice(11, 19)
+/**
+ * `HH:MM:SS` of an ISO timestamp on the wall clock of `timeZone` (an IANA name, `UTC` with
+ * `--utc`; undefined: this machine's zone, as `TZ` sets it).
+ */
+export function clockTime(iso: string, timeZone?: string): string {
+  return formatClock(Date.parse(iso), timeZone)
+}
+
+/** The short name of `timeZone` (undefined: this machine's) at an instant: `UTC`, `GMT+9`, `EST`. */
+export function zoneName(iso: string, timeZone?: string): string {
+  return wallClock(Date.parse(iso), timeZone).zone
+}
+
+/** A log's time in a list: `HH:MM:SS` on the day of `nowIso`, else `Oct 16 09:59` or `2024-10-16`. */
+export function logTime(iso: string, nowIso: string, timeZone?: string): string {
+  return formatWhen(Date.parse(iso), Date.parse(nowIso), timeZone)
 }
 
 

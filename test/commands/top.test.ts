@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LedgerClient } from '../../src/client/index.js'
 import { OverviewSchema } from '../../src/contract/stats.js'
-import { cliEnv, expectCliError, json } from '../helpers/cli.js'
+import { cliEnv, expectCliError, json, runCli } from '../helpers/cli.js'
 import { log, ROOT, registerAccount, startTestDaemon, type TestDaemon, tempHome, waitFor } from '../helpers/daemon.js'
 import { ledger } from '../helpers/in-process.js'
 
@@ -70,6 +70,17 @@ describe('ledger top', () => {
     const text = await ledger(opts(), 'top', '--project', 'e2e-app')
     expect(text.code, text.stderr).toBe(0)
     expect(text.stdout).toContain('Latest logs of e2e-app (10)')
+  })
+
+  it('shows local time (TZ honoured), or UTC with --utc', async () => {
+    // The real binary: TZ is read by the process at start.
+    const tokyo = { ...opts(), env: { ...opts().env, TZ: 'Asia/Tokyo' } }
+    const local = await runCli(tokyo, 'top')
+    expect(local.code, local.stderr).toBe(0)
+    expect(local.stdout.split('\n')[0]).toMatch(/, at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+09:00$/)
+    const utc = await runCli(tokyo, 'top', '--utc')
+    expect(utc.code, utc.stderr).toBe(0)
+    expect(utc.stdout.split('\n')[0]).toMatch(/, at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/)
   })
 
   it('fails with one line when not logged in (exit 4) or the project is unknown (exit 1)', async () => {

@@ -39,8 +39,14 @@ function source(data: Overview | (() => Overview) = overview()) {
   return { calls, fetchOverview }
 }
 
-function mount(fetchOverview: (q: OverviewQuery) => Promise<Overview>, intervalMs = 1000) {
-  const r = render(<App fetchOverview={fetchOverview} classifyError={classifyFetchError} url={URL} intervalMs={intervalMs} size={{ columns: 120, rows: 36 }} />)
+function mount(
+  fetchOverview: (q: OverviewQuery) => Promise<Overview>,
+  intervalMs = 1000,
+  { size = { columns: 120, rows: 36 }, timeZone = 'UTC' }: { size?: { columns: number; rows: number }; timeZone?: string } = {},
+) {
+  const r = render(
+    <App fetchOverview={fetchOverview} classifyError={classifyFetchError} url={URL} intervalMs={intervalMs} size={size} timeZone={timeZone} />,
+  )
   mounted.push(r)
   return r
 }
@@ -99,6 +105,15 @@ describe('ledger top screen (known data)', () => {
     expect(f).toContain(footer)
     // Never taller than the terminal (one line short, so it does not scroll).
     expect(f.split('\n').length).toBeLessThanOrEqual(35)
+  })
+
+  it('shows times in the zone it is given (local by default, UTC with --utc), a back-dated error with its day', async () => {
+    const data = overview()
+    data.recent_errors.push(errorLog(103, 3, 'replayed from yesterday', 'error', '2025-10-16T09:00:00Z'))
+    const r = mount(source(data).fetchOverview, 1000, { timeZone: 'Asia/Tokyo' })
+    expect(await until(r, 'up 2h 5m  19:00:00 GMT+9')).toContain('up 2h 5m  19:00:00 GMT+9')
+    expect(await until(r, /^ {2}18:59:58 +payments +ERROR +card declined upstream/m)).toMatch(/^ {2}18:59:58 +payments/m)
+    expect(frame(r)).toMatch(/^ {2}Oct 16 18:00 web +ERROR +replayed from yesterday/m)
   })
 
   it('cycles the sort column with s: logs/s, queue, errors, quota, slug', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { bar, compact, formatAgo, formatDuration, logText, sparkline } from '../../src/tui/format.js'
 import { renderSnapshot } from '../../src/tui/snapshot.js'
-import { overview } from './fixtures.js'
+import { errorLog, overview } from './fixtures.js'
 
 describe('tui formatting', () => {
   it('shows a log as one printable line: whitespace runs collapsed, control sequences escaped', () => {
@@ -52,7 +52,7 @@ describe('tui formatting', () => {
 
 describe('plain snapshot (stdout not a terminal)', () => {
   it('prints the same figures as the screen, without colours or cursor movement', () => {
-    const text = renderSnapshot(overview(), 'http://127.0.0.1:8000')
+    const text = renderSnapshot(overview(), 'http://127.0.0.1:8000', 100, 'UTC')
     expect(text).not.toMatch(/\u001B/)
     const lines = text.split('\n')
     expect(lines[0]).toBe('Ledger daemon http://127.0.0.1:8000: healthy, v9.8.7, up 2h 5m, at 2025-10-17T10:00:00Z')
@@ -65,5 +65,15 @@ describe('plain snapshot (stdout not a terminal)', () => {
     // Projects by slug in a snapshot: a stable order for scripts.
     expect(text.indexOf('\napi ')).toBeLessThan(text.indexOf('\npayments '))
     expect(text.endsWith('\n')).toBe(true)
+  })
+
+  it('shows times in the zone it is given (--utc: UTC), a back-dated log with its day', () => {
+    const o = overview()
+    o.recent_errors.push(errorLog(103, 3, 'replayed from yesterday', 'error', '2025-10-16T09:00:00Z'))
+    const text = renderSnapshot(o, 'http://127.0.0.1:8000', 100, 'Asia/Tokyo')
+    expect(text.split('\n')[0]).toMatch(/, at 2025-10-17T19:00:00\+09:00$/)
+    expect(text).toMatch(/^18:59:50 {2}api {2}CRITICAL {2}database connection lost$/m)
+    expect(text).toMatch(/^Oct 16 18:00 {2}web {2}ERROR {2}replayed from yesterday$/m)
+    expect(renderSnapshot(o, 'http://127.0.0.1:8000', 100, 'UTC')).toMatch(/^Oct 16 09:00 {2}web {2}ERROR/m)
   })
 })

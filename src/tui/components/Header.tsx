@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink'
 import type { Overview } from '../../contract/stats.js'
-import { clockTime, compact, formatDuration, formatRate, sparkline, truncate } from '../format.js'
+import { clockTime, compact, formatDuration, formatRate, sparkline, truncate, zoneName } from '../format.js'
 import type { OverviewState } from '../hooks/use-overview.js'
 
 export interface HeaderProps {
@@ -10,13 +10,15 @@ export interface HeaderProps {
   readonly failures: number
   readonly paused: boolean
   readonly width: number
+  /** The zone times are shown in (undefined: this machine's; `UTC` with `--utc`). */
+  readonly timeZone?: string | undefined
 }
 
 /**
  * Two lines: the daemon (URL, connection, status, version, uptime, clock) and the ingest rate
  * with its sparkline. A third, red, while the daemon cannot be reached or refuses.
  */
-export function Header({ url, data, error, failures, paused, width }: HeaderProps) {
+export function Header({ url, data, error, failures, paused, width, timeZone }: HeaderProps) {
   const connected = error === null && data !== null
   const state = error?.kind === 'disconnected' ? 'disconnected' : error ? 'error' : data ? 'connected' : 'connecting'
   const d = data?.daemon
@@ -43,7 +45,7 @@ export function Header({ url, data, error, failures, paused, width }: HeaderProp
             {'  '}
             <Text color={d.status === 'healthy' ? 'green' : 'yellow'}>{d.status}</Text>
             {d.worker_running ? '' : <Text color="yellow"> (worker stopped)</Text>}
-            {`  v${d.version}  up ${formatDuration(d.uptime_seconds)}  ${clockTime(d.now)} UTC`}
+            {`  v${d.version}  up ${formatDuration(d.uptime_seconds)}  ${clockTime(d.now, timeZone)} ${zoneName(d.now, timeZone)}`}
           </>
         ) : null}
         {paused ? (
@@ -65,7 +67,7 @@ export function Header({ url, data, error, failures, paused, width }: HeaderProp
         <Text color="red" wrap="truncate">
           {truncate(
             error.kind === 'disconnected'
-              ? `Daemon unreachable at ${url}: retrying every second (${failures} failed)${data ? `; figures below are from ${clockTime(data.daemon.now)}` : ''}`
+              ? `Daemon unreachable at ${url}: retrying every second (${failures} failed)${data ? `; figures below are from ${clockTime(data.daemon.now, timeZone)}` : ''}`
               : `The daemon refused: ${error.message}; retrying (${failures} failed)`,
             width,
           )}

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink'
 import type { Log } from '../../contract/ingest.js'
-import { clockTime, logText, truncate } from '../format.js'
+import { logText, logTime, truncate } from '../format.js'
 import { scrollStart } from './Row.js'
 
 export interface LogListProps {
@@ -13,6 +13,10 @@ export interface LogListProps {
   readonly width: number
   readonly height: number
   readonly empty: string
+  /** The daemon's clock: a log of that day shows its time only. */
+  readonly now: string
+  /** The zone times are shown in (undefined: this machine's; `UTC` with `--utc`). */
+  readonly timeZone?: string | undefined
 }
 
 const LEVEL_COLOR: Record<string, string | undefined> = {
@@ -23,25 +27,28 @@ const LEVEL_COLOR: Record<string, string | undefined> = {
   debug: 'gray',
 }
 
-/** Logs, one line each: time (UTC), project, level, message. */
-export function LogList({ logs, slugOf, showProject, selected, focused, width, height, empty }: LogListProps) {
+/** Logs, one line each: time (local, or in `timeZone`), project, level, message. */
+export function LogList({ logs, slugOf, showProject, selected, focused, width, height, empty, now, timeZone }: LogListProps) {
   const index = Math.max(0, logs.findIndex((l) => l.id === selected))
   const start = scrollStart(index, logs.length, height)
+  const shown = logs.slice(start, start + height)
+  const times = shown.map((l) => logTime(l.timestamp, now, timeZone))
+  const timeWidth = Math.max(0, ...times.map((t) => t.length))
   return (
     <Box flexDirection="column" width={width}>
       {logs.length === 0 ? <Text dimColor>  {empty}</Text> : null}
-      {logs.slice(start, start + height).map((l, i) => {
+      {shown.map((l, i) => {
         const isSelected = focused && start + i === index
         const project = showProject ? `${truncate(slugOf(l.project_id), 16).padEnd(16)} ` : ''
         return (
           <Text key={l.id} wrap="truncate" inverse={isSelected}>
             {isSelected ? '> ' : '  '}
-            <Text dimColor={!isSelected}>{clockTime(l.timestamp)} </Text>
+            <Text dimColor={!isSelected}>{times[i]!.padEnd(timeWidth)} </Text>
             {project}
             <Text color={isSelected ? undefined : LEVEL_COLOR[l.level]} bold={l.level === 'critical'}>
               {`${l.level.toUpperCase()} `.padEnd(9)}
             </Text>
-            {truncate(logText(l), Math.max(0, width - 2 - 9 - project.length - 9 - 1))}
+            {truncate(logText(l), Math.max(0, width - 2 - timeWidth - 1 - project.length - 9 - 1))}
           </Text>
         )
       })}

@@ -17,6 +17,8 @@ export interface OverviewScreenProps {
   readonly width: number
   /** Lines available below the header and above the footer. */
   readonly height: number
+  /** The zone times are shown in (undefined: this machine's; `UTC` with `--utc`). */
+  readonly timeZone?: string | undefined
 }
 
 /**
@@ -31,7 +33,7 @@ export function paneHeights(height: number): { projects: number; keys: number; e
 }
 
 /** The main view: projects, keys and recent errors; tab moves the focus between them. */
-export function OverviewScreen({ data, nav, projects, keys, errors, width, height }: OverviewScreenProps) {
+export function OverviewScreen({ data, nav, projects, keys, errors, width, height, timeZone }: OverviewScreenProps) {
   const h = paneHeights(height)
   const filtered = nav.filter ? `filter "${nav.filter}"` : undefined
   const detail = (count: number, total: number, sort?: string) =>
@@ -82,6 +84,8 @@ export function OverviewScreen({ data, nav, projects, keys, errors, width, heigh
         width={width}
         height={h.errors}
         empty="no errors"
+        now={data.daemon.now}
+        timeZone={timeZone}
       />
     </Box>
   )

@@ -10,10 +10,12 @@ export interface ProjectScreenProps {
   readonly slug: string
   readonly width: number
   readonly height: number
+  /** The zone times are shown in (undefined: this machine's; `UTC` with `--utc`). */
+  readonly timeZone?: string | undefined
 }
 
 /** One project: its rate and errors over 5 minutes, queue, quota, keys and latest logs. */
-export function ProjectScreen({ data, slug, width, height }: ProjectScreenProps) {
+export function ProjectScreen({ data, slug, width, height, timeZone }: ProjectScreenProps) {
   const p = data.projects.find((x) => x.slug === slug)
   if (!p) {
     return (
@@ -64,6 +66,8 @@ export function ProjectScreen({ data, slug, width, height }: ProjectScreenProps)
         width={width}
         height={logRows}
         empty={detail ? 'no logs yet' : 'loading…'}
+        now={data.daemon.now}
+        timeZone={timeZone}
       />
     </Box>
   )
