@@ -5,9 +5,10 @@ import { cell } from '../format.js'
 export interface Cell {
   readonly text: string
   readonly width: number
-  readonly align?: 'left' | 'right'
-  readonly color?: string
-  readonly bold?: boolean
+  readonly align?: 'left' | 'right' | undefined
+  readonly color?: string | undefined
+  readonly bold?: boolean | undefined
+  readonly dim?: boolean | undefined
 }
 
 export interface RowProps {
@@ -22,7 +23,7 @@ export function Row({ cells, selected = false, header = false }: RowProps) {
     <Text wrap="truncate" inverse={selected} bold={header} dimColor={header}>
       {selected ? '> ' : '  '}
       {cells.map((c, i) => (
-        <Text key={i} color={selected || header ? undefined : c.color} bold={c.bold}>
+        <Text key={i} color={selected || header ? undefined : c.color} bold={c.bold} dimColor={!selected && !header && c.dim === true}>
           {(i > 0 ? ' ' : '') + cell(c.text, c.width, c.align)}
         </Text>
       ))}

@@ -52,6 +52,7 @@ export function OverviewScreen({ data, nav, projects, keys, errors, width, heigh
         projects={projects}
         selected={nav.selected.projects}
         focused={nav.pane === 'projects'}
+        sort={PROJECT_SORTS[nav.sort.projects]!.label}
         width={width}
         height={h.projects}
       />
@@ -66,6 +67,7 @@ export function OverviewScreen({ data, nav, projects, keys, errors, width, heigh
         selected={nav.selected.keys}
         focused={nav.pane === 'keys'}
         now={data.daemon.now}
+        sort={KEY_SORTS[nav.sort.keys]!.label}
         width={width}
         height={h.keys}
       />

@@ -1,0 +1,126 @@
+import { render } from 'ink-testing-library'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Overview, OverviewQuery } from '../../src/contract/stats.js'
+import { App } from '../../src/tui/app.js'
+import { classifyFetchError } from '../../src/tui/fetch-errors.js'
+import { waitFor } from '../helpers/daemon.js'
+import { key, overview } from './fixtures.js'
+
+// `ledger top` at the three sizes people run it at: a small split (60×15), a laptop (100×30) and
+// a large screen (160×45). Each behaviour is checked at each size.
+
+const URL = 'http://127.0.0.1:8123'
+const KEY = { up: '\u001B[A', down: '\u001B[B', tab: '\t', enter: '\r', escape: '\u001B', pageDown: '\u001B[6~' }
+const SIZES = [
+  { columns: 60, rows: 15 },
+  { columns: 100, rows: 30 },
+  { columns: 160, rows: 45 },
+] as const
+
+type Instance = ReturnType<typeof render>
+let mounted: Instance[] = []
+afterEach(() => {
+  for (const r of mounted) r.unmount()
+  mounted = []
+})
+
+/** Known data with a real key prefix's length (26 characters) and many errors. */
+function data(): Overview {
+  const o = overview()
+  o.keys = o.keys.map((k) => ({ ...k, key_prefix: `ldg_proj_${k.project_id}_abcdef0123456789` }))
+  o.keys.push(key({ key_id: 13, project_id: 3, project_slug: 'web', name: 'web-frontend', requests_per_minute: 990 }))
+  return o
+}
+
+function mount(size: { columns: number; rows: number }, o: Overview | ((q: OverviewQuery) => Overview) = data()) {
+  const fetchOverview = async (q: OverviewQuery) => (typeof o === 'function' ? o(q) : o)
+  const r = render(<App fetchOverview={fetchOverview} classifyError={classifyFetchError} url={URL} size={size} timeZone="UTC" />)
+  mounted.push(r)
+  return r
+}
+
+const frame = (r: Instance) => r.lastFrame() ?? ''
+const lines = (r: Instance) => frame(r).split('\n')
+const until = (r: Instance, what: string | RegExp): Promise<string> =>
+  waitFor(
+    () => {
+      const f = frame(r)
+      return (typeof what === 'string' ? f.includes(what) : what.test(f)) && f
+    },
+    5000,
+    `a frame with ${what}:\n${frame(r)}`,
+  )
+const press = async (r: Instance, ...keys: string[]) => {
+  for (const k of keys) {
+    r.stdin.write(k)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
+/** The line after the pane title `title` (a table's column header). */
+const headerOf = (r: Instance, title: string) => lines(r)[lines(r).findIndex((l) => l.startsWith(`── ${title}`)) + 1] ?? ''
+
+/** Every line within the width, and one line short of the height (a full screen would scroll). */
+function expectFits(r: Instance, size: { columns: number; rows: number }) {
+  const ls = lines(r)
+  expect(ls.length, frame(r)).toBeLessThanOrEqual(size.rows - 1)
+  for (const l of ls) expect(l.length, l).toBeLessThanOrEqual(size.columns)
+}
+
+describe.each(SIZES)('ledger top at $columns×$rows', (size) => {
+  it('fits, and its footer always shows ? help and q quit', async () => {
+    const r = mount(size)
+    await until(r, '── Recent errors')
+    expectFits(r, size)
+    const footer = lines(r).at(-1)!
+    expect(footer).toContain('? help')
+    expect(footer).toContain('q quit')
+    expect(footer).toContain('enter open')
+    // The header keeps the connection, the status and the clock.
+    expect(lines(r)[0]).toMatch(/^Ledger top .*● connected {2}healthy .*10:00:00 UTC$/)
+  })
+
+  it('shrinks columns by importance: the key prefix gives way before REQ/MIN', async () => {
+    const r = mount(size)
+    await until(r, '── API keys')
+    const keys = headerOf(r, 'API keys')
+    expect(keys).toMatch(/KEY +PROJECT .*REQ\/MIN▼ +THROTTLED +LAST USED/)
+    if (size.columns < 100) expect(keys).not.toContain('PREFIX')
+    else {
+      expect(keys).toContain('PREFIX')
+      expect(frame(r)).toContain('ldg_proj_1_abcdef0123456789')
+    }
+    const projects = headerOf(r, 'Projects')
+    expect(projects).toMatch(/PROJECT +LOGS\/S▼ +QUEUE +ERR 5M +QUOTA TODAY/)
+    expect(frame(r)).toMatch(/900k\/1\.0M 90%/)
+    expectFits(r, size)
+  })
+
+  it('marks the sorted column of each table', async () => {
+    const r = mount(size)
+    await until(r, 'LOGS/S▼')
+    await press(r, 's')
+    await until(r, 'QUEUE▼')
+    expect(headerOf(r, 'Projects')).not.toContain('LOGS/S▼')
+    await press(r, 's', 's')
+    await until(r, /QUOTA( TODAY)?▼/)
+    await press(r, 's')
+    await until(r, 'PROJECT▼')
+    await press(r, KEY.tab, 's')
+    await until(r, 'THROTTLED▼')
+    expect(headerOf(r, 'API keys')).not.toContain('REQ/MIN▼')
+    await press(r, 's', 's')
+    expect(await until(r, 'KEY▼')).toContain('KEY▼')
+    expectFits(r, size)
+  })
+})
+
+describe('column widths', () => {
+  it('shows the first columns that matter when very narrow, never a line wider than the terminal', async () => {
+    const size = { columns: 40, rows: 15 }
+    const r = mount(size)
+    await until(r, '── API keys')
+    expect(headerOf(r, 'API keys')).toMatch(/^ {2}KEY +REQ\/MIN▼/)
+    expectFits(r, size)
+  })
+})
+
