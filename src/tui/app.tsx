@@ -29,8 +29,8 @@ export interface AppProps {
   readonly timeZone?: string | undefined
 }
 
-/** Recent errors asked for: enough to fill a tall terminal's pane. */
-const ERRORS_WANTED = 20
+/** Recent errors asked for: enough to fill the errors pane of the terminal (the API's most is 100). */
+const errorsWanted = (rows: number) => Math.min(100, Math.max(20, rows))
 
 /**
  * `ledger top`: loads the overview every second (through `fetchOverview`), owns navigation
@@ -48,7 +48,7 @@ export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size
   const navRef = useRef(nav)
   const state = useOverview(fetchOverview, {
     project: nav.screen === 'project' ? nav.project : null,
-    errors: ERRORS_WANTED,
+    errors: errorsWanted(size.rows),
     intervalMs,
     paused: nav.paused,
     classifyError,

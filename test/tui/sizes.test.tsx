@@ -4,7 +4,7 @@ import type { Overview, OverviewQuery } from '../../src/contract/stats.js'
 import { App } from '../../src/tui/app.js'
 import { classifyFetchError } from '../../src/tui/fetch-errors.js'
 import { waitFor } from '../helpers/daemon.js'
-import { key, overview } from './fixtures.js'
+import { errorLog, key, overview } from './fixtures.js'
 
 // `ledger top` at the three sizes people run it at: a small split (60×15), a laptop (100×30) and
 // a large screen (160×45). Each behaviour is checked at each size.
@@ -24,9 +24,11 @@ afterEach(() => {
   mounted = []
 })
 
-/** Known data with a real key prefix's length (26 characters) and many errors. */
-function data(): Overview {
+/** Known data with a real key prefix's length (26 characters) and many errors (as many as asked). */
+function data(errors = 0): Overview {
   const o = overview()
+  for (let i = 0; i < errors; i++)
+    o.recent_errors.push(errorLog(200 + i, 1 + (i % 3), `error number ${i}`, 'error', `2025-10-17T09:${String(40 - Math.floor(i / 60)).padStart(2, '0')}:${String(59 - (i % 60)).padStart(2, '0')}Z`))
   o.keys = o.keys.map((k) => ({ ...k, key_prefix: `ldg_proj_${k.project_id}_abcdef0123456789` }))
   o.keys.push(key({ key_id: 13, project_id: 3, project_slug: 'web', name: 'web-frontend', requests_per_minute: 990 }))
   return o
@@ -111,6 +113,32 @@ describe.each(SIZES)('ledger top at $columns×$rows', (size) => {
     await press(r, 's', 's')
     expect(await until(r, 'KEY▼')).toContain('KEY▼')
     expectFits(r, size)
+  })
+})
+
+describe.each(SIZES)('ledger top at $columns×$rows: the panes share the height', (size) => {
+  it('gives projects and keys the rows they have and the rest to the errors, asking for enough of them', async () => {
+    const asked: number[] = []
+    const r = mount(size, (q) => {
+      asked.push(Number(q.errors))
+      return data(Number(q.errors) - 2)
+    })
+    await until(r, '── Recent errors')
+    await until(r, 'error number 0')
+    const ls = lines(r)
+    const title = (t: string) => ls.findIndex((l) => l.startsWith(`── ${t}`))
+    // No empty row anywhere: every pane is full down to the footer.
+    expect(ls.slice(0, -1).filter((l) => l.trim() === ''), frame(r)).toEqual([])
+    expect(ls.length).toBe(size.rows - 1)
+    const projectRows = title('API keys') - title('Projects') - 2
+    const keyRows = title('Recent errors') - title('API keys') - 2
+    const errorRows = ls.length - 1 - title('Recent errors') - 1
+    if (size.rows >= 30) {
+      // Room for everything: all 3 projects and 3 keys; the errors take the rest.
+      expect([projectRows, keyRows]).toEqual([3, 3])
+      expect(errorRows).toBe(size.rows - 1 - 3 - 5 - 6)
+    } else expect(projectRows + keyRows + errorRows).toBe(size.rows - 1 - 3 - 5)
+    expect(asked.at(-1)).toBeGreaterThanOrEqual(errorRows)
   })
 })
 

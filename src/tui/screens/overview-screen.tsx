@@ -22,19 +22,38 @@ export interface OverviewScreenProps {
 }
 
 /**
- * Split of the body's lines: each pane has a title and (tables) a column header; the rest
- * goes 40% to projects, 25% to keys and the remainder to the recent errors.
+ * Split of the body's lines. Each pane has a title and (tables) a column header; the rows go
+ * to the panes by need: projects and keys take the rows they have (up to 40% and 25% when
+ * short of room), and the recent errors take the rest, so a tall terminal shows more errors
+ * instead of empty rows. What one pane does not need goes to the others.
  */
-export function paneHeights(height: number): { projects: number; keys: number; errors: number } {
+export function paneHeights(
+  height: number,
+  counts: { projects: number; keys: number; errors: number },
+): { projects: number; keys: number; errors: number } {
   const rows = Math.max(3, height - 5)
-  const projects = Math.max(1, Math.floor(rows * 0.4))
-  const keys = Math.max(1, Math.floor(rows * 0.25))
-  return { projects, keys, errors: Math.max(1, rows - projects - keys) }
+  const need = { projects: Math.max(1, counts.projects), keys: Math.max(1, counts.keys), errors: Math.max(1, counts.errors) }
+  if (need.projects + need.keys + need.errors <= rows)
+    return { projects: need.projects, keys: need.keys, errors: rows - need.projects - need.keys }
+  let projects = Math.min(need.projects, Math.max(1, Math.floor(rows * 0.4)))
+  let keys = Math.min(need.keys, Math.max(1, Math.floor(rows * 0.25)))
+  let errors = Math.max(1, rows - projects - keys)
+  let spare = errors - need.errors
+  if (spare > 0) {
+    errors = need.errors
+    const toProjects = Math.min(spare, need.projects - projects)
+    projects += toProjects
+    spare -= toProjects
+    const toKeys = Math.min(spare, need.keys - keys)
+    keys += toKeys
+    errors += spare - toKeys
+  }
+  return { projects, keys, errors }
 }
 
 /** The main view: projects, keys and recent errors; tab moves the focus between them. */
 export function OverviewScreen({ data, nav, projects, keys, errors, width, height, timeZone }: OverviewScreenProps) {
-  const h = paneHeights(height)
+  const h = paneHeights(height, { projects: projects.length, keys: keys.length, errors: errors.length })
   const filtered = nav.filter ? `filter "${nav.filter}"` : undefined
   const detail = (count: number, total: number, sort?: string) =>
     [count === total ? `${total}` : `${count} of ${total}`, sort && `sort: ${sort} ▼`, filtered]
