@@ -7,9 +7,12 @@ import { type FetchOverview, useOverview } from './hooks/use-overview.js'
 import { useKeys } from './hooks/use-keys.js'
 import { type TerminalSize, useTerminalSize } from './hooks/use-terminal-size.js'
 import { INITIAL_NAV, type KeyPress, type Nav, navigate, type Visible } from './navigation.js'
-import { HelpScreen } from './screens/help-screen.js'
-import { OverviewScreen } from './screens/overview-screen.js'
-import { ProjectScreen } from './screens/project-screen.js'
+import type { Log } from '../contract/ingest.js'
+import { scrollWindow } from './components/Row.js'
+import { HelpScreen, helpLines } from './screens/help-screen.js'
+import { LogScreen, logDetailLines } from './screens/log-screen.js'
+import { OverviewScreen, paneHeights } from './screens/overview-screen.js'
+import { ProjectScreen, projectLayout } from './screens/project-screen.js'
 import { slugOf, visibleErrors, visibleKeys, visibleProjects } from './view.js'
 
 export interface AppProps {
@@ -63,10 +66,23 @@ export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size
       errors: visibleErrors(data.recent_errors, data.projects, nav.filter),
     }
   }, [data, nav.filter, nav.sort.projects, nav.sort.keys])
+  const width = Math.max(20, size.columns)
+  // One line short of the terminal: a frame as tall as the screen makes it scroll.
+  const bodyHeight = Math.max(4, size.rows - 1 - (state.error ? 3 : 2) - 1)
+  const heights = paneHeights(bodyHeight, { projects: lists.projects.length, keys: lists.keys.length, errors: lists.errors.length })
+  const projectLogs = data && nav.screen === 'project' && data.project?.slug === nav.project ? data.project.recent_logs : []
+  const slugOfLog = (l: Log) => (data ? slugOf(data.projects, l.project_id) : '')
   const rows: Visible = {
     projects: lists.projects.map((p) => p.slug),
     keys: lists.keys.map((k) => ({ id: k.key_id, slug: k.project_slug })),
-    errors: lists.errors.map((l) => ({ id: l.id, slug: data ? slugOf(data.projects, l.project_id) : '' })),
+    errors: lists.errors.map((l) => ({ id: l.id, slug: slugOfLog(l), log: l })),
+    logs: projectLogs.map((l) => ({ id: l.id, slug: slugOfLog(l), log: l })),
+    page: nav.screen === 'project' ? projectLayout(bodyHeight, 0).logRows : heights[nav.pane],
+    scrollMax: nav.help
+      ? scrollWindow(helpLines(width).length, bodyHeight, 0).max
+      : nav.detail
+        ? scrollWindow(logDetailLines(nav.detail.log, nav.detail.slug, width, timeZone).length, bodyHeight - 1, 0).max
+        : 0,
   }
   const rowsRef = useRef(rows)
   rowsRef.current = rows
@@ -81,15 +97,14 @@ export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size
     setNav(next)
   })
 
-  const width = Math.max(20, size.columns)
-  // One line short of the terminal: a frame as tall as the screen makes it scroll.
-  const bodyHeight = Math.max(4, size.rows - 1 - (state.error ? 3 : 2) - 1)
   let body
-  if (nav.help) body = <HelpScreen width={width} />
+  if (nav.help) body = <HelpScreen width={width} height={bodyHeight} scroll={nav.scroll} />
+  else if (nav.detail)
+    body = <LogScreen log={nav.detail.log} slug={nav.detail.slug} width={width} height={bodyHeight} scroll={nav.scroll} timeZone={timeZone} />
   else if (!data)
     body = <Text dimColor>{state.error ? 'Waiting for the daemon…' : `Connecting to ${url}…`}</Text>
   else if (nav.screen === 'project' && nav.project)
-    body = <ProjectScreen data={data} slug={nav.project} width={width} height={bodyHeight} timeZone={timeZone} />
+    body = <ProjectScreen data={data} slug={nav.project} selected={nav.selected.logs} width={width} height={bodyHeight} timeZone={timeZone} />
   else
     body = (
       <OverviewScreen
@@ -98,8 +113,8 @@ export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size
         projects={lists.projects}
         keys={lists.keys}
         errors={lists.errors}
+        heights={heights}
         width={width}
-        height={bodyHeight}
         timeZone={timeZone}
       />
     )
@@ -119,7 +134,7 @@ export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size
         {body}
       </Box>
       <Footer
-        screen={nav.help ? 'help' : nav.screen}
+        screen={nav.help ? 'help' : nav.detail ? 'detail' : nav.screen}
         filter={nav.filter}
         editingFilter={nav.editingFilter}
         width={width}

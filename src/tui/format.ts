@@ -79,3 +79,35 @@ export function logText(log: Log): string {
   const text = log.message ?? [log.error_type, log.error_message].filter(Boolean).join(': ')
   return printable(text.replace(/\s+/g, ' ').trim()) || '(no message)'
 }
+
+/**
+ * `text` in lines of at most `width` characters, broken at spaces (a word longer than a line
+ * is cut). Newlines in `text` start new lines; an empty text is one empty line.
+ */
+export function wrap(text: string, width: number): string[] {
+  const w = Math.max(1, width)
+  const out: string[] = []
+  for (const para of text.split('\n')) {
+    let line = ''
+    for (const word of para.split(' ')) {
+      let rest = word
+      while (rest.length > 0 || line === '') {
+        const sep = line === '' ? '' : ' '
+        if (line.length + sep.length + rest.length <= w) {
+          line += sep + rest
+          rest = ''
+          break
+        }
+        if (line !== '') {
+          out.push(line)
+          line = ''
+          continue
+        }
+        out.push(rest.slice(0, w))
+        rest = rest.slice(w)
+      }
+    }
+    out.push(line)
+  }
+  return out
+}

@@ -211,8 +211,11 @@ describe('ledger top screen (known data)', () => {
     await until(r, '── Projects')
     await waitFor(() => s.calls.at(-1)?.project === undefined)
 
-    // Enter on an error opens that error's project.
+    // Enter on an error opens its full detail; o there opens that error's project.
     await press(r, KEY.tab, KEY.tab, KEY.down, KEY.enter)
+    await until(r, '── Log 102 · api')
+    expect(await until(r, /^Message +database connection lost$/m)).toMatch(/^Level +CRITICAL · exception · importance high$/m)
+    await press(r, 'o')
     await until(r, '── Project api')
   })
 

@@ -10,7 +10,7 @@ import { errorLog, key, overview } from './fixtures.js'
 // a large screen (160×45). Each behaviour is checked at each size.
 
 const URL = 'http://127.0.0.1:8123'
-const KEY = { up: '\u001B[A', down: '\u001B[B', tab: '\t', enter: '\r', escape: '\u001B', pageDown: '\u001B[6~' }
+const KEY = { up: '\u001B[A', down: '\u001B[B', tab: '\t', enter: '\r', escape: '\u001B', pageDown: '\u001B[6~', end: '\u001B[F' }
 const SIZES = [
   { columns: 60, rows: 15 },
   { columns: 100, rows: 30 },
@@ -139,6 +139,109 @@ describe.each(SIZES)('ledger top at $columns×$rows: the panes share the height'
       expect(errorRows).toBe(size.rows - 1 - 3 - 5 - 6)
     } else expect(projectRows + keyRows + errorRows).toBe(size.rows - 1 - 3 - 5)
     expect(asked.at(-1)).toBeGreaterThanOrEqual(errorRows)
+  })
+})
+
+/** A log with every field, a stack trace of 30 frames and attributes. */
+function fullLog(id: number, projectId: number, message: string) {
+  return {
+    ...errorLog(id, projectId, message, 'error', '2025-10-17T09:58:00Z'),
+    received_at: '2025-10-17T09:59:59.250Z',
+    error_type: 'CardError',
+    error_message: 'the card was declined by the issuer',
+    stack_trace: Array.from({ length: 30 }, (_, i) => `    at frame${i} (/srv/app/payments.js:${i + 1}:7)`).join('\n'),
+    environment: 'production',
+    release: '2025.10.1',
+    platform: 'node',
+    platform_version: '20.19.0',
+    sdk_version: 'ledger-js 1.2.3',
+    attributes: { order_id: 'o-123', amount: 42 },
+  }
+}
+
+describe.each(SIZES)('ledger top at $columns×$rows: help, log detail, scrolling', (size) => {
+  it('shows the whole help within the screen, scrolled with ↑ ↓ when taller, and closes it', async () => {
+    const r = mount(size)
+    await until(r, '── Recent errors')
+    await press(r, '?')
+    await until(r, /^Keys$/m)
+    // The header stays on top (the old help pushed it off the screen) and nothing spills.
+    expect(lines(r)[0]).toMatch(/^Ledger top /)
+    expect(lines(r).at(-1)).toContain('esc or ? close  q quit')
+    expectFits(r, size)
+    // Every key has a line of its own, found by scrolling to the end when it does not fit.
+    const seen = new Set<string>()
+    for (let i = 0; i < 40; i++) {
+      for (const l of lines(r)) seen.add(l)
+      if (!/ of \d+ · ↑ ↓ scroll/.test(frame(r)) || frame(r).includes('Times are this machine')) break
+      const before = frame(r)
+      await press(r, KEY.down)
+      await waitFor(() => frame(r) !== before)
+      expectFits(r, size)
+    }
+    for (const k of ['↑ ↓  j k', 'tab  shift-tab', 'enter', 'esc', 'q  ctrl-c'])
+      expect([...seen].some((l) => l.startsWith(`  ${k} `)), k).toBe(true)
+    expect([...seen].some((l) => l.includes('Times are this machine'))).toBe(true)
+    if (size.rows < 30) expect(frame(r)).toMatch(/── \d+–\d+ of \d+ · ↑ ↓ scroll/)
+    await press(r, KEY.escape)
+    await until(r, '── Projects')
+  })
+
+  it("opens an error's full detail with enter, scrolls a long one, and goes back with esc", async () => {
+    const o = data()
+    o.recent_errors.unshift(fullLog(150, 2, 'payment failed'))
+    const r = mount(size, o)
+    await until(r, 'payment failed')
+    await press(r, KEY.tab, KEY.tab, KEY.enter)
+    await until(r, '── Log 150 · payments')
+    const f = await until(r, /^Time +2025-10-17T09:58:00Z$/m)
+    expect(f).toMatch(/^Received +2025-10-17T09:59:59\.250Z$/m)
+    expect(f).toMatch(/^Message +payment failed$/m)
+    expect(f).toMatch(/^Error +CardError: the card was declined by the issuer$/m)
+    expect(f).toMatch(/^Stack +at frame0 \(\/srv\/app\/payments\.js:1:7\)$/m)
+    expect(lines(r).at(-1)).toContain('esc back')
+    expectFits(r, size)
+    // 30 frames and the attributes do not fit: the end is reached by scrolling.
+    expect(frame(r)).not.toContain('"order_id": "o-123"')
+    await press(r, KEY.pageDown, KEY.end)
+    await until(r, '"order_id": "o-123"')
+    expect(frame(r)).toMatch(/── \d+–\d+ of \d+ · ↑ ↓ scroll/)
+    expectFits(r, size)
+    await press(r, KEY.escape)
+    await until(r, '── Recent errors')
+    expect(frame(r)).toMatch(/^> \d\d:\d\d:\d\d payments +ERROR +payment failed/m)
+  })
+
+  it('scrolls the errors pane with the selection, and a project\'s latest logs open in full too', async () => {
+    const r = mount(size, (q) => {
+      const o = data(60)
+      if (!q.project) return o
+      return { ...o, project: { slug: q.project, series: o.ingest.series, error_series: o.ingest.series, recent_logs: o.recent_errors.slice(0, 40) } }
+    })
+    await until(r, 'error number 0')
+    await press(r, KEY.tab, KEY.tab)
+    await until(r, /^> .*card declined upstream/m)
+    for (let i = 0; i < 45; i++) await press(r, KEY.down)
+    // The 46th error (error number 43, after the fixture's two) is selected and shown.
+    await until(r, /^> .*error number 43$/m)
+    expect(frame(r)).not.toContain('card declined upstream')
+    expectFits(r, size)
+    await press(r, KEY.enter)
+    await until(r, /^Message +error number 43$/m)
+    await press(r, KEY.escape, KEY.tab)
+    // The project screen: its latest logs are a list of their own.
+    await press(r, KEY.enter)
+    await until(r, '── Latest logs')
+    await until(r, /^> .*card declined upstream/m)
+    for (let i = 0; i < 30; i++) await press(r, KEY.down)
+    await until(r, /^> .*error number 28$/m)
+    expectFits(r, size)
+    await press(r, KEY.enter)
+    await until(r, /^Message +error number 28$/m)
+    await press(r, KEY.escape)
+    await until(r, '── Latest logs')
+    await press(r, KEY.escape)
+    await until(r, '── Recent errors')
   })
 })
 

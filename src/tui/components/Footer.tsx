@@ -25,6 +25,8 @@ const KEYS: Record<FooterScreen, readonly Hint[]> = {
     ['q quit', 10],
   ],
   project: [
+    ['↑↓ logs', 6],
+    ['enter open', 7],
     ['esc back', 9],
     ['p pause', 2],
     ['? help', 10],
@@ -38,6 +40,7 @@ const KEYS: Record<FooterScreen, readonly Hint[]> = {
     ['q quit', 10],
   ],
   help: [
+    ['↑↓ scroll', 6],
     ['esc or ? close', 9],
     ['q quit', 10],
   ],

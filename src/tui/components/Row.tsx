@@ -36,3 +36,15 @@ export function scrollStart(selected: number, count: number, height: number): nu
   if (selected < height) return 0
   return Math.min(selected - height + 1, Math.max(0, count - height))
 }
+
+/**
+ * A text taller than `height` lines, scrolled: it shows `height - 1` lines from `scroll` and a
+ * position line. `max` is the last `scroll` worth having.
+ */
+export function scrollWindow(total: number, height: number, scroll: number): { start: number; count: number; more: boolean; max: number } {
+  const h = Math.max(1, height)
+  if (total <= h) return { start: 0, count: total, more: false, max: 0 }
+  const count = Math.max(1, h - 1)
+  const max = total - count
+  return { start: Math.max(0, Math.min(scroll, max)), count, more: true, max }
+}

@@ -14,9 +14,9 @@ export interface OverviewScreenProps {
   readonly projects: readonly OverviewProject[]
   readonly keys: readonly OverviewKey[]
   readonly errors: readonly Log[]
+  /** The rows of each pane (paneHeights). */
+  readonly heights: { projects: number; keys: number; errors: number }
   readonly width: number
-  /** Lines available below the header and above the footer. */
-  readonly height: number
   /** The zone times are shown in (undefined: this machine's; `UTC` with `--utc`). */
   readonly timeZone?: string | undefined
 }
@@ -52,8 +52,7 @@ export function paneHeights(
 }
 
 /** The main view: projects, keys and recent errors; tab moves the focus between them. */
-export function OverviewScreen({ data, nav, projects, keys, errors, width, height, timeZone }: OverviewScreenProps) {
-  const h = paneHeights(height, { projects: projects.length, keys: keys.length, errors: errors.length })
+export function OverviewScreen({ data, nav, projects, keys, errors, heights: h, width, timeZone }: OverviewScreenProps) {
   const filtered = nav.filter ? `filter "${nav.filter}"` : undefined
   const detail = (count: number, total: number, sort?: string) =>
     [count === total ? `${total}` : `${count} of ${total}`, sort && `sort: ${sort} ▼`, filtered]
