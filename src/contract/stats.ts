@@ -84,7 +84,7 @@ export const OverviewSchema = z.object({
   }),
   projects: z.array(OverviewProjectSchema),
   keys: z.array(OverviewKeySchema),
-  /** The latest error/critical logs (newest first), of every project or of `project`. */
+  /** The latest error/critical logs to arrive (newest arrival first), of every project or of `project`. */
   recent_errors: z.array(LogSchema),
   /** With `?project=`: that project's own series and latest logs of any level. */
   project: z

@@ -208,6 +208,19 @@ describe('GET /api/v1/stats/overview', () => {
     })
   })
 
+  it('lists recent errors by arrival: a back-dated burst arriving now comes first', async () => {
+    const a = await accountWithKey(d.client, 'stats-err-late')
+    await a.keyClient.ingestBatch([log({ level: 'error', message: 'live error', timestamp: '2025-10-17T10:00:00Z' })])
+    // Replayed from a day earlier (a backfill, a device back online), after the live one.
+    await a.keyClient.ingestBatch(
+      Array.from({ length: 3 }, (_, i) => log({ level: 'critical', message: `replayed ${i}`, timestamp: `2025-10-16T08:00:0${i}Z` })),
+    )
+    const o = await a.account.client.statsOverview({ errors: '3' })
+    expect(o.recent_errors.map((l) => l.message)).toEqual(['replayed 2', 'replayed 1', 'replayed 0'])
+    const all = await a.account.client.statsOverview()
+    expect(all.recent_errors.map((l) => l.message)).toEqual(['replayed 2', 'replayed 1', 'replayed 0', 'live error'])
+  })
+
   it("shows only the caller's own projects and keys, and refuses bad input and other credentials", async () => {
     const a = await accountWithKey(d.client, 'stats-own')
     await a.keyClient.ingestBatch(logs(3, 'error'))

@@ -91,7 +91,7 @@ export function OverviewScreen({ data, nav, projects, keys, errors, heights: h, 
       />
       <PaneTitle
         title="Recent errors"
-        detail={['error + critical, live', filtered].filter(Boolean).join(' · ')}
+        detail={['error + critical, by arrival', filtered].filter(Boolean).join(' · ')}
         focused={nav.pane === 'errors'}
         width={width}
       />
