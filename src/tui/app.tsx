@@ -32,7 +32,10 @@ export interface AppProps {
   readonly timeZone?: string | undefined
 }
 
-/** Recent errors asked for: enough to fill the errors pane of the terminal (the API's most is 100). */
+/**
+ * Recent errors (and a project's latest logs) asked for: enough to fill their pane at this
+ * terminal's height (20 to the API's most, 100).
+ */
 const errorsWanted = (rows: number) => Math.min(100, Math.max(20, rows))
 
 /**
@@ -52,6 +55,7 @@ export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size
   const state = useOverview(fetchOverview, {
     project: nav.screen === 'project' ? nav.project : null,
     errors: errorsWanted(size.rows),
+    logs: errorsWanted(size.rows),
     intervalMs,
     paused: nav.paused,
     classifyError,

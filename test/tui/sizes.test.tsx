@@ -213,7 +213,9 @@ describe.each(SIZES)('ledger top at $columns×$rows: help, log detail, scrolling
   })
 
   it('scrolls the errors pane with the selection, and a project\'s latest logs open in full too', async () => {
+    const asked: OverviewQuery[] = []
     const r = mount(size, (q) => {
+      asked.push(q)
       const o = data(60)
       if (!q.project) return o
       return { ...o, project: { slug: q.project, series: o.ingest.series, error_series: o.ingest.series, recent_logs: o.recent_errors.slice(0, 40) } }
@@ -233,6 +235,10 @@ describe.each(SIZES)('ledger top at $columns×$rows: help, log detail, scrolling
     await press(r, KEY.enter)
     await until(r, '── Latest logs')
     await until(r, /^> .*card declined upstream/m)
+    // As many logs asked for as the pane has rows: 40 fill it at every size here.
+    expect(asked.at(-1)).toMatchObject({ project: 'api' })
+    expect(Number(asked.at(-1)!.logs)).toBeGreaterThanOrEqual(size.rows - 12)
+    expect(lines(r).slice(0, -1).filter((l) => l.trim() === '')).toEqual([])
     for (let i = 0; i < 30; i++) await press(r, KEY.down)
     await until(r, /^> .*error number 28$/m)
     expectFits(r, size)
