@@ -224,8 +224,13 @@ describe.each(SIZES)('ledger top at $columns×$rows: help, log detail, scrolling
     await press(r, KEY.tab, KEY.tab)
     await until(r, /^> .*card declined upstream/m)
     for (let i = 0; i < 45; i++) await press(r, KEY.down)
-    // The 46th error (error number 43, after the fixture's two) is selected and shown.
+    // The 46th error (error number 43, after the fixture's two) is selected and shown, and the
+    // pane's title says which of the 62 rows it shows.
     await until(r, /^> .*error number 43$/m)
+    const errorsTitle = lines(r).find((l) => l.startsWith('── Recent errors'))!
+    const shownRows = Number(/ (\d+)–46 of 62 ──$/.exec(errorsTitle)?.[1] ?? NaN)
+    expect(errorsTitle).toMatch(/ \d+–46 of 62 ──$/)
+    expect(shownRows).toBeGreaterThan(1)
     expect(frame(r)).not.toContain('card declined upstream')
     expectFits(r, size)
     await press(r, KEY.enter)

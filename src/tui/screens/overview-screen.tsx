@@ -3,7 +3,7 @@ import type { Log } from '../../contract/ingest.js'
 import type { Overview, OverviewKey, OverviewProject } from '../../contract/stats.js'
 import { KeysTable } from '../components/KeysTable.js'
 import { LogList } from '../components/LogList.js'
-import { PaneTitle } from '../components/PaneTitle.js'
+import { PaneTitle, panePosition } from '../components/PaneTitle.js'
 import { ProjectsTable } from '../components/ProjectsTable.js'
 import type { Nav } from '../navigation.js'
 import { KEY_SORTS, PROJECT_SORTS, slugOf } from '../view.js'
@@ -65,6 +65,7 @@ export function OverviewScreen({ data, nav, projects, keys, errors, heights: h, 
         detail={detail(projects.length, data.projects.length, PROJECT_SORTS[nav.sort.projects]!.label)}
         focused={nav.pane === 'projects'}
         width={width}
+        position={panePosition(projects.findIndex((p) => p.slug === nav.selected.projects), projects.length, h.projects)}
       />
       <ProjectsTable
         projects={projects}
@@ -79,6 +80,7 @@ export function OverviewScreen({ data, nav, projects, keys, errors, heights: h, 
         detail={detail(keys.length, data.keys.length, KEY_SORTS[nav.sort.keys]!.label)}
         focused={nav.pane === 'keys'}
         width={width}
+        position={panePosition(keys.findIndex((k) => k.key_id === nav.selected.keys), keys.length, h.keys)}
       />
       <KeysTable
         keys={keys}
@@ -94,6 +96,7 @@ export function OverviewScreen({ data, nav, projects, keys, errors, heights: h, 
         detail={['error + critical, by arrival', filtered].filter(Boolean).join(' · ')}
         focused={nav.pane === 'errors'}
         width={width}
+        position={panePosition(errors.findIndex((l) => l.id === nav.selected.errors), errors.length, h.errors)}
       />
       <LogList
         logs={errors}

@@ -2,7 +2,7 @@ import { Box, Text } from 'ink'
 import type { Overview } from '../../contract/stats.js'
 import { KeysTable } from '../components/KeysTable.js'
 import { LogList } from '../components/LogList.js'
-import { PaneTitle } from '../components/PaneTitle.js'
+import { PaneTitle, panePosition } from '../components/PaneTitle.js'
 import { bar, compact, formatRate, percent, sparkline } from '../format.js'
 
 export interface ProjectScreenProps {
@@ -38,6 +38,7 @@ export function ProjectScreen({ data, slug, selected, width, height, timeZone }:
   const detail = data.project?.slug === slug ? data.project : null
   const keys = data.keys.filter((k) => k.project_id === p.project_id)
   const { keyRows, logRows } = projectLayout(height, keys.length)
+  const logs = detail?.recent_logs ?? []
   const spark = Math.max(10, Math.min(75, width - 40))
   const label = (t: string) => <Text bold>{t.padEnd(9)}</Text>
   return (
@@ -66,9 +67,15 @@ export function ProjectScreen({ data, slug, selected, width, height, timeZone }:
       </Text>
       <PaneTitle title="API keys" detail={String(keys.length)} focused={false} width={width} />
       <KeysTable keys={keys} selected={null} focused={false} now={data.daemon.now} width={width} height={keyRows} />
-      <PaneTitle title="Latest logs" detail="all levels, newest first" focused={false} width={width} />
+      <PaneTitle
+        title="Latest logs"
+        detail="all levels, newest first"
+        focused={false}
+        width={width}
+        position={panePosition(logs.findIndex((l) => l.id === selected), logs.length, logRows)}
+      />
       <LogList
-        logs={detail?.recent_logs ?? []}
+        logs={logs}
         slugOf={() => p.slug}
         showProject={false}
         selected={selected}
