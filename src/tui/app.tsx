@@ -36,7 +36,7 @@ export interface AppProps {
  * Recent errors (and a project's latest logs) asked for: enough to fill their pane at this
  * terminal's height (20 to the API's most, 100).
  */
-const errorsWanted = (rows: number) => Math.min(100, Math.max(20, rows))
+const rowsWanted = (rows: number) => Math.min(100, Math.max(20, rows))
 
 /**
  * `ledger top`: loads the overview every second (through `fetchOverview`), owns navigation
@@ -54,8 +54,8 @@ export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size
   const navRef = useRef(nav)
   const state = useOverview(fetchOverview, {
     project: nav.screen === 'project' ? nav.project : null,
-    errors: errorsWanted(size.rows),
-    logs: errorsWanted(size.rows),
+    errors: rowsWanted(size.rows),
+    logs: rowsWanted(size.rows),
     intervalMs,
     paused: nav.paused,
     classifyError,
