@@ -366,7 +366,7 @@ export interface LogReadStore {
   framesByIds(ids: readonly number[]): Promise<LogFrame[]>
   /** Throws UnsearchableQueryError when the engine cannot search `search`. */
   checkSearchable(search: SearchNode): Promise<void>
-  /** The latest error and critical logs of some projects, newest first. */
+  /** The latest error and critical logs of some projects to arrive, newest first (a back-dated one that arrives now is new). */
   latestErrors(projectIds: readonly number[], limit: number): Promise<LogRecord[]>
   /** A project's logs per level with `from ≤ timestamp ≤ to`, in buckets of `size` ms from `origin`. */
   countByBucket(projectId: number, r: { from: number; to: number; origin: number; size: number }): Promise<BucketCount[]>

@@ -174,26 +174,24 @@ export function receivedCountsSince(db: Database, since: number, atMost: number)
   ).all({ firstId, since })
 }
 
-const ERROR_LEVELS = ['error', 'critical'] as const
-
 /**
- * The latest error and critical logs of some projects, newest first by (timestamp, id). One seek
- * per project and level on the covering (project, level, timestamp) index (an IN over both
- * levels would walk the whole project's time index), and only the rows that make the cut are
- * read in full.
+ * The latest error and critical logs of some projects to arrive, newest first (by id, which
+ * follows arrival): a burst of back-dated errors arriving now comes first, whatever its own
+ * timestamps. One seek per project on the partial index of errors (migration 011), and only
+ * the rows that make the cut are read in full.
  */
 export function latestErrorLogs(db: Database, projectIds: readonly number[], limit: number): LogRow[] {
   if (projectIds.length === 0 || limit <= 0) return []
-  const newest = prepared<[number, string, number], { id: number; timestamp: number }>(
+  // The level test is the partial index's own, word for word: SQLite uses the index only then.
+  const newest = prepared<[number, number], { id: number }>(
     db,
-    `SELECT id, timestamp FROM logs WHERE project_id = ? AND level = ?
-     ORDER BY timestamp DESC, id DESC LIMIT ?`,
+    `SELECT id FROM logs WHERE project_id = ? AND level IN ('error', 'critical') ORDER BY id DESC LIMIT ?`,
   )
-  const candidates: Array<{ id: number; timestamp: number }> = []
-  for (const id of projectIds) for (const level of ERROR_LEVELS) candidates.push(...newest.all(id, level, limit))
-  candidates.sort((a, b) => b.timestamp - a.timestamp || b.id - a.id)
-  if (candidates.length === 0) return []
+  const ids: number[] = []
+  for (const id of projectIds) for (const r of newest.all(id, limit)) ids.push(r.id)
+  if (ids.length === 0) return []
+  ids.sort((a, b) => b - a)
   return prepared<[string], LogRow>(db, `SELECT id, ${COLUMNS} FROM logs WHERE id IN (SELECT value FROM json_each(?))`)
-    .all(JSON.stringify(candidates.slice(0, limit).map((c) => c.id)))
-    .sort((a, b) => b.timestamp - a.timestamp || b.id - a.id)
+    .all(JSON.stringify(ids.slice(0, limit)))
+    .sort((a, b) => b.id - a.id)
 }
