@@ -463,7 +463,7 @@ export class LedgerClient {
   /** The live figures of `ledger top` for the caller's account (access token). */
   statsOverview(query: OverviewQuery = {}): Promise<Overview> {
     return this.call(OverviewSchema, 'GET', '/api/v1/stats/overview', {
-      query: { project: query.project, errors: query.errors },
+      query: { project: query.project, errors: query.errors, logs: query.logs },
     })
   }
 }

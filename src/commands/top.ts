@@ -18,10 +18,12 @@ export default class Top extends ApiCommand {
     '<%= config.bin %> <%= command.id %> --project my-app',
     '<%= config.bin %> <%= command.id %> | cat',
     '<%= config.bin %> <%= command.id %> --json',
+    '<%= config.bin %> <%= command.id %> --utc',
   ]
   static override flags = {
     project: Flags.string({ char: 'p', description: "Start on this project's screen (slug); in a snapshot, add its latest logs." }),
     interval: Flags.integer({ description: 'Seconds between refreshes.', default: 1, min: 1, max: 60 }),
+    utc: Flags.boolean({ description: "Show times in UTC instead of this machine's time zone (which TZ sets)." }),
   }
 
   private screenUp = false
@@ -32,10 +34,11 @@ export default class Top extends ApiCommand {
     const fetchOverview = client.statsOverview.bind(client)
     const { io } = this.ctx
     const url = this.session.target.url
+    const timeZone = flags.utc ? 'UTC' : undefined
     if (this.jsonEnabled() || !io.stdoutIsTTY || !io.stdinIsTTY) {
       // Not a terminal: never raw mode, one snapshot, exit 0.
       const overview = await fetchOverview({ ...(flags.project ? { project: flags.project } : {}) })
-      if (!this.jsonEnabled()) io.stdout.write(renderSnapshot(overview, url, io.columns() || 100))
+      if (!this.jsonEnabled()) io.stdout.write(renderSnapshot(overview, url, io.columns() || 100, timeZone))
       return overview
     }
     // Ink draws nothing but the last frame when CI or CONTINUOUS_INTEGRATION is set (it reads
@@ -46,7 +49,7 @@ export default class Top extends ApiCommand {
     const { runTop } = await importOutside<typeof TuiModule>('tui/run.js')
     this.screenUp = true
     // The classifier of this copy of the client: the screen's own copy is another one.
-    await runTop({ fetchOverview, classifyError: classifyFetchError, url, intervalMs: flags.interval * 1000, project: flags.project })
+    await runTop({ fetchOverview, classifyError: classifyFetchError, url, intervalMs: flags.interval * 1000, project: flags.project, timeZone })
     return undefined
   }
 

@@ -9,19 +9,25 @@ export const SERIES_SECONDS = 300
 /** The window of the `*_5m` counts, in seconds. */
 export const RECENT_WINDOW_SECONDS = 300
 
-/**
- * `GET /api/v1/stats/overview` query: `project` (a slug of the caller's) adds that project's
- * own series and latest logs and narrows `recent_errors` to it; `errors` is how many recent
- * error/critical logs to return (default 10, at most 100).
- */
-export const OverviewQuerySchema = z.object({
-  project: SlugSchema.optional(),
-  errors: z
+/** A count in a query string: an integer from 0 to 100. */
+const countParam = (byDefault: number) =>
+  z
     .string()
     .regex(/^[0-9]{1,3}$/, { message: 'must be an integer from 0 to 100' })
     .transform(Number)
     .refine((n) => n <= 100, { message: 'must be an integer from 0 to 100' })
-    .default(10),
+    .default(byDefault)
+
+/**
+ * `GET /api/v1/stats/overview` query: `project` (a slug of the caller's) adds that project's
+ * own series and latest logs and narrows `recent_errors` to it; `errors` is how many recent
+ * error/critical logs to return (default 10, at most 100); `logs`, how many of the project's
+ * latest logs (default 20, at most 100).
+ */
+export const OverviewQuerySchema = z.object({
+  project: SlugSchema.optional(),
+  errors: countParam(10),
+  logs: countParam(20),
 })
 export type OverviewQuery = z.input<typeof OverviewQuerySchema>
 
@@ -84,7 +90,7 @@ export const OverviewSchema = z.object({
   }),
   projects: z.array(OverviewProjectSchema),
   keys: z.array(OverviewKeySchema),
-  /** The latest error/critical logs (newest first), of every project or of `project`. */
+  /** The latest error/critical logs to arrive (newest arrival first), of every project or of `project`. */
   recent_errors: z.array(LogSchema),
   /** With `?project=`: that project's own series and latest logs of any level. */
   project: z

@@ -129,3 +129,88 @@ export function parseWordedDate(value: string): number | null {
   const ms = Date.parse(value)
   return Number.isNaN(ms) ? null : ms
 }
+
+// Display: what a person reads. The machine's zone (TZ honoured) unless a zone is named
+// (`UTC` for `--utc`).
+
+/** The fields of an instant in a time zone, as a wall clock there shows them. */
+export interface WallClock {
+  year: number
+  month: number
+  day: number
+  hour: number
+  minute: number
+  second: number
+  /** The zone's short name at that instant: `UTC`, `GMT+9`, `EST`. */
+  zone: string
+  /** Minutes east of UTC at that instant. */
+  offsetMinutes: number
+}
+
+const wallFormats = new Map<string, Intl.DateTimeFormat>()
+const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const pad2 = (n: number) => String(n).padStart(2, '0')
+
+/** `ms` on the wall clock of `timeZone` (an IANA name; undefined: this machine's zone, `TZ`). */
+export function wallClock(ms: number, timeZone?: string): WallClock {
+  const cacheKey = timeZone ?? ''
+  let f = wallFormats.get(cacheKey)
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      ...(timeZone ? { timeZone } : {}),
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      timeZoneName: 'short',
+    })
+    wallFormats.set(cacheKey, f)
+  }
+  const parts: Record<string, string> = {}
+  for (const p of f.formatToParts(ms)) parts[p.type] = p.value
+  const w = {
+    year: Number(parts['year']),
+    month: Number(parts['month']),
+    day: Number(parts['day']),
+    hour: Number(parts['hour']),
+    minute: Number(parts['minute']),
+    second: Number(parts['second']),
+  }
+  const whole = Math.floor(ms / 1000) * 1000
+  const offsetMinutes = Math.round((Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - whole) / 60_000)
+  return { ...w, zone: parts['timeZoneName'] ?? '', offsetMinutes }
+}
+
+/** `14:03:07` on the wall clock of `timeZone` (undefined: this machine's). */
+export function formatClock(ms: number, timeZone?: string): string {
+  const w = wallClock(ms, timeZone)
+  return `${pad2(w.hour)}:${pad2(w.minute)}:${pad2(w.second)}`
+}
+
+/**
+ * A log line's time, short: `14:03:07` on the day of `nowMs`, `Oct 16 14:03` another day of
+ * the same year, `2024-10-16` before.
+ */
+export function formatWhen(ms: number, nowMs: number, timeZone?: string): string {
+  const w = wallClock(ms, timeZone)
+  const n = wallClock(nowMs, timeZone)
+  if (w.year === n.year && w.month === n.month && w.day === n.day)
+    return `${pad2(w.hour)}:${pad2(w.minute)}:${pad2(w.second)}`
+  if (w.year === n.year) return `${MONTH_NAMES[w.month - 1]} ${pad2(w.day)} ${pad2(w.hour)}:${pad2(w.minute)}`
+  return `${w.year}-${pad2(w.month)}-${pad2(w.day)}`
+}
+
+/**
+ * ISO 8601 on the wall clock of `timeZone`, with its offset: `2025-10-17T19:00:00+09:00`, or
+ * `…Z` where the offset is zero. The same instant as `formatTimestamp`, as people there read it.
+ */
+export function formatLocalTimestamp(ms: number, timeZone?: string): string {
+  const w = wallClock(ms, timeZone)
+  const frac = ms % 1000 === 0 ? '' : `.${String(((ms % 1000) + 1000) % 1000).padStart(3, '0')}`
+  const o = Math.abs(w.offsetMinutes)
+  const offset = w.offsetMinutes === 0 ? 'Z' : `${w.offsetMinutes < 0 ? '-' : '+'}${pad2(Math.floor(o / 60))}:${pad2(o % 60)}`
+  return `${String(w.year).padStart(4, '0')}-${pad2(w.month)}-${pad2(w.day)}T${pad2(w.hour)}:${pad2(w.minute)}:${pad2(w.second)}${frac}${offset}`
+}

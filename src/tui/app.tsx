@@ -7,9 +7,12 @@ import { type FetchOverview, useOverview } from './hooks/use-overview.js'
 import { useKeys } from './hooks/use-keys.js'
 import { type TerminalSize, useTerminalSize } from './hooks/use-terminal-size.js'
 import { INITIAL_NAV, type KeyPress, type Nav, navigate, type Visible } from './navigation.js'
-import { HelpScreen } from './screens/help-screen.js'
-import { OverviewScreen } from './screens/overview-screen.js'
-import { ProjectScreen } from './screens/project-screen.js'
+import type { Log } from '../contract/ingest.js'
+import { scrollWindow } from './components/Row.js'
+import { HelpScreen, helpLines } from './screens/help-screen.js'
+import { LogScreen, logDetailLines } from './screens/log-screen.js'
+import { OverviewScreen, paneHeights } from './screens/overview-screen.js'
+import { ProjectScreen, projectLayout } from './screens/project-screen.js'
 import { slugOf, visibleErrors, visibleKeys, visibleProjects } from './view.js'
 
 export interface AppProps {
@@ -24,18 +27,23 @@ export interface AppProps {
   /** A fixed screen size instead of the terminal's (tests). */
   readonly size?: TerminalSize
   /** The project screen to open at start. */
-  readonly project?: string
+  readonly project?: string | undefined
+  /** The zone times are shown in: an IANA name (`UTC` for `--utc`); undefined: this machine's (`TZ`). */
+  readonly timeZone?: string | undefined
 }
 
-/** Recent errors asked for: enough to fill a tall terminal's pane. */
-const ERRORS_WANTED = 20
+/**
+ * Recent errors (and a project's latest logs) asked for: enough to fill their pane at this
+ * terminal's height (20 to the API's most, 100).
+ */
+const rowsWanted = (rows: number) => Math.min(100, Math.max(20, rows))
 
 /**
  * `ledger top`: loads the overview every second (through `fetchOverview`), owns navigation
  * (screen, focused pane, selections, sort, filter, pause, help) and lays the screens out to
  * the terminal's size.
  */
-export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size: fixedSize, project }: AppProps) {
+export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size: fixedSize, project, timeZone }: AppProps) {
   const { exit } = useApp()
   const size = useTerminalSize(fixedSize)
   const [nav, setNav] = useState<Nav>(() =>
@@ -46,7 +54,8 @@ export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size
   const navRef = useRef(nav)
   const state = useOverview(fetchOverview, {
     project: nav.screen === 'project' ? nav.project : null,
-    errors: ERRORS_WANTED,
+    errors: rowsWanted(size.rows),
+    logs: rowsWanted(size.rows),
     intervalMs,
     paused: nav.paused,
     classifyError,
@@ -61,10 +70,23 @@ export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size
       errors: visibleErrors(data.recent_errors, data.projects, nav.filter),
     }
   }, [data, nav.filter, nav.sort.projects, nav.sort.keys])
+  const width = Math.max(20, size.columns)
+  // One line short of the terminal: a frame as tall as the screen makes it scroll.
+  const bodyHeight = Math.max(4, size.rows - 1 - (state.error ? 3 : 2) - 1)
+  const heights = paneHeights(bodyHeight, { projects: lists.projects.length, keys: lists.keys.length, errors: lists.errors.length })
+  const projectLogs = data && nav.screen === 'project' && data.project?.slug === nav.project ? data.project.recent_logs : []
+  const slugOfLog = (l: Log) => (data ? slugOf(data.projects, l.project_id) : '')
   const rows: Visible = {
     projects: lists.projects.map((p) => p.slug),
     keys: lists.keys.map((k) => ({ id: k.key_id, slug: k.project_slug })),
-    errors: lists.errors.map((l) => ({ id: l.id, slug: data ? slugOf(data.projects, l.project_id) : '' })),
+    errors: lists.errors.map((l) => ({ id: l.id, slug: slugOfLog(l), log: l })),
+    logs: projectLogs.map((l) => ({ id: l.id, slug: slugOfLog(l), log: l })),
+    page: nav.screen === 'project' ? projectLayout(bodyHeight, 0).logRows : heights[nav.pane],
+    scrollMax: nav.help
+      ? scrollWindow(helpLines(width).length, bodyHeight, 0).max
+      : nav.detail
+        ? scrollWindow(logDetailLines(nav.detail.log, nav.detail.slug, width, timeZone).length, bodyHeight - 1, 0).max
+        : 0,
   }
   const rowsRef = useRef(rows)
   rowsRef.current = rows
@@ -79,15 +101,14 @@ export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size
     setNav(next)
   })
 
-  const width = Math.max(20, size.columns)
-  // One line short of the terminal: a frame as tall as the screen makes it scroll.
-  const bodyHeight = Math.max(4, size.rows - 1 - (state.error ? 3 : 2) - 1)
   let body
-  if (nav.help) body = <HelpScreen width={width} />
+  if (nav.help) body = <HelpScreen width={width} height={bodyHeight} scroll={nav.scroll} />
+  else if (nav.detail)
+    body = <LogScreen log={nav.detail.log} slug={nav.detail.slug} width={width} height={bodyHeight} scroll={nav.scroll} timeZone={timeZone} />
   else if (!data)
     body = <Text dimColor>{state.error ? 'Waiting for the daemon…' : `Connecting to ${url}…`}</Text>
   else if (nav.screen === 'project' && nav.project)
-    body = <ProjectScreen data={data} slug={nav.project} width={width} height={bodyHeight} />
+    body = <ProjectScreen data={data} slug={nav.project} selected={nav.selected.logs} width={width} height={bodyHeight} timeZone={timeZone} />
   else
     body = (
       <OverviewScreen
@@ -96,8 +117,9 @@ export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size
         projects={lists.projects}
         keys={lists.keys}
         errors={lists.errors}
+        heights={heights}
         width={width}
-        height={bodyHeight}
+        timeZone={timeZone}
       />
     )
 
@@ -110,12 +132,13 @@ export function App({ fetchOverview, classifyError, url, intervalMs = 1000, size
         failures={state.failures}
         paused={nav.paused}
         width={width}
+        timeZone={timeZone}
       />
       <Box flexDirection="column" flexGrow={1} overflow="hidden">
         {body}
       </Box>
       <Footer
-        screen={nav.help ? 'help' : nav.screen}
+        screen={nav.help ? 'help' : nav.detail ? 'detail' : nav.screen}
         filter={nav.filter}
         editingFilter={nav.editingFilter}
         width={width}

@@ -1,6 +1,7 @@
 import type { Log } from '../contract/ingest.js'
 import { formatDuration } from '../shared/format.js'
 import { printable } from '../shared/printable.js'
+import { formatClock, formatWhen, wallClock } from '../shared/time.js'
 
 export { formatDuration, sparkline } from '../shared/format.js'
 
@@ -26,17 +27,33 @@ export function formatAgo(iso: string | null, nowIso: string): string {
   return `${formatDuration(s).split(' ')[0]} ago`
 }
 
-/** `HH:MM:SS` (UTC) of an ISO timestamp. */
-export function clockTime(iso: string): string {
-  return iso.slice(11, 19)
+/**
+ * `HH:MM:SS` of an ISO timestamp on the wall clock of `timeZone` (an IANA name, `UTC` with
+ * `--utc`; undefined: this machine's zone, as `TZ` sets it).
+ */
+export function clockTime(iso: string, timeZone?: string): string {
+  return formatClock(Date.parse(iso), timeZone)
+}
+
+/** The short name of `timeZone` (undefined: this machine's) at an instant: `UTC`, `GMT+9`, `EST`. */
+export function zoneName(iso: string, timeZone?: string): string {
+  return wallClock(Date.parse(iso), timeZone).zone
+}
+
+/** A log's time in a list: `HH:MM:SS` on the day of `nowIso`, else `Oct 16 09:59` or `2024-10-16`. */
+export function logTime(iso: string, nowIso: string, timeZone?: string): string {
+  return formatWhen(Date.parse(iso), Date.parse(nowIso), timeZone)
 }
 
 
-/** `███░░░░░░░`: `value` of `max` in `width` cells; anything above 0 shows at least one. */
+/**
+ * `███░░░░░░░`: `value` of `max` in `width` cells, each cell filled when at least half of it is
+ * (6 of 100,000 is an empty bar: the figure beside it tells that it is not zero).
+ */
 export function bar(value: number, max: number, width: number): string {
   if (width <= 0) return ''
-  const ratio = max <= 0 ? 0 : Math.min(1, value / max)
-  const filled = value > 0 ? Math.max(1, Math.round(ratio * width)) : 0
+  const ratio = max <= 0 ? 0 : Math.max(0, Math.min(1, value / max))
+  const filled = Math.round(ratio * width)
   return '█'.repeat(filled) + '░'.repeat(width - filled)
 }
 
@@ -61,4 +78,36 @@ export function cell(text: string, width: number, align: 'left' | 'right' = 'lef
 export function logText(log: Log): string {
   const text = log.message ?? [log.error_type, log.error_message].filter(Boolean).join(': ')
   return printable(text.replace(/\s+/g, ' ').trim()) || '(no message)'
+}
+
+/**
+ * `text` in lines of at most `width` characters, broken at spaces (a word longer than a line
+ * is cut). Newlines in `text` start new lines; an empty text is one empty line.
+ */
+export function wrap(text: string, width: number): string[] {
+  const w = Math.max(1, width)
+  const out: string[] = []
+  for (const para of text.split('\n')) {
+    let line = ''
+    for (const word of para.split(' ')) {
+      let rest = word
+      while (rest.length > 0 || line === '') {
+        const sep = line === '' ? '' : ' '
+        if (line.length + sep.length + rest.length <= w) {
+          line += sep + rest
+          rest = ''
+          break
+        }
+        if (line !== '') {
+          out.push(line)
+          line = ''
+          continue
+        }
+        out.push(rest.slice(0, w))
+        rest = rest.slice(w)
+      }
+    }
+    out.push(line)
+  }
+  return out
 }

@@ -1,3 +1,4 @@
+import type { Log } from '../contract/ingest.js'
 import { KEY_SORTS, PROJECT_SORTS } from './view.js'
 
 export const PANES = ['projects', 'keys', 'errors'] as const
@@ -12,6 +13,10 @@ export type KeyPress =
   | 'enter'
   | 'escape'
   | 'backspace'
+  | 'pageup'
+  | 'pagedown'
+  | 'home'
+  | 'end'
   | 'ctrl-c'
   | { char: string }
 
@@ -20,33 +25,48 @@ export interface Nav {
   screen: 'overview' | 'project'
   help: boolean
   pane: Pane
-  /** The selected row of each pane, by identity (it follows its row when the order changes). */
-  selected: { projects: string | null; keys: number | null; errors: number | null }
+  /**
+   * The selected row of each pane, by identity (it follows its row when the order changes);
+   * `logs` is the project screen's list of latest logs.
+   */
+  selected: { projects: string | null; keys: number | null; errors: number | null; logs: number | null }
   sort: { projects: number; keys: number }
   filter: string
   editingFilter: boolean
   paused: boolean
   /** The slug the project screen shows. */
   project: string | null
+  /** The log whose full detail is open (over the screen it was opened from), or null. */
+  detail: { log: Log; slug: string } | null
+  /** The first line shown of the help or of the log detail. */
+  scroll: number
 }
 
 export const INITIAL_NAV: Nav = {
   screen: 'overview',
   help: false,
   pane: 'projects',
-  selected: { projects: null, keys: null, errors: null },
+  selected: { projects: null, keys: null, errors: null, logs: null },
   sort: { projects: 0, keys: 0 },
   filter: '',
   editingFilter: false,
   paused: false,
   project: null,
+  detail: null,
+  scroll: 0,
 }
 
 /** The rows as shown (filtered and sorted), which moving and opening act on. */
 export interface Visible {
   projects: readonly string[]
   keys: ReadonlyArray<{ id: number; slug: string }>
-  errors: ReadonlyArray<{ id: number; slug: string }>
+  errors: ReadonlyArray<{ id: number; slug: string; log: Log }>
+  /** The project screen's latest logs. */
+  logs: ReadonlyArray<{ id: number; slug: string; log: Log }>
+  /** Rows a page key moves by: the focused list's height. */
+  page: number
+  /** The last first line the help or the log detail may scroll to (its lines less the screen's). */
+  scrollMax: number
 }
 
 /** The next navigation state after a key press, or `quit`. */
@@ -55,16 +75,17 @@ export function navigate(nav: Nav, key: KeyPress, rows: Visible): Nav | 'quit' {
   if (nav.editingFilter) return editFilter(nav, key)
   if (nav.help) {
     if (key === 'escape' || key === 'enter' || (typeof key === 'object' && (key.char === '?' || key.char === 'h')))
-      return { ...nav, help: false }
+      return { ...nav, help: false, scroll: 0 }
     if (typeof key === 'object' && key.char === 'q') return 'quit'
-    return nav
+    return scroll(nav, key, rows)
   }
+  if (nav.detail) return onDetail(nav, key, rows)
   if (typeof key === 'object') {
     switch (key.char) {
       case 'q':
         return 'quit'
       case '?':
-        return { ...nav, help: true }
+        return { ...nav, help: true, scroll: 0 }
       case 'p':
         return { ...nav, paused: !nav.paused }
       case 'j':
@@ -84,6 +105,14 @@ export function navigate(nav: Nav, key: KeyPress, rows: Visible): Nav | 'quit' {
       return move(nav, -1, rows)
     case 'down':
       return move(nav, 1, rows)
+    case 'pageup':
+      return move(nav, -rows.page, rows)
+    case 'pagedown':
+      return move(nav, rows.page, rows)
+    case 'home':
+      return move(nav, -Infinity, rows)
+    case 'end':
+      return move(nav, Infinity, rows)
     case 'tab':
     case 'shift-tab': {
       if (nav.screen !== 'overview') return nav
@@ -115,17 +144,39 @@ function cycleSort(nav: Nav): Nav {
   return { ...nav, sort: { ...nav.sort, projects: (nav.sort.projects + 1) % PROJECT_SORTS.length } }
 }
 
-/** The pane arrows act on: the project screen scrolls nothing but its own list of logs. */
+/** The list arrows act on: the focused pane of the overview, the latest logs of a project. */
 function move(nav: Nav, step: number, rows: Visible): Nav {
-  if (nav.screen !== 'overview') return nav
-  const pane = nav.pane
+  const list = nav.screen === 'project' ? 'logs' : nav.pane
   const ids: ReadonlyArray<string | number> =
-    pane === 'projects' ? rows.projects : (pane === 'keys' ? rows.keys : rows.errors).map((r) => r.id)
+    list === 'projects' ? rows.projects : (list === 'logs' ? rows.logs : list === 'keys' ? rows.keys : rows.errors).map((r) => r.id)
   if (ids.length === 0) return nav
   // Nothing selected (or the selection is gone): the first row is, as the table shows it.
-  const current = Math.max(0, ids.indexOf(nav.selected[pane] as never))
+  const current = Math.max(0, ids.indexOf(nav.selected[list] as never))
   const next = Math.max(0, Math.min(ids.length - 1, current + step))
-  return { ...nav, selected: { ...nav.selected, [pane]: ids[next] } }
+  return { ...nav, selected: { ...nav.selected, [list]: ids[next] } }
+}
+
+/** The help or the log detail scrolled by a key (line, page, start, end), within its lines. */
+function scroll(nav: Nav, key: KeyPress, rows: Visible): Nav {
+  const page = Math.max(1, rows.page)
+  const steps: Partial<Record<string, number>> = { up: -1, down: 1, pageup: -page, pagedown: page, home: -Infinity, end: Infinity }
+  const step = typeof key === 'object' ? (key.char === 'j' ? 1 : key.char === 'k' ? -1 : key.char === ' ' ? page : undefined) : steps[key]
+  if (step === undefined) return nav
+  const at = Math.max(0, Math.min(rows.scrollMax, nav.scroll + step))
+  return at === nav.scroll ? nav : { ...nav, scroll: at }
+}
+
+/** Keys on a log's detail: scroll, back (esc), its project (o), help, quit. */
+function onDetail(nav: Nav, key: KeyPress, rows: Visible): Nav | 'quit' {
+  if (key === 'escape' || key === 'backspace') return { ...nav, detail: null, scroll: 0 }
+  if (typeof key === 'object') {
+    if (key.char === 'q') return 'quit'
+    if (key.char === '?') return { ...nav, help: true, scroll: 0 }
+    if (key.char === 'p') return { ...nav, paused: !nav.paused }
+    if (key.char === 'o' && nav.detail)
+      return { ...nav, detail: null, scroll: 0, screen: 'project', project: nav.detail.slug, selected: { ...nav.selected, logs: null } }
+  }
+  return scroll(nav, key, rows)
 }
 
 /** The project of the selected row (a project, a key's project, an error's project). */
@@ -139,8 +190,17 @@ export function selectedSlug(nav: Nav, rows: Visible): string | null {
   return (list.find((r) => r.id === id) ?? list[0])?.slug ?? null
 }
 
+/** The selected row of a list of logs (the first when the selection is gone). */
+function selectedLog(list: Visible['logs'], id: number | null) {
+  return list.find((r) => r.id === id) ?? list[0]
+}
+
+/** Enter: a log (an error, a project's log) opens its detail; a project or a key, the project. */
 function open(nav: Nav, rows: Visible): Nav {
-  if (nav.screen !== 'overview') return nav
+  const row =
+    nav.screen === 'project' ? selectedLog(rows.logs, nav.selected.logs) : nav.pane === 'errors' ? selectedLog(rows.errors, nav.selected.errors) : undefined
+  if (row) return { ...nav, detail: { log: row.log, slug: row.slug }, scroll: 0 }
+  if (nav.screen !== 'overview' || nav.pane === 'errors') return nav
   const slug = selectedSlug(nav, rows)
-  return slug ? { ...nav, screen: 'project', project: slug } : nav
+  return slug ? { ...nav, screen: 'project', project: slug, selected: { ...nav.selected, logs: null } } : nav
 }

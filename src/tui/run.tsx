@@ -9,7 +9,9 @@ export interface RunTopOptions {
   classifyError: ClassifyError
   url: string
   intervalMs: number
-  project?: string
+  project?: string | undefined
+  /** The zone times are shown in (`UTC` for `--utc`); undefined: this machine's (`TZ`). */
+  timeZone?: string | undefined
   stdout?: NodeJS.WriteStream
   stdin?: NodeJS.ReadStream
 }
@@ -37,7 +39,7 @@ export async function runTop(opts: RunTopOptions): Promise<void> {
   // A crash must not leave the terminal in the alternate screen.
   process.once('exit', restore)
   const instance = render(
-    <App fetchOverview={opts.fetchOverview} classifyError={opts.classifyError} url={opts.url} intervalMs={opts.intervalMs} project={opts.project} />,
+    <App fetchOverview={opts.fetchOverview} classifyError={opts.classifyError} url={opts.url} intervalMs={opts.intervalMs} project={opts.project} timeZone={opts.timeZone} />,
     { stdout, stdin, exitOnCtrlC: false, patchConsole: true },
   )
   const stop = () => instance.unmount()

@@ -1,5 +1,6 @@
 import type { Overview } from '../contract/stats.js'
-import { bar, cell, clockTime, compact, formatAgo, formatDuration, formatRate, logText, percent, sparkline } from './format.js'
+import { formatLocalTimestamp } from '../shared/time.js'
+import { bar, cell, compact, formatAgo, formatDuration, formatRate, logText, logTime, percent, sparkline } from './format.js'
 import { KEY_SORTS, PROJECT_SORTS, slugOf, visibleKeys, visibleProjects } from './view.js'
 
 // A snapshot lists rows in a stable order (scripts diff them): by slug, by key name.
@@ -9,13 +10,14 @@ const BY_NAME = KEY_SORTS.findIndex((c) => c.label === 'name')
 /**
  * The figures of `ledger top` as plain text (no colours, no cursor movement): what it prints
  * when stdout is not a terminal. Same order as the screen: daemon, ingest, projects, keys,
- * recent errors.
+ * recent errors. Times are local (or in `timeZone`, `UTC` for `--utc`), ages relative.
  */
-export function renderSnapshot(o: Overview, url: string, width = 100): string {
+export function renderSnapshot(o: Overview, url: string, width = 100, timeZone?: string): string {
   const d = o.daemon
+  const when = (iso: string) => logTime(iso, d.now, timeZone)
   const lines: string[] = []
   lines.push(
-    `Ledger daemon ${url}: ${d.status}${d.worker_running ? '' : ' (worker stopped)'}, v${d.version}, up ${formatDuration(d.uptime_seconds)}, at ${d.now}`,
+    `Ledger daemon ${url}: ${d.status}${d.worker_running ? '' : ' (worker stopped)'}, v${d.version}, up ${formatDuration(d.uptime_seconds)}, at ${formatLocalTimestamp(Date.parse(d.now), timeZone)}`,
   )
   lines.push(
     `Ingest: ${formatRate(o.ingest.logs_per_second)} logs/s; last 5m ${o.ingest.accepted_5m} logs, ${o.ingest.errors_5m} errors; queue ${o.ingest.queue_depth}`,
@@ -66,7 +68,7 @@ export function renderSnapshot(o: Overview, url: string, width = 100): string {
 
   lines.push(`Recent errors (${o.recent_errors.length})`)
   for (const l of o.recent_errors) {
-    const head = `${clockTime(l.timestamp)}  ${slugOf(o.projects, l.project_id)}  ${l.level.toUpperCase()}  `
+    const head = `${when(l.timestamp)}  ${slugOf(o.projects, l.project_id)}  ${l.level.toUpperCase()}  `
     lines.push(head + cell(logText(l), Math.max(10, width - head.length)).trimEnd())
   }
   if (o.recent_errors.length === 0) lines.push('(no errors)')
@@ -74,7 +76,7 @@ export function renderSnapshot(o: Overview, url: string, width = 100): string {
     lines.push('')
     lines.push(`Latest logs of ${o.project.slug} (${o.project.recent_logs.length})`)
     for (const l of o.project.recent_logs) {
-      const head = `${clockTime(l.timestamp)}  ${l.level.toUpperCase()}  `
+      const head = `${when(l.timestamp)}  ${l.level.toUpperCase()}  `
       lines.push(head + cell(logText(l), Math.max(10, width - head.length)).trimEnd())
     }
   }

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LedgerClient } from '../../src/client/index.js'
 import { OverviewSchema } from '../../src/contract/stats.js'
-import { cliEnv, expectCliError, json } from '../helpers/cli.js'
+import { cliEnv, expectCliError, json, runCli } from '../helpers/cli.js'
 import { log, ROOT, registerAccount, startTestDaemon, type TestDaemon, tempHome, waitFor } from '../helpers/daemon.js'
 import { ledger } from '../helpers/in-process.js'
 
@@ -72,6 +72,17 @@ describe('ledger top', () => {
     expect(text.stdout).toContain('Latest logs of e2e-app (10)')
   })
 
+  it('shows local time (TZ honoured), or UTC with --utc', async () => {
+    // The real binary: TZ is read by the process at start.
+    const tokyo = { ...opts(), env: { ...opts().env, TZ: 'Asia/Tokyo' } }
+    const local = await runCli(tokyo, 'top')
+    expect(local.code, local.stderr).toBe(0)
+    expect(local.stdout.split('\n')[0]).toMatch(/, at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+09:00$/)
+    const utc = await runCli(tokyo, 'top', '--utc')
+    expect(utc.code, utc.stderr).toBe(0)
+    expect(utc.stdout.split('\n')[0]).toMatch(/, at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/)
+  })
+
   it('fails with one line when not logged in (exit 4) or the project is unknown (exit 1)', async () => {
     expectCliError(await ledger({ home: cliHome, url: daemon.url }, 'top'), 4)
     expectCliError(await ledger(opts(), 'top', '--project', 'nope'), 1, 'project not found')
@@ -104,9 +115,11 @@ describe('ledger top', () => {
     try {
       // CI=true as in a CI job: the screen must still be drawn (Ink draws only the last frame
       // under CI unless `ledger top` sees that both ends are a terminal).
-      const vars = ['LEDGER_HOME', 'LEDGER_URL', 'LEDGER_TOKEN', 'NO_COLOR', 'PATH', 'CI']
+      // TZ=UTC: the header's clock reads `HH:MM:SS UTC` (local time, whatever this machine's zone).
+      env['TZ'] = 'UTC'
+      const vars = ['LEDGER_HOME', 'LEDGER_URL', 'LEDGER_TOKEN', 'NO_COLOR', 'PATH', 'CI', 'TZ']
       tmux(
-        'new-session', '-d', '-s', 'top', '-x', '140', '-y', '40', '-c', ROOT,
+        'new-session', '-d', '-s', 'top', '-x', '160', '-y', '45', '-c', ROOT,
         ...vars.flatMap((v) => ['-e', `${v}=${env[v] ?? ''}`]),
         // After it exits: its status and whether the tty is back in canonical (cooked) mode.
         `${process.execPath} bin/run.js top; echo "EXITED=$?"; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon; sleep 120`,
@@ -123,15 +136,65 @@ describe('ledger top', () => {
       const first = clock()
       await waitFor(() => clock() !== first, 15_000, 'the header clock to move')
 
+      /**
+       * The screen laid out at `columns`×`rows`: nothing wider or taller than the terminal, the
+       * header on top, the footer's `? help` and `q quit` on the last line but one, the sorted
+       * column marked, and the key prefix only where REQ/MIN has room beside it.
+       */
+      const checkSize = async (columns: number, rows: number) => {
+        const s = await waitFor(() => {
+          const t = screen()
+          return t.split('\n').some((l) => l.startsWith('── Recent errors') && l.length === columns) && t
+        }, 15_000, `a ${columns}×${rows} layout:\n${screen()}`)
+        const ls = s.replace(/\n+$/, '').split('\n')
+        expect(ls.length, s).toBeLessThanOrEqual(rows - 1)
+        for (const l of ls) expect(l.length, l).toBeLessThanOrEqual(columns)
+        expect(ls[0]).toMatch(/^Ledger top .*● connected {2}healthy/)
+        expect(ls.at(-1)).toMatch(/\? help {2}q quit$/)
+        expect(ls.length).toBe(rows - 1)
+        const title = (t: string) => ls.findIndex((l) => l.startsWith(`── ${t}`))
+        expect(ls[title('Projects') + 1]).toContain('LOGS/S▼')
+        const keysHeader = ls[title('API keys') + 1]!
+        expect(keysHeader).toMatch(/KEY +PROJECT .*REQ\/MIN▼/)
+        if (columns >= 100) expect(keysHeader).toContain('PREFIX')
+        else expect(keysHeader).not.toContain('PREFIX')
+        return { ls, title }
+      }
+      // 160×45: projects and keys take the rows they have (2 and 1), the errors pane the rest.
+      const big = await checkSize(160, 45)
+      expect(big.title('API keys') - big.title('Projects')).toBe(4)
+      expect(big.title('Recent errors') - big.title('API keys')).toBe(3)
+
       // Resizing the terminal lays the screen out again at the new width.
       tmux('resize-window', '-t', 'top', '-x', '100', '-y', '30')
       await waitFor(() => screen().split('\n').some((l) => l.startsWith('── Projects') && l.length === 100), 15_000, `a 100-column layout:\n${screen()}`)
+      await checkSize(100, 30)
 
       // enter opens the project, esc comes back.
       tmux('send-keys', '-t', 'top', 'Enter')
       await waitFor(() => screen().includes('── Project e2e-app · E2E App'), 15_000, `the project screen:\n${screen()}`)
       tmux('send-keys', '-t', 'top', 'Escape')
       await waitFor(() => screen().includes('── Projects'), 15_000, 'the overview again')
+
+      // 60×15: everything still fits; the help fits under the header; enter shows an error in full.
+      tmux('resize-window', '-t', 'top', '-x', '60', '-y', '15')
+      await checkSize(60, 15)
+      tmux('send-keys', '-t', 'top', '?')
+      const help = await seen('esc or ? close  q quit')
+      expect(help.split('\n')[0]).toMatch(/^Ledger top /)
+      expect(help).toMatch(/^Keys$/m)
+      expect(help).toMatch(/^ {2}↑ ↓ {2}j k {8}move the selection/m)
+      for (const l of help.split('\n')) expect(l.length, l).toBeLessThanOrEqual(60)
+      tmux('send-keys', '-t', 'top', 'Escape')
+      await seen('── Recent errors')
+      tmux('send-keys', '-t', 'top', 'Tab')
+      tmux('send-keys', '-t', 'top', 'Tab')
+      tmux('send-keys', '-t', 'top', 'Enter')
+      const detail = await seen(/^── Log \d+ · e2e-app/m, 'the log detail')
+      expect(detail).toMatch(/^Level +(ERROR|CRITICAL) · /m)
+      expect(detail).toMatch(/^Time +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/m)
+      tmux('send-keys', '-t', 'top', 'Escape')
+      await seen('── Recent errors')
 
       tmux('send-keys', '-t', 'top', 'q')
       await waitFor(() => screen().includes('EXITED=0'), 15_000, `the exit:\n${screen()}`)

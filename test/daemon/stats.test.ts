@@ -208,6 +208,29 @@ describe('GET /api/v1/stats/overview', () => {
     })
   })
 
+  it('lists recent errors by arrival: a back-dated burst arriving now comes first', async () => {
+    const a = await accountWithKey(d.client, 'stats-err-late')
+    await a.keyClient.ingestBatch([log({ level: 'error', message: 'live error', timestamp: '2025-10-17T10:00:00Z' })])
+    // Replayed from a day earlier (a backfill, a device back online), after the live one.
+    await a.keyClient.ingestBatch(
+      Array.from({ length: 3 }, (_, i) => log({ level: 'critical', message: `replayed ${i}`, timestamp: `2025-10-16T08:00:0${i}Z` })),
+    )
+    const o = await a.account.client.statsOverview({ errors: '3' })
+    expect(o.recent_errors.map((l) => l.message)).toEqual(['replayed 2', 'replayed 1', 'replayed 0'])
+    const all = await a.account.client.statsOverview()
+    expect(all.recent_errors.map((l) => l.message)).toEqual(['replayed 2', 'replayed 1', 'replayed 0', 'live error'])
+  })
+
+  it("returns as many of a project's latest logs as asked (?logs=, default 20, at most 100)", async () => {
+    const a = await accountWithKey(d.client, 'stats-logs')
+    await a.keyClient.ingestBatch(logs(30, 'info'))
+    const byDefault = await a.account.client.statsOverview({ project: 'stats-logs' })
+    expect(byDefault.project!.recent_logs).toHaveLength(20)
+    expect((await a.account.client.statsOverview({ project: 'stats-logs', logs: '25' })).project!.recent_logs).toHaveLength(25)
+    expect((await a.account.client.statsOverview({ project: 'stats-logs', logs: '0' })).project!.recent_logs).toEqual([])
+    expectError(await a.account.client.raw('GET', '/api/v1/stats/overview', { query: { project: 'stats-logs', logs: '101' } }), 400, 'logs')
+  })
+
   it("shows only the caller's own projects and keys, and refuses bad input and other credentials", async () => {
     const a = await accountWithKey(d.client, 'stats-own')
     await a.keyClient.ingestBatch(logs(3, 'error'))

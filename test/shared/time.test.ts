@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { parseLocalTimestamp, parseTimestamp, parseWordedDate } from '../../src/shared/time.js'
+import {
+  formatClock,
+  formatLocalTimestamp,
+  formatWhen,
+  parseLocalTimestamp,
+  parseTimestamp,
+  parseWordedDate,
+  wallClock,
+} from '../../src/shared/time.js'
 
 // parseTimestamp reads the common `YYYY-MM-DDTHH:MM:SS(.mmm)Z` by hand (ingestion parses one per
 // log) and everything else with the regular expression and Date.parse. The hand-read path must
@@ -99,5 +107,41 @@ describe('parseLocalTimestamp and parseWordedDate (the CLI reads log lines with 
     expect(parseWordedDate('Sun, 30 Feb 2025 10:00:00 GMT')).toBeNull()
     expect(parseWordedDate('Feb 30 2025 10:00:00 GMT')).toBeNull()
     expect(parseWordedDate('Mon Oct 17 2025 10:00:00 GMT+0200')).toBe(Date.UTC(2025, 9, 17, 8))
+  })
+})
+
+describe('times as people read them (a named zone, or the machine\'s)', () => {
+  const at = Date.parse('2025-10-17T10:00:05Z')
+
+  it('reads an instant on the wall clock of a zone, with its short name and offset', () => {
+    expect(wallClock(at, 'Asia/Tokyo')).toEqual({ year: 2025, month: 10, day: 17, hour: 19, minute: 0, second: 5, zone: 'GMT+9', offsetMinutes: 540 })
+    expect(wallClock(at, 'UTC')).toMatchObject({ hour: 10, zone: 'UTC', offsetMinutes: 0 })
+    expect(wallClock(at, 'America/New_York')).toMatchObject({ hour: 6, zone: 'EDT', offsetMinutes: -240 })
+    // Midnight is 00, not 24 (some locales' hour cycle).
+    expect(formatClock(Date.parse('2025-10-17T15:00:00Z'), 'Asia/Tokyo')).toBe('00:00:00')
+  })
+
+  it('follows TZ when no zone is named', () => {
+    // The machine's zone is whatever TZ says; the answer must equal Date's own local fields.
+    const d = new Date(at)
+    const w = wallClock(at)
+    expect([w.hour, w.minute, w.second]).toEqual([d.getHours(), d.getMinutes(), d.getSeconds()])
+    expect(w.offsetMinutes).toBe(0 - d.getTimezoneOffset())
+  })
+
+  it('shortens a log time by its distance from now: the time today, the day this year, the date before', () => {
+    const now = Date.parse('2025-10-17T10:00:00Z')
+    expect(formatWhen(at, now, 'UTC')).toBe('10:00:05')
+    expect(formatWhen(Date.parse('2025-10-16T09:59:58Z'), now, 'UTC')).toBe('Oct 16 09:59')
+    expect(formatWhen(Date.parse('2024-10-16T09:59:58Z'), now, 'UTC')).toBe('2024-10-16')
+    // The day is the zone's: 16:00 UTC on the 16th is already the 17th in Tokyo.
+    expect(formatWhen(Date.parse('2025-10-16T16:00:00Z'), now, 'Asia/Tokyo')).toBe('01:00:00')
+  })
+
+  it('writes ISO 8601 with the zone\'s offset, Z where it is zero', () => {
+    expect(formatLocalTimestamp(at, 'UTC')).toBe('2025-10-17T10:00:05Z')
+    expect(formatLocalTimestamp(at, 'Asia/Tokyo')).toBe('2025-10-17T19:00:05+09:00')
+    expect(formatLocalTimestamp(at + 250, 'America/New_York')).toBe('2025-10-17T06:00:05.250-04:00')
+    expect(formatLocalTimestamp(Date.parse('2025-10-17T10:00:00Z'), 'Asia/Kolkata')).toBe('2025-10-17T15:30:00+05:30')
   })
 })

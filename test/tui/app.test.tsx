@@ -39,8 +39,14 @@ function source(data: Overview | (() => Overview) = overview()) {
   return { calls, fetchOverview }
 }
 
-function mount(fetchOverview: (q: OverviewQuery) => Promise<Overview>, intervalMs = 1000) {
-  const r = render(<App fetchOverview={fetchOverview} classifyError={classifyFetchError} url={URL} intervalMs={intervalMs} size={{ columns: 120, rows: 36 }} />)
+function mount(
+  fetchOverview: (q: OverviewQuery) => Promise<Overview>,
+  intervalMs = 1000,
+  { size = { columns: 120, rows: 36 }, timeZone = 'UTC' }: { size?: { columns: number; rows: number }; timeZone?: string } = {},
+) {
+  const r = render(
+    <App fetchOverview={fetchOverview} classifyError={classifyFetchError} url={URL} intervalMs={intervalMs} size={size} timeZone={timeZone} />,
+  )
   mounted.push(r)
   return r
 }
@@ -85,7 +91,7 @@ describe('ledger top screen (known data)', () => {
     expect(await until(r, ingest)).toMatch(ingest)
     expect(await until(r, '── Projects · 3 · sort: logs/s ▼')).toContain('── Projects · 3 · sort: logs/s ▼')
     for (const row of [
-      /> api +5\.5 +10 █░{9} +1 +900k\/1\.0M 90%/,
+      /> api +5\.5 +10 ░{10} +1 +900k\/1\.0M 90%/,
       /payments +2\.2 +900 █{9}░ +5 +0\/1\.0M 0%/,
       /web +0\.0 +0 ░{10} +0 +10\/1\.0M 0%/,
       /api-prod +api +ldg_proj_1_abcdef +420\/1000 +0 +5s ago/,
@@ -99,6 +105,15 @@ describe('ledger top screen (known data)', () => {
     expect(f).toContain(footer)
     // Never taller than the terminal (one line short, so it does not scroll).
     expect(f.split('\n').length).toBeLessThanOrEqual(35)
+  })
+
+  it('shows times in the zone it is given (local by default, UTC with --utc), a back-dated error with its day', async () => {
+    const data = overview()
+    data.recent_errors.push(errorLog(103, 3, 'replayed from yesterday', 'error', '2025-10-16T09:00:00Z'))
+    const r = mount(source(data).fetchOverview, 1000, { timeZone: 'Asia/Tokyo' })
+    expect(await until(r, 'up 2h 5m  19:00:00 GMT+9')).toContain('up 2h 5m  19:00:00 GMT+9')
+    expect(await until(r, /^ {2}18:59:58 +payments +ERROR +card declined upstream/m)).toMatch(/^ {2}18:59:58 +payments/m)
+    expect(frame(r)).toMatch(/^ {2}Oct 16 18:00 web +ERROR +replayed from yesterday/m)
   })
 
   it('cycles the sort column with s: logs/s, queue, errors, quota, slug', async () => {
@@ -196,8 +211,11 @@ describe('ledger top screen (known data)', () => {
     await until(r, '── Projects')
     await waitFor(() => s.calls.at(-1)?.project === undefined)
 
-    // Enter on an error opens that error's project.
+    // Enter on an error opens its full detail; o there opens that error's project.
     await press(r, KEY.tab, KEY.tab, KEY.down, KEY.enter)
+    await until(r, '── Log 102 · api')
+    expect(await until(r, /^Message +database connection lost$/m)).toMatch(/^Level +CRITICAL · exception · importance high$/m)
+    await press(r, 'o')
     await until(r, '── Project api')
   })
 
@@ -248,6 +266,9 @@ describe('ledger top screen (known data)', () => {
     await until(r, /Daemon unreachable at http:\/\/127\.0\.0\.1:8123: retrying every second \([2-9]\d* failed\)/)
     expect(await until(r, 'figures below are from 10:00:00')).toContain('figures below are from 10:00:00')
     expect(await until(r, 'payments')).toContain('payments')
+    // The last status received is no longer news: never "disconnected  healthy".
+    expect(frame(r).split('\n')[0]).toBe(`Ledger top  ${URL}  ● disconnected`)
+    expect(frame(r)).not.toContain('healthy')
     up = true
     await until(r, '● connected')
     expect(frame(r)).not.toContain('unreachable')

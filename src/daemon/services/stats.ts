@@ -19,8 +19,6 @@ import type { ProcessingQueue } from '../workers/processing-queue.js'
 import type { RateLimiter } from './rate-limiter.js'
 import type { RollingCounter } from './rolling-counter.js'
 
-/** Latest logs of any level shown for one project (`?project=`). */
-const PROJECT_LOGS = 20
 const MAX_KEYS = 10_000
 
 export interface StatsSources {
@@ -85,8 +83,9 @@ export class StatsService {
     const errorProjects = selected ? [selected.id] : rows.map((p) => p.id)
     const keys = await this.keys(accountId, now, new Map(rows.map((p) => [p.id, p.slug])))
     const recentErrors = (await store.logReads.latestErrors(errorProjects, q.errors)).map(toLog)
-    const recentLogs = selected
-      ? (await store.logReads.page({ projectId: selected.id, limit: PROJECT_LOGS })).map(toLog)
+    // `?logs=`: as many as the caller's screen shows (ledger top asks for its height).
+    const recentLogs = selected && q.logs > 0
+      ? (await store.logReads.page({ projectId: selected.id, limit: q.logs })).map(toLog)
       : []
 
     return {

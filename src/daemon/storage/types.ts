@@ -366,12 +366,12 @@ export interface LogReadStore {
   framesByIds(ids: readonly number[]): Promise<LogFrame[]>
   /** Throws UnsearchableQueryError when the engine cannot search `search`. */
   checkSearchable(search: SearchNode): Promise<void>
-  /** The latest error and critical logs of some projects, newest first. */
+  /** The latest error and critical logs of some projects to arrive, newest first (a back-dated one that arrives now is new). */
   latestErrors(projectIds: readonly number[], limit: number): Promise<LogRecord[]>
   /** A project's logs per level with `from ≤ timestamp ≤ to`, in buckets of `size` ms from `origin`. */
   countByBucket(projectId: number, r: { from: number; to: number; origin: number; size: number }): Promise<BucketCount[]>
-  /** Logs received since `since` (ms) per project and second. */
-  receivedSince(since: number): Promise<ReceivedCount[]>
+  /** Logs received since `since` (ms) per project and second, counting only the newest `atMost` logs. */
+  receivedSince(since: number, atMost: number): Promise<ReceivedCount[]>
   /** Logs with an id above `after`, per project, and the largest id (`after` if none). */
   countsAfter(after: number): Promise<{ counts: Map<number, number>; upTo: number }>
 }

@@ -1,7 +1,7 @@
-import { Box, Text } from 'ink'
 import type { OverviewKey } from '../../contract/stats.js'
+import type { Column } from '../columns.js'
 import { formatAgo } from '../format.js'
-import { type Cell, Row, scrollStart } from './Row.js'
+import { Table } from './Table.js'
 
 export interface KeysTableProps {
   readonly keys: readonly OverviewKey[]
@@ -9,44 +9,63 @@ export interface KeysTableProps {
   readonly focused: boolean
   /** The daemon's clock, for "last used … ago". */
   readonly now: string
+  /** The sort label of the sorted column (view.ts's KEY_SORTS). */
+  readonly sort?: string | undefined
   readonly width: number
   readonly height: number
 }
 
-function cells(k: OverviewKey | null, nameWidth: number, now: string): Cell[] {
-  const load = k ? k.requests_per_minute / Math.max(1, k.limit_per_minute) : 0
+const keyName = (k: OverviewKey) => `${k.name}${k.is_active ? '' : ' (disabled)'}`
+
+/**
+ * The columns, by importance: the key, its load against its limit, its throttling, its project,
+ * its last use; the prefix (long, and only there to tell keys apart) goes first.
+ */
+function columns(keys: readonly OverviewKey[], now: string): Column<OverviewKey>[] {
+  const longest = (f: (k: OverviewKey) => string) => Math.max(0, ...keys.map((k) => f(k).length))
   return [
-    { text: k ? `${k.name}${k.is_active ? '' : ' (disabled)'}` : 'KEY', width: nameWidth },
-    { text: k ? k.project_slug : 'PROJECT', width: 16 },
-    { text: k ? k.key_prefix : 'PREFIX', width: 22 },
+    { label: 'KEY', width: Math.max(8, Math.min(32, longest(keyName))), min: 6, importance: 100, sort: 'name', cell: (k) => ({ text: keyName(k) }) },
+    { label: 'PROJECT', width: Math.max(8, Math.min(16, longest((k) => k.project_slug))), min: 6, importance: 70, cell: (k) => ({ text: k.project_slug }) },
+    { label: 'PREFIX', width: Math.max(6, longest((k) => k.key_prefix)), importance: 10, cell: (k) => ({ text: k.key_prefix }) },
     {
-      text: k ? `${k.requests_per_minute}/${k.limit_per_minute}` : 'REQ/MIN',
+      label: 'REQ/MIN',
       width: 11,
+      min: 9,
+      importance: 90,
       align: 'right',
-      color: load >= 0.9 ? 'red' : load >= 0.5 ? 'yellow' : undefined,
+      sort: 'req/min',
+      cell: (k) => {
+        const load = k.requests_per_minute / Math.max(1, k.limit_per_minute)
+        return { text: `${k.requests_per_minute}/${k.limit_per_minute}`, color: load >= 0.9 ? 'red' : load >= 0.5 ? 'yellow' : undefined }
+      },
     },
     {
-      text: k ? String(k.throttled_5m) : 'THROTTLED',
-      width: 9,
+      label: 'THROTTLED',
+      short: 'THR',
+      width: 10,
+      min: 5,
+      importance: 80,
       align: 'right',
-      color: k && k.throttled_5m > 0 ? 'red' : undefined,
+      sort: 'throttled',
+      cell: (k) => ({ text: String(k.throttled_5m), color: k.throttled_5m > 0 ? 'red' : undefined }),
     },
-    { text: k ? formatAgo(k.last_used, now) : 'LAST USED', width: 10, align: 'right' },
+    { label: 'LAST USED', short: 'USED', width: 10, min: 8, importance: 60, align: 'right', sort: 'last used', cell: (k) => ({ text: formatAgo(k.last_used, now) }) },
   ]
 }
 
 /** API keys: requests in the last minute against the limit, throttled in 5 minutes, last use. */
-export function KeysTable({ keys, selected, focused, now, width, height }: KeysTableProps) {
-  const nameWidth = Math.min(32, Math.max(8, width - 2 - (16 + 22 + 11 + 9 + 10) - 5))
-  const index = Math.max(0, keys.findIndex((k) => k.key_id === selected))
-  const start = scrollStart(index, keys.length, height)
+export function KeysTable({ keys, selected, focused, now, sort, width, height }: KeysTableProps) {
   return (
-    <Box flexDirection="column" width={width}>
-      <Row header cells={cells(null, nameWidth, now)} />
-      {keys.length === 0 ? <Text dimColor>  no API keys</Text> : null}
-      {keys.slice(start, start + height).map((k, i) => (
-        <Row key={k.key_id} cells={cells(k, nameWidth, now)} selected={focused && start + i === index} />
-      ))}
-    </Box>
+    <Table
+      columns={columns(keys, now)}
+      rows={keys}
+      selected={Math.max(0, keys.findIndex((k) => k.key_id === selected))}
+      focused={focused}
+      sort={sort}
+      rowKey={(k) => k.key_id}
+      empty="no API keys"
+      width={width}
+      height={height}
+    />
   )
 }

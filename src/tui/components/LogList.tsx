@@ -1,7 +1,7 @@
-import { Box, Text } from 'ink'
 import type { Log } from '../../contract/ingest.js'
-import { clockTime, logText, truncate } from '../format.js'
-import { scrollStart } from './Row.js'
+import type { Column } from '../columns.js'
+import { logText, logTime } from '../format.js'
+import { Table } from './Table.js'
 
 export interface LogListProps {
   readonly logs: readonly Log[]
@@ -13,6 +13,10 @@ export interface LogListProps {
   readonly width: number
   readonly height: number
   readonly empty: string
+  /** The daemon's clock: a log of that day shows its time only. */
+  readonly now: string
+  /** The zone times are shown in (undefined: this machine's; `UTC` with `--utc`). */
+  readonly timeZone?: string | undefined
 }
 
 const LEVEL_COLOR: Record<string, string | undefined> = {
@@ -23,28 +27,39 @@ const LEVEL_COLOR: Record<string, string | undefined> = {
   debug: 'gray',
 }
 
-/** Logs, one line each: time (UTC), project, level, message. */
-export function LogList({ logs, slugOf, showProject, selected, focused, width, height, empty }: LogListProps) {
-  const index = Math.max(0, logs.findIndex((l) => l.id === selected))
-  const start = scrollStart(index, logs.length, height)
+/** Time, message and level stay; the project gives way first. */
+function columns(p: LogListProps): Column<Log>[] {
+  const when = (l: Log) => logTime(l.timestamp, p.now, p.timeZone)
+  const timeWidth = Math.max(8, ...p.logs.map((l) => when(l).length))
+  const longestSlug = Math.max(0, ...p.logs.map((l) => p.slugOf(l.project_id).length))
+  const cols: Column<Log>[] = [{ label: 'TIME', width: timeWidth, importance: 100, cell: (l) => ({ text: when(l), dim: true }) }]
+  if (p.showProject)
+    cols.push({ label: 'PROJECT', width: Math.max(8, Math.min(16, longestSlug)), min: 6, importance: 60, cell: (l) => ({ text: p.slugOf(l.project_id) }) })
+  cols.push(
+    {
+      label: 'LEVEL',
+      width: 8,
+      importance: 80,
+      cell: (l) => ({ text: l.level.toUpperCase(), color: LEVEL_COLOR[l.level], bold: l.level === 'critical' }),
+    },
+    { label: 'MESSAGE', width: 24, min: 10, grow: 10_000, importance: 90, cell: (l) => ({ text: logText(l) }) },
+  )
+  return cols
+}
+
+/** Logs, one line each: time (local, or in `timeZone`), project, level, message. */
+export function LogList(p: LogListProps) {
   return (
-    <Box flexDirection="column" width={width}>
-      {logs.length === 0 ? <Text dimColor>  {empty}</Text> : null}
-      {logs.slice(start, start + height).map((l, i) => {
-        const isSelected = focused && start + i === index
-        const project = showProject ? `${truncate(slugOf(l.project_id), 16).padEnd(16)} ` : ''
-        return (
-          <Text key={l.id} wrap="truncate" inverse={isSelected}>
-            {isSelected ? '> ' : '  '}
-            <Text dimColor={!isSelected}>{clockTime(l.timestamp)} </Text>
-            {project}
-            <Text color={isSelected ? undefined : LEVEL_COLOR[l.level]} bold={l.level === 'critical'}>
-              {`${l.level.toUpperCase()} `.padEnd(9)}
-            </Text>
-            {truncate(logText(l), Math.max(0, width - 2 - 9 - project.length - 9 - 1))}
-          </Text>
-        )
-      })}
-    </Box>
+    <Table
+      columns={columns(p)}
+      rows={p.logs}
+      header={false}
+      selected={Math.max(0, p.logs.findIndex((l) => l.id === p.selected))}
+      focused={p.focused}
+      rowKey={(l) => l.id}
+      empty={p.empty}
+      width={p.width}
+      height={p.height}
+    />
   )
 }

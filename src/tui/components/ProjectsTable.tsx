@@ -1,56 +1,83 @@
-import { Box, Text } from 'ink'
 import type { OverviewProject } from '../../contract/stats.js'
+import type { Column } from '../columns.js'
 import { bar, compact, formatRate, percent } from '../format.js'
-import { type Cell, Row, scrollStart } from './Row.js'
+import { Table } from './Table.js'
 
 export interface ProjectsTableProps {
   readonly projects: readonly OverviewProject[]
   /** Slug of the selected project (null: the first). */
   readonly selected: string | null
   readonly focused: boolean
+  /** The sort label of the sorted column (view.ts's PROJECT_SORTS). */
+  readonly sort?: string | undefined
   readonly width: number
   readonly height: number
 }
 
 const QUEUE_BAR = 10
 
-function cells(p: OverviewProject | null, slugWidth: number): Cell[] {
-  const queueRatio = p ? p.queue_depth / Math.max(1, p.queue_capacity) : 0
+/** The columns, most important first: the project, its rate, its errors, its queue, its quota. */
+function columns(projects: readonly OverviewProject[]): Column<OverviewProject>[] {
+  const longest = Math.max(0, ...projects.map((p) => p.slug.length))
   return [
-    { text: p ? p.slug : 'PROJECT', width: slugWidth },
-    { text: p ? formatRate(p.logs_per_second) : 'LOGS/S', width: 7, align: 'right' },
+    { label: 'PROJECT', width: Math.max(8, Math.min(40, longest)), min: 6, importance: 100, sort: 'slug', cell: (p) => ({ text: p.slug }) },
+    { label: 'LOGS/S', width: 7, importance: 90, align: 'right', sort: 'logs/s', cell: (p) => ({ text: formatRate(p.logs_per_second) }) },
     {
-      text: p ? `${compact(p.queue_depth).padStart(5)} ${bar(p.queue_depth, p.queue_capacity, QUEUE_BAR)}` : 'QUEUE',
+      label: 'QUEUE',
       width: 6 + QUEUE_BAR,
-      color: queueRatio >= 0.8 ? 'red' : queueRatio >= 0.5 ? 'yellow' : 'green',
+      min: 6,
+      importance: 70,
+      sort: 'queue',
+      cell: (p, w) => {
+        const ratio = p.queue_depth / Math.max(1, p.queue_capacity)
+        const depth = compact(p.queue_depth).padStart(5)
+        return {
+          // Narrow, the depth alone; the bar once it has 2 cells or more.
+          text: w >= 8 ? `${depth} ${bar(p.queue_depth, p.queue_capacity, w - 6)}` : depth,
+          color: ratio >= 0.8 ? 'red' : ratio >= 0.5 ? 'yellow' : 'green',
+        }
+      },
     },
     {
-      text: p ? compact(p.errors_5m) : 'ERR 5M',
-      width: 6,
+      label: 'ERR 5M',
+      width: 7,
+      importance: 80,
       align: 'right',
-      color: p && p.errors_5m > 0 ? 'red' : undefined,
+      sort: 'errors',
+      cell: (p) => ({ text: compact(p.errors_5m), color: p.errors_5m > 0 ? 'red' : undefined }),
     },
     {
-      text: p ? `${compact(p.quota_used_today)}/${compact(p.daily_quota)} ${percent(p.quota_used_today, p.daily_quota)}` : 'QUOTA TODAY',
+      label: 'QUOTA TODAY',
+      short: 'QUOTA',
       width: 17,
+      min: 6,
+      importance: 60,
       align: 'right',
-      color: p && p.quota_used_today >= p.daily_quota ? 'red' : undefined,
+      sort: 'quota',
+      cell: (p, w) => {
+        const full = `${compact(p.quota_used_today)}/${compact(p.daily_quota)} ${percent(p.quota_used_today, p.daily_quota)}`
+        return {
+          text: full.length <= w ? full : percent(p.quota_used_today, p.daily_quota),
+          color: p.quota_used_today >= p.daily_quota ? 'red' : undefined,
+        }
+      },
     },
   ]
 }
 
 /** Projects: rate, queue depth with a bar against capacity, errors in 5 minutes, quota today. */
-export function ProjectsTable({ projects, selected, focused, width, height }: ProjectsTableProps) {
-  const slugWidth = Math.min(40, Math.max(8, width - 2 - (7 + 6 + QUEUE_BAR + 6 + 17) - 5))
-  const index = Math.max(0, projects.findIndex((p) => p.slug === selected))
-  const start = scrollStart(index, projects.length, height)
+export function ProjectsTable({ projects, selected, focused, sort, width, height }: ProjectsTableProps) {
   return (
-    <Box flexDirection="column" width={width}>
-      <Row header cells={cells(null, slugWidth)} />
-      {projects.length === 0 ? <Text dimColor>  no projects</Text> : null}
-      {projects.slice(start, start + height).map((p, i) => (
-        <Row key={p.slug} cells={cells(p, slugWidth)} selected={focused && start + i === index} />
-      ))}
-    </Box>
+    <Table
+      columns={columns(projects)}
+      rows={projects}
+      selected={Math.max(0, projects.findIndex((p) => p.slug === selected))}
+      focused={focused}
+      sort={sort}
+      rowKey={(p) => p.slug}
+      empty="no projects"
+      width={width}
+      height={height}
+    />
   )
 }

@@ -5,9 +5,10 @@ import { cell } from '../format.js'
 export interface Cell {
   readonly text: string
   readonly width: number
-  readonly align?: 'left' | 'right'
-  readonly color?: string
-  readonly bold?: boolean
+  readonly align?: 'left' | 'right' | undefined
+  readonly color?: string | undefined
+  readonly bold?: boolean | undefined
+  readonly dim?: boolean | undefined
 }
 
 export interface RowProps {
@@ -22,7 +23,7 @@ export function Row({ cells, selected = false, header = false }: RowProps) {
     <Text wrap="truncate" inverse={selected} bold={header} dimColor={header}>
       {selected ? '> ' : '  '}
       {cells.map((c, i) => (
-        <Text key={i} color={selected || header ? undefined : c.color} bold={c.bold}>
+        <Text key={i} color={selected || header ? undefined : c.color} bold={c.bold} dimColor={!selected && !header && c.dim === true}>
           {(i > 0 ? ' ' : '') + cell(c.text, c.width, c.align)}
         </Text>
       ))}
@@ -34,4 +35,16 @@ export function Row({ cells, selected = false, header = false }: RowProps) {
 export function scrollStart(selected: number, count: number, height: number): number {
   if (selected < height) return 0
   return Math.min(selected - height + 1, Math.max(0, count - height))
+}
+
+/**
+ * A text taller than `height` lines, scrolled: it shows `height - 1` lines from `scroll` and a
+ * position line. `max` is the last `scroll` worth having.
+ */
+export function scrollWindow(total: number, height: number, scroll: number): { start: number; count: number; more: boolean; max: number } {
+  const h = Math.max(1, height)
+  if (total <= h) return { start: 0, count: total, more: false, max: 0 }
+  const count = Math.max(1, h - 1)
+  const max = total - count
+  return { start: Math.max(0, Math.min(scroll, max)), count, more: true, max }
 }

@@ -11,6 +11,10 @@ export function useKeys(onKey: (key: KeyPress) => void, active = true): void {
       if (key.tab) return onKey(key.shift ? 'shift-tab' : 'tab')
       if (key.return) return onKey('enter')
       if (key.escape) return onKey('escape')
+      if (key.pageUp) return onKey('pageup')
+      if (key.pageDown) return onKey('pagedown')
+      if (key.home) return onKey('home')
+      if (key.end) return onKey('end')
       // Terminals send DEL (0x7f) for the backspace key; Ink names it `delete`.
       if (key.backspace || key.delete) return onKey('backspace')
       if (key.ctrl || key.meta || input.length === 0) return

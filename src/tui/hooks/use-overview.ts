@@ -19,6 +19,8 @@ export interface OverviewState {
 export interface OverviewOptions {
   project?: string | null
   errors?: number
+  /** The project's latest logs wanted (with `project`). */
+  logs?: number
   intervalMs: number
   paused: boolean
   /** Says what a failed request means (see fetch-errors.ts). */
@@ -36,7 +38,7 @@ export function useOverview(fetchOverview: FetchOverview, opts: OverviewOptions)
   fetchRef.current = fetchOverview
   const classifyRef = useRef(opts.classifyError)
   classifyRef.current = opts.classifyError
-  const { project, errors, intervalMs, paused } = opts
+  const { project, errors, logs, intervalMs, paused } = opts
   // Read at each tick: pausing stops the very next request, before the effect is cleaned up.
   const pausedRef = useRef(paused)
   pausedRef.current = paused
@@ -48,7 +50,10 @@ export function useOverview(fetchOverview: FetchOverview, opts: OverviewOptions)
     const tick = async () => {
       if (pausedRef.current) return
       try {
-        const data = await fetchRef.current({ ...(project ? { project } : {}), ...(errors === undefined ? {} : { errors: String(errors) }) })
+        const data = await fetchRef.current({
+          ...(project ? { project, ...(logs === undefined ? {} : { logs: String(logs) }) } : {}),
+          ...(errors === undefined ? {} : { errors: String(errors) }),
+        })
         if (!cancelled) setState({ data, error: null, failures: 0, receivedAt: Date.now() })
       } catch (err) {
         if (!cancelled) setState((s) => ({ ...s, error: classifyRef.current(err), failures: s.failures + 1 }))
@@ -60,7 +65,7 @@ export function useOverview(fetchOverview: FetchOverview, opts: OverviewOptions)
       cancelled = true
       if (timer) clearTimeout(timer)
     }
-  }, [project, errors, intervalMs, paused])
+  }, [project, errors, logs, intervalMs, paused])
 
   return state
 }

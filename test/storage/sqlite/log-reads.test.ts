@@ -7,7 +7,7 @@ import { parseSearchQuery } from '../../../src/contract/search-query.js'
 import { type Database, openDatabase } from '../../../src/daemon/storage/sqlite/database.js'
 import { attachFulltext, indexNextLogs } from '../../../src/daemon/storage/sqlite/fulltext.js'
 import { type SearchTuning, searchLogs, toFts5 } from '../../../src/daemon/storage/sqlite/log-reads.js'
-import { appendLogs, type LogRow } from '../../../src/daemon/storage/sqlite/logs.js'
+import { appendLogs, type LogRow, receivedCountsSince } from '../../../src/daemon/storage/sqlite/logs.js'
 import { emptyColumns, pushLog } from '../../../src/daemon/ingest/batch-decode.js'
 import { testTempDir } from '../../helpers/tmp.js'
 
@@ -117,5 +117,44 @@ describe('full-text read plans', () => {
     expect(toFts5(parseSearchQuery('a "b c" d* NOT (e OR f)'))).toBe('("a" AND "b c" AND "d"*) NOT (("e" OR "f"))')
     expect(toFts5({ kind: 'term', text: 'say"s', phrase: false, prefix: true })).toBe('"say""s"*')
     expect(toFts5(parseSearchQuery('a OR b c'))).toBe('("a" OR ("b" AND "c"))')
+  })
+})
+
+describe('ingest rates seeded at start', () => {
+  it('counts the logs received since a time, per project and second, among the newest `atMost` only', () => {
+    const dir = testTempDir('ledger-received-')
+    const db = openDatabase(join(dir, 'ledger.db'))
+    try {
+      const t0 = Date.parse('2025-10-17T00:00:00Z')
+      const store = (project: number, at: number, levels: string[]) => {
+        const c = emptyColumns()
+        for (const level of levels) {
+          const v = validateLog({ timestamp: new Date(at).toISOString(), level, log_type: 'console', importance: 'standard' })
+          if (!v.ok) throw new Error(v.detail)
+          pushLog(c, v.value)
+        }
+        db.transaction(() => appendLogs(db, project, at, c))()
+      }
+      store(1, t0, ['info', 'info']) // before `since`
+      store(1, t0 + 10_000, ['info', 'error', 'critical'])
+      store(2, t0 + 11_000, ['info', 'info'])
+      store(1, t0 + 12_500, ['warning'])
+      const since = t0 + 5_000
+      const all = receivedCountsSince(db, since, 1_000).sort((a, b) => a.second - b.second)
+      expect(all).toEqual([
+        { project_id: 1, second: (t0 + 10_000) / 1000, n: 3, errors: 2 },
+        { project_id: 2, second: (t0 + 11_000) / 1000, n: 2, errors: 0 },
+        { project_id: 1, second: Math.floor((t0 + 12_500) / 1000), n: 1, errors: 0 },
+      ])
+      // The newest 3 logs: project 2's two and the last one.
+      const newest = receivedCountsSince(db, since, 3).sort((a, b) => a.second - b.second)
+      expect(newest.map((r) => [r.project_id, r.n])).toEqual([
+        [2, 2],
+        [1, 1],
+      ])
+    } finally {
+      db.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { type Database, migrate, openDatabase } from '../../../src/daemon/storage/sqlite/database.js'
 import { attachFulltext, indexNextLogs } from '../../../src/daemon/storage/sqlite/fulltext.js'
 import { findIdempotency, insertIdempotency } from '../../../src/daemon/storage/sqlite/ingest-records.js'
+import { latestErrorLogs } from '../../../src/daemon/storage/sqlite/logs.js'
 import { MIGRATIONS, type Migration } from '../../../src/daemon/storage/sqlite/migrations/index.js'
 import {
   insertVerificationFailure,
@@ -331,5 +332,28 @@ describe('migrations', () => {
     })
     insertIdempotency(db, { project_id: 1, idem_key: 'after', body_hash: 'h', status: 202, response: '{}', created_at: 6, last_log_id: 42 })
     expect(findIdempotency(db, 1, 'after')?.last_log_id).toBe(42)
+  })
+
+  test('011 indexes error and critical logs by arrival, and the recent errors read that index newest first', () => {
+    const file = freshFile()
+    const old = openTracked(file, MIGRATIONS.slice(0, 10))
+    old.prepare("INSERT INTO accounts (email, password_hash, name, created_at) VALUES ('a@b.c', 'x', 'A', 0)").run()
+    old.prepare("INSERT INTO projects (account_id, name, slug, environment, created_at) VALUES (1, 'P', 'p', 'production', 0)").run()
+    const insert = old.prepare(`INSERT INTO logs (id, project_id, received_at, timestamp, level, log_type, importance, message)
+      VALUES (?, 1, ?, ?, ?, 'logger', 'standard', ?)`)
+    insert.run(1, 1000, 5000, 'error', 'recent timestamp, arrived first')
+    insert.run(2, 2000, 2000, 'info', 'not an error')
+    insert.run(3, 3000, 1, 'critical', 'back-dated, arrived last')
+    old.close()
+
+    const db = openTracked(file)
+    expect(userVersion(db)).toBe(LATEST)
+    const sql = `SELECT id FROM logs WHERE project_id = ? AND level IN ('error', 'critical') ORDER BY id DESC LIMIT ?`
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(1, 10) as { detail: string }[]).map((r) => r.detail).join('; ')
+    // One seek on the partial index, in its order: no sort, no scan of the project's logs.
+    expect(plan).toContain('logs_errors_arrival')
+    expect(plan).not.toContain('TEMP B-TREE')
+    expect(db.prepare(sql).all(1, 10)).toEqual([{ id: 3 }, { id: 1 }])
+    expect(latestErrorLogs(db, [1], 10).map((r) => r.message)).toEqual(['back-dated, arrived last', 'recent timestamp, arrived first'])
   })
 })

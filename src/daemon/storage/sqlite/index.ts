@@ -364,7 +364,7 @@ function logReadStore(db: Database): LogReadStore {
     checkSearchable: async (search) => checkSearchable(db, search),
     latestErrors: async (projectIds, limit) => logs.latestErrorLogs(db, projectIds, limit),
     countByBucket: async (projectId, r) => countByBucket(db, projectId, r),
-    receivedSince: async (since) => logs.receivedCountsSince(db, since),
+    receivedSince: async (since, atMost) => logs.receivedCountsSince(db, since, atMost),
     countsAfter: async (after) => logs.logCountsAfter(db, after),
   }
 }

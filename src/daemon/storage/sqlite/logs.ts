@@ -155,14 +155,17 @@ export function deleteMinutesBefore(db: Database, projectId: number, minute: num
     .changes
 }
 
-
 /**
- * Logs received since `since` (ms) per project and second: what seeds the in-memory ingest rates
- * at start. Read from the first id received after `since` (found by binary search over rowids:
- * there is no index on received_at).
+ * Logs received since `since` (ms) per project and second, among the newest `atMost`: what seeds
+ * the in-memory ingest rates at start. Read from the first id received after `since` (found by
+ * binary search over rowids: there is no index on received_at), and never more than `atMost`
+ * rows: after minutes of heavy load, reading every one of them delayed the start by seconds
+ * (5,000,000 logs: 8.8 s).
  */
-export function receivedCountsSince(db: Database, since: number): ReceivedCount[] {
-  const firstId = lastIdReceivedBefore(db, since)
+export function receivedCountsSince(db: Database, since: number, atMost: number): ReceivedCount[] {
+  const bounds = storedIdBounds(db)
+  if (!bounds) return []
+  const firstId = Math.max(lastIdReceivedBefore(db, since), bounds.hi - atMost)
   return prepared<[{ firstId: number; since: number }], ReceivedCount>(
     db,
     `SELECT project_id, received_at / 1000 AS second, count(*) AS n,
@@ -171,26 +174,24 @@ export function receivedCountsSince(db: Database, since: number): ReceivedCount[
   ).all({ firstId, since })
 }
 
-const ERROR_LEVELS = ['error', 'critical'] as const
-
 /**
- * The latest error and critical logs of some projects, newest first by (timestamp, id). One seek
- * per project and level on the covering (project, level, timestamp) index (an IN over both
- * levels would walk the whole project's time index), and only the rows that make the cut are
- * read in full.
+ * The latest error and critical logs of some projects to arrive, newest first (by id, which
+ * follows arrival): a burst of back-dated errors arriving now comes first, whatever its own
+ * timestamps. One seek per project on the partial index of errors (migration 011), and only
+ * the rows that make the cut are read in full.
  */
 export function latestErrorLogs(db: Database, projectIds: readonly number[], limit: number): LogRow[] {
   if (projectIds.length === 0 || limit <= 0) return []
-  const newest = prepared<[number, string, number], { id: number; timestamp: number }>(
+  // The level test is the partial index's own, word for word: SQLite uses the index only then.
+  const newest = prepared<[number, number], { id: number }>(
     db,
-    `SELECT id, timestamp FROM logs WHERE project_id = ? AND level = ?
-     ORDER BY timestamp DESC, id DESC LIMIT ?`,
+    `SELECT id FROM logs WHERE project_id = ? AND level IN ('error', 'critical') ORDER BY id DESC LIMIT ?`,
   )
-  const candidates: Array<{ id: number; timestamp: number }> = []
-  for (const id of projectIds) for (const level of ERROR_LEVELS) candidates.push(...newest.all(id, level, limit))
-  candidates.sort((a, b) => b.timestamp - a.timestamp || b.id - a.id)
-  if (candidates.length === 0) return []
+  const ids: number[] = []
+  for (const id of projectIds) for (const r of newest.all(id, limit)) ids.push(r.id)
+  if (ids.length === 0) return []
+  ids.sort((a, b) => b - a)
   return prepared<[string], LogRow>(db, `SELECT id, ${COLUMNS} FROM logs WHERE id IN (SELECT value FROM json_each(?))`)
-    .all(JSON.stringify(candidates.slice(0, limit).map((c) => c.id)))
-    .sort((a, b) => b.timestamp - a.timestamp || b.id - a.id)
+    .all(JSON.stringify(ids.slice(0, limit)))
+    .sort((a, b) => b.id - a.id)
 }

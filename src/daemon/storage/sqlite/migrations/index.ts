@@ -9,6 +9,7 @@ import * as m007 from './007-fulltext-file.js'
 import * as m008 from './008-accepted-is-stored.js'
 import * as m009 from './009-verification-failures.js'
 import * as m010 from './010-idempotency-last-log-id.js'
+import * as m011 from './011-errors-by-arrival.js'
 
 /** A schema change. Append only: a released migration is never edited. */
 export interface Migration {
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: '008-accepted-is-stored', up: m008.up },
   { version: 9, name: '009-verification-failures', up: m009.up },
   { version: 10, name: '010-idempotency-last-log-id', up: m010.up },
+  { version: 11, name: '011-errors-by-arrival', up: m011.up },
 ]

@@ -1,4 +1,6 @@
 // `npm run bench`: prints the figures the issues name. Not a test: nothing here passes or fails.
+// tsc builds it, with the src/ modules it imports, into dist-bench/ (tsconfig.bench.json); the
+// daemon and the CLI it measures run from the build in dist/ (bin/run.js).
 //   (a1) raw better-sqlite3 insert of accepted logs as the daemon stores them (logs and their
 //        indexes, per-minute counts), 1000-row transactions: accepting's ceiling
 //   (a2) the same rows stored and indexed for search on one thread (FTS5 in its own file): the
@@ -21,38 +23,43 @@
 //        (`npm run bench -- tails` runs only this part; BENCH_TAIL_ROWS logs a round)
 //   (j)  the shared rate limiter (Redis, one Lua script per check) against the in-memory one
 //        (`npm run bench -- limiter-redis` runs only this part; needs redis-server)
-import { execFile, spawn } from 'node:child_process'
+//   (s)  sustained ingestion, only with `npm run bench -- sustained` (sustained.ts)
+// Sizes: BENCH_ROWS (logs of (a) to (c), 200,000), BENCH_SINGLE_RATE ((d'), 1000/s),
+// BENCH_CLI_RUNS ((f), 15), BENCH_TAILS ((i)'s tails, JSON), BENCH_SUSTAINED_SECONDS,
+// BENCH_SUSTAINED_SMALL, BENCH_SUSTAINED_LARGE and BENCH_SUSTAINED_MAX_WAIT_MS ((s)).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
+import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { LedgerClient } from '../dist/client/index.js'
-import { LogInputSchema } from '../dist/contract/ingest.js'
-import { openDatabase } from '../dist/daemon/storage/sqlite/database.js'
-import { attachFulltext, indexNextLogs } from '../dist/daemon/storage/sqlite/fulltext.js'
-import { appendLogs } from '../dist/daemon/storage/sqlite/logs.js'
-import { emptyColumns, pushLog } from '../dist/daemon/ingest/batch-decode.js'
-import { readState } from '../dist/shared/daemon-state.js'
-import { makeLogs } from './bench-data.js'
-import { benchCliStart } from './bench-cli.js'
-import { benchIngest, INGEST_KINDS } from './bench-ingest.js'
-import { benchLimiter } from './bench-limiter.js'
-import { benchRedisLimiter } from './bench-redis-limiter.js'
-import { cpuPerRequest } from './bench-threads.js'
-import { benchSearch } from './bench-search.js'
-import { benchSustained } from './bench-sustained.js'
-import { benchTails } from './bench-tails.js'
+import { LedgerClient } from '../../src/client/index.js'
+import type { CreatedApiKey } from '../../src/contract/api-keys.js'
+import { LogInputSchema, type ValidLog } from '../../src/contract/ingest.js'
+import type { Project } from '../../src/contract/projects.js'
+import { emptyColumns, type LogColumns, pushLog } from '../../src/daemon/ingest/batch-decode.js'
+import { openDatabase } from '../../src/daemon/storage/sqlite/database.js'
+import { attachFulltext, indexNextLogs } from '../../src/daemon/storage/sqlite/fulltext.js'
+import { appendLogs } from '../../src/daemon/storage/sqlite/logs.js'
+import { benchCliStart } from './cli.js'
+import { ADMIN, startDaemon, stopProcess } from './daemon.js'
+import { type BenchLog, makeLogs } from './data.js'
+import { fmt } from './format.js'
+import { queueDrained } from './health.js'
+import { benchIngest, INGEST_KINDS, type IngestKind, type IngestResult, isIngestKind } from './ingest.js'
+import { benchLimiter } from './limiter.js'
+import { benchRedisLimiter } from './redis-limiter.js'
+import { type BatchLoad, runLoad } from './load-protocol.js'
+import { benchSearch } from './search.js'
+import { benchSustained } from './sustained.js'
+import { benchTails } from './tails.js'
+import { cpuPerRequest } from './threads.js'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const run = promisify(execFile)
-const ROWS = Number(process.env.BENCH_ROWS ?? 200_000)
+const ROWS = Number(process.env['BENCH_ROWS'] ?? 200_000)
 const BATCH = 1000
-const ADMIN = 'bench-admin-token-0123456789'
-const fmt = (n) => Math.round(n).toLocaleString('en-US')
 
-function toRows(logs, projectId, now) {
+/** A log as the daemon stores it, with the project and the time it was received. */
+type Row = ValidLog & { project_id: number; received_at: number }
+
+function toRows(logs: readonly BenchLog[], projectId: number, now: number): Row[] {
   return logs.map((l) => {
     const v = LogInputSchema.parse(l)
     return {
@@ -65,13 +72,31 @@ function toRows(logs, projectId, now) {
   })
 }
 
-function time(fn) {
+function time(fn: () => void): number {
   const t = performance.now()
   fn()
   return (performance.now() - t) / 1000
 }
 
-function rawQueueInsert(rows, { checkpoints = false } = {}) {
+/** `rows` in columns of BATCH logs, as the daemon's decoding hands them to its insert. */
+function toChunks(rows: readonly ValidLog[]): LogColumns[] {
+  const chunks: LogColumns[] = []
+  for (let i = 0; i < rows.length; i += BATCH) {
+    const c = emptyColumns()
+    for (const r of rows.slice(i, i + BATCH)) pushLog(c, r)
+    chunks.push(c)
+  }
+  return chunks
+}
+
+/** The receive time of the first of `rows` (they share one). */
+function receivedAt(rows: readonly Row[]): number {
+  const first = rows[0]
+  if (!first) throw new Error('BENCH_ROWS must be at least 1')
+  return first.received_at
+}
+
+function rawQueueInsert(rows: readonly Row[], { checkpoints = false } = {}): number {
   const home = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
   const db = openDatabase(join(home, 'a1.db'))
   // (a1): no checkpoint, as in the daemon's request path, whose checkpoints run on another thread.
@@ -79,14 +104,9 @@ function rawQueueInsert(rows, { checkpoints = false } = {}) {
   // checkpoint thread also has to do, on the same two cores.
   db.pragma(`wal_autocheckpoint = ${checkpoints ? 1000 : 0}`)
   // The daemon's own insert (the same statement and binding), 1000 rows a transaction.
-  const chunks = []
-  for (let i = 0; i < rows.length; i += BATCH) {
-    const c = emptyColumns()
-    for (const r of rows.slice(i, i + BATCH)) pushLog(c, r)
-    chunks.push(c)
-  }
-  const now = rows[0].received_at
-  const insert = db.transaction((c) => appendLogs(db, 1, now, c))
+  const chunks = toChunks(rows)
+  const now = receivedAt(rows)
+  const insert = db.transaction((c: LogColumns) => appendLogs(db, 1, now, c))
   const s = time(() => {
     for (const c of chunks) insert(c)
   })
@@ -95,22 +115,17 @@ function rawQueueInsert(rows, { checkpoints = false } = {}) {
   return rows.length / s
 }
 
-function rawIndexedInsert(rows) {
+function rawIndexedInsert(rows: readonly Row[]): number {
   const home = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
   const db = openDatabase(join(home, 'a2.db'))
   attachFulltext(db, join(home, 'a2-fulltext.db'))
   db.pragma('wal_autocheckpoint = 0')
   const index = new BetterSqlite3(join(home, 'a2-fulltext.db'))
-  const chunks = []
-  for (let i = 0; i < rows.length; i += BATCH) {
-    const c = emptyColumns()
-    for (const r of rows.slice(i, i + BATCH)) pushLog(c, r)
-    chunks.push(c)
-  }
-  const now = rows[0].received_at
+  const chunks = toChunks(rows)
+  const now = receivedAt(rows)
   // The daemon's own steps, one after the other on one thread: the storing commit, then the
   // full-text commit of the same logs.
-  const store = db.transaction((c) => appendLogs(db, 1, now, c))
+  const store = db.transaction((c: LogColumns) => appendLogs(db, 1, now, c))
   const s = time(() => {
     for (const c of chunks) {
       store(c)
@@ -123,53 +138,38 @@ function rawIndexedInsert(rows) {
   return rows.length / s
 }
 
-async function startDaemon(home, env, args = ['--queue-capacity', '10000000']) {
-  const child = spawn(
-    process.execPath,
-    [join(root, 'bin', 'run.js'), 'daemon', 'run', '--port', '0', ...args],
-    {
-      env: {
-        ...process.env,
-        LEDGER_HOME: home,
-        LEDGER_ADMIN_TOKEN: ADMIN,
-        LEDGER_SCRYPT_LOG_N: '12',
-        ...env,
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  )
-  for (let i = 0; i < 400; i++) {
-    const s = readState(join(home, 'data'))
-    if (s && s.pid === child.pid) return { child, url: s.url }
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error('daemon did not start')
+const INGEST_LABELS: Record<IngestKind, string> = {
+  json: 'JSON lines',
+  plain: 'plain lines with timestamps',
+  multiline: 'plain, 10% multi-line events',
 }
 
-async function load(opts) {
-  const { stdout } = await run(
-    process.execPath,
-    [join(root, 'scripts', 'bench-load.js'), JSON.stringify(opts)],
-    {
-      maxBuffer: 1 << 24,
-    },
-  )
-  return JSON.parse(stdout)
+/** The kinds of input BENCH_INGEST_KINDS names (default: all three). */
+function ingestKinds(): IngestKind[] {
+  const kinds = (process.env['BENCH_INGEST_KINDS'] ?? INGEST_KINDS.join(',')).split(',')
+  const wrong = kinds.filter((k) => !isIngestKind(k))
+  if (wrong.length > 0) throw new Error(`BENCH_INGEST_KINDS: ${wrong.join(', ')}? The kinds are ${INGEST_KINDS.join(', ')}`)
+  return kinds.filter(isIngestKind)
 }
 
-const INGEST_LABELS = { json: 'JSON lines', plain: 'plain lines with timestamps', multiline: 'plain, 10% multi-line events' }
+/** The bench's account: its unauthenticated and logged-in clients, project (quota raised) and 50 keys. */
+interface BenchAccount {
+  anon: LedgerClient
+  me: LedgerClient
+  project: Project
+  keys: string[]
+}
 
 /**
- * (h) for each kind of input, with one key as a CI job would have (its limits raised: 1000
- * requests a minute by default). BENCH_INGEST_KINDS chooses the kinds (default: all three).
+ * (h) for each kind of input (`kinds`, from BENCH_INGEST_KINDS), with one key as a CI job would
+ * have (its limits raised: 1000 requests a minute by default).
  */
-async function benchIngestKinds(me, project, url) {
-  const ingestKey = await me.createApiKey(project.project_id, { name: 'ingest' })
+async function benchIngestKinds(me: LedgerClient, project: Project, url: string, kinds: readonly IngestKind[]): Promise<IngestResult[]> {
+  const ingestKey: CreatedApiKey = await me.createApiKey(project.project_id, { name: 'ingest' })
   await me.setKeyLimits(ingestKey.key_id, { algorithm: 'token_bucket', tokens_per_second: 100_000, burst_capacity: 100_000 })
-  const kinds = (process.env.BENCH_INGEST_KINDS ?? INGEST_KINDS.join(',')).split(',')
-  const hs = []
+  const hs: IngestResult[] = []
   for (const kind of kinds) {
-    const h = await benchIngest({ url, key: ingestKey.full_key, lines: Number(process.env.BENCH_INGEST_LINES ?? 1_000_000), kind })
+    const h = await benchIngest({ url, key: ingestKey.full_key, lines: Number(process.env['BENCH_INGEST_LINES'] ?? 1_000_000), kind })
     const logs = h.events === h.lines ? '' : ` (${fmt(h.events)} logs, ${fmt(h.logRate)}/s)`
     console.log(
       `(h)  ledger ingest, ${INGEST_LABELS[kind]}: ${fmt(h.lines)} lines ${fmt(h.rate).padStart(10)} lines/s over ${h.seconds.toFixed(1)} s${logs}, start-up included (${fmt(h.summary.lines_per_second)}/s after start-up)`,
@@ -180,7 +180,7 @@ async function benchIngestKinds(me, project, url) {
   return hs
 }
 
-function printIngestRatios(hs, bMean) {
+function printIngestRatios(hs: readonly IngestResult[], bMean: number): void {
   for (const h of hs) {
     console.log(
       `(h)/(b)  = ${(h.rate / bMean).toFixed(2)}   ${INGEST_LABELS[h.kind]}, lines against (b)'s logs; target ≥ 0.80; CLI peak RSS ${(h.summary.max_rss_bytes / 1048576).toFixed(0)} MB, target < 150 MB`,
@@ -188,22 +188,28 @@ function printIngestRatios(hs, bMean) {
   }
 }
 
+/** (b)'s load: 10 clients, each with a key of its own, ROWS logs in 1000-log requests. */
+function batchLoadOf(url: string, keys: readonly string[]): BatchLoad {
+  return { url, mode: 'batch', concurrency: 10, requests: ROWS / BATCH, batchSize: BATCH, keys: keys.slice(0, 10) }
+}
+
 /**
  * `npm run bench -- ingest`: only (b), (h) for each kind of input, and (b) again, on a daemon
  * with its worker paused, as in the whole run.
  */
-async function ingestOnly() {
+async function ingestOnly(): Promise<void> {
+  const kinds = ingestKinds()
   console.log(`Ledger benchmark, ingestion only — node ${process.version}\n`)
   const home = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
   const { child, url } = await startDaemon(home, { LEDGER_WORKER_PAUSED: '1' })
   try {
     const { anon, me, project, keys } = await benchAccount(url)
-    const batchLoad = { url, mode: 'batch', concurrency: 10, requests: ROWS / BATCH, batchSize: BATCH, keys: keys.slice(0, 10) }
-    const b = await load(batchLoad)
+    const batchLoad = batchLoadOf(url, keys)
+    const b = await runLoad(batchLoad)
     const bRate = b.logs / b.seconds
     console.log(`(b)  HTTP batch ingestion, 10 clients       ${fmt(bRate).padStart(10)} logs/s`)
-    const hs = await benchIngestKinds(me, project, url)
-    const b2 = await load(batchLoad)
+    const hs = await benchIngestKinds(me, project, url, kinds)
+    const b2 = await runLoad(batchLoad)
     const b2Rate = b2.logs / b2.seconds
     const bMean = (bRate + b2Rate) / 2
     console.log(`(b)  again, right after (h)                 ${fmt(b2Rate).padStart(10)} logs/s   (mean ${fmt(bMean)})`)
@@ -211,26 +217,25 @@ async function ingestOnly() {
     printIngestRatios(hs, bMean)
     await anon.close()
   } finally {
-    child.kill('SIGTERM')
-    await new Promise((r) => child.once('exit', r))
+    await stopProcess(child)
     rmSync(home, { recursive: true, force: true })
   }
 }
 
 /** The bench's account, project (quota raised) and 50 keys. */
-async function benchAccount(url) {
+async function benchAccount(url: string): Promise<BenchAccount> {
   const anon = new LedgerClient({ baseUrl: url })
   const reg = await anon.register({ email: 'bench@example.com', password: 'BenchPass123', name: 'Bench' })
   const me = anon.withCredential(reg.access_token)
   const project = await me.createProject({ name: 'Bench', slug: 'bench' })
   await me.updateProject('bench', { daily_quota: 1_000_000_000 })
-  const keys = []
+  const keys: string[] = []
   for (let i = 0; i < 50; i++) keys.push((await me.createApiKey(project.project_id, { name: `k${i}` })).full_key)
   return { anon, me, project, keys }
 }
 
-async function search() {
-  const rows = Number(process.env.BENCH_SEARCH_ROWS ?? 1_000_000)
+async function search(): Promise<void> {
+  const rows = Number(process.env['BENCH_SEARCH_ROWS'] ?? 1_000_000)
   const s = await benchSearch((home) => startDaemon(home, {}), rows)
   console.log('')
   console.log(`(g)  search over ${fmt(s.rows)} stored logs (filled in ${s.fillSeconds.toFixed(0)} s), 100 a page, over HTTP`)
@@ -247,21 +252,15 @@ async function search() {
  * step, one after the other on one thread, for 100,000 more logs into the stopped daemon's own
  * files (they stay there, as any other logs).
  */
-function rawAtSize(dataDir) {
+function rawAtSize(dataDir: string): { rate: number; rows: number } {
   const files = { database: join(dataDir, 'ledger.db'), fulltext: join(dataDir, 'fulltext.db') }
   const db = openDatabase(files.database)
   attachFulltext(db, files.fulltext)
   db.pragma('wal_autocheckpoint = 0')
   const index = new BetterSqlite3(files.fulltext)
   const rows = 100_000
-  const chunks = []
-  const logs = toRows(makeLogs(rows, 50_000_000), 1, Date.now())
-  for (let i = 0; i < rows; i += BATCH) {
-    const c = emptyColumns()
-    for (const r of logs.slice(i, i + BATCH)) pushLog(c, r)
-    chunks.push(c)
-  }
-  const store = db.transaction((c) => appendLogs(db, 1, Date.now(), c))
+  const chunks = toChunks(toRows(makeLogs(rows, 50_000_000), 1, Date.now()))
+  const store = db.transaction((c: LogColumns) => appendLogs(db, 1, Date.now(), c))
   let done = 0
   const s = time(() => {
     for (const c of chunks) {
@@ -281,7 +280,7 @@ function rawAtSize(dataDir) {
   return { rate: rows / s, rows }
 }
 
-async function sustained() {
+async function sustained(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
   try {
     console.log('')
@@ -290,9 +289,9 @@ async function sustained() {
       home,
       startDaemon,
       admin: ADMIN,
-      seconds: Number(process.env.BENCH_SUSTAINED_SECONDS ?? 300),
-      smallRows: Number(process.env.BENCH_SUSTAINED_SMALL ?? 1_000_000),
-      largeRows: Number(process.env.BENCH_SUSTAINED_LARGE ?? 10_000_000),
+      seconds: Number(process.env['BENCH_SUSTAINED_SECONDS'] ?? 300),
+      smallRows: Number(process.env['BENCH_SUSTAINED_SMALL'] ?? 1_000_000),
+      largeRows: Number(process.env['BENCH_SUSTAINED_LARGE'] ?? 10_000_000),
       rawAtSize,
     })
   } finally {
@@ -300,9 +299,9 @@ async function sustained() {
   }
 }
 
-async function tails() {
-  const rows = Number(process.env.BENCH_TAIL_ROWS ?? 200_000)
-  const t = await benchTails((home, env) => startDaemon(home, env), load, rows)
+async function tails(): Promise<void> {
+  const rows = Number(process.env['BENCH_TAIL_ROWS'] ?? 200_000)
+  const t = await benchTails((home, env) => startDaemon(home, env), runLoad, rows)
   console.log('')
   console.log(`(i)  batch ingestion, 10 clients, worker running, ${fmt(rows)} logs a round, the queue drained between rounds`)
   for (const r of t.rounds) {
@@ -318,22 +317,9 @@ async function tails() {
   console.log(`(i)/(none) = ${(t.withTails / t.none).toFixed(2)}   target ≥ 0.80   (means: ${fmt(t.withTails)} with tails, ${fmt(t.none)} without)`)
 }
 
-async function redisLimiter() {
-  const r = await benchRedisLimiter()
-  console.log('(j)  rate limiter checks through the RateLimiter interface (one await each), both default windows')
-  console.log(`     memory, allowing                               ${fmt(r.memoryAllow).padStart(12)} checks/s`)
-  console.log(`     memory, rejecting                              ${fmt(r.memoryReject).padStart(12)} checks/s`)
-  console.log(`     Redis, allowing, 1 in flight                   ${fmt(r.redisAllow1).padStart(12)} checks/s   (one round trip each)`)
-  console.log(`     Redis, allowing, 64 in flight                  ${fmt(r.redisAllow64).padStart(12)} checks/s   Redis CPU ${r.redisCpuPer1000.toFixed(1)} ms per 1000`)
-  console.log(`     Redis, rejecting, 64 in flight                 ${fmt(r.redisReject64).padStart(12)} checks/s`)
-}
-
-async function main() {
-  if (process.argv[2] === 'limiter-redis') return redisLimiter()
-  if (process.argv[2] === 'search') return search()
-  if (process.argv[2] === 'sustained') return sustained()
-  if (process.argv[2] === 'ingest') return ingestOnly()
-  if (process.argv[2] === 'tails') return tails()
+/** The whole run: (a) to (f), then (i) and (g). */
+async function all(): Promise<void> {
+  const kinds = ingestKinds()
   console.log(`Ledger benchmark — ${ROWS.toLocaleString('en-US')} logs, node ${process.version}\n`)
   const rows = toRows(makeLogs(ROWS), 1, Date.now())
   const a1First = rawQueueInsert(rows)
@@ -344,14 +330,14 @@ async function main() {
   console.log(`(a2) raw insert, then FTS5, one thread      ${fmt(a2).padStart(10)} logs/s`)
 
   const home = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
-  const { child, url } = await startDaemon(home, { LEDGER_WORKER_PAUSED: '1' })
+  const { child, pid, url } = await startDaemon(home, { LEDGER_WORKER_PAUSED: '1' })
   try {
     const { anon, me, project, keys } = await benchAccount(url)
 
     // (b), (b) again and (b'): 10 clients, each with a key of its own, ROWS logs in 1000-log requests.
-    const batchLoad = { url, mode: 'batch', concurrency: 10, requests: ROWS / BATCH, batchSize: BATCH, keys: keys.slice(0, 10) }
-    const b = await load({ ...batchLoad, daemonPid: child.pid })
-    const cpu = cpuPerRequest(child.pid, b.daemonCpuBefore, b.daemonCpuAfter, b.logs / BATCH)
+    const batchLoad = batchLoadOf(url, keys)
+    const b = await runLoad({ ...batchLoad, daemonPid: pid })
+    const cpu = cpuPerRequest(pid, b.daemonCpuBefore, b.daemonCpuAfter, b.logs / BATCH)
     const bRate = b.logs / b.seconds
     console.log(`(b)  HTTP batch ingestion, 10 clients       ${fmt(bRate).padStart(10)} logs/s`)
     console.log(`     the load generator's own CPU: ${b.generatorCpuMsPerRequest.toFixed(1)} ms per 1000-log request`)
@@ -378,34 +364,30 @@ async function main() {
       )
     }
 
-    const hs = await benchIngestKinds(me, project, url)
+    const hs = await benchIngestKinds(me, project, url, kinds)
     // (b) again, right after (h): (h)/(b) compares (h) with the mean of the (b) runs on either side.
-    const b2 = await load(batchLoad)
+    const b2 = await runLoad(batchLoad)
     const b2Rate = b2.logs / b2.seconds
     const bMean = (bRate + b2Rate) / 2
     console.log(`(b)  again, right after (h)                 ${fmt(b2Rate).padStart(10)} logs/s   (mean ${fmt(bMean)})`)
 
-    const o = await load({ ...batchLoad, mode: 'otlp' })
+    const o = await runLoad({ ...batchLoad, mode: 'otlp' })
     const oRate = o.logs / o.seconds
     console.log(`(b') OTLP/HTTP protobuf ingestion, 10 clients ${fmt(oRate).padStart(9)} logs/s`)
 
     const admin = { 'x-admin-token': ADMIN }
     const t0 = performance.now()
     await anon.raw('POST', '/api/v1/admin/queue/resume', { headers: admin })
-    for (;;) {
-      const h = await anon.deepHealth()
-      if (h.services.ingestion_queue.depth === 0) break
-      await new Promise((r) => setTimeout(r, 10))
-    }
+    await queueDrained(anon, 10)
     const cRate = (b.logs + b.warmupLogs + b2.logs + b2.warmupLogs + o.logs + o.warmupLogs + hs.reduce((n, h) => n + h.events, 0)) / ((performance.now() - t0) / 1000)
     console.log(`(c)  worker draining the queue              ${fmt(cRate).padStart(10)} logs/s`)
 
-    const d = await load({ url, mode: 'single', concurrency: 50, requests: 10_000, keys })
+    const d = await runLoad({ url, mode: 'single', concurrency: 50, requests: 10_000, keys })
     console.log(
       `(d)  ingest/single, 50 connections flat out p50 ${d.p50.toFixed(2)} ms, p99 ${d.p99.toFixed(2)} ms at ${fmt(d.requests / d.seconds)} req/s`,
     )
-    const rate = Number(process.env.BENCH_SINGLE_RATE ?? 1000)
-    const dr = await load({ url, mode: 'single-rate', concurrency: 50, rate, seconds: 8, keys })
+    const rate = Number(process.env['BENCH_SINGLE_RATE'] ?? 1000)
+    const dr = await runLoad({ url, mode: 'single-rate', concurrency: 50, rate, seconds: 8, keys })
     console.log(
       `(d') ingest/single, 50 connections at ${fmt(rate)}/s p50 ${dr.p50.toFixed(2)} ms, p99 ${dr.p99.toFixed(2)} ms, max ${dr.max.toFixed(1)} ms`,
     )
@@ -422,8 +404,7 @@ async function main() {
     )
     await anon.close()
   } finally {
-    child.kill('SIGTERM')
-    await new Promise((r) => child.once('exit', r))
+    await stopProcess(child)
     rmSync(home, { recursive: true, force: true })
   }
 
@@ -452,4 +433,23 @@ async function main() {
   await search()
 }
 
-await main()
+async function redisLimiter(): Promise<void> {
+  const r = await benchRedisLimiter()
+  console.log('(j)  rate limiter checks through the RateLimiter interface (one await each), both default windows')
+  console.log(`     memory, allowing                               ${fmt(r.memoryAllow).padStart(12)} checks/s`)
+  console.log(`     memory, rejecting                              ${fmt(r.memoryReject).padStart(12)} checks/s`)
+  console.log(`     Redis, allowing, 1 in flight                   ${fmt(r.redisAllow1).padStart(12)} checks/s   (one round trip each)`)
+  console.log(`     Redis, allowing, 64 in flight                  ${fmt(r.redisAllow64).padStart(12)} checks/s   Redis CPU ${r.redisCpuPer1000.toFixed(1)} ms per 1000`)
+  console.log(`     Redis, rejecting, 64 in flight                 ${fmt(r.redisReject64).padStart(12)} checks/s`)
+}
+
+/** The parts `npm run bench -- <part>` runs alone; anything else runs the whole bench. */
+const PARTS = new Map<string, () => Promise<void>>([
+  ['search', search],
+  ['sustained', sustained],
+  ['ingest', ingestOnly],
+  ['tails', tails],
+  ['limiter-redis', redisLimiter],
+])
+
+await (PARTS.get(process.argv[2] ?? '') ?? all)()

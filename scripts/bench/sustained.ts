@@ -5,20 +5,19 @@
 // It reports accepted/s, searchable/s (accepted logs over the time until the queue drained), the
 // WAL's largest size, disk bytes written per log against the bytes a log occupies once stored,
 // and the WAL's size 10 s after the load stopped. `npm run bench -- sustained` runs only this.
-import { execFile } from 'node:child_process'
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import BetterSqlite3 from 'better-sqlite3'
-import { LedgerClient } from '../dist/client/index.js'
-import { threadCpu } from './bench-threads.js'
+import { LedgerClient } from '../../src/client/index.js'
+import { type RunningDaemon, type StartDaemon, stopProcess } from './daemon.js'
+import { fmt } from './format.js'
+import { runLoad, type SustainedLoad } from './load-protocol.js'
+import { threadCpu } from './threads.js'
 
-const run = promisify(execFile)
-const fmt = (n) => Math.round(n).toLocaleString('en-US')
-const mb = (b) => `${(b / 1048576).toFixed(0)} MB`
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+const mb = (b: number): string => `${(b / 1048576).toFixed(0)} MB`
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
-function size(file) {
+function size(file: string): number {
   try {
     return statSync(file).size
   } catch {
@@ -27,16 +26,16 @@ function size(file) {
 }
 
 /** Bytes the process has caused to be written to storage (the page cache's writeback included). */
-function writeBytes(pid) {
+function writeBytes(pid: number): number {
   try {
-    return Number(/write_bytes: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))[1])
+    return Number(/write_bytes: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? NaN)
   } catch {
     return NaN
   }
 }
 
-function threadNames(pid) {
-  const names = {}
+function threadNames(pid: number): Record<string, string> {
+  const names: Record<string, string> = {}
   for (const tid of Object.keys(threadCpu(pid) ?? {})) {
     try {
       names[tid] = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()
@@ -47,8 +46,9 @@ function threadNames(pid) {
   return names
 }
 
-function files(dataDir) {
-  const f = (name) => join(dataDir, name)
+/** The sizes of the two WAL files (0 when absent). */
+function files(dataDir: string): { wal: number; ftsWal: number } {
+  const f = (name: string): string => join(dataDir, name)
   return { wal: size(f('ledger.db-wal')), ftsWal: size(f('fulltext.db-wal')) }
 }
 
@@ -56,13 +56,14 @@ function files(dataDir) {
  * Bytes the stored data occupies (pages in use, both files, as committed: WAL included), read on
  * a connection of its own.
  */
-function storedBytes(dataDir) {
+function storedBytes(dataDir: string): number {
   let total = 0
   for (const name of ['ledger.db', 'fulltext.db']) {
     const db = new BetterSqlite3(join(dataDir, name), { fileMustExist: true })
     try {
-      const pages = db.pragma('page_count', { simple: true }) - db.pragma('freelist_count', { simple: true })
-      total += pages * db.pragma('page_size', { simple: true })
+      const pragma = (which: string): number => Number(db.pragma(which, { simple: true }))
+      const pages = pragma('page_count') - pragma('freelist_count')
+      total += pages * pragma('page_size')
     } finally {
       db.close()
     }
@@ -70,14 +71,62 @@ function storedBytes(dataDir) {
   return total
 }
 
+/** One sample of a window, every second. */
+interface Sample {
+  /** Seconds since the window started. */
+  t: number
+  depth: number
+  wal: number
+  ftsWal: number
+}
+
+/** What a window measured. */
+export interface WindowResult {
+  label: string
+  logs: number
+  nextOffset: number
+  acceptSeconds: number
+  /** Logs accepted per second. */
+  accepted: number
+  /** Logs made searchable per second (accepted, over the time until the queue drained). */
+  searchable: number
+  drainSeconds: number
+  depthAtStop: number
+  refused: number
+  maxWal: number
+  maxFtsWal: number
+  idleWal: number
+  idleFtsWal: number
+  writtenPerLog: number
+  storedPerLog: number
+  /** The daemon's threads, busiest first: CPU ms per 1000 logs. */
+  cpuPer1000: Array<{ tid: string; name: string; ms: number }>
+  generatorCpuPer1000: number
+  samples: Sample[]
+  /** (a2) at this size, logs per second, when measured. */
+  a2?: number
+}
+
+interface WindowOptions {
+  url: string
+  pid: number
+  dataDir: string
+  keys: readonly string[]
+  depthOf: () => Promise<number>
+  seconds: number
+  offset: number
+  label: string
+  quiet?: boolean
+}
+
 /**
  * Runs the load for `seconds` and then until the queue is empty, sampling every second.
  * Returns the figures of that window.
  */
-async function window({ url, pid, dataDir, keys, depthOf, seconds, offset, label, quiet = false }) {
-  const loadOpts = { url, mode: 'sustained', concurrency: 10, seconds, batchSize: 1000, keys, offset, maxWaitMs: Number(process.env.BENCH_SUSTAINED_MAX_WAIT_MS ?? Infinity) }
+async function window({ url, pid, dataDir, keys, depthOf, seconds, offset, label, quiet = false }: WindowOptions): Promise<WindowResult> {
+  const loadOpts: SustainedLoad = { url, mode: 'sustained', concurrency: 10, seconds, batchSize: 1000, keys, offset, maxWaitMs: Number(process.env['BENCH_SUSTAINED_MAX_WAIT_MS'] ?? Infinity) }
   const before = { io: writeBytes(pid), cpu: threadCpu(pid), stored: storedBytes(dataDir), t: performance.now() }
-  const samples = []
+  const samples: Sample[] = []
   let loading = true
   let maxWal = 0
   let maxFtsWal = 0
@@ -91,10 +140,7 @@ async function window({ url, pid, dataDir, keys, depthOf, seconds, offset, label
       await sleep(1000)
     }
   })()
-  const { stdout } = await run(process.execPath, [join(import.meta.dirname, 'bench-load.js'), JSON.stringify(loadOpts)], {
-    maxBuffer: 1 << 24,
-  })
-  const load = JSON.parse(stdout)
+  const load = await runLoad(loadOpts)
   const stoppedAt = performance.now()
   const depthAtStop = await depthOf()
   // Searchable: every accepted log processed (indexed, counted, visible to tails).
@@ -119,7 +165,7 @@ async function window({ url, pid, dataDir, keys, depthOf, seconds, offset, label
     .filter((t) => t.ms > 0)
     .sort((a, b) => b.ms - a.ms)
   const logs = load.accepted
-  const result = {
+  const result: WindowResult = {
     label,
     logs,
     nextOffset: load.nextOffset,
@@ -143,7 +189,7 @@ async function window({ url, pid, dataDir, keys, depthOf, seconds, offset, label
   return result
 }
 
-function print(r) {
+function print(r: WindowResult): void {
   console.log(
     `(s)  ${r.label}: ${fmt(r.logs)} logs accepted in ${r.acceptSeconds.toFixed(0)} s   accepted ${fmt(r.accepted)} logs/s   ` +
       `searchable ${fmt(r.searchable)} logs/s`,
@@ -168,25 +214,48 @@ function print(r) {
   )
 }
 
+/** What `benchSustained` is given. */
+export interface SustainedOptions {
+  /** The LEDGER_HOME of its daemon. */
+  home: string
+  startDaemon: StartDaemon
+  /** The admin token the daemon is started with. */
+  admin: string
+  /** Seconds of load in each measured window. */
+  seconds: number
+  smallRows: number
+  largeRows: number
+  /** Measures (a2) at a size: the stopped daemon's files in `dataDir` (index.ts). */
+  rawAtSize?: (dataDir: string) => { rate: number; rows: number }
+}
+
 /**
  * The whole of (s): a window on a database prefilled to `smallRows`, then one after filling it to
  * `largeRows`. `startDaemon(home, env, args)` starts `ledger daemon run` and returns its child and URL.
  * `rawAtSize(dataDir)`, when given, measures the raw indexed insert (a2) into the stopped
  * daemon's own files at their size, for the ratio the issue names.
  */
-export async function benchSustained({ home, startDaemon, seconds, smallRows, largeRows, rawAtSize, admin }) {
+export async function benchSustained({
+  home,
+  startDaemon,
+  seconds,
+  smallRows,
+  largeRows,
+  rawAtSize,
+  admin,
+}: SustainedOptions): Promise<{ small: WindowResult; large?: WindowResult }> {
   const dataDir = join(home, 'data')
-  let daemon = await startDaemon(home, { LEDGER_ADMIN_TOKEN: admin }, [])
-  const setUp = async () => {
+  let daemon: RunningDaemon = await startDaemon(home, { LEDGER_ADMIN_TOKEN: admin }, [])
+  const setUp = async (): Promise<LedgerClient> => {
     const anon = new LedgerClient({ baseUrl: daemon.url })
     return anon
   }
   let anon = await setUp()
   const reg = await anon.register({ email: 'sustained@example.com', password: 'BenchPass123', name: 'Bench' })
-  let me = anon.withCredential(reg.access_token)
+  const me = anon.withCredential(reg.access_token)
   const project = await me.createProject({ name: 'Sustained', slug: 'sustained' })
   await me.updateProject('sustained', { daily_quota: 1_000_000_000 })
-  const keys = []
+  const keys: string[] = []
   for (let i = 0; i < 10; i++) {
     const k = await me.createApiKey(project.project_id, { name: `s${i}` })
     await me.setKeyLimits(k.key_id, { algorithm: 'token_bucket', tokens_per_second: 100_000, burst_capacity: 100_000 })
@@ -196,11 +265,11 @@ export async function benchSustained({ home, startDaemon, seconds, smallRows, la
   const depthOf = async () => (await keyed.queueDepth()).queue_depth
   let offset = 0
   let total = 0
-  const fill = async (rows) => {
+  const fill = async (rows: number): Promise<void> => {
     while (total < rows) {
       const r = await window({
         url: daemon.url,
-        pid: daemon.child.pid,
+        pid: daemon.pid,
         dataDir,
         keys,
         depthOf,
@@ -213,8 +282,9 @@ export async function benchSustained({ home, startDaemon, seconds, smallRows, la
       total += r.logs
     }
   }
-  const measure = async (label) => {
-    const r = await window({ url: daemon.url, pid: daemon.child.pid, dataDir, keys, depthOf, seconds, offset, label })
+  /** A window; with (a2) at its size, measured on the stopped daemon's files (restarted unless `last`). */
+  const measure = async (label: string, last: boolean): Promise<WindowResult> => {
+    const r = await window({ url: daemon.url, pid: daemon.pid, dataDir, keys, depthOf, seconds, offset, label })
     offset = r.nextOffset
     total += r.logs
     if (rawAtSize) {
@@ -226,23 +296,27 @@ export async function benchSustained({ home, startDaemon, seconds, smallRows, la
       )
       r.a2 = a2.rate
       total += a2.rows
+      if (last) return r
       daemon = await startDaemon(home, { LEDGER_ADMIN_TOKEN: admin }, [])
+      stopped = false
       anon = await setUp()
       keyed = anon.withCredential(keys[0])
     }
     return r
   }
-  const stop = async () => {
+  let stopped = false
+  const stop = async (): Promise<void> => {
+    if (stopped) return
+    stopped = true
     await anon.close()
-    daemon.child.kill('SIGTERM')
-    await new Promise((r) => daemon.child.once('exit', r))
+    await stopProcess(daemon.child)
   }
   try {
     await fill(smallRows)
-    const small = await measure(`on ${fmt(total)} stored logs`)
+    const small = await measure(`on ${fmt(total)} stored logs`, largeRows <= 0)
     if (largeRows <= 0) return { small }
     await fill(largeRows)
-    const large = await measure(`on ${fmt(total)} stored logs`)
+    const large = await measure(`on ${fmt(total)} stored logs`, true)
     console.log(
       `     searchable/s at ${fmt(largeRows)}+ against ${fmt(smallRows)}+: ${(large.searchable / small.searchable).toFixed(2)} (goal ≥ 0.7)`,
     )

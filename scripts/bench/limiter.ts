@@ -1,13 +1,21 @@
 // The rate limiter's full check (seed 000's two windows: 1000/min and 50000/h) against
 // rate-limiter-flexible's RateLimiterMemory doing the same, on the allowing path and on the
-// rejecting path (the one a flood takes). Exported for bench.js; runnable alone.
+// rejecting path (the one a flood takes). Exported for index.ts; runnable alone
+// (`node dist-bench/scripts/bench/limiter.js`, after `npm run build:bench`).
+import { fileURLToPath } from 'node:url'
 import { RateLimiterMemory } from 'rate-limiter-flexible'
-import { MemoryRateLimiter } from '../dist/daemon/services/rate-limiter.js'
+import { MemoryRateLimiter } from '../../src/daemon/services/rate-limiter.js'
 
 const KEYS = 10_000
 
+/** The four cases, by name. */
+export type LimiterCase = 'ledgerAllow' | 'ledgerReject' | 'rlfAllow' | 'rlfReject'
+
+/** A case: a function making `count` checks, and the count of a round. */
+type Case = readonly [(count: number) => unknown, number]
+
 /** Checks per second of `fn(n)` (it makes n checks). */
-async function rate(fn, n) {
+async function rate(fn: (n: number) => unknown, n: number): Promise<number> {
   const t = performance.now()
   await fn(n)
   return n / ((performance.now() - t) / 1000)
@@ -19,7 +27,8 @@ async function rate(fn, n) {
  */
 const ROUNDS = 5
 
-export async function benchLimiter(n = 1_000_000) {
+/** The best checks per second of each case. */
+export async function benchLimiter(n = 1_000_000): Promise<Record<LimiterCase, number>> {
   const now = Date.now()
   const ledger = new MemoryRateLimiter()
   // Rejecting: one key, exhausted (key 0; the allowing case uses keys 1-10000).
@@ -35,8 +44,7 @@ export async function benchLimiter(n = 1_000_000) {
   // Allowing: 10000 keys in turn, each far from its limits (the clocks go on from round to round).
   let t = 0
   let k = 0
-  /** Each case: a function making `count` checks, and the count of a round. */
-  const cases = {
+  const cases: Record<LimiterCase, Case> = {
     ledgerAllow: [
       (count) => {
         let ok = 0
@@ -77,15 +85,19 @@ export async function benchLimiter(n = 1_000_000) {
       n / 4,
     ],
   }
-  for (const [fn] of Object.values(cases)) await fn(50_000) // warm-up
-  const best = Object.fromEntries(Object.keys(cases).map((name) => [name, 0]))
+  const names = Object.keys(cases) as LimiterCase[]
+  for (const name of names) await cases[name][0](50_000) // warm-up
+  const best: Record<LimiterCase, number> = { ledgerAllow: 0, ledgerReject: 0, rlfAllow: 0, rlfReject: 0 }
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, [fn, count]] of Object.entries(cases)) best[name] = Math.max(best[name], await rate(fn, count))
+    for (const name of names) {
+      const [fn, count] = cases[name]
+      best[name] = Math.max(best[name], await rate(fn, count))
+    }
   }
   return best
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) {
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const r = await benchLimiter()
   console.log(r)
 }

@@ -1,4 +1,4 @@
-// (f) of `npm run bench`: search over 1,000,000 stored logs through the daemon's HTTP API.
+// (g) of `npm run bench`: search over 1,000,000 stored logs through the daemon's HTTP API.
 // The logs are written straight into a fresh data dir with the daemon's own repository code
 // (the storing insert, then the full-text thread's step), which takes ~20 s instead of minutes
 // of HTTP ingestion; then a daemon serves that file and each kind of
@@ -6,21 +6,26 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { LedgerClient } from '../dist/client/index.js'
-import { validateLog } from '../dist/contract/ingest.js'
-import { openDatabase } from '../dist/daemon/storage/sqlite/database.js'
 import BetterSqlite3 from 'better-sqlite3'
-import { attachFulltext, indexNextLogs } from '../dist/daemon/storage/sqlite/fulltext.js'
-import { appendLogs } from '../dist/daemon/storage/sqlite/logs.js'
-import { emptyColumns, pushLog } from '../dist/daemon/ingest/batch-decode.js'
-import { dataFiles } from '../dist/shared/paths.js'
-import { makeLogs } from './bench-data.js'
+import { LedgerClient } from '../../src/client/index.js'
+import { validateLog } from '../../src/contract/ingest.js'
+import { LogPageSchema } from '../../src/contract/logs.js'
+import { emptyColumns, type LogColumns, pushLog } from '../../src/daemon/ingest/batch-decode.js'
+import { openDatabase } from '../../src/daemon/storage/sqlite/database.js'
+import { attachFulltext, indexNextLogs } from '../../src/daemon/storage/sqlite/fulltext.js'
+import { appendLogs } from '../../src/daemon/storage/sqlite/logs.js'
+import { dataFiles } from '../../src/shared/paths.js'
+import { makeLogs } from './data.js'
+import { type StartDaemon, stopProcess } from './daemon.js'
 
 const CHUNK = 5000
 
-// Words of bench-data.js: 'served', 'cache', 'miss' are in ~30% of messages each, 'request'
+/** A query's parameters, as sent in the query string of GET /api/v1/logs. */
+type Query = Record<string, string>
+
+// Words of data.ts: 'served', 'cache', 'miss' are in ~30% of messages each, 'request'
 // in 10%; 'deadlock' in 1 in 5000; each '#k' number in one log.
-const KINDS = [
+const KINDS: ReadonlyArray<readonly [string, readonly Query[]]> = [
   ['common word', [{ q: 'served' }, { q: 'miss' }, { q: 'cache' }, { q: 'request' }]],
   ['rare word', [{ q: 'deadlock' }, { q: '123457' }, { q: 'deadlock detected' }]],
   ['prefix', [{ q: 'time*' }, { q: 'pay*' }, { q: 'deadl*' }]],
@@ -53,16 +58,20 @@ const KINDS = [
   ],
 ]
 
-function fill(dataDir, projectId, rows) {
+function fill(dataDir: string, projectId: number, rows: number): void {
   const files = dataFiles(dataDir)
   const db = openDatabase(files.database)
   attachFulltext(db, files.fulltext)
   db.pragma('wal_autocheckpoint = 0')
   const index = new BetterSqlite3(files.fulltext)
-  const insert = db.transaction((c, at) => appendLogs(db, projectId, at, c))
+  const insert = db.transaction((c: LogColumns, at: number) => appendLogs(db, projectId, at, c))
   for (let off = 0; off < rows; off += CHUNK) {
     const c = emptyColumns()
-    for (const l of makeLogs(Math.min(CHUNK, rows - off), off)) pushLog(c, validateLog(l).value)
+    for (const l of makeLogs(Math.min(CHUNK, rows - off), off)) {
+      const v = validateLog(l)
+      if (!v.ok) throw new Error(`a bench log is invalid: ${v.detail}`)
+      pushLog(c, v.value)
+    }
     insert(c, Date.now())
     while (indexNextLogs(db, index, CHUNK)) {
       // the full-text thread's step
@@ -78,13 +87,32 @@ function fill(dataDir, projectId, rows) {
   db.close()
 }
 
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+const pct = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
+
+/** The timings of one kind of query. */
+export interface SearchKindResult {
+  kind: string
+  /** Milliseconds per request (one page). */
+  p50: number
+  p99: number
+  requests: number
+  /** Logs the pages held, in all. */
+  found: number
+}
+
+/** What (g) measured. */
+export interface SearchResult {
+  rows: number
+  fillSeconds: number
+  results: SearchKindResult[]
+}
 
 /**
  * Fills a data dir with `rows` logs, serves it, and returns p50/p99 (ms) per kind of query.
- * `startDaemon(home)` starts `ledger daemon run` on that home and returns { child, url }.
+ * `startDaemon(home)` starts `ledger daemon run` on that home (daemon.ts).
  */
-export async function benchSearch(startDaemon, rows = 1_000_000, runs = 60) {
+export async function benchSearch(startDaemon: StartDaemon, rows = 1_000_000, runs = 60): Promise<SearchResult> {
   const home = mkdtempSync(join(tmpdir(), 'ledger-bench-search-'))
   try {
     let { child, url } = await startDaemon(home)
@@ -93,8 +121,7 @@ export async function benchSearch(startDaemon, rows = 1_000_000, runs = 60) {
     const me = anon.withCredential(reg.access_token)
     const project = await me.createProject({ name: 'Search', slug: 'search' })
     await anon.close()
-    child.kill('SIGTERM')
-    await new Promise((r) => child.once('exit', r))
+    await stopProcess(child)
 
     const t0 = performance.now()
     fill(join(home, 'data'), project.project_id, rows)
@@ -102,22 +129,24 @@ export async function benchSearch(startDaemon, rows = 1_000_000, runs = 60) {
     ;({ child, url } = await startDaemon(home))
     const client = new LedgerClient({ baseUrl: url, credential: reg.access_token })
     try {
-      const results = []
+      const results: SearchKindResult[] = []
       for (const [kind, queries] of KINDS) {
-        const times = []
+        const times: number[] = []
         let found = 0
         for (let i = 0; i < runs; i++) {
           const query = { ...queries[i % queries.length], project_id: project.project_id, limit: 100 }
           // Every fourth run reads a few pages further, following next_cursor.
           const pages = i % 4 === 3 ? 4 : 1
-          let cursor
+          let cursor: string | undefined
           for (let p = 0; p < pages; p++) {
             const started = performance.now()
             const res = await client.raw('GET', '/api/v1/logs', { query: { ...query, cursor } })
             times.push(performance.now() - started)
             if (res.status !== 200) throw new Error(`${kind} ${JSON.stringify(query)}: HTTP ${res.status} ${JSON.stringify(res.body)}`)
-            found += res.body.logs.length
-            cursor = res.body.next_cursor
+            // Read after the clock stopped: the figure is the round trip, not the client's parsing.
+            const page = LogPageSchema.parse(res.body)
+            found += page.logs.length
+            cursor = page.next_cursor ?? undefined
             if (!cursor) break
           }
         }
@@ -127,8 +156,7 @@ export async function benchSearch(startDaemon, rows = 1_000_000, runs = 60) {
       return { rows, fillSeconds, results }
     } finally {
       await client.close()
-      child.kill('SIGTERM')
-      await new Promise((r) => child.once('exit', r))
+      await stopProcess(child)
     }
   } finally {
     rmSync(home, { recursive: true, force: true })

@@ -4,15 +4,25 @@ import { readdirSync, readFileSync } from 'node:fs'
 /** Milliseconds per clock tick (USER_HZ is 100 on Linux). */
 const TICK_MS = 10
 
+/** CPU time (ms) of each thread of a process, by thread id. */
+export type ThreadCpu = Record<string, number>
+
+/** CPU per request of a process's threads (ms): see `cpuPerRequest`. */
+export interface CpuPerRequest {
+  main: number
+  busiest: number
+  rest: number
+}
+
 /** CPU time (ms) of each thread of `pid`, by thread id; null where /proc is not there. */
-export function threadCpu(pid) {
-  let tids
+export function threadCpu(pid: number): ThreadCpu | null {
+  let tids: string[]
   try {
     tids = readdirSync(`/proc/${pid}/task`)
   } catch {
     return null
   }
-  const out = {}
+  const out: ThreadCpu = {}
   for (const tid of tids) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
@@ -29,10 +39,15 @@ export function threadCpu(pid) {
  * CPU per request of `pid`'s threads between two `threadCpu` readings: its main thread (the
  * thread whose id is the process's), the busiest other thread, and all the others together.
  */
-export function cpuPerRequest(pid, before, after, requests) {
+export function cpuPerRequest(
+  pid: number,
+  before: ThreadCpu | null,
+  after: ThreadCpu | null,
+  requests: number,
+): CpuPerRequest | null {
   if (!before || !after || requests === 0) return null
   let main = 0
-  const others = []
+  const others: number[] = []
   for (const [tid, ms] of Object.entries(after)) {
     const used = (ms - (before[tid] ?? 0)) / requests
     if (Number(tid) === pid) main = used
