@@ -225,6 +225,21 @@ export class UnsearchableQueryError extends Error {
   }
 }
 
+/**
+ * The database cannot be reached (a server engine down, restarting, or its connection cut): the
+ * operation did not happen, or its outcome is unknown and nothing was acknowledged. A 503 with
+ * Retry-After for the caller; the engine reconnects by itself.
+ */
+export class StorageUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfter = 2,
+  ) {
+    super(message)
+    this.name = 'StorageUnavailableError'
+  }
+}
+
 /** Ran out of room to store anything (SQLITE_FULL, ENOSPC): nothing of the write was kept. */
 export class StorageFullError extends Error {
   constructor(message: string) {
@@ -417,7 +432,7 @@ export interface StorageHealthView {
   /** The database, as deep health shows it (figures a person can act on). */
   check(): Promise<{ status: 'healthy' | 'degraded'; [figure: string]: unknown }>
   /** Why nothing can be stored now (disk full, the file gone), or null. */
-  problem(): { kind: 'disk_full' | 'database_gone'; detail: string } | null
+  problem(): { kind: 'disk_full' | 'database_gone' | 'database_unreachable'; detail: string } | null
   /** Deep health's `storage` figures. */
   report(): Record<string, unknown>
   /** Writes must wait a moment (the WAL near its bound): the seconds to wait, or null. */
@@ -430,7 +445,7 @@ export interface StorageHealthView {
 
 /** An engine's whole storage: what the composition root opens, wires and closes. */
 export interface Storage {
-  readonly engine: 'sqlite'
+  readonly engine: 'sqlite' | 'postgres'
   readonly accounts: AccountStore
   readonly sessions: SessionStore
   readonly verification: VerificationStore

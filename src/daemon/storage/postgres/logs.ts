@@ -1,0 +1,294 @@
+import type pg from 'pg'
+import { LOG_FIELDS, TEXT_FIELDS } from '../../../contract/log-fields.js'
+import type { SearchNode } from '../../../contract/search-query.js'
+import { attributeText } from '../attribute-text.js'
+import { logJson } from '../log-json.js'
+import type {
+  BucketCount,
+  LogFilterSpec,
+  LogFrame,
+  LogPageSpec,
+  LogReadStore,
+  LogRecord,
+  LogWrite,
+  ReceivedCount,
+} from '../types.js'
+import { toTsQuery } from './fulltext.js'
+
+// Logs on PostgreSQL: the group commit (one INSERT … SELECT FROM unnest(…) for every log of
+// every request in it) and the reads. The log's columns come from the log-fields table.
+
+type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient
+
+/** Every column of a log as the seam gives it, in table order. */
+const COLUMNS = ['id', 'project_id', 'received_at', ...LOG_FIELDS].join(', ')
+const cols = (alias: string) => COLUMNS.split(', ').map((c) => `${alias}.${c}`).join(', ')
+
+const TEXT_NAMES: ReadonlySet<string> = new Set(TEXT_FIELDS.map((f) => f.name))
+const SQL_TYPE = (f: string) => (f === 'timestamp' ? 'bigint' : 'text')
+
+/** The one statement that stores a commit's logs: unnest turns the column arrays into rows. */
+const INSERT_LOGS = (() => {
+  const names = ['id', 'project_id', 'received_at', ...LOG_FIELDS, 'attribute_text']
+  const types = ['bigint', 'bigint', 'bigint', ...LOG_FIELDS.map(SQL_TYPE), 'text']
+  const unnest = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')
+  return `INSERT INTO logs (id, project_id, received_at, ${LOG_FIELDS.join(', ')}, search)
+    SELECT id, project_id, received_at, ${LOG_FIELDS.join(', ')},
+      ledger_search_vector(message, error_type, error_message, stack_trace, attribute_text)
+    FROM unnest(${unnest}) AS u(${names.join(', ')})`
+})()
+
+/**
+ * Stores every write of a group commit inside the caller's transaction: takes the ids (the
+ * `log_ids` row, locked until commit: ids in commit order), inserts the logs in one statement,
+ * and adds the per-minute counts, the quota and the idempotency records (one statement each).
+ * Sets each write's `lastLogId`; returns the last id given.
+ */
+export async function storeWrites(client: pg.PoolClient, writes: readonly LogWrite[]): Promise<number> {
+  const total = writes.reduce((n, w) => n + w.count, 0)
+  const { rows } = await client.query<{ last: number }>('UPDATE log_ids SET last = last + $1 WHERE id = 1 RETURNING last', [
+    total,
+  ])
+  const last = Number(rows[0]!.last)
+  let next = last - total + 1
+  const columns = {
+    id: [] as number[],
+    project_id: [] as number[],
+    received_at: [] as number[],
+    attribute_text: [] as Array<string | null>,
+  } as Record<string, unknown[]>
+  for (const f of LOG_FIELDS) columns[f] = []
+  const minutes = new Map<string, { project: number; minute: number; level: string; n: number }>()
+  const quota = new Map<string, { project: number; day: number; n: number }>()
+  const idem = new Map<string, { project: number; key: string; bodyHash: string; response: string; createdAt: number; last: number }>()
+  for (const w of writes) {
+    const c = w.logs as unknown as Record<string, unknown[]>
+    for (let i = 0; i < w.count; i++) {
+      columns['id']!.push(next++)
+      columns['project_id']!.push(w.projectId)
+      columns['received_at']!.push(w.receivedAt)
+      for (const f of LOG_FIELDS) columns[f]!.push(c[f]![i] ?? null)
+      columns['attribute_text']!.push(attributeText((c['attributes']![i] as string | null) ?? null))
+      const minute = Math.floor(w.logs.timestamp[i]! / 60_000)
+      const level = w.logs.level[i]!
+      const k = `${w.projectId} ${minute} ${level}`
+      const m = minutes.get(k)
+      if (m) m.n++
+      else minutes.set(k, { project: w.projectId, minute, level, n: 1 })
+    }
+    w.lastLogId = next - 1
+    const qk = `${w.projectId} ${w.day}`
+    const q = quota.get(qk)
+    if (q) q.n += w.count
+    else quota.set(qk, { project: w.projectId, day: w.day, n: w.count })
+    if (w.idempotency) {
+      idem.set(`${w.projectId}\u0000${w.idempotency.key}`, {
+        project: w.projectId,
+        key: w.idempotency.key,
+        bodyHash: w.idempotency.bodyHash,
+        response: w.idempotency.response,
+        createdAt: w.idempotency.createdAt,
+        last: w.lastLogId,
+      })
+    }
+  }
+  const order = ['id', 'project_id', 'received_at', ...LOG_FIELDS, 'attribute_text']
+  if (total > 0) await client.query(INSERT_LOGS, order.map((k) => columns[k]))
+  const ms = [...minutes.values()]
+  if (ms.length > 0) {
+    await client.query(
+      `INSERT INTO log_minutes (project_id, minute, level, count)
+       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[])
+       ON CONFLICT (project_id, minute, level) DO UPDATE SET count = log_minutes.count + excluded.count`,
+      [ms.map((m) => m.project), ms.map((m) => m.minute), ms.map((m) => m.level), ms.map((m) => m.n)],
+    )
+  }
+  const qs = [...quota.values()]
+  await client.query(
+    `INSERT INTO quota_usage (project_id, day, count)
+     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])
+     ON CONFLICT (project_id, day) DO UPDATE SET count = quota_usage.count + excluded.count`,
+    [qs.map((q) => q.project), qs.map((q) => q.day), qs.map((q) => q.n)],
+  )
+  const is = [...idem.values()]
+  if (is.length > 0) {
+    // An expired record of the same key is replaced (as SQLite's INSERT OR REPLACE does).
+    await client.query(
+      `INSERT INTO idempotency_keys (project_id, idem_key, body_hash, response, created_at, last_log_id)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
+       ON CONFLICT (project_id, idem_key) DO UPDATE SET body_hash = excluded.body_hash,
+         response = excluded.response, created_at = excluded.created_at, last_log_id = excluded.last_log_id`,
+      [is.map((r) => r.project), is.map((r) => r.key), is.map((r) => r.bodyHash), is.map((r) => r.response), is.map((r) => r.createdAt), is.map((r) => r.last)],
+    )
+  }
+  return last
+}
+
+/** A filter's conditions on alias `l` (full text included), binding into `params`. */
+function conditions(f: LogFilterSpec & { before?: LogPageSpec['before'] }, params: unknown[]): string[] {
+  const p = (v: unknown) => {
+    params.push(v)
+    return `$${params.length}`
+  }
+  const where = [`l.project_id = ${p(f.projectId)}`]
+  if (f.levels && f.levels.length > 0) where.push(`l.level = ANY(${p([...f.levels])}::text[])`)
+  if (f.logTypes && f.logTypes.length > 0) where.push(`l.log_type = ANY(${p([...f.logTypes])}::text[])`)
+  if (f.environment !== undefined) where.push(`l.environment = ${p(f.environment)}`)
+  if (f.release !== undefined) where.push(`l.release = ${p(f.release)}`)
+  f.attr?.forEach((a) => {
+    // The top-level key as given, or else the dotted path: its value as text (strings
+    // unquoted), or as JSON (`42`, `true`, `null`), equal to the text sent, as on SQLite.
+    const value = p(a.value)
+    const tests = [`(l.attributes::jsonb -> ${p(a.key)}) IN (to_jsonb(${value}::text), ledger_jsonb_or_null(${value}::text))`]
+    const segments = a.key.split('.')
+    if (segments.length > 1 && segments.every((s) => s.length > 0)) {
+      tests.push(`(l.attributes::jsonb #> ${p(segments)}::text[]) IN (to_jsonb(${value}::text), ledger_jsonb_or_null(${value}::text))`)
+    }
+    const prefilter = /^[^"\\\u0000-\u001f]+$/.test(a.value) ? `strpos(l.attributes, ${value}) > 0 AND ` : ''
+    where.push(`(l.attributes IS NOT NULL AND ${prefilter}(${tests.join(' OR ')}))`)
+  })
+  if (f.from !== undefined) where.push(`l.timestamp >= ${p(f.from)}`)
+  if (f.to !== undefined) where.push(`l.timestamp <= ${p(f.to)}`)
+  if (f.before) where.push(`(l.timestamp, l.id) < (${p(f.before.timestamp)}, ${p(f.before.id)})`)
+  if (f.search) where.push(`l.search @@ ${toTsQuery(f.search, params)}`)
+  return where
+}
+
+function toRecord(r: Record<string, unknown>): LogRecord {
+  return r as unknown as LogRecord
+}
+
+export function logReadStore(db: Queryable): LogReadStore {
+  const read = async (sql: string, params: unknown[]) => (await db.query(sql, params)).rows.map(toRecord)
+
+  /** Logs matching `f` with `after < id <= upTo`, the first `limit` in id order `dir` (-1: all). */
+  const inIdRange = (f: LogFilterSpec, range: { after?: number; upTo: number }, dir: 'ASC' | 'DESC', limit: number, what = cols('l')) => {
+    const params: unknown[] = []
+    const where = conditions(f, params)
+    params.push(range.upTo)
+    where.push(`l.id <= $${params.length}`)
+    if (range.after !== undefined) {
+      params.push(range.after)
+      where.push(`l.id > $${params.length}`)
+    }
+    let sql = `SELECT ${what} FROM logs l WHERE ${where.join(' AND ')} ORDER BY l.id ${dir}`
+    if (limit >= 0) {
+      params.push(limit)
+      sql += ` LIMIT $${params.length}`
+    }
+    return read(sql, params)
+  }
+
+  const frames = (rows: LogRecord[]): LogFrame[] => rows.map((r) => ({ id: r.id, data: logJson(r) }))
+
+  return {
+    async page(q) {
+      const params: unknown[] = []
+      const where = conditions(q, params)
+      params.push(q.limit)
+      return read(
+        `SELECT ${cols('l')} FROM logs l WHERE ${where.join(' AND ')} ORDER BY l.timestamp DESC, l.id DESC LIMIT $${params.length}`,
+        params,
+      )
+    },
+    async after(f, after, upTo, limit) {
+      if (upTo <= after) return { rows: [], scannedTo: after }
+      const rows = await inIdRange(f, { after, upTo }, 'ASC', limit)
+      return { rows, scannedTo: rows.length === limit ? rows.at(-1)!.id : upTo }
+    },
+    async last(f, upTo, n) {
+      if (n <= 0) return []
+      return (await inIdRange(f, { upTo }, 'DESC', n)).reverse()
+    },
+    async idsInRange(f, after, upTo) {
+      if (upTo <= after) return []
+      return (await inIdRange(f, { after, upTo }, 'ASC', -1, 'l.id')).map((r) => r.id)
+    },
+    async framesInRange(projectId, after, upTo) {
+      if (upTo <= after) return []
+      return frames(
+        await read(`SELECT ${cols('l')} FROM logs l WHERE l.id > $1 AND l.id <= $2 AND l.project_id = $3 ORDER BY l.id`, [
+          after,
+          upTo,
+          projectId,
+        ]),
+      )
+    },
+    async framesByIds(ids) {
+      if (ids.length === 0) return []
+      return frames(await read(`SELECT ${cols('l')} FROM logs l WHERE l.id = ANY($1::bigint[]) ORDER BY l.id`, [[...ids]]))
+    },
+    async checkSearchable(search: SearchNode) {
+      const params: unknown[] = []
+      await db.query(`SELECT ${toTsQuery(search, params)} AS q`, params)
+    },
+    async latestErrors(projectIds, limit) {
+      if (projectIds.length === 0 || limit <= 0) return []
+      // One index walk per project and level (newest first), merged: never the whole history.
+      return read(
+        `SELECT c.* FROM unnest($1::bigint[]) AS p(id), unnest(ARRAY['error', 'critical']) AS v(level),
+           LATERAL (SELECT ${cols('l')} FROM logs l WHERE l.project_id = p.id AND l.level = v.level
+                    ORDER BY l.timestamp DESC, l.id DESC LIMIT $2) c
+         ORDER BY c.timestamp DESC, c.id DESC LIMIT $2`,
+        [[...projectIds], limit],
+      )
+    },
+    countByBucket: (projectId, r) => countByBucket(db, projectId, r),
+    async receivedSince(since) {
+      const r = await db.query<ReceivedCount>(
+        `SELECT project_id, received_at / 1000 AS second, count(*) AS n,
+           count(*) FILTER (WHERE level IN ('error', 'critical')) AS errors
+         FROM logs WHERE received_at >= $1 GROUP BY project_id, received_at / 1000`,
+        [since],
+      )
+      return r.rows
+    },
+    async countsAfter(after) {
+      const r = await db.query<{ project_id: number; n: number; last: number }>(
+        'SELECT project_id, count(*) AS n, max(id) AS last FROM logs WHERE id > $1 GROUP BY project_id',
+        [after],
+      )
+      return {
+        counts: new Map(r.rows.map((x) => [x.project_id, x.n])),
+        upTo: r.rows.reduce((m, x) => Math.max(m, x.last), after),
+      }
+    },
+  }
+}
+
+const MINUTE = 60_000
+
+/** As SQLite's: whole minutes from the per-minute counts, the partial ends from the logs. */
+async function countByBucket(
+  db: Queryable,
+  projectId: number,
+  range: { from: number; to: number; origin: number; size: number },
+): Promise<BucketCount[]> {
+  const { from, to, origin, size } = range
+  const firstMinute = Math.ceil(from / MINUTE)
+  const lastMinute = Math.floor((to + 1) / MINUTE) - 1
+  const exact = async (a: number, b: number) =>
+    (
+      await db.query<BucketCount>(
+        `SELECT (timestamp - $1::bigint) / $2::bigint AS bucket, level, count(*) AS n FROM logs
+         WHERE project_id = $3 AND timestamp BETWEEN $4 AND $5 GROUP BY 1, level`,
+        [origin, size, projectId, a, b],
+      )
+    ).rows
+  if (firstMinute > lastMinute) return exact(from, to)
+  const out: BucketCount[] = (
+    await db.query<BucketCount>(
+      `SELECT (minute * ${MINUTE} - $1::bigint) / $2::bigint AS bucket, level, sum(count) AS n FROM log_minutes
+       WHERE project_id = $3 AND minute BETWEEN $4 AND $5 GROUP BY 1, level`,
+      [origin, size, projectId, firstMinute, lastMinute],
+    )
+  ).rows
+  if (from < firstMinute * MINUTE) out.push(...(await exact(from, firstMinute * MINUTE - 1)))
+  if ((lastMinute + 1) * MINUTE <= to) out.push(...(await exact((lastMinute + 1) * MINUTE, to)))
+  return out
+}
+
+/** Whether a text field name is one of the log's optional texts (for NUL checks). */
+export function isTextField(name: string): boolean {
+  return TEXT_NAMES.has(name)
+}

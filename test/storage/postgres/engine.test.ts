@@ -1,0 +1,125 @@
+import pg from 'pg'
+import { afterEach, describe, expect, it } from 'vitest'
+import { emptyColumns, pushLog } from '../../../src/daemon/ingest/batch-decode.js'
+import { validateLog } from '../../../src/contract/ingest.js'
+import { MIGRATIONS } from '../../../src/daemon/storage/postgres/migrations.js'
+import { PostgresStorage } from '../../../src/daemon/storage/postgres/index.js'
+import { storeWrites } from '../../../src/daemon/storage/postgres/logs.js'
+import type { LogWrite } from '../../../src/daemon/storage/types.js'
+import { postgresSkipReason, usePostgres } from '../../helpers/postgres.js'
+
+// The PostgreSQL engine's own guarantees, below the HTTP API (which the end-to-end suite runs on
+// both engines): migrations applied once by daemons starting together, log ids given in commit
+// order whatever the connections, the secret made once.
+
+const skip = postgresSkipReason()
+const quiet = { warn: () => undefined, error: () => undefined }
+
+function write(projectId: number, messages: string[], now = Date.now()): LogWrite {
+  const logs = emptyColumns()
+  for (const message of messages) {
+    const v = validateLog({ timestamp: '2026-01-01T00:00:00Z', level: 'info', log_type: 'logger', importance: 'standard', message })
+    if (!v.ok) throw new Error(v.detail)
+    pushLog(logs, v.value)
+  }
+  return { projectId, receivedAt: now, day: Math.floor(now / 86_400_000), logs, count: messages.length, lastLogId: 0 }
+}
+
+describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
+  const server = usePostgres({ fsync: false })
+  const open: PostgresStorage[] = []
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()))
+  })
+  const start = async (url: string) => {
+    const s = await PostgresStorage.open({ url }, quiet, Date.now)
+    open.push(s)
+    return s
+  }
+
+  it('applies each migration exactly once when several daemons start at once', async () => {
+    const url = await server().createDatabase()
+    const engines = await Promise.all([start(url), start(url), start(url)])
+    const rows = await engines[0]!.pool.query<{ version: number }>('SELECT version FROM ledger_schema ORDER BY version')
+    expect(rows.rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version))
+    // One secret, made by whichever came first, seen by all.
+    expect(Buffer.from(engines[1]!.secret)).toEqual(Buffer.from(engines[0]!.secret))
+    expect(Buffer.from(engines[2]!.secret)).toEqual(Buffer.from(engines[0]!.secret))
+    expect(engines[0]!.secret.length).toBe(32)
+  })
+
+  it('gives log ids in commit order: a transaction that commits late never holds ids below a committed one', async () => {
+    const url = await server().createDatabase()
+    const engine = await start(url)
+    // Transaction A takes its ids and stays open; B (the engine's own group commit, another
+    // connection) must wait for it, then take ids after A's: a reader that goes on from the
+    // last id it saw (a tail, Ledger-Processed-Up-To) never skips A's logs.
+    const a = new pg.Client({ connectionString: url })
+    await a.connect()
+    try {
+      await a.query('BEGIN')
+      const aWrite = write(1, ['a1', 'a2'])
+      // The engine's own statements, on A's connection.
+      const aLast = await storeWrites(a as unknown as pg.PoolClient, [aWrite])
+      const bWrite = write(1, ['b1'])
+      let bDone = false
+      const b = engine.logWrites.commit([bWrite]).then((last) => {
+        bDone = true
+        return last
+      })
+      // B is blocked on A's lock (seen in pg_locks), not merely slow.
+      const admin = new pg.Client({ connectionString: url })
+      await admin.connect()
+      try {
+        for (;;) {
+          const r = await admin.query("SELECT 1 FROM pg_locks WHERE NOT granted AND locktype IN ('transactionid', 'tuple')")
+          if (r.rowCount! > 0) break
+          await new Promise((r) => setTimeout(r, 10))
+        }
+        expect(bDone).toBe(false)
+        // Before A commits, readers see none of A's ids as committed.
+        expect((await admin.query('SELECT last FROM log_ids')).rows[0].last).toBe('0')
+      } finally {
+        await admin.end()
+      }
+      await a.query('COMMIT')
+      const bLast = await b
+      expect(aLast).toBe(2)
+      expect(bLast).toBe(3)
+      expect(bWrite.lastLogId).toBe(3)
+      const ids = await engine.pool.query<{ id: number; message: string }>('SELECT id, message FROM logs ORDER BY id')
+      expect(ids.rows).toEqual([
+        { id: 1, message: 'a1' },
+        { id: 2, message: 'a2' },
+        { id: 3, message: 'b1' },
+      ])
+    } finally {
+      await a.end()
+    }
+  })
+
+  it('stores a group commit in one INSERT, searchable at once', async () => {
+    const url = await server().createDatabase()
+    const engine = await start(url)
+    const last = await engine.logWrites.commit([write(7, ['hello world', 'second']), write(8, ['hello there'])])
+    expect(last).toBe(3)
+    const page = await engine.logReads.page({
+      projectId: 7,
+      limit: 10,
+      search: { kind: 'term', text: 'hello', prefix: false },
+    })
+    expect(page.map((r) => r.message)).toEqual(['hello world'])
+    expect(await engine.logWrites.quotaUsed(7, Math.floor(Date.now() / 86_400_000))).toBe(2)
+  })
+
+  it('says which server it cannot reach, without the password', async () => {
+    const url = await server().createDatabase()
+    const dead = url.replace(/:(\d+)\//, ':1/')
+    const err = await PostgresStorage.open({ url: dead }, quiet, Date.now).catch((e: Error) => e)
+    expect(err).toBeInstanceOf(Error)
+    expect((err as Error).message).toMatch(/^cannot reach PostgreSQL at postgres:\/\/ledger_test_\d+:\*\*\*@127\.0\.0\.1:1\//)
+    const password = decodeURIComponent(new URL(url).password)
+    expect((err as Error).message).not.toContain(password)
+    expect((err as Error).message).not.toContain(new URL(url).password)
+  })
+})
