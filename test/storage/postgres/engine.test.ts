@@ -2,6 +2,7 @@ import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
 import { emptyColumns, pushLog } from '../../../src/daemon/ingest/batch-decode.js'
 import { validateLog } from '../../../src/contract/ingest.js'
+import { parseSearchQuery } from '../../../src/contract/search-query.js'
 import { MIGRATIONS } from '../../../src/daemon/storage/postgres/migrations.js'
 import { PostgresStorage } from '../../../src/daemon/storage/postgres/index.js'
 import { storeWrites } from '../../../src/daemon/storage/postgres/logs.js'
@@ -106,7 +107,7 @@ describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
     const page = await engine.logReads.page({
       projectId: 7,
       limit: 10,
-      search: { kind: 'term', text: 'hello', prefix: false },
+      search: parseSearchQuery('hello'),
     })
     expect(page.map((r) => r.message)).toEqual(['hello world'])
     expect(await engine.logWrites.quotaUsed(7, Math.floor(Date.now() / 86_400_000))).toBe(2)

@@ -181,7 +181,7 @@ export class PostgresStorage implements Storage {
     this.pollTimer = setInterval(() => {
       if (this.outage || this.feed.paused) return
       this.pool.query<{ last: number }>('SELECT last FROM log_ids WHERE id = 1').then(
-        (r) => this.feed.committed(r.rows[0]!.last, 0),
+        (r) => this.feed.committed(r.rows[0]!.last),
         () => undefined,
       )
     }, 500)
@@ -275,7 +275,8 @@ export class PostgresStorage implements Storage {
           throw err
         }
         client.release()
-        this.feed.committed(last, writes.reduce((n, w) => n + w.count, 0))
+        // Announced when the queue has counted it (it kicks the feed next).
+        this.feed.stored(last, writes.reduce((n, w) => n + w.count, 0))
         return last
       },
       async quotaUsed(projectId, day) {
@@ -375,9 +376,16 @@ class CommitFeed implements Indexer {
     this.known = lastLogId
   }
 
-  committed(upTo: number, rows: number): void {
+  /** This daemon committed logs up to `upTo`. */
+  stored(upTo: number, rows: number): void {
     if (upTo > this.known) this.known = upTo
     this.pendingRows += rows
+  }
+
+  /** The poll read `upTo` in log_ids: announced if another daemon committed logs. */
+  committed(upTo: number): void {
+    if (upTo <= this.known) return
+    this.known = upTo
     this.kick()
   }
 
@@ -388,8 +396,12 @@ class CommitFeed implements Indexer {
     }
   }
 
+  /**
+   * Announces everything committed so far. Also when nothing is new: the queue calls this after
+   * counting a commit that the poll may have announced already, and must hear of it again.
+   */
   kick(): void {
-    if (this.paused || this.known <= this.announced) return
+    if (this.paused) return
     const range = { upTo: this.known, rows: this.pendingRows, ms: 0 }
     this.announced = this.known
     this.pendingRows = 0
