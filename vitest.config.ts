@@ -20,6 +20,8 @@ const POSTGRES_EXCLUDED = [
   'test/daemon/crash.test.ts',
   'test/daemon/config.test.ts',
   'test/daemon/fulltext.test.ts',
+  // Chooses its engine itself (PostgreSQL).
+  'test/daemon/postgres-daemon.test.ts',
 ]
 
 export default defineConfig({

@@ -12,6 +12,11 @@ export const daemonServerFlags = {
     description: 'Address to bind. Anything but loopback exposes the API to the network.',
     default: '127.0.0.1',
   }),
+  'database-url': Flags.string({
+    description:
+      'Store everything in PostgreSQL (postgres://user:password@host:port/db) instead of SQLite under the data dir. ' +
+      'Also LEDGER_DATABASE_URL. The password is never printed.',
+  }),
   durability: Flags.option({
     description: 'normal: a 202 survives a crash of the daemon; full: also power loss (fsync on every commit).',
     options: ['normal', 'full'] as const,
@@ -85,22 +90,32 @@ type ServerFlags = {
   port: number
   host: string
   durability?: 'normal' | 'full'
+  'database-url'?: string
 } & { [F in keyof typeof NUMERIC_SETTINGS]?: number }
 
 /** The flags as `loadConfig` takes them (flags left unset are left out: env and defaults apply). */
 export function serverFlagsToConfig(
   flags: ServerFlags,
-): { port: number; host: string; durability?: 'normal' | 'full' } & {
+): { port: number; host: string; durability?: 'normal' | 'full'; databaseUrl?: string } & {
   [F in keyof typeof NUMERIC_SETTINGS as (typeof NUMERIC_SETTINGS)[F]]?: number
 } {
-  const config: Record<string, unknown> = { port: flags.port, host: flags.host, durability: flags.durability }
+  const config: Record<string, unknown> = {
+    port: flags.port,
+    host: flags.host,
+    durability: flags.durability,
+    databaseUrl: flags['database-url'],
+  }
   for (const [flag, key] of Object.entries(NUMERIC_SETTINGS)) {
     config[key] = flags[flag as keyof typeof NUMERIC_SETTINGS]
   }
   return config as ReturnType<typeof serverFlagsToConfig>
 }
 
-/** The flags as `daemon start` passes them on to `daemon run` (only those that were set). */
+/**
+ * The flags as `daemon start` passes them on to `daemon run` (only those that were set). The
+ * database URL is not among them: a command line is visible to every user of the machine (`ps`),
+ * so it goes through the environment instead (`serverFlagsToEnv`).
+ */
 export function serverFlagsToArgs(flags: ServerFlags): string[] {
   const args = ['--port', String(flags.port), '--host', flags.host]
   if (flags.durability) args.push('--durability', flags.durability)
@@ -109,4 +124,9 @@ export function serverFlagsToArgs(flags: ServerFlags): string[] {
     if (v !== undefined) args.push(`--${flag}`, String(v))
   }
   return args
+}
+
+/** What `daemon start` passes to `daemon run` in its environment: the database URL, if given. */
+export function serverFlagsToEnv(flags: ServerFlags): Record<string, string> {
+  return flags['database-url'] ? { LEDGER_DATABASE_URL: flags['database-url'] } : {}
 }
