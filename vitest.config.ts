@@ -22,6 +22,7 @@ const POSTGRES_EXCLUDED = [
   'test/daemon/fulltext.test.ts',
   // Chooses its engine itself (PostgreSQL).
   'test/daemon/postgres-daemon.test.ts',
+  'test/daemon/postgres-faults.test.ts',
 ]
 
 export default defineConfig({

@@ -240,6 +240,14 @@ export class StorageUnavailableError extends Error {
   }
 }
 
+/** Input the engine cannot hold (PostgreSQL: U+0000 in text): a 400 for the caller. */
+export class InvalidInputError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'InvalidInputError'
+  }
+}
+
 /** Ran out of room to store anything (SQLITE_FULL, ENOSPC): nothing of the write was kept. */
 export class StorageFullError extends Error {
   constructor(message: string) {

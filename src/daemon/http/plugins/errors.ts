@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { DomainError, type ErrorKind } from '../../services/errors.js'
-import { StorageFullError, StorageUnavailableError } from '../../storage/types.js'
+import { InvalidInputError, StorageFullError, StorageUnavailableError } from '../../storage/types.js'
 import { ApiError } from '../api-error.js'
 import { closeAfterResponse } from './client-errors.js'
 
@@ -50,6 +50,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
         .header('retry-after', error.retryAfter)
         .send({ detail: `The database is unavailable (${error.message}); retry in a moment` })
     }
+    if (error instanceof InvalidInputError) return reply.code(400).send({ detail: error.message })
     if (error instanceof DomainError) {
       if (error.retryAfter !== undefined) reply.header('retry-after', error.retryAfter)
       return reply.code(STATUS[error.kind]).send({ detail: error.message })

@@ -19,7 +19,7 @@ import type {
   StorageHealthView,
   VerificationStore,
 } from '../types.js'
-import { StorageUnavailableError, UnsearchableQueryError, USAGE_HISTORY } from '../types.js'
+import { InvalidInputError, StorageUnavailableError, USAGE_HISTORY } from '../types.js'
 import { createPool, isUnavailable, unavailableReason } from './connection.js'
 import { logReadStore, storeWrites } from './logs.js'
 import { migrate } from './migrations.js'
@@ -127,7 +127,7 @@ export class PostgresStorage implements Storage {
     pool.removeAllListeners('error')
     // An idle connection the server ended (restart, pg_terminate_backend): the pool drops it and
     // opens another on the next query; the probe says whether the server is back.
-    pool.on('error', (err) => this.noteFailure(err))
+    pool.on('error', (err) => this.log.warn({ reason: unavailableReason(err) }, 'a PostgreSQL connection was closed; it will be replaced'))
     this.feed = new CommitFeed(lastLogId)
     this.indexer = this.feed
     const guard = <T extends object>(store: T): T => guarded(store, (err) => this.translate(err), () => this.noteSuccess())
@@ -212,12 +212,15 @@ export class PostgresStorage implements Storage {
   /** A PostgreSQL error as the seam's: the server away → StorageUnavailableError; NUL → 400. */
   private translate(err: unknown): unknown {
     if (isUnavailable(err)) {
-      this.noteFailure(err)
+      // A connection that could not be made means the server is away (health says so until the
+      // probe reaches it); one cut under a query (pg_terminate_backend) is only that request's.
+      if (!isConnectionCut(err)) this.noteFailure(err)
       return new StorageUnavailableError(unavailableReason(err))
     }
     const code = (err as { code?: string }).code
-    // Text PostgreSQL cannot hold (U+0000) in a filter or search: a bad query, not a failure.
-    if (code === '22021' || code === '22P05') return new UnsearchableQueryError('text must not contain U+0000 (NUL)')
+    // Text PostgreSQL cannot hold (U+0000; the HTTP layer refuses it before, on every engine):
+    // bad input, never a 500.
+    if (code === '22021' || code === '22P05') return new InvalidInputError('Text must not contain U+0000 (NUL)')
     return err
   }
 
@@ -330,6 +333,12 @@ export class PostgresStorage implements Storage {
       },
     }
   }
+}
+
+/** The server ended this connection (the query's answer is lost), without saying it is away. */
+function isConnectionCut(err: unknown): boolean {
+  const e = err as { code?: string; message?: string }
+  return e.code === '57P01' || /Connection terminated unexpectedly/i.test(e.message ?? '')
 }
 
 /** A short, password-free description of a connection failure. */
