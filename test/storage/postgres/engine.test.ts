@@ -6,6 +6,7 @@ import { parseSearchQuery } from '../../../src/contract/search-query.js'
 import { MIGRATIONS } from '../../../src/daemon/storage/postgres/migrations.js'
 import { PostgresStorage } from '../../../src/daemon/storage/postgres/index.js'
 import { storeWrites } from '../../../src/daemon/storage/postgres/logs.js'
+import { listPartitions } from '../../../src/daemon/storage/postgres/partitions.js'
 import type { LogWrite } from '../../../src/daemon/storage/types.js'
 import { postgresSkipReason, usePostgres } from '../../helpers/postgres.js'
 
@@ -111,6 +112,48 @@ describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
     })
     expect(page.map((r) => r.message)).toEqual(['hello world'])
     expect(await engine.logWrites.quotaUsed(7, Math.floor(Date.now() / 86_400_000))).toBe(2)
+  })
+
+  it('partitions logs by receive day, made ahead; retention drops whole expired days and trims the days someone still keeps', async () => {
+    const url = await server().createDatabase()
+    const DAY = 86_400_000
+    let now = Date.UTC(2026, 0, 20, 12)
+    const engine = await PostgresStorage.open({ url }, quiet, () => now)
+    open.push(engine)
+    const today = Math.floor(now / DAY)
+    const partitions = async () => (await listPartitions(engine.pool)).map((p) => p.day - today)
+    // Yesterday, today and three days ahead, made at start.
+    expect(await partitions()).toEqual([-1, 0, 1, 2, 3])
+    const account = await engine.accounts.create({ email: 'a@example.com', name: 'A', passwordHash: 'x', now })
+    if (account === 'exists') throw new Error('unexpected')
+    const project = async (slug: string, days: number) => {
+      const p = await engine.projects.create({ accountId: account.id, name: slug, slug, environment: 'prod', now }, 10)
+      if (typeof p === 'string') throw new Error(p)
+      await engine.projects.update(p.id, { retention_days: days })
+      return p.id
+    }
+    const short = await project('short', 7)
+    const long = await project('long', 30)
+    // Logs received 10 days ago (their partition is made on demand), 9 days ago for `long` only.
+    await engine.logWrites.commit([write(short, ['old short 1', 'old short 2'], now - 10 * DAY), write(long, ['old long'], now - 10 * DAY)])
+    await engine.logWrites.commit([write(short, ['old short 3'], now - 9 * DAY)])
+    await engine.logWrites.commit([write(short, ['new short'], now), write(long, ['new long'], now)])
+    expect(await partitions()).toEqual([-10, -9, -1, 0, 1, 2, 3])
+    const messages = async () => (await engine.pool.query<{ message: string }>('SELECT message FROM logs ORDER BY id')).rows.map((r) => r.message)
+
+    // Day -9 holds only logs past their retention: dropped whole. Day -10 holds one `long`
+    // keeps: trimmed row by row instead.
+    const deleted = await engine.retention.expire(short, now - 7 * DAY, 1000)
+    expect(deleted).toBe(3)
+    expect(await partitions()).toEqual([-10, -1, 0, 1, 2, 3])
+    expect(await messages()).toEqual(['old long', 'new short', 'new long'])
+
+    // Three weeks later `long`'s log is due as well: its day goes whole; new days were made ahead.
+    now += 21 * DAY
+    await engine.retention.expire(long, now - 30 * DAY, 1000)
+    expect((await partitions()).map((d) => d - 21)).toEqual(expect.arrayContaining([0, 1, 2, 3]))
+    expect(await partitions()).not.toContain(-10)
+    expect(await messages()).toEqual(['new short', 'new long'])
   })
 
   it('says which server it cannot reach, without the password', async () => {
