@@ -82,9 +82,10 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 10
 
 /**
  * Fills a data dir with `rows` logs, serves it, and returns p50/p99 (ms) per kind of query.
- * `startDaemon(home)` starts `ledger daemon run` on that home and returns { child, url }.
+ * `startDaemon(home)` starts `ledger daemon run` on that home and returns { child, url };
+ * `fillWith(dataDir, projectId, rows)` stores the logs (default: SQLite's file, as above).
  */
-export async function benchSearch(startDaemon, rows = 1_000_000, runs = 60) {
+export async function benchSearch(startDaemon, rows = 1_000_000, runs = 60, fillWith = fill) {
   const home = mkdtempSync(join(tmpdir(), 'ledger-bench-search-'))
   try {
     let { child, url } = await startDaemon(home)
@@ -97,7 +98,7 @@ export async function benchSearch(startDaemon, rows = 1_000_000, runs = 60) {
     await new Promise((r) => child.once('exit', r))
 
     const t0 = performance.now()
-    fill(join(home, 'data'), project.project_id, rows)
+    await fillWith(join(home, 'data'), project.project_id, rows)
     const fillSeconds = (performance.now() - t0) / 1000
     ;({ child, url } = await startDaemon(home))
     const client = new LedgerClient({ baseUrl: url, credential: reg.access_token })

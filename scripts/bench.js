@@ -19,6 +19,9 @@
 //        runs only this part; BENCH_SEARCH_ROWS changes the count)
 //   (i)  batch ingestion with 100 live tails open on the project against none, worker running
 //        (`npm run bench -- tails` runs only this part; BENCH_TAIL_ROWS logs a round)
+//   (p)  PostgreSQL next to SQLite: batch ingestion (10 clients) with the CPU of the daemon and of
+//        the PostgreSQL server per 1000 logs, and search over 1,000,000 logs (`npm run bench --
+//        postgres` runs only this part; scripts/bench-postgres.js)
 import { execFile, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
@@ -38,6 +41,7 @@ import { benchCliStart } from './bench-cli.js'
 import { benchIngest, INGEST_KINDS } from './bench-ingest.js'
 import { benchLimiter } from './bench-limiter.js'
 import { cpuPerRequest } from './bench-threads.js'
+import { benchPostgres } from './bench-postgres.js'
 import { benchSearch } from './bench-search.js'
 import { benchSustained } from './bench-sustained.js'
 import { benchTails } from './bench-tails.js'
@@ -320,6 +324,15 @@ async function main() {
   if (process.argv[2] === 'sustained') return sustained()
   if (process.argv[2] === 'ingest') return ingestOnly()
   if (process.argv[2] === 'tails') return tails()
+  if (process.argv[2] === 'postgres') {
+    return benchPostgres({
+      startDaemon,
+      load,
+      benchAccount,
+      rows: ROWS,
+      searchRows: Number(process.env.BENCH_SEARCH_ROWS ?? 1_000_000),
+    })
+  }
   console.log(`Ledger benchmark — ${ROWS.toLocaleString('en-US')} logs, node ${process.version}\n`)
   const rows = toRows(makeLogs(ROWS), 1, Date.now())
   const a1First = rawQueueInsert(rows)

@@ -1,0 +1,212 @@
+// `npm run bench -- postgres`: Ledger on PostgreSQL next to SQLite, in the same run.
+//   (p1) HTTP batch ingestion, 10 clients, 1000-log batches: SQLite (indexing paused, as (b), and
+//        indexing running: searchable when done, as on PostgreSQL) and PostgreSQL; with the CPU
+//        per 1000 logs of the daemon and of the PostgreSQL server's processes (from /proc)
+//   (p2) search over 1,000,000 stored logs (BENCH_SEARCH_ROWS): p50/p99 per kind of query, the
+//        same queries as (g), on both engines
+// PostgreSQL is the machine's own install (Debian's `postgresql`, 15 or newer), started in a temp
+// dir on a free port with its defaults but `fsync` and `synchronous_commit` on (a 202 means
+// committed), as the `postgres` user when run as root. Nothing here passes or fails.
+import { spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { validateLog } from '../dist/contract/ingest.js'
+import { emptyColumns, pushLog } from '../dist/daemon/ingest/batch-decode.js'
+import { PostgresStorage } from '../dist/daemon/storage/postgres/index.js'
+import { makeLogs } from './bench-data.js'
+import { benchSearch } from './bench-search.js'
+import { threadCpu } from './bench-threads.js'
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US')
+const TICK_MS = 10
+
+/** The newest PostgreSQL ≥ 15 under /usr/lib/postgresql, and who runs it. */
+function install() {
+  const base = '/usr/lib/postgresql'
+  const majors = existsSync(base) ? readdirSync(base).filter((v) => /^\d+$/.test(v)).map(Number).sort((a, b) => b - a) : []
+  const major = majors.find((m) => m >= 15)
+  if (!major) throw new Error('PostgreSQL 15 or newer is not installed (apt-get install postgresql)')
+  const bin = join(base, String(major), 'bin')
+  if (process.getuid?.() !== 0) return { bin, major }
+  const id = (flag) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout)
+  return { bin, major, uid: id('-u'), gid: id('-g') }
+}
+
+function command(inst, program, args) {
+  const path = join(inst.bin, program)
+  if (inst.uid === undefined) return [path, args]
+  return ['setpriv', [`--reuid=${inst.uid}`, `--regid=${inst.gid}`, '--init-groups', '--', path, ...args]]
+}
+
+async function freePort() {
+  const s = createServer()
+  await new Promise((r) => s.listen(0, '127.0.0.1', r))
+  const port = s.address().port
+  await new Promise((r) => s.close(r))
+  return port
+}
+
+/** A PostgreSQL server in a temp dir; returns its URL maker, its pid and a stop. */
+export async function startPostgres() {
+  const inst = install()
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-pg-'))
+  chmodSync(dir, 0o755)
+  const own = (p) => inst.uid !== undefined && chownSync(p, inst.uid, inst.gid)
+  own(dir)
+  const password = randomBytes(12).toString('base64url')
+  writeFileSync(join(dir, 'pw'), password, { mode: 0o600 })
+  own(join(dir, 'pw'))
+  const env = { PATH: process.env.PATH, LC_ALL: 'C.UTF-8' }
+  const [cmd, argv] = command(inst, 'initdb', ['-D', join(dir, 'data'), '-U', 'bench', '--pwfile', join(dir, 'pw'), '--auth', 'scram-sha-256', '-E', 'UTF8', '--locale', 'C.UTF-8'])
+  const init = spawnSync(cmd, argv, { encoding: 'utf8', env })
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`)
+  const port = await freePort()
+  const [pcmd, pargv] = command(inst, 'postgres', [
+    '-D', join(dir, 'data'), '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`,
+    '-c', 'fsync=on', '-c', 'synchronous_commit=on', '-c', 'shared_buffers=256MB', '-c', 'max_wal_size=4GB',
+  ])
+  const child = spawn(pcmd, pargv, { env, stdio: ['ignore', 'ignore', 'pipe'] })
+  let log = ''
+  await new Promise((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      log += d
+      if (log.includes('ready to accept connections')) resolve()
+    })
+    child.once('exit', () => reject(new Error(`postgres exited: ${log}`)))
+  })
+  const admin = new pg.Client({ host: '127.0.0.1', port, user: 'bench', password, database: 'postgres' })
+  await admin.connect()
+  let n = 0
+  return {
+    pid: child.pid,
+    major: inst.major,
+    async createDatabase() {
+      const name = `ledger_bench_${++n}`
+      await admin.query(`CREATE DATABASE ${name}`)
+      return `postgres://bench:${encodeURIComponent(password)}@127.0.0.1:${port}/${name}`
+    },
+    async stop() {
+      await admin.end()
+      child.kill('SIGINT')
+      await new Promise((r) => child.once('exit', r))
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** CPU time (ms) of the postmaster and every process it started (the backends, the WAL writer…). */
+function serverCpu(postmaster) {
+  let total = 0
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8')
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      // f[1] is the parent's pid; f[11], f[12] utime and stime in ticks.
+      if (Number(p) === postmaster || Number(f[1]) === postmaster) total += (Number(f[11]) + Number(f[12])) * TICK_MS
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total
+}
+
+const sum = (o) => (o ? Object.values(o).reduce((a, b) => a + b, 0) : 0)
+
+/** Fills a PostgreSQL database through the engine's own group commit (5000 logs a commit). */
+async function fillPostgres(url, projectId, rows) {
+  const quiet = { warn: () => undefined, error: () => undefined }
+  const storage = await PostgresStorage.open({ url }, quiet, Date.now)
+  try {
+    for (let off = 0; off < rows; off += 5000) {
+      const logs = emptyColumns()
+      for (const l of makeLogs(Math.min(5000, rows - off), off)) pushLog(logs, validateLog(l).value)
+      const now = Date.now()
+      await storage.logWrites.commit([{ projectId, receivedAt: now, day: Math.floor(now / 86_400_000), logs, count: logs.length, lastLogId: 0 }])
+    }
+    await storage.pool.query('VACUUM ANALYZE logs')
+  } finally {
+    await storage.close()
+  }
+}
+
+/**
+ * (p1) and (p2). `startDaemon(home, env)` starts `ledger daemon run` ({ child, url }); `load` is
+ * the bench's load generator; `benchAccount(url)` makes the account, project and keys.
+ */
+export async function benchPostgres({ startDaemon, load, benchAccount, rows, searchRows }) {
+  const server = await startPostgres()
+  console.log(`PostgreSQL ${server.major} (fsync on, synchronous_commit on, shared_buffers 256MB), node ${process.version}\n`)
+  try {
+    console.log(`(p1) HTTP batch ingestion, 10 clients, ${fmt(rows)} logs in 1000-log batches`)
+    const runs = [
+      { label: 'SQLite, indexing paused (as (b))', env: { LEDGER_WORKER_PAUSED: '1' } },
+      { label: 'SQLite, indexing running', env: {}, drain: true },
+      { label: 'PostgreSQL (searchable at commit)', env: {}, pg: true },
+    ]
+    const rates = {}
+    for (const r of runs) {
+      const home = mkdtempSync(join(tmpdir(), 'ledger-bench-pgi-'))
+      const env = { ...r.env }
+      if (r.pg) env.LEDGER_DATABASE_URL = await server.createDatabase()
+      const { child, url } = await startDaemon(home, env)
+      try {
+        const { anon, keys } = await benchAccount(url)
+        const d0 = threadCpu(child.pid)
+        const s0 = serverCpu(server.pid)
+        const t0 = performance.now()
+        const res = await load({ url, mode: 'batch', concurrency: 10, requests: rows / 1000, batchSize: 1000, keys: keys.slice(0, 10) })
+        let seconds = res.seconds
+        if (r.drain) {
+          // Searchable: wait until indexing has caught up (queue depth 0).
+          const c = anon.withCredential(keys[0])
+          while ((await c.queueDepth()).queue_depth > 0) await new Promise((ok) => setTimeout(ok, 20))
+          seconds = (performance.now() - t0) / 1000
+        }
+        const daemonMs = sum(threadCpu(child.pid)) - sum(d0)
+        const serverMs = serverCpu(server.pid) - s0
+        const rate = res.logs / seconds
+        rates[r.label] = rate
+        const per = (ms) => (ms / (res.logs / 1000)).toFixed(1)
+        console.log(
+          `     ${r.label.padEnd(36)} ${fmt(rate).padStart(9)} logs/s   CPU per 1000 logs: daemon ${per(daemonMs)} ms` +
+            (r.pg ? `, PostgreSQL ${per(serverMs)} ms` : ''),
+        )
+        await anon.close()
+      } finally {
+        child.kill('SIGTERM')
+        await new Promise((ok) => child.once('exit', ok))
+        rmSync(home, { recursive: true, force: true })
+      }
+    }
+    const pgRate = rates['PostgreSQL (searchable at commit)']
+    console.log(
+      `     PostgreSQL / SQLite: ${(pgRate / rates['SQLite, indexing paused (as (b))']).toFixed(2)}× accepting only, ` +
+        `${(pgRate / rates['SQLite, indexing running']).toFixed(2)}× searchable; goal ≥ 0.5×`,
+    )
+
+    console.log('')
+    console.log(`(p2) search over ${fmt(searchRows)} stored logs, 100 a page, over HTTP`)
+    const sqlite = await benchSearch((home) => startDaemon(home, {}), searchRows)
+    const url = await server.createDatabase()
+    const onPg = await benchSearch((home) => startDaemon(home, { LEDGER_DATABASE_URL: url }), searchRows, 60, (_dataDir, projectId, n) =>
+      fillPostgres(url, projectId, n),
+    )
+    console.log(`     filled in ${sqlite.fillSeconds.toFixed(0)} s (SQLite), ${onPg.fillSeconds.toFixed(0)} s (PostgreSQL, through the engine's commit)`)
+    for (let i = 0; i < sqlite.results.length; i++) {
+      const a = sqlite.results[i]
+      const b = onPg.results[i]
+      console.log(
+        `     ${a.kind.padEnd(30)} SQLite p50 ${a.p50.toFixed(1).padStart(7)} p99 ${a.p99.toFixed(1).padStart(7)} ms   ` +
+          `PostgreSQL p50 ${b.p50.toFixed(1).padStart(7)} p99 ${b.p99.toFixed(1).padStart(7)} ms`,
+      )
+    }
+    console.log('     goal: p99 < 1 s for every kind of query')
+  } finally {
+    await server.stop()
+  }
+}
