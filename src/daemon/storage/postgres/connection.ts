@@ -34,8 +34,10 @@ export function createPool(url: string, opts: PoolOptions = {}): pg.Pool {
     application_name: 'ledger',
     // No statement runs for ever: a stuck query ends with an error the caller sees.
     statement_timeout: 60_000,
-    // Every commit waits for its WAL write: a 202 means committed.
-    options: '-c synchronous_commit=on',
+    // Every commit waits for its WAL write: a 202 means committed. Read committed whatever the
+    // server's default: a commit that waits for the `log_ids` row then takes the ids after the
+    // one it waited for (under repeatable read it would fail instead).
+    options: '-c synchronous_commit=on -c default_transaction_isolation=read\\ committed',
   })
   // An idle connection ended by the server (restart, pg_terminate_backend) is an 'error' event
   // on the pool: without a listener it would crash the process. The pool drops that client.
