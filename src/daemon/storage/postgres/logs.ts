@@ -13,7 +13,7 @@ import type {
   LogWrite,
   ReceivedCount,
 } from '../types.js'
-import { toTsQuery } from './fulltext.js'
+import { asciiSearchVector, toTsQuery } from './fulltext.js'
 
 // Logs on PostgreSQL: the group commit (one INSERT … SELECT FROM unnest(…) for every log of
 // every request in it) and the reads. The log's columns come from the log-fields table.
@@ -29,12 +29,13 @@ const SQL_TYPE = (f: string) => (f === 'timestamp' ? 'bigint' : 'text')
 
 /** The one statement that stores a commit's logs: unnest turns the column arrays into rows. */
 const INSERT_LOGS = (() => {
-  const names = ['id', 'project_id', 'received_at', ...LOG_FIELDS, 'attribute_text']
-  const types = ['bigint', 'bigint', 'bigint', ...LOG_FIELDS.map(SQL_TYPE), 'text']
+  const names = ['id', 'project_id', 'received_at', ...LOG_FIELDS, 'attribute_text', 'vector']
+  const types = ['bigint', 'bigint', 'bigint', ...LOG_FIELDS.map(SQL_TYPE), 'text', 'text']
   const unnest = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')
+  // The vector made by the daemon for ASCII logs (asciiSearchVector), else by the SQL function.
   return `INSERT INTO logs (id, project_id, received_at, ${LOG_FIELDS.join(', ')}, search)
     SELECT id, project_id, received_at, ${LOG_FIELDS.join(', ')},
-      ledger_search_vector(message, error_type, error_message, stack_trace, attribute_text)
+      coalesce(vector::tsvector, ledger_search_vector(message, error_type, error_message, stack_trace, attribute_text))
     FROM unnest(${unnest}) AS u(${names.join(', ')})`
 })()
 
@@ -56,6 +57,7 @@ export async function storeWrites(client: pg.PoolClient, writes: readonly LogWri
     project_id: [] as number[],
     received_at: [] as number[],
     attribute_text: [] as Array<string | null>,
+    vector: [] as Array<string | null>,
   } as Record<string, unknown[]>
   for (const f of LOG_FIELDS) columns[f] = []
   const minutes = new Map<string, { project: number; minute: number; level: string; n: number }>()
@@ -68,7 +70,11 @@ export async function storeWrites(client: pg.PoolClient, writes: readonly LogWri
       columns['project_id']!.push(w.projectId)
       columns['received_at']!.push(w.receivedAt)
       for (const f of LOG_FIELDS) columns[f]!.push(c[f]![i] ?? null)
-      columns['attribute_text']!.push(attributeText((c['attributes']![i] as string | null) ?? null))
+      const attrText = attributeText((c['attributes']![i] as string | null) ?? null)
+      columns['attribute_text']!.push(attrText)
+      columns['vector']!.push(
+        asciiSearchVector([w.logs.message[i] ?? null, w.logs.error_type[i] ?? null, w.logs.error_message[i] ?? null, w.logs.stack_trace[i] ?? null, attrText]),
+      )
       const minute = Math.floor(w.logs.timestamp[i]! / 60_000)
       const level = w.logs.level[i]!
       const k = `${w.projectId} ${minute} ${level}`
@@ -92,7 +98,7 @@ export async function storeWrites(client: pg.PoolClient, writes: readonly LogWri
       })
     }
   }
-  const order = ['id', 'project_id', 'received_at', ...LOG_FIELDS, 'attribute_text']
+  const order = ['id', 'project_id', 'received_at', ...LOG_FIELDS, 'attribute_text', 'vector']
   if (total > 0) await client.query(INSERT_LOGS, order.map((k) => columns[k]))
   const ms = [...minutes.values()]
   if (ms.length > 0) {
