@@ -190,7 +190,13 @@ export interface LogWrite {
   logs: LogColumns
   /** How many of `logs` to store (the rest did not fit the quota). */
   count: number
-  idempotency?: { key: string; bodyHash: string; response: string; createdAt: number }
+  /**
+   * The request's Idempotency-Key record. A record of the same key created before
+   * `replaceBefore` has expired and is replaced; a newer one means a concurrent request with the
+   * key (another daemon's) was committed first: the engine then stores nothing of the commit
+   * and throws StorageUnavailableError (the retry gets the stored answer).
+   */
+  idempotency?: { key: string; bodyHash: string; response: string; createdAt: number; replaceBefore: number }
   /** Set by the commit: the id of the last log stored. */
   lastLogId: number
 }

@@ -7,7 +7,7 @@ import { MIGRATIONS } from '../../../src/daemon/storage/postgres/migrations.js'
 import { PostgresStorage } from '../../../src/daemon/storage/postgres/index.js'
 import { storeWrites } from '../../../src/daemon/storage/postgres/logs.js'
 import { listPartitions } from '../../../src/daemon/storage/postgres/partitions.js'
-import type { LogWrite } from '../../../src/daemon/storage/types.js'
+import { type LogWrite, StorageUnavailableError } from '../../../src/daemon/storage/types.js'
 import { postgresSkipReason, usePostgres } from '../../helpers/postgres.js'
 
 // The PostgreSQL engine's own guarantees, below the HTTP API (which the end-to-end suite runs on
@@ -154,6 +154,27 @@ describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
     expect((await partitions()).map((d) => d - 21)).toEqual(expect.arrayContaining([0, 1, 2, 3]))
     expect(await partitions()).not.toContain(-10)
     expect(await messages()).toEqual(['new short', 'new long'])
+  })
+
+  it('keeps an Idempotency-Key once across daemons: a second commit with a live key stores nothing; an expired key is replaced', async () => {
+    const url = await server().createDatabase()
+    const [a, b] = await Promise.all([start(url), start(url)])
+    const now = Date.now()
+    const keyed = (messages: string[], createdAt: number, replaceBefore: number): LogWrite => ({
+      ...write(1, messages, createdAt),
+      idempotency: { key: 'K', bodyHash: 'h', response: '{"accepted":1}', createdAt, replaceBefore },
+    })
+    await a.logWrites.commit([keyed(['first'], now, now - 86_400_000)])
+    // The other daemon, the same key while the first record lives: refused whole (a 503), with
+    // the other write of its group commit, which its client retries.
+    const refused = await b.logWrites.commit([keyed(['second'], now + 1, now + 1 - 86_400_000), write(1, ['bystander'])]).catch((e: Error) => e)
+    expect(refused).toBeInstanceOf(StorageUnavailableError)
+    expect((await b.pool.query('SELECT message FROM logs ORDER BY id')).rows.map((r) => r.message)).toEqual(['first'])
+    // A day later the record has expired: the key may be used again.
+    const later = now + 86_400_001
+    await b.logWrites.commit([keyed(['third'], later, later - 86_400_000)])
+    expect(await b.logWrites.findIdempotency(1, 'K')).toMatchObject({ created_at: later })
+    expect((await b.pool.query('SELECT message FROM logs ORDER BY id')).rows.map((r) => r.message)).toEqual(['first', 'third'])
   })
 
   it('says which server it cannot reach, without the password', async () => {

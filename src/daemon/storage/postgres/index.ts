@@ -211,6 +211,8 @@ export class PostgresStorage implements Storage {
 
   /** A PostgreSQL error as the seam's: the server away → StorageUnavailableError; NUL → 400. */
   private translate(err: unknown): unknown {
+    // The engine's own (a concurrent Idempotency-Key): the database is fine.
+    if (err instanceof StorageUnavailableError) return err
     if (isUnavailable(err)) {
       // A connection that could not be made means the server is away (health says so until the
       // probe reaches it); one cut under a query (pg_terminate_backend) is only that request's.

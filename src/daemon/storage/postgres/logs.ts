@@ -3,15 +3,16 @@ import { LOG_FIELDS, TEXT_FIELDS } from '../../../contract/log-fields.js'
 import type { SearchNode } from '../../../contract/search-query.js'
 import { attributeText } from '../attribute-text.js'
 import { logJson } from '../log-json.js'
-import type {
-  BucketCount,
-  LogFilterSpec,
-  LogFrame,
-  LogPageSpec,
-  LogReadStore,
-  LogRecord,
-  LogWrite,
-  ReceivedCount,
+import {
+  type BucketCount,
+  type LogFilterSpec,
+  type LogFrame,
+  type LogPageSpec,
+  type LogReadStore,
+  type LogRecord,
+  type LogWrite,
+  type ReceivedCount,
+  StorageUnavailableError,
 } from '../types.js'
 import { asciiSearchVector, toTsQuery } from './fulltext.js'
 
@@ -27,62 +28,97 @@ const cols = (alias: string) => COLUMNS.split(', ').map((c) => `${alias}.${c}`).
 const TEXT_NAMES: ReadonlySet<string> = new Set(TEXT_FIELDS.map((f) => f.name))
 const SQL_TYPE = (f: string) => (f === 'timestamp' ? 'bigint' : 'text')
 
-/** The one statement that stores a commit's logs: unnest turns the column arrays into rows. */
+/**
+ * The one statement that stores a commit's logs: takes their ids (the `log_ids` row, whose lock
+ * the transaction then holds until it commits: ids in commit order) and inserts every log, the
+ * column arrays turned into rows by unnest; answers the last id given. Taking the ids in the
+ * statement keeps the lock for as short as can be (the arrays are made before).
+ */
 const INSERT_LOGS = (() => {
-  const names = ['id', 'project_id', 'received_at', ...LOG_FIELDS, 'attribute_text', 'vector']
-  const types = ['bigint', 'bigint', 'bigint', ...LOG_FIELDS.map(SQL_TYPE), 'text', 'text']
-  const unnest = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')
+  const names = ['project_id', 'received_at', ...LOG_FIELDS, 'attribute_text', 'vector']
+  const types = ['bigint', 'bigint', ...LOG_FIELDS.map(SQL_TYPE), 'text', 'text']
+  const unnest = types.map((t, i) => `$${i + 2}::${t}[]`).join(', ')
   // The vector made by the daemon for ASCII logs (asciiSearchVector), else by the SQL function.
-  return `INSERT INTO logs (id, project_id, received_at, ${LOG_FIELDS.join(', ')}, search)
-    SELECT id, project_id, received_at, ${LOG_FIELDS.join(', ')},
-      coalesce(vector::tsvector, ledger_search_vector(message, error_type, error_message, stack_trace, attribute_text))
-    FROM unnest(${unnest}) AS u(${names.join(', ')})`
+  return `WITH ids AS (UPDATE log_ids SET last = last + $1 WHERE id = 1 RETURNING last),
+    stored AS (
+      INSERT INTO logs (id, project_id, received_at, ${LOG_FIELDS.join(', ')}, search)
+      SELECT (SELECT last FROM ids) - $1 + u.n, project_id, received_at, ${LOG_FIELDS.join(', ')},
+        coalesce(vector::tsvector, ledger_search_vector(message, error_type, error_message, stack_trace, attribute_text))
+      FROM unnest(${unnest}) WITH ORDINALITY AS u(${names.join(', ')}, n))
+    SELECT last FROM ids`
 })()
 
+/** A PostgreSQL array literal of texts (pg's own conversion costs ~3 times as much). */
+function textArray(values: ReadonlyArray<string | null | undefined>): string {
+  let out = '{'
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    if (i > 0) out += ','
+    if (v === null || v === undefined) out += 'NULL'
+    else out += `"${v.includes('"') || v.includes('\\') ? v.replace(/[\\"]/g, '\\$&') : v}"`
+  }
+  return `${out}}`
+}
+
+/** A PostgreSQL array literal of integers. */
+function intArray(values: readonly number[]): string {
+  return `{${values.join(',')}}`
+}
+
 /**
- * Stores every write of a group commit inside the caller's transaction: takes the ids (the
- * `log_ids` row, locked until commit: ids in commit order), inserts the logs in one statement,
- * and adds the per-minute counts, the quota and the idempotency records (one statement each).
- * Sets each write's `lastLogId`; returns the last id given.
+ * Stores every write of a group commit inside the caller's transaction: the logs in one
+ * statement (which takes their ids: INSERT_LOGS), then the per-minute counts, the quota and
+ * the idempotency records (one statement each). Sets each write's `lastLogId`; returns the last
+ * id given.
  */
 export async function storeWrites(client: pg.PoolClient, writes: readonly LogWrite[]): Promise<number> {
   const total = writes.reduce((n, w) => n + w.count, 0)
-  const { rows } = await client.query<{ last: number }>('UPDATE log_ids SET last = last + $1 WHERE id = 1 RETURNING last', [
-    total,
-  ])
-  const last = Number(rows[0]!.last)
-  let next = last - total + 1
-  const columns = {
-    id: [] as number[],
-    project_id: [] as number[],
-    received_at: [] as number[],
-    attribute_text: [] as Array<string | null>,
-    vector: [] as Array<string | null>,
-  } as Record<string, unknown[]>
-  for (const f of LOG_FIELDS) columns[f] = []
+  const projectIds: number[] = []
+  const receivedAts: number[] = []
+  const fields: unknown[][] = LOG_FIELDS.map(() => [])
+  const attrTexts: Array<string | null> = []
+  const vectors: Array<string | null> = []
+  // Per (project, minute, level); runs of the same key (the common case) cost one comparison.
   const minutes = new Map<string, { project: number; minute: number; level: string; n: number }>()
-  const quota = new Map<string, { project: number; day: number; n: number }>()
-  const idem = new Map<string, { project: number; key: string; bodyHash: string; response: string; createdAt: number; last: number }>()
+  let run: { project: number; minute: number; level: string; n: number } | undefined
   for (const w of writes) {
     const c = w.logs as unknown as Record<string, unknown[]>
+    const sources = LOG_FIELDS.map((f) => c[f]!)
+    const { message, error_type: errorType, error_message: errorMessage, stack_trace: stack, attributes, level, timestamp } = w.logs
     for (let i = 0; i < w.count; i++) {
-      columns['id']!.push(next++)
-      columns['project_id']!.push(w.projectId)
-      columns['received_at']!.push(w.receivedAt)
-      for (const f of LOG_FIELDS) columns[f]!.push(c[f]![i] ?? null)
-      const attrText = attributeText((c['attributes']![i] as string | null) ?? null)
-      columns['attribute_text']!.push(attrText)
-      columns['vector']!.push(
-        asciiSearchVector([w.logs.message[i] ?? null, w.logs.error_type[i] ?? null, w.logs.error_message[i] ?? null, w.logs.stack_trace[i] ?? null, attrText]),
-      )
-      const minute = Math.floor(w.logs.timestamp[i]! / 60_000)
-      const level = w.logs.level[i]!
-      const k = `${w.projectId} ${minute} ${level}`
-      const m = minutes.get(k)
-      if (m) m.n++
-      else minutes.set(k, { project: w.projectId, minute, level, n: 1 })
+      projectIds.push(w.projectId)
+      receivedAts.push(w.receivedAt)
+      for (let k = 0; k < sources.length; k++) fields[k]!.push(sources[k]![i] ?? null)
+      const attrText = attributeText(attributes[i] ?? null)
+      attrTexts.push(attrText)
+      vectors.push(asciiSearchVector([message[i] ?? null, errorType[i] ?? null, errorMessage[i] ?? null, stack[i] ?? null, attrText]))
+      const minute = Math.floor(timestamp[i]! / 60_000)
+      const lvl = level[i]!
+      if (run === undefined || run.project !== w.projectId || run.minute !== minute || run.level !== lvl) {
+        const key = `${w.projectId} ${minute} ${lvl}`
+        run = minutes.get(key)
+        if (run === undefined) {
+          run = { project: w.projectId, minute, level: lvl, n: 0 }
+          minutes.set(key, run)
+        }
+      }
+      run.n++
     }
-    w.lastLogId = next - 1
+  }
+  const params: unknown[] = [total, intArray(projectIds), intArray(receivedAts)]
+  LOG_FIELDS.forEach((f, k) => params.push(f === 'timestamp' ? intArray(fields[k] as number[]) : textArray(fields[k] as string[])))
+  params.push(textArray(attrTexts), textArray(vectors))
+  const { rows } = await client.query<{ last: number }>(INSERT_LOGS, params)
+  const last = Number(rows[0]!.last)
+  let next = last - total
+  const quota = new Map<string, { project: number; day: number; n: number }>()
+  const idem = new Map<
+    string,
+    { project: number; key: string; bodyHash: string; response: string; createdAt: number; replaceBefore: number; last: number }
+  >()
+  for (const w of writes) {
+    next += w.count
+    w.lastLogId = next
     const qk = `${w.projectId} ${w.day}`
     const q = quota.get(qk)
     if (q) q.n += w.count
@@ -94,12 +130,11 @@ export async function storeWrites(client: pg.PoolClient, writes: readonly LogWri
         bodyHash: w.idempotency.bodyHash,
         response: w.idempotency.response,
         createdAt: w.idempotency.createdAt,
+        replaceBefore: w.idempotency.replaceBefore,
         last: w.lastLogId,
       })
     }
   }
-  const order = ['id', 'project_id', 'received_at', ...LOG_FIELDS, 'attribute_text', 'vector']
-  if (total > 0) await client.query(INSERT_LOGS, order.map((k) => columns[k]))
   const ms = [...minutes.values()]
   if (ms.length > 0) {
     await client.query(
@@ -118,14 +153,31 @@ export async function storeWrites(client: pg.PoolClient, writes: readonly LogWri
   )
   const is = [...idem.values()]
   if (is.length > 0) {
-    // An expired record of the same key is replaced (as SQLite's INSERT OR REPLACE does).
-    await client.query(
-      `INSERT INTO idempotency_keys (project_id, idem_key, body_hash, response, created_at, last_log_id)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
+    // The primary key decides: an expired record of the same key is replaced (as SQLite's INSERT
+    // OR REPLACE does); a live one was committed by a concurrent request (another daemon: this
+    // daemon's own retries wait for the first), so nothing of this commit may be kept. (A
+    // concurrent insert of the key waits here for the other transaction's outcome.)
+    const r = await client.query(
+      `INSERT INTO idempotency_keys AS k (project_id, idem_key, body_hash, response, created_at, last_log_id)
+       SELECT p, key, hash, resp, created, last
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[])
+         AS u(p, key, hash, resp, created, last, replace_before)
        ON CONFLICT (project_id, idem_key) DO UPDATE SET body_hash = excluded.body_hash,
-         response = excluded.response, created_at = excluded.created_at, last_log_id = excluded.last_log_id`,
-      [is.map((r) => r.project), is.map((r) => r.key), is.map((r) => r.bodyHash), is.map((r) => r.response), is.map((r) => r.createdAt), is.map((r) => r.last)],
+         response = excluded.response, created_at = excluded.created_at, last_log_id = excluded.last_log_id
+       WHERE k.created_at < (SELECT min(x) FROM unnest($7::bigint[]) AS x)`,
+      [
+        is.map((r) => r.project),
+        is.map((r) => r.key),
+        is.map((r) => r.bodyHash),
+        is.map((r) => r.response),
+        is.map((r) => r.createdAt),
+        is.map((r) => r.last),
+        is.map((r) => r.replaceBefore),
+      ],
     )
+    if ((r.rowCount ?? 0) < is.length) {
+      throw new StorageUnavailableError('a concurrent request with the same Idempotency-Key was stored first', 1)
+    }
   }
   return last
 }
