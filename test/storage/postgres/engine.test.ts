@@ -177,6 +177,24 @@ describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
     expect((await b.pool.query('SELECT message FROM logs ORDER BY id')).rows.map((r) => r.message)).toEqual(['first', 'third'])
   })
 
+  it('pages a phrase search through the newest logs first, with the same pages as the GIN way', async () => {
+    const url = await server().createDatabase()
+    const engine = await start(url)
+    const messages = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? `served cache ${i}` : `cache served ${i}`))
+    await engine.logWrites.commit([write(1, messages)])
+    const search = parseSearchQuery('"cache served"')
+    // Newest first by (timestamp, id): the same timestamp, so by id.
+    const expected = messages.map((m, i) => ({ m, id: i + 1 })).filter((x) => x.m.startsWith('cache served')).reverse()
+    const first = await engine.logReads.page({ projectId: 1, limit: 10, search })
+    expect(first.map((r) => r.id)).toEqual(expected.slice(0, 10).map((x) => x.id))
+    const last = first.at(-1)!
+    const second = await engine.logReads.page({ projectId: 1, limit: 10, search, before: { timestamp: last.timestamp, id: last.id } })
+    expect(second.map((r) => r.id)).toEqual(expected.slice(10, 20).map((x) => x.id))
+    // Fewer matches than a page: the GIN way, the same answer.
+    const all = await engine.logReads.page({ projectId: 1, limit: 100, search })
+    expect(all.map((r) => r.id)).toEqual(expected.map((x) => x.id))
+  })
+
   it('says which server it cannot reach, without the password', async () => {
     const url = await server().createDatabase()
     const dead = url.replace(/:(\d+)\//, ':1/')
