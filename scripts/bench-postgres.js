@@ -70,6 +70,9 @@ export async function startPostgres() {
     '-c', 'fsync=on', '-c', 'synchronous_commit=on', '-c', 'shared_buffers=256MB', '-c', 'max_wal_size=4GB',
   ])
   const child = spawn(pcmd, pargv, { env, stdio: ['ignore', 'ignore', 'pipe'] })
+  // A bench that ends without stopping it (an error, Ctrl-C) takes the server down with it.
+  const onExit = () => child.kill('SIGQUIT')
+  process.once('exit', onExit)
   let log = ''
   await new Promise((resolve, reject) => {
     child.stderr.on('data', (d) => {
@@ -90,7 +93,8 @@ export async function startPostgres() {
       return `postgres://bench:${encodeURIComponent(password)}@127.0.0.1:${port}/${name}`
     },
     async stop() {
-      await admin.end()
+      process.off('exit', onExit)
+      await admin.end().catch(() => undefined)
       child.kill('SIGINT')
       await new Promise((r) => child.once('exit', r))
       rmSync(dir, { recursive: true, force: true })
