@@ -23,6 +23,9 @@
 //        (`npm run bench -- tails` runs only this part; BENCH_TAIL_ROWS logs a round)
 //   (j)  the shared rate limiter (Redis, one Lua script per check) against the in-memory one
 //        (`npm run bench -- limiter-redis` runs only this part; needs redis-server)
+//   (p)  PostgreSQL next to SQLite: batch ingestion (10 clients) with the CPU of the daemon and of
+//        the PostgreSQL server per 1000 logs, and search over 1,000,000 logs (`npm run bench --
+//        postgres` runs only this part; postgres.ts)
 //   (s)  sustained ingestion, only with `npm run bench -- sustained` (sustained.ts)
 // Sizes: BENCH_ROWS (logs of (a) to (c), 200,000), BENCH_SINGLE_RATE ((d'), 1000/s),
 // BENCH_CLI_RUNS ((f), 15), BENCH_TAILS ((i)'s tails, JSON), BENCH_SUSTAINED_SECONDS,
@@ -46,6 +49,7 @@ import { fmt } from './format.js'
 import { queueDrained } from './health.js'
 import { benchIngest, INGEST_KINDS, type IngestKind, type IngestResult, isIngestKind } from './ingest.js'
 import { benchLimiter } from './limiter.js'
+import { benchPostgres } from './postgres.js'
 import { benchRedisLimiter } from './redis-limiter.js'
 import { type BatchLoad, runLoad } from './load-protocol.js'
 import { benchSearch } from './search.js'
@@ -450,6 +454,16 @@ const PARTS = new Map<string, () => Promise<void>>([
   ['ingest', ingestOnly],
   ['tails', tails],
   ['limiter-redis', redisLimiter],
+  [
+    'postgres',
+    () =>
+      benchPostgres({
+        startDaemon,
+        benchAccount,
+        rows: ROWS,
+        searchRows: Number(process.env['BENCH_SEARCH_ROWS'] ?? 1_000_000),
+      }),
+  ],
 ])
 
 await (PARTS.get(process.argv[2] ?? '') ?? all)()

@@ -110,9 +110,15 @@ export interface SearchResult {
 
 /**
  * Fills a data dir with `rows` logs, serves it, and returns p50/p99 (ms) per kind of query.
- * `startDaemon(home)` starts `ledger daemon run` on that home (daemon.ts).
+ * `startDaemon(home)` starts `ledger daemon run` on that home (daemon.ts); `fillWith(dataDir,
+ * projectId, rows)` stores the logs (default: SQLite's file, as above).
  */
-export async function benchSearch(startDaemon: StartDaemon, rows = 1_000_000, runs = 60): Promise<SearchResult> {
+export async function benchSearch(
+  startDaemon: StartDaemon,
+  rows = 1_000_000,
+  runs = 60,
+  fillWith: (dataDir: string, projectId: number, rows: number) => void | Promise<void> = fill,
+): Promise<SearchResult> {
   const home = mkdtempSync(join(tmpdir(), 'ledger-bench-search-'))
   try {
     let { child, url } = await startDaemon(home)
@@ -124,7 +130,7 @@ export async function benchSearch(startDaemon: StartDaemon, rows = 1_000_000, ru
     await stopProcess(child)
 
     const t0 = performance.now()
-    fill(join(home, 'data'), project.project_id, rows)
+    await fillWith(join(home, 'data'), project.project_id, rows)
     const fillSeconds = (performance.now() - t0) / 1000
     ;({ child, url } = await startDaemon(home))
     const client = new LedgerClient({ baseUrl: url, credential: reg.access_token })

@@ -23,10 +23,22 @@ export const LAST_LOG_ID_HEADER = 'ledger-last-log-id'
 /** On `GET /api/v1/queue/depth`: every log with an id up to this one is processed (searchable). */
 export const PROCESSED_UP_TO_HEADER = 'ledger-processed-up-to'
 
+/**
+ * U+0000 (NUL) is refused in every text of a log, on every engine: PostgreSQL cannot store it
+ * in text at all, and one answer whatever the engine beats a log that one engine keeps and the
+ * other refuses. (JSON.stringify writes it in attributes as the escape `\u0000`.)
+ */
+export const NUL_MESSAGE = 'must not contain U+0000 (NUL)'
+/** Whether a JSON text holds an escaped NUL (`\u0000` not itself preceded by an escaping backslash). */
+export function jsonHasNul(json: string): boolean {
+  return json.includes('\\u0000') && /(?:^|[^\\])(?:\\\\)*\\u0000/.test(json)
+}
+
 const optionalText = (max: number) =>
   z
     .string()
     .max(max, { message: `exceeds maximum length of ${max} characters` })
+    .refine((v) => !v.includes('\u0000'), { message: NUL_MESSAGE })
     .nullish()
     .transform((v) => v ?? null)
 
@@ -55,6 +67,10 @@ export const LogInputSchema = z.object({
     .transform((v, ctx) => {
       if (v == null) return null
       const json = JSON.stringify(v)
+      if (jsonHasNul(json)) {
+        ctx.addIssue({ code: 'custom', message: `(their keys and values) ${NUL_MESSAGE}` })
+        return z.NEVER
+      }
       if (Buffer.byteLength(json) > ATTRIBUTES_MAX_BYTES) {
         ctx.addIssue({ code: 'custom', message: 'exceed the maximum size of 100KB serialized' })
         return z.NEVER
@@ -111,7 +127,7 @@ const NO_TEXT = Symbol('invalid')
 
 function text(v: unknown, max: number): string | null | typeof NO_TEXT {
   if (v === undefined || v === null) return null
-  return typeof v === 'string' && v.length <= max ? v : NO_TEXT
+  return typeof v === 'string' && v.length <= max && !v.includes('\u0000') ? v : NO_TEXT
 }
 
 /**
@@ -143,6 +159,7 @@ export function parseLogFast(input: unknown): ValidLog | null {
   if (a !== undefined && a !== null) {
     if (typeof a !== 'object' || Array.isArray(a)) return null
     attributes = JSON.stringify(a)
+    if (jsonHasNul(attributes)) return null
     // UTF-8 is at most 3 bytes per UTF-16 unit: only count bytes when it could matter.
     if (
       attributes.length * 3 > ATTRIBUTES_MAX_BYTES &&

@@ -6,7 +6,7 @@ import { clientErrorHandler, frameworkErrors } from './http/plugins/client-error
 import { registerCompression } from './http/plugins/compression.js'
 import { registerErrorHandling } from './http/plugins/errors.js'
 import { registerSecurity } from './http/plugins/security.js'
-import { registerStorageGate } from './http/plugins/storage.js'
+import { registerNulGuard, registerStorageGate } from './http/plugins/storage.js'
 import { LogSink } from './log-sink.js'
 import { type App, registerZod } from './http/plugins/zod.js'
 import { accountRoutes } from './http/routes/accounts.js'
@@ -120,6 +120,7 @@ export async function buildApp(
   const routes: RouteInfo[] = []
   registerAuth(app, services, routes)
   registerStorageGate(app, services.storage.health)
+  registerNulGuard(app)
   registerCompression(app)
 
   healthRoutes(app, services, sink)

@@ -68,6 +68,15 @@ export const DaemonConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8000),
   /** The data directory (database, secret, state file, log). */
   dataDir: z.string().min(1),
+  /**
+   * A PostgreSQL URL (`postgres://user:pass@host:port/db`): the daemon stores everything there
+   * instead of SQLite under the data dir. Never printed as given: `redactDatabaseUrl` hides the
+   * password wherever the URL is shown.
+   */
+  databaseUrl: z
+    .string()
+    .refine((u) => /^postgres(ql)?:\/\//.test(u), { message: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
   /** `normal` survives a crash of the daemon; `full` also survives power loss (fsync per commit). */
   durability: z.enum(['normal', 'full']).default('normal'),
   /** Accepted-but-unprocessed logs a project may have before ingestion answers 503. */
@@ -135,6 +144,7 @@ export function loadConfig(
     host: env['LEDGER_HOST'] || undefined,
     allowedHosts: env['LEDGER_ALLOWED_HOSTS'] || undefined,
     trustProxy: env['LEDGER_TRUST_PROXY'] || undefined,
+    databaseUrl: env['LEDGER_DATABASE_URL'] || undefined,
     durability: env['LEDGER_DURABILITY'] as DaemonConfig['durability'] | undefined,
     queueCapacity: env['LEDGER_QUEUE_CAPACITY'] as unknown as number | undefined,
     maxIndexLagSeconds: env['LEDGER_MAX_INDEX_LAG'] as unknown as number | undefined,
@@ -165,4 +175,19 @@ export function loadConfig(
     throw new Error(`invalid daemon configuration: ${issue.path.join('.')} ${issue.message}`)
   }
   return r.data
+}
+
+/**
+ * A database URL as it may be shown (logs, daemon.json, health, errors): the password replaced
+ * by `***`. A text that does not parse as a URL is not shown at all.
+ */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    for (const k of [...u.searchParams.keys()]) if (/pass|secret|key/i.test(k)) u.searchParams.set(k, '***')
+    return u.toString()
+  } catch {
+    return 'postgres://(unparseable URL)'
+  }
 }

@@ -19,6 +19,7 @@ import { StatsService } from './services/stats.js'
 import { TailService } from './services/tail.js'
 import { AccessTokens } from './services/tokens.js'
 import { logDelivery, smtpDelivery, VerificationService } from './services/verification.js'
+import { PostgresStorage } from './storage/postgres/index.js'
 import { SqliteStorage } from './storage/sqlite/index.js'
 import type { Storage } from './storage/types.js'
 import { Maintenance } from './workers/maintenance.js'
@@ -74,7 +75,10 @@ export interface ContainerOptions {
  * processed logs, the credential changes), never by references to parts built later.
  */
 export async function createServices({ config, now = Date.now, version, log }: ContainerOptions): Promise<Services> {
-  const storage = new SqliteStorage(config, log, now)
+  // The engine: PostgreSQL when a database URL is configured, else SQLite under the data dir.
+  const storage: Storage = config.databaseUrl
+    ? await PostgresStorage.open({ url: config.databaseUrl }, log, now)
+    : new SqliteStorage(config, log, now)
   try {
     return await wire(storage, config, now, version, log)
   } catch (err) {

@@ -2,7 +2,7 @@ import { chmodSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, write
 import { type DaemonState, isDaemonProcess, readLiveState, readState } from '../shared/daemon-state.js'
 import { dataFiles } from '../shared/paths.js'
 import { buildApp } from './app.js'
-import type { DaemonConfig } from './config.js'
+import { type DaemonConfig, redactDatabaseUrl } from './config.js'
 
 /**
  * Runs the daemon in this process until SIGTERM/SIGINT: claims the data dir, builds the app,
@@ -43,6 +43,8 @@ export async function runServer(config: DaemonConfig, version: string): Promise<
       url: `http://${host}:${port}`,
       started_at: new Date().toISOString(),
       version,
+      engine: config.databaseUrl ? 'postgres' : 'sqlite',
+      database: config.databaseUrl ? redactDatabaseUrl(config.databaseUrl) : files.database,
     }
     // The handlers first: whoever reads the state file may signal this process at once.
     const running = app
@@ -78,7 +80,7 @@ export async function runServer(config: DaemonConfig, version: string): Promise<
     release()
     throw err
   }
-  app.log.info(`Ledger daemon listening on ${state.url} (data: ${config.dataDir})`)
+  app.log.info(`Ledger daemon listening on ${state.url} (data: ${config.dataDir}; storage: ${state.engine}, ${state.database})`)
 }
 
 function alreadyRunning(dataDir: string, pid: number, url?: string): Error {

@@ -10,6 +10,10 @@ export interface DaemonState {
   url: string
   started_at: string
   version: string
+  /** The storage engine (absent in files written before it was recorded: SQLite). */
+  engine?: 'sqlite' | 'postgres'
+  /** Its database: the SQLite file, or the PostgreSQL URL without its password. */
+  database?: string
 }
 
 /** What the OS says about a pid: its state letter (`Z` for a zombie) and its command line. */

@@ -146,8 +146,8 @@ describe('one-time codes: wrong guesses per client address', () => {
       expectError(refused, 429, 'from this address')
       expect(refused.headers['retry-after']).toBe('3600')
       // Each wrong guess was recorded once, and the refused one not at all.
-      const rows = d.inspect().prepare('SELECT count(*) AS n FROM verification_failures').get() as { n: number }
-      expect(rows.n).toBe(100)
+      const [rows] = await d.sql<{ n: number }>('SELECT count(*) AS n FROM verification_failures')
+      expect(rows!.n).toBe(100)
     } finally {
       await d.close()
     }
@@ -354,8 +354,7 @@ describe('logins: a bound on pending hashes', () => {
       expect(created).toBeGreaterThanOrEqual(2)
       expect(count(answers, 503)).toBeGreaterThanOrEqual(1)
       expect(created + count(answers, 503)).toBe(8)
-      const db = d.inspect()
-      expect((db.prepare('SELECT count(*) AS n FROM accounts').get() as { n: number }).n).toBe(created)
+      expect((await d.sql<{ n: number }>('SELECT count(*) AS n FROM accounts'))[0]!.n).toBe(created)
     } finally {
       await d.close()
     }

@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Log } from '../../src/contract/ingest.js'
 import { accountWithKey, log, startTestDaemon, type TestDaemon, waitFor } from '../helpers/daemon.js'
+import { onPostgres } from '../helpers/test-storage.js'
 
 const DAY = 86_400_000
 
@@ -270,9 +271,12 @@ describe('ingestion engine over HTTP', () => {
     const report = await d.services.maintenance.runOnce()
     expect(report.logs_deleted).toBe(2)
     expect((await keyClient.logs()).logs.map((l) => l.message)).toEqual(['recent'])
-    const db = d.inspect()
-    expect(db.prepare("SELECT count(*) AS n FROM logs_fts WHERE logs_fts MATCH 'retired'").get()).toEqual({
-      n: 0,
-    })
+    // Out of SQLite's separate full-text index too (on PostgreSQL the text goes with its row).
+    if (!onPostgres) {
+      const db = d.inspect()
+      expect(db.prepare("SELECT count(*) AS n FROM logs_fts WHERE logs_fts MATCH 'retired'").get()).toEqual({
+        n: 0,
+      })
+    }
   })
 })

@@ -1,4 +1,3 @@
-import type BetterSqlite3 from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest'
 import type { LedgerClient } from '../../src/client/index.js'
 import {
@@ -13,31 +12,32 @@ import { expectError } from '../helpers/assertions.js'
 import type { LogRow } from '../../src/daemon/storage/sqlite/logs.js'
 
 // Seed 000's log ingestion endpoints (single, batch, queue depth) against the real app on a
-// real SQLite file: the answers on the wire, and what ends up stored.
+// real database (SQLite, or PostgreSQL in the postgres project): the answers on the wire, and
+// what ends up stored.
 
 let daemon: TestDaemon
 let anon: LedgerClient
-let db: BetterSqlite3.Database
+let db: TestDaemon
 
 beforeAll(async () => {
   daemon = await startTestDaemon()
   anon = daemon.client
-  db = daemon.inspect()
+  db = daemon
 })
 afterAll(async () => {
   await daemon?.close()
 })
 
-/** A stored log as SQLite holds it (indexed for search yet or not). */
+/** A stored log as the database holds it (indexed for search yet or not). */
 type StoredRow = LogRow
 
 /** Every stored log of a project. */
-function storedLogs(database: BetterSqlite3.Database, projectId: number): StoredRow[] {
-  return database.prepare<[number], StoredRow>('SELECT * FROM logs WHERE project_id = ? ORDER BY id').all(projectId)
+async function storedLogs(database: TestDaemon, projectId: number): Promise<StoredRow[]> {
+  return database.sql<StoredRow>('SELECT * FROM logs WHERE project_id = ? ORDER BY id', projectId)
 }
 
-function storedCount(database: BetterSqlite3.Database, projectId: number): number {
-  return storedLogs(database, projectId).length
+async function storedCount(database: TestDaemon, projectId: number): Promise<number> {
+  return (await storedLogs(database, projectId)).length
 }
 
 const single = (client: LedgerClient, body: unknown) => client.raw('POST', '/api/v1/ingest/single', { body })
@@ -100,7 +100,7 @@ describe('POST /api/v1/ingest/single', () => {
     const res = await single(keyClient, sent)
     expect(res.status, JSON.stringify(res.body)).toBe(202)
 
-    const rows = storedLogs(db, project.project_id)
+    const rows = (await storedLogs(db, project.project_id))
     expect(rows).toHaveLength(1)
     const row = rows[0]!
     expect(row).toMatchObject({
@@ -128,7 +128,7 @@ describe('POST /api/v1/ingest/single', () => {
     const { project, keyClient } = await accountWithKey(anon)
     const res = await single(keyClient, log({ timestamp: '2025-10-17T12:00:00.250+02:00' }))
     expect(res.status, JSON.stringify(res.body)).toBe(202)
-    expect(storedLogs(db, project.project_id)[0]?.timestamp).toBe(Date.parse('2025-10-17T10:00:00.250Z'))
+    expect((await storedLogs(db, project.project_id))[0]?.timestamp).toBe(Date.parse('2025-10-17T10:00:00.250Z'))
   })
 
   it('accepts a log with only the required fields and stores the optional ones as NULL', async () => {
@@ -136,7 +136,7 @@ describe('POST /api/v1/ingest/single', () => {
     const { message: _omitted, ...required } = log()
     const res = await single(keyClient, required)
     expect(res.status, JSON.stringify(res.body)).toBe(202)
-    expect(storedLogs(db, project.project_id)[0]).toMatchObject({ message: null, attributes: null })
+    expect((await storedLogs(db, project.project_id))[0]).toMatchObject({ message: null, attributes: null })
   })
 
   it('accepts null for every optional field and stores NULL', async () => {
@@ -155,7 +155,7 @@ describe('POST /api/v1/ingest/single', () => {
     ] as const
     const res = await single(keyClient, log(Object.fromEntries(optional.map((f) => [f, null]))))
     expect(res.status, JSON.stringify(res.body)).toBe(202)
-    const row = storedLogs(db, project.project_id)[0]!
+    const row = (await storedLogs(db, project.project_id))[0]!
     for (const f of optional) expect(row[f], f).toBeNull()
   })
 
@@ -186,7 +186,7 @@ describe('POST /api/v1/ingest/single', () => {
     const { project, keyClient } = await accountWithKey(anon)
     const res = await single(keyClient, log(overrides))
     expect(res.status, JSON.stringify(res.body)).toBe(202)
-    const row = storedLogs(db, project.project_id)[0]!
+    const row = (await storedLogs(db, project.project_id))[0]!
     const [field, value] = Object.entries(overrides)[0]!
     const stored = row[field as keyof StoredRow]
     if (field === 'attributes') expect(JSON.parse(stored as string)).toEqual(value)
@@ -235,7 +235,7 @@ describe('POST /api/v1/ingest/single', () => {
     const { project, keyClient } = await accountWithKey(anon)
     const res = await single(keyClient, body)
     expectError(res, 400, field, ...(rule ? [rule] : []))
-    expect(storedCount(db, project.project_id)).toBe(0)
+    expect((await storedCount(db, project.project_id))).toBe(0)
   })
 
   test.each([
@@ -255,7 +255,7 @@ describe('POST /api/v1/ingest/batch', () => {
     const res = await batch(keyClient, { logs })
     expect(res.status, JSON.stringify(res.body)).toBe(202)
     expect(res.body).toEqual({ accepted: 3, rejected: 0, errors: null })
-    const rows = storedLogs(db, project.project_id)
+    const rows = (await storedLogs(db, project.project_id))
     expect(rows.map((r) => r.message).sort()).toEqual(['one', 'three', 'two'])
   })
 
@@ -280,7 +280,7 @@ describe('POST /api/v1/ingest/batch', () => {
     expect(e3).toMatch(/^Log 3: .*timestamp/)
     expect(e4).toMatch(/^Log 4: .*attributes/)
     // Only the valid logs are stored.
-    const rows = storedLogs(db, project.project_id)
+    const rows = (await storedLogs(db, project.project_id))
     expect(rows.map((r) => r.message).sort()).toEqual(['ok-0', 'ok-2', 'ok-5'])
   })
 
@@ -292,20 +292,20 @@ describe('POST /api/v1/ingest/batch', () => {
     expect(body).toMatchObject({ accepted: 1, rejected: 3 })
     expect(body.errors.map((e) => e.split(':')[0])).toEqual(['Log 1', 'Log 2', 'Log 3'])
     expect(body.errors[0]).toBe('Log 1: log must be an object, not string')
-    expect(storedCount(db, project.project_id)).toBe(1)
+    expect((await storedCount(db, project.project_id))).toBe(1)
   })
 
   it('refuses an empty batch with 400 naming logs', async () => {
     const { project, keyClient } = await accountWithKey(anon)
     expectError(await batch(keyClient, { logs: [] }), 400, 'logs')
-    expect(storedCount(db, project.project_id)).toBe(0)
+    expect((await storedCount(db, project.project_id))).toBe(0)
   })
 
   it('refuses a batch where every log is invalid with 400, and stores nothing', async () => {
     const { project, keyClient } = await accountWithKey(anon)
     const logs = [log({ level: 'fatal' }), without('timestamp'), log({ importance: 'urgent' })]
     expectError(await batch(keyClient, { logs }), 400)
-    expect(storedCount(db, project.project_id)).toBe(0)
+    expect((await storedCount(db, project.project_id))).toBe(0)
   })
 
   it('accepts a batch of exactly 1000 logs and stores all of them', async () => {
@@ -314,14 +314,14 @@ describe('POST /api/v1/ingest/batch', () => {
     const res = await batch(keyClient, { logs })
     expect(res.status, JSON.stringify(res.body).slice(0, 500)).toBe(202)
     expect(res.body).toEqual({ accepted: 1000, rejected: 0, errors: null })
-    expect(storedCount(db, project.project_id)).toBe(1000)
+    expect((await storedCount(db, project.project_id))).toBe(1000)
   })
 
   it('refuses a batch of 1001 logs with 400 naming the 1000 limit, and stores nothing', async () => {
     const { project, keyClient } = await accountWithKey(anon)
     const logs = Array.from({ length: 1001 }, (_, i) => log({ message: `log ${i}` }))
     expectError(await batch(keyClient, { logs }), 400, 'logs', /1,?000/)
-    expect(storedCount(db, project.project_id)).toBe(0)
+    expect((await storedCount(db, project.project_id))).toBe(0)
   })
 
   test.each<[string, unknown]>([
@@ -332,7 +332,7 @@ describe('POST /api/v1/ingest/batch', () => {
   ])('refuses a body with %s with 400 naming logs', async (_what, body) => {
     const { project, keyClient } = await accountWithKey(anon)
     expectError(await batch(keyClient, body), 400, 'logs')
-    expect(storedCount(db, project.project_id)).toBe(0)
+    expect((await storedCount(db, project.project_id))).toBe(0)
   })
 
   it('refuses a bare array as body with 400', async () => {
@@ -358,15 +358,13 @@ describe('GET /api/v1/queue/depth', () => {
       expect(res.body).toMatchObject({ accepted: 4, rejected: 1 })
       expect(await keyClient.queueDepth()).toEqual({ project_id: project.project_id, queue_depth: 5 })
       // Paused: they are all still in the queue table, none processed.
-      expect(storedCount(db, project.project_id)).toBe(5)
+      expect((await storedCount(db, project.project_id))).toBe(5)
     })
     await waitFor(async () => (await depthOf(keyClient)) === 0, 10_000, 'queue depth 0')
     // Processed: all five moved to the logs table, none lost or doubled.
-    const processed = db
-      .prepare<[number], { n: number }>('SELECT count(*) AS n FROM logs WHERE project_id = ?')
-      .get(project.project_id)!.n
+    const processed = (await db.sql<{ n: number }>('SELECT count(*) AS n FROM logs WHERE project_id = ?', project.project_id))[0]!.n
     expect(processed).toBe(5)
-    expect(storedCount(db, project.project_id)).toBe(5)
+    expect((await storedCount(db, project.project_id))).toBe(5)
   })
 
   it('keeps processing logs accepted after the queue drained once', async () => {
@@ -375,10 +373,9 @@ describe('GET /api/v1/queue/depth', () => {
       expect((await single(keyClient, log({ message: `round ${round}` }))).status).toBe(202)
       await waitFor(async () => (await depthOf(keyClient)) === 0, 10_000, `queue depth 0 (round ${round})`)
     }
-    const messages = db
-      .prepare<[number], { message: string }>('SELECT message FROM logs WHERE project_id = ? ORDER BY id')
-      .all(project.project_id)
-      .map((r) => r.message)
+    const messages = (await db.sql<{ message: string }>('SELECT message FROM logs WHERE project_id = ? ORDER BY id', project.project_id)).map(
+      (r) => r.message,
+    )
     expect(messages).toEqual(['round 1', 'round 2', 'round 3'])
   })
 
@@ -435,7 +432,7 @@ describe('a full ingestion queue', () => {
   it('answers 503 with Retry-After: 60 (the most: nothing drains while the worker is paused) once the project’s queue is at capacity, writing nothing', async () => {
     const small = await startTestDaemon({ queueCapacity: 5 })
     try {
-      const smallDb = small.inspect()
+      const smallDb = small
       const { project, keyClient } = await accountWithKey(small.client)
       small.services.queue.pause()
 
@@ -444,7 +441,7 @@ describe('a full ingestion queue', () => {
       const overflow = await batch(keyClient, { logs: [log(), log(), log()] })
       expectError(overflow, 503)
       expect(overflow.headers['retry-after']).toBe('60')
-      expect(storedCount(smallDb, project.project_id)).toBe(3)
+      expect((await storedCount(smallDb, project.project_id))).toBe(3)
 
       expect((await batch(keyClient, { logs: [log(), log()] })).status).toBe(202)
       expect(await depthOf(keyClient)).toBe(5)
@@ -455,7 +452,7 @@ describe('a full ingestion queue', () => {
       const fullBatch = await batch(keyClient, { logs: [log()] })
       expectError(fullBatch, 503)
       expect(fullBatch.headers['retry-after']).toBe('60')
-      expect(storedCount(smallDb, project.project_id)).toBe(5)
+      expect((await storedCount(smallDb, project.project_id))).toBe(5)
       expect(await depthOf(keyClient)).toBe(5)
 
       // Another project's queue is its own: it still has room.
@@ -466,7 +463,7 @@ describe('a full ingestion queue', () => {
       small.services.queue.resume()
       await waitFor(async () => (await depthOf(keyClient)) === 0, 10_000, 'queue drained')
       expect((await single(keyClient, log())).status).toBe(202)
-      await waitFor(() => storedCount(smallDb, project.project_id) === 6, 10_000, 'six logs stored')
+      await waitFor(async () => (await storedCount(smallDb, project.project_id)) === 6, 10_000, 'six logs stored')
     } finally {
       await small.close()
     }
@@ -479,8 +476,8 @@ describe('API keys and projects', () => {
     const b = await accountWithKey(anon)
     const res = await single(a.keyClient, log({ message: 'for A' }))
     expect(res.status).toBe(202)
-    expect(storedLogs(db, a.project.project_id).map((r) => r.message)).toEqual(['for A'])
-    expect(storedCount(db, b.project.project_id)).toBe(0)
+    expect((await storedLogs(db, a.project.project_id)).map((r) => r.message)).toEqual(['for A'])
+    expect((await storedCount(db, b.project.project_id))).toBe(0)
   })
 
   it('keeps two projects of one account apart: each key writes into its own project', async () => {
@@ -490,8 +487,8 @@ describe('API keys and projects', () => {
     const secondClient = anon.withCredential(secondKey.full_key)
     expect((await batch(keyClient, { logs: [log({ message: 'first' })] })).status).toBe(202)
     expect((await batch(secondClient, { logs: [log({ message: 'second' })] })).status).toBe(202)
-    expect(storedLogs(db, project.project_id).map((r) => r.message)).toEqual(['first'])
-    expect(storedLogs(db, second.project_id).map((r) => r.message)).toEqual(['second'])
+    expect((await storedLogs(db, project.project_id)).map((r) => r.message)).toEqual(['first'])
+    expect((await storedLogs(db, second.project_id)).map((r) => r.message)).toEqual(['second'])
   })
 
   it('ignores a project_id in the body: the key decides the project', async () => {
@@ -499,7 +496,7 @@ describe('API keys and projects', () => {
     const b = await accountWithKey(anon)
     const res = await single(a.keyClient, log({ project_id: b.project.project_id, message: 'redirect?' }))
     expect([202, 400]).toContain(res.status)
-    expect(storedCount(db, b.project.project_id)).toBe(0)
+    expect((await storedCount(db, b.project.project_id))).toBe(0)
   })
 
   it('refuses ingestion without an API key, or with an access token, with 401', async () => {
@@ -516,6 +513,6 @@ describe('API keys and projects', () => {
       headers: { 'x-api-key': key.full_key },
     })
     expect(res.status, JSON.stringify(res.body)).toBe(202)
-    expect(storedLogs(db, project.project_id).map((r) => r.message)).toEqual(['via header'])
+    expect((await storedLogs(db, project.project_id)).map((r) => r.message)).toEqual(['via header'])
   })
 })

@@ -505,15 +505,14 @@ describe('POST /v1/logs credentials, content types and backpressure', () => {
     expect(refused.headers['x-ratelimit-reset']).toMatch(/^\d+$/)
   })
 
-  it('commits before answering: the 200 means the logs are in the SQLite file', async () => {
+  it('commits before answering: the 200 means the logs are in the database', async () => {
     const { keyClient, project } = await accountWithKey(d.client, 'otlp-durable')
     d.services.queue.pause()
     try {
       expect((await postOtlp(keyClient, body, JSON_TYPE)).status).toBe(200)
-      const row = d
-        .inspect()
-        .prepare<[number], { n: number }>('SELECT count(*) AS n FROM logs WHERE project_id = ?')
-        .get(project.project_id)
+      const row = await d
+        .sql<{ n: number }>('SELECT count(*) AS n FROM logs WHERE project_id = ?', project.project_id)
+        .then((r) => r[0])
       expect(row?.n).toBe(1)
     } finally {
       d.services.queue.resume()

@@ -4,6 +4,7 @@ import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import BetterSqlite3 from 'better-sqlite3'
+import pg from 'pg'
 import { LedgerClient } from '../../src/client/index.js'
 import type { LogInput } from '../../src/contract/ingest.js'
 import { buildApp } from '../../src/daemon/app.js'
@@ -14,6 +15,7 @@ import type { Services } from '../../src/daemon/container.js'
 import type { SqliteStorage } from '../../src/daemon/storage/sqlite/index.js'
 import { readState } from '../../src/shared/daemon-state.js'
 import { dataFiles } from '../../src/shared/paths.js'
+import { freshDatabaseUrl, onPostgres } from './test-storage.js'
 import { testTempDir } from './tmp.js'
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -31,16 +33,28 @@ export interface TestDaemon {
   /** A client with no credential; use `.withCredential()` for others. */
   client: LedgerClient
   services: Services
-  /** The SQLite engine behind the services (the tests' daemon always runs on it). */
+  /**
+   * The SQLite engine behind the services. On PostgreSQL (LEDGER_TEST_STORAGE=postgres) there is
+   * none: the tests that use it are SQLite-specific and say so (`onPostgres`).
+   */
   sqlite: SqliteStorage
+  /** The database URL the daemon runs on (PostgreSQL only). */
+  databaseUrl?: string
   /** The injected clock: tests move it with `clock.advance(ms)`. */
   clock: { now: number; advance(ms: number): void }
   /** Every registered route with the credential it accepts. */
   routes: readonly RouteInfo[]
   /** What the daemon logged at warn and above (with `captureLog`), one JSON line each. */
   logLines(): string[]
-  /** A read-only handle on the real SQLite file, to check what was stored. */
+  /** A read-only handle on the real SQLite file, to check what was stored (SQLite only). */
   inspect(): BetterSqlite3.Database
+  /**
+   * Runs a read on the daemon's real database, whichever the engine (`?` parameters, portable
+   * SQL; bigints come back as numbers): what the engine-neutral tests check stored rows with.
+   */
+  sql<R = Record<string, unknown>>(text: string, ...params: unknown[]): Promise<R[]>
+  /** Runs a write on the daemon's real database, whichever the engine (`?` parameters). */
+  sqlWrite(text: string, ...params: unknown[]): Promise<void>
   close(): Promise<void>
 }
 
@@ -55,8 +69,9 @@ export const TEST_THROTTLES = {
 } satisfies Partial<DaemonConfigInput>
 
 /**
- * The real daemon app on a real SQLite file in a temp LEDGER_HOME, listening on an ephemeral
- * port on 127.0.0.1. Password hashing is cheaper than production (scrypt N=2^12) to keep the
+ * The real daemon app on a real SQLite file in a temp LEDGER_HOME (or, with
+ * LEDGER_TEST_STORAGE=postgres, a fresh PostgreSQL database: test-storage.ts), listening on an
+ * ephemeral port on 127.0.0.1. Password hashing is cheaper than production (scrypt N=2^12) to keep the
  * suite fast; the spawned-process tests use the production default.
  */
 export async function startTestDaemon(
@@ -64,8 +79,10 @@ export async function startTestDaemon(
   opts: { realClock?: boolean; captureLog?: boolean } = {},
 ): Promise<TestDaemon> {
   const home = tempHome()
+  const databaseUrl = onPostgres && !('databaseUrl' in overrides) ? await freshDatabaseUrl() : undefined
   const config = DaemonConfigSchema.parse({
     dataDir: join(home, 'data'),
+    databaseUrl,
     port: 0,
     scryptLogN: 12,
     logLevel: 'silent',
@@ -90,31 +107,70 @@ export async function startTestDaemon(
   const url = `http://127.0.0.1:${port}`
   const client = new LedgerClient({ baseUrl: url })
   const inspectors: BetterSqlite3.Database[] = []
+  const pgClients: pg.Client[] = []
+  const sql = async <R,>(text: string, ...params: unknown[]): Promise<R[]> => {
+    if (services.storage.engine === 'sqlite') {
+      let db = inspectors[0]
+      if (!db) {
+        db = new BetterSqlite3(dataFiles(dataDir).database, { readonly: true })
+        inspectors.push(db)
+      }
+      return db.prepare(text).all(...params) as R[]
+    }
+    let client = pgClients[0]
+    if (!client) {
+      client = new pg.Client({ connectionString: config.databaseUrl, types: NUMBERS })
+      await client.connect()
+      pgClients.push(client)
+    }
+    let n = 0
+    return (await client.query(text.replace(/\?/g, () => `$${++n}`), params)).rows as R[]
+  }
   return {
     url,
     home,
     dataDir,
     client,
     services,
-    sqlite: services.storage as SqliteStorage,
+    get sqlite(): SqliteStorage {
+      if (services.storage.engine !== 'sqlite') throw new Error('this test is SQLite-specific: the daemon runs on PostgreSQL')
+      return services.storage as SqliteStorage
+    },
+    databaseUrl: config.databaseUrl,
     clock,
     routes,
     logLines: () => logLines,
     inspect() {
+      if (services.storage.engine !== 'sqlite') throw new Error('this test is SQLite-specific: the daemon runs on PostgreSQL')
       const files = dataFiles(dataDir)
       const db = new BetterSqlite3(files.database, { readonly: true })
       attachFulltextFile(db, files.fulltext)
       inspectors.push(db)
       return db
     },
+    async sqlWrite(text: string, ...params: unknown[]): Promise<void> {
+      if (services.storage.engine === 'sqlite') {
+        ;(services.storage as SqliteStorage).db.prepare(text).run(...params)
+        return
+      }
+      await sql(text, ...params)
+    },
+    sql,
     async close() {
       for (const db of inspectors) db.close()
+      await Promise.all(pgClients.map((c) => c.end()))
       await client.close()
       await app.close()
       rmSync(home, { recursive: true, force: true })
     },
   }
 }
+
+/** int8 and numeric as numbers (counts, ids, epoch ms), as SQLite gives them. */
+const NUMBERS = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === 20 || oid === 1700 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format),
+} as unknown as pg.CustomTypesConfig
 
 let counter = 0
 /** A unique, valid email for a test account. */

@@ -49,6 +49,10 @@ export interface PostgresServer {
    * databases and their URLs stay. Throws if the port was taken meanwhile.
    */
   restart(): Promise<void>
+  /** Fast shutdown, keeping its data and port: the server is away until `resume`. */
+  halt(): Promise<void>
+  /** Starts a halted server again, on the same port and data. */
+  resume(): Promise<void>
   /** Fast shutdown (connections are closed), then removes the server's dir. */
   stop(): Promise<void>
 }
@@ -159,6 +163,13 @@ export async function startPostgres(opts: StartOptions = {}): Promise<PostgresSe
       await closeAdmin()
       await proc?.stop()
       // The same port, or a failure: the URLs handed out must stay right.
+      proc = await spawnServer(install, data, port, settings)
+    },
+    async halt() {
+      await closeAdmin()
+      await proc?.stop()
+    },
+    async resume() {
       proc = await spawnServer(install, data, port, settings)
     },
     async stop() {

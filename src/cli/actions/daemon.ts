@@ -12,6 +12,9 @@ export interface DaemonStatusResult {
   started_at: string | null
   uptime_seconds: number | null
   healthy: boolean
+  /** The storage engine of the running daemon, and its database (a URL without its password, or the SQLite file). */
+  engine: 'sqlite' | 'postgres' | null
+  database: string | null
   data_dir: string
   log_file: string
 }
@@ -36,6 +39,8 @@ export async function daemonStatus(ctx: CliContext): Promise<DaemonStatusResult>
     started_at: state?.started_at ?? null,
     uptime_seconds: state ? Math.max(0, Math.round((ctx.now() - Date.parse(state.started_at)) / 1000)) : null,
     healthy,
+    engine: state?.engine ?? (state ? 'sqlite' : null),
+    database: state?.database ?? null,
     data_dir: data,
     log_file: dataFiles(data).log,
   }
@@ -57,13 +62,18 @@ export interface DaemonStartResult {
  * Starts `ledger daemon run` (the binary at `binPath`) detached, with `args`, unless one runs
  * for the data dir already; waits until it listens.
  */
-export async function startDaemon(ctx: CliContext, binPath: string, args: string[]): Promise<DaemonStartResult> {
+export async function startDaemon(
+  ctx: CliContext,
+  binPath: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<DaemonStartResult> {
   const data = ctx.paths.data
   const log = dataFiles(data).log
   const running = readLiveState(data)
   if (running) return { started: false, pid: running.pid, url: running.url, log_file: log }
   try {
-    const state = await startDetached({ dataDir: data, binPath, args, env: ctx.env as NodeJS.ProcessEnv })
+    const state = await startDetached({ dataDir: data, binPath, args, env: { ...(ctx.env as NodeJS.ProcessEnv), ...env } })
     return { started: true, pid: state.pid, url: state.url, log_file: log }
   } catch (err) {
     throw new CliError(`could not start the daemon: ${(err as Error).message}`, `See the log: ${log}`)

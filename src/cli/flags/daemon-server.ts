@@ -23,6 +23,11 @@ export const daemonServerFlags = {
       'Believe X-Forwarded-For/-Proto from these proxies (env LEDGER_TRUST_PROXY): true, false (default), ' +
       'a number of hops, or comma-separated addresses/CIDR ranges. The per-address throttles then count the client behind them.',
   }),
+  'database-url': Flags.string({
+    description:
+      'Store everything in PostgreSQL (postgres://user:password@host:port/db) instead of SQLite under the data dir. ' +
+      'Also LEDGER_DATABASE_URL. The password is never printed.',
+  }),
   durability: Flags.option({
     description: 'normal: a 202 survives a crash of the daemon; full: also power loss (fsync on every commit).',
     options: ['normal', 'full'] as const,
@@ -98,6 +103,7 @@ type ServerFlags = {
   'allowed-hosts'?: string
   'trust-proxy'?: string
   durability?: 'normal' | 'full'
+  'database-url'?: string
 } & { [F in keyof typeof NUMERIC_SETTINGS]?: number }
 
 /** The flags as `loadConfig` takes them (flags left unset are left out: env and defaults apply). */
@@ -109,6 +115,7 @@ export function serverFlagsToConfig(
   allowedHosts?: string
   trustProxy?: string
   durability?: 'normal' | 'full'
+  databaseUrl?: string
 } & {
   [F in keyof typeof NUMERIC_SETTINGS as (typeof NUMERIC_SETTINGS)[F]]?: number
 } {
@@ -118,6 +125,7 @@ export function serverFlagsToConfig(
     allowedHosts: flags['allowed-hosts'],
     trustProxy: flags['trust-proxy'],
     durability: flags.durability,
+    databaseUrl: flags['database-url'],
   }
   for (const [flag, key] of Object.entries(NUMERIC_SETTINGS)) {
     config[key] = flags[flag as keyof typeof NUMERIC_SETTINGS]
@@ -125,7 +133,11 @@ export function serverFlagsToConfig(
   return config as ReturnType<typeof serverFlagsToConfig>
 }
 
-/** The flags as `daemon start` passes them on to `daemon run` (only those that were set). */
+/**
+ * The flags as `daemon start` passes them on to `daemon run` (only those that were set). The
+ * database URL is not among them: a command line is visible to every user of the machine (`ps`),
+ * so it goes through the environment instead (`serverFlagsToEnv`).
+ */
 export function serverFlagsToArgs(flags: ServerFlags): string[] {
   const args = ['--port', String(flags.port)]
   if (flags.host !== undefined) args.push('--host', flags.host)
@@ -137,4 +149,9 @@ export function serverFlagsToArgs(flags: ServerFlags): string[] {
     if (v !== undefined) args.push(`--${flag}`, String(v))
   }
   return args
+}
+
+/** What `daemon start` passes to `daemon run` in its environment: the database URL, if given. */
+export function serverFlagsToEnv(flags: ServerFlags): Record<string, string> {
+  return flags['database-url'] ? { LEDGER_DATABASE_URL: flags['database-url'] } : {}
 }

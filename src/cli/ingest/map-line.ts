@@ -21,6 +21,9 @@ const JSON_LEVEL = /"(?:level|severity|lvl|loglevel|log_level|levelname|severity
 const JSON_TIME = /"(?:timestamp|time|ts|@timestamp|@t)"\s*:\s*("[^"]{8,40}"|\d{9,19}(?:\.\d+)?)/
 
 /** Whether a line holds nothing but spaces (blank lines are skipped and counted). */
+/** `\u0000` as JSON.stringify writes NUL (not a backslash followed by `u0000`). */
+const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g
+
 export function isBlank(line: string): boolean {
   for (let i = 0; i < line.length; i++) if (!isSpace(line.charCodeAt(i))) return false
   return true
@@ -68,8 +71,17 @@ export class LineMapper {
     return json === null ? null : (JSON.parse(json) as LogInput)
   }
 
-  /** The log of one event (never blank) as a JSON object string. */
+  /**
+   * The log of one event (never blank) as a JSON object string. U+0000 (NUL), which the daemon
+   * refuses in any text (PostgreSQL cannot store it), becomes U+FFFD: a line is never dropped
+   * for it.
+   */
   mapEvent(ev: InputEvent): string {
+    const json = this.mapEventRaw(ev)
+    return json.includes('\\u0000') ? json.replace(ESCAPED_NUL, '$1\\ufffd') : json
+  }
+
+  private mapEventRaw(ev: InputEvent): string {
     this.w.truncated = ev.cutTail !== null
     if (ev.rest !== null) return this.mapJoined(ev)
     const line = ev.first

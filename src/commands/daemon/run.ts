@@ -9,12 +9,14 @@ import type * as DaemonServerModule from '../../daemon/server.js'
 export default class DaemonRun extends BaseCommand {
   static override summary = 'Run the Ledger daemon in the foreground.'
   static override description =
-    'Serves the Ledger HTTP API on SQLite until SIGTERM or Ctrl-C, logging one JSON line per request to stdout. ' +
+    'Serves the Ledger HTTP API on SQLite (or on PostgreSQL with --database-url / LEDGER_DATABASE_URL) until SIGTERM or Ctrl-C, ' +
+    'logging one JSON line per request to stdout. ' +
     'This process is the server: signals reach it directly.'
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --port 9000',
     '<%= config.bin %> <%= command.id %> --durability full',
+    '<%= config.bin %> <%= command.id %> --database-url postgres://ledger:secret@db.internal:5432/ledger',
   ]
   static override enableJsonFlag = false
 

@@ -19,6 +19,8 @@ export default class DaemonStatus extends BaseCommand {
         `  since ${status.started_at} (up ${formatDuration(status.uptime_seconds ?? 0)})${status.healthy ? '' : ' but does not answer /health'}`,
       )
       this.log(`  data: ${status.data_dir}`)
+      if (status.engine === 'postgres') this.log(`  storage: PostgreSQL, ${status.database}`)
+      else this.log(`  storage: SQLite${status.database ? `, ${status.database}` : ''}`)
     } else {
       this.log(`Ledger daemon is not running (data: ${status.data_dir})`)
     }

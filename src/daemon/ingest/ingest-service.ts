@@ -233,7 +233,12 @@ export class IngestService {
         logs,
         count,
         lastLogId: 0,
-        idempotency: idem && { ...idem, response: JSON.stringify(response), createdAt: now },
+        idempotency: idem && {
+          ...idem,
+          response: JSON.stringify(response),
+          createdAt: now,
+          replaceBefore: now - IDEMPOTENCY_TTL_MS,
+        },
         resolve,
         reject,
       })

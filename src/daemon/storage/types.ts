@@ -190,7 +190,13 @@ export interface LogWrite {
   logs: LogColumns
   /** How many of `logs` to store (the rest did not fit the quota). */
   count: number
-  idempotency?: { key: string; bodyHash: string; response: string; createdAt: number }
+  /**
+   * The request's Idempotency-Key record. A record of the same key created before
+   * `replaceBefore` has expired and is replaced; a newer one means a concurrent request with the
+   * key (another daemon's) was committed first: the engine then stores nothing of the commit
+   * and throws StorageUnavailableError (the retry gets the stored answer).
+   */
+  idempotency?: { key: string; bodyHash: string; response: string; createdAt: number; replaceBefore: number }
   /** Set by the commit: the id of the last log stored. */
   lastLogId: number
 }
@@ -222,6 +228,29 @@ export class UnsearchableQueryError extends Error {
   constructor(message: string) {
     super(message)
     this.name = 'UnsearchableQueryError'
+  }
+}
+
+/**
+ * The database cannot be reached (a server engine down, restarting, or its connection cut): the
+ * operation did not happen, or its outcome is unknown and nothing was acknowledged. A 503 with
+ * Retry-After for the caller; the engine reconnects by itself.
+ */
+export class StorageUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfter = 2,
+  ) {
+    super(message)
+    this.name = 'StorageUnavailableError'
+  }
+}
+
+/** Input the engine cannot hold (PostgreSQL: U+0000 in text): a 400 for the caller. */
+export class InvalidInputError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'InvalidInputError'
   }
 }
 
@@ -417,7 +446,7 @@ export interface StorageHealthView {
   /** The database, as deep health shows it (figures a person can act on). */
   check(): Promise<{ status: 'healthy' | 'degraded'; [figure: string]: unknown }>
   /** Why nothing can be stored now (disk full, the file gone), or null. */
-  problem(): { kind: 'disk_full' | 'database_gone'; detail: string } | null
+  problem(): { kind: 'disk_full' | 'database_gone' | 'database_unreachable'; detail: string } | null
   /** Deep health's `storage` figures. */
   report(): Record<string, unknown>
   /** Writes must wait a moment (the WAL near its bound): the seconds to wait, or null. */
@@ -430,7 +459,7 @@ export interface StorageHealthView {
 
 /** An engine's whole storage: what the composition root opens, wires and closes. */
 export interface Storage {
-  readonly engine: 'sqlite'
+  readonly engine: 'sqlite' | 'postgres'
   readonly accounts: AccountStore
   readonly sessions: SessionStore
   readonly verification: VerificationStore

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { DomainError, type ErrorKind } from '../../services/errors.js'
-import { StorageFullError } from '../../storage/types.js'
+import { InvalidInputError, StorageFullError, StorageUnavailableError } from '../../storage/types.js'
 import { ApiError } from '../api-error.js'
 import { closeAfterResponse } from './client-errors.js'
 
@@ -42,6 +42,15 @@ export function registerErrorHandling(app: FastifyInstance): void {
         .header('retry-after', DISK_FULL_RETRY_AFTER_S)
         .send({ detail: 'Storage is full (disk full): nothing was stored; retry once the daemon has disk space again' })
     }
+    // The database server is down, restarting or its connection was cut: nothing was
+    // acknowledged (a write's outcome may be unknown: a retry with an Idempotency-Key is safe).
+    if (error instanceof StorageUnavailableError) {
+      return reply
+        .code(503)
+        .header('retry-after', error.retryAfter)
+        .send({ detail: `The database is unavailable (${error.message}); retry in a moment` })
+    }
+    if (error instanceof InvalidInputError) return reply.code(400).send({ detail: error.message })
     if (error instanceof DomainError) {
       if (error.retryAfter !== undefined) reply.header('retry-after', error.retryAfter)
       return reply.code(STATUS[error.kind]).send({ detail: error.message })

@@ -2,6 +2,7 @@ import { chmodSync, existsSync } from 'node:fs'
 import type { Database } from 'better-sqlite3'
 import type { IndexState } from '../types.js'
 import { prepared } from './statements.js'
+import { attributeText } from '../attribute-text.js'
 
 // The full-text index lives in a database file of its own (`fulltext.db`), attached to the
 // daemon's connection as `fulltext` (searches read it there), and is written by a thread of its
@@ -141,31 +142,7 @@ export function indexNextLogs(
   return { from, upTo, rows: rows.length }
 }
 
-/**
- * The values of a log's attributes (as stored: JSON text) as words for the index, keys left out
- * (a search for `path` should not find every log that has a path): `{"service":"user-service",
- * "http":{"status":502}}` → `user-service 502`.
- */
-export function attributeText(json: string | null): string | null {
-  if (json === null) return null
-  let value: unknown
-  try {
-    value = JSON.parse(json)
-  } catch {
-    return null
-  }
-  const words: string[] = []
-  const walk = (v: unknown): void => {
-    if (v === null || v === undefined) return
-    if (typeof v === 'object') {
-      for (const item of Array.isArray(v) ? v : Object.values(v)) walk(item)
-    } else {
-      words.push(String(v))
-    }
-  }
-  walk(value)
-  return words.length > 0 ? words.join(' ') : null
-}
+export { attributeText }
 
 /** Removes logs from the full-text index (before they are deleted from `logs`). */
 export function forgetText(index: Database, ids: readonly number[]): void {

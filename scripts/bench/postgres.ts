@@ -1,0 +1,258 @@
+// (p) of `npm run bench -- postgres`: Ledger on PostgreSQL next to SQLite, in the same run.
+//   (p1) HTTP batch ingestion, 10 clients, 1000-log batches: SQLite (indexing paused, as (b), and
+//        indexing running: searchable when done, as on PostgreSQL) and PostgreSQL; with the CPU
+//        per 1000 logs of the daemon and of the PostgreSQL server's processes (from /proc)
+//   (p2) search over 1,000,000 stored logs (BENCH_SEARCH_ROWS): p50/p99 per kind of query, the
+//        same queries as (g), on both engines
+// PostgreSQL is the machine's own install (Debian's `postgresql`, 15 or newer), started in a temp
+// dir on a free port with its defaults but `fsync` and `synchronous_commit` on (a 202 means
+// committed), as the `postgres` user when run as root. Nothing here passes or fails.
+import { spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import type { LedgerClient } from '../../src/client/index.js'
+import { validateLog } from '../../src/contract/ingest.js'
+import { emptyColumns, pushLog } from '../../src/daemon/ingest/batch-decode.js'
+import { PostgresStorage } from '../../src/daemon/storage/postgres/index.js'
+import { type StartDaemon, stopProcess } from './daemon.js'
+import { makeLogs } from './data.js'
+import { fmt } from './format.js'
+import { runLoad } from './load-protocol.js'
+import { benchSearch } from './search.js'
+import { threadCpu, type ThreadCpu } from './threads.js'
+
+const TICK_MS = 10
+
+interface Install {
+  bin: string
+  major: number
+  uid?: number
+  gid?: number
+}
+
+/** The newest PostgreSQL ≥ 15 under /usr/lib/postgresql, and who runs it. */
+function install(): Install {
+  const base = '/usr/lib/postgresql'
+  const majors = existsSync(base) ? readdirSync(base).filter((v) => /^\d+$/.test(v)).map(Number).sort((a, b) => b - a) : []
+  const major = majors.find((m) => m >= 15)
+  if (!major) throw new Error('PostgreSQL 15 or newer is not installed (apt-get install postgresql)')
+  const bin = join(base, String(major), 'bin')
+  if (process.getuid?.() !== 0) return { bin, major }
+  const id = (flag: string): number => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout)
+  return { bin, major, uid: id('-u'), gid: id('-g') }
+}
+
+function command(inst: Install, program: string, args: string[]): [string, string[]] {
+  const path = join(inst.bin, program)
+  if (inst.uid === undefined) return [path, args]
+  return ['setpriv', [`--reuid=${inst.uid}`, `--regid=${inst.gid}`, '--init-groups', '--', path, ...args]]
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer()
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
+  const address = s.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  await new Promise((r) => s.close(r))
+  return port
+}
+
+/** A PostgreSQL server in a temp dir; returns its URL maker, its pid and a stop. */
+/** A PostgreSQL server of the bench's own. */
+export interface BenchPostgres {
+  pid: number
+  major: number
+  createDatabase(): Promise<string>
+  stop(): Promise<void>
+}
+
+export async function startPostgres(): Promise<BenchPostgres> {
+  const inst = install()
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-pg-'))
+  chmodSync(dir, 0o755)
+  const own = (p: string): void => {
+    if (inst.uid !== undefined && inst.gid !== undefined) chownSync(p, inst.uid, inst.gid)
+  }
+  own(dir)
+  const password = randomBytes(12).toString('base64url')
+  writeFileSync(join(dir, 'pw'), password, { mode: 0o600 })
+  own(join(dir, 'pw'))
+  const env = { PATH: process.env['PATH'], LC_ALL: 'C.UTF-8' }
+  const [cmd, argv] = command(inst, 'initdb', ['-D', join(dir, 'data'), '-U', 'bench', '--pwfile', join(dir, 'pw'), '--auth', 'scram-sha-256', '-E', 'UTF8', '--locale', 'C.UTF-8'])
+  const init = spawnSync(cmd, argv, { encoding: 'utf8', env })
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`)
+  const port = await freePort()
+  const [pcmd, pargv] = command(inst, 'postgres', [
+    '-D', join(dir, 'data'), '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`,
+    '-c', 'fsync=on', '-c', 'synchronous_commit=on', '-c', 'shared_buffers=256MB', '-c', 'max_wal_size=4GB',
+  ])
+  const child = spawn(pcmd, pargv, { env, stdio: ['ignore', 'ignore', 'pipe'] })
+  // A bench that ends without stopping it (an error, Ctrl-C) takes the server down with it.
+  const onExit = () => child.kill('SIGQUIT')
+  process.once('exit', onExit)
+  let log = ''
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      log += d
+      if (log.includes('ready to accept connections')) resolve()
+    })
+    child.once('exit', () => reject(new Error(`postgres exited: ${log}`)))
+  })
+  const admin = new pg.Client({ host: '127.0.0.1', port, user: 'bench', password, database: 'postgres' })
+  await admin.connect()
+  let n = 0
+  return {
+    pid: child.pid ?? 0,
+    major: inst.major,
+    async createDatabase() {
+      const name = `ledger_bench_${++n}`
+      await admin.query(`CREATE DATABASE ${name}`)
+      return `postgres://bench:${encodeURIComponent(password)}@127.0.0.1:${port}/${name}`
+    },
+    async stop() {
+      process.off('exit', onExit)
+      await admin.end().catch(() => undefined)
+      child.kill('SIGINT')
+      await new Promise((r) => child.once('exit', r))
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** CPU time (ms) of the postmaster and every process it started (the backends, the WAL writer…). */
+function serverCpu(postmaster: number): number {
+  let total = 0
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8')
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      // f[1] is the parent's pid; f[11], f[12] utime and stime in ticks.
+      if (Number(p) === postmaster || Number(f[1]) === postmaster) total += (Number(f[11]) + Number(f[12])) * TICK_MS
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total
+}
+
+const sum = (o: ThreadCpu | null): number => (o ? Object.values(o).reduce((a, b) => a + b, 0) : 0)
+
+/** Fills a PostgreSQL database through the engine's own group commit (5000 logs a commit). */
+async function fillPostgres(url: string, projectId: number, rows: number): Promise<void> {
+  const quiet = { warn: () => undefined, error: () => undefined }
+  const storage = await PostgresStorage.open({ url }, quiet, Date.now)
+  try {
+    for (let off = 0; off < rows; off += 5000) {
+      const logs = emptyColumns()
+      for (const l of makeLogs(Math.min(5000, rows - off), off)) {
+        const v = validateLog(l)
+        if (!v.ok) throw new Error(`a bench log is invalid: ${v.detail}`)
+        pushLog(logs, v.value)
+      }
+      const now = Date.now()
+      await storage.logWrites.commit([{ projectId, receivedAt: now, day: Math.floor(now / 86_400_000), logs, count: logs.length, lastLogId: 0 }])
+    }
+    await storage.pool.query('VACUUM ANALYZE logs')
+  } finally {
+    await storage.close()
+  }
+}
+
+/** What (p1) needs of the bench's account: a client and 10 or more keys of one project. */
+export interface PostgresBenchAccount {
+  anon: LedgerClient
+  keys: string[]
+}
+
+/**
+ * (p1) and (p2). `startDaemon(home, env)` starts `ledger daemon run`; `benchAccount(url)` makes
+ * the account, project and keys.
+ */
+export async function benchPostgres({
+  startDaemon,
+  benchAccount,
+  rows,
+  searchRows,
+}: {
+  startDaemon: StartDaemon
+  benchAccount: (url: string) => Promise<PostgresBenchAccount>
+  rows: number
+  searchRows: number
+}): Promise<void> {
+  const server = await startPostgres()
+  console.log(`PostgreSQL ${server.major} (fsync on, synchronous_commit on, shared_buffers 256MB), node ${process.version}\n`)
+  try {
+    console.log(`(p1) HTTP batch ingestion, 10 clients, ${fmt(rows)} logs in 1000-log batches`)
+    const runs: Array<{ label: string; env: NodeJS.ProcessEnv; drain?: boolean; pg?: boolean }> = [
+      { label: 'SQLite, indexing paused (as (b))', env: { LEDGER_WORKER_PAUSED: '1' } },
+      // No admission bound: the figure is the indexer's own pace, not Retry-After waits.
+      { label: 'SQLite, indexing running', env: { LEDGER_MAX_INDEX_LAG: '3600' }, drain: true },
+      { label: 'PostgreSQL (searchable at commit)', env: {}, pg: true },
+    ]
+    const rates: Record<string, number> = {}
+    for (const r of runs) {
+      const home = mkdtempSync(join(tmpdir(), 'ledger-bench-pgi-'))
+      const env = { ...r.env }
+      if (r.pg) env['LEDGER_DATABASE_URL'] = await server.createDatabase()
+      const { child, pid, url } = await startDaemon(home, env)
+      try {
+        const { anon, keys } = await benchAccount(url)
+        const d0 = threadCpu(pid)
+        const s0 = serverCpu(server.pid)
+        const t0 = performance.now()
+        const res = await runLoad({ url, mode: 'batch', concurrency: 10, requests: rows / 1000, batchSize: 1000, keys: keys.slice(0, 10) })
+        let seconds = res.seconds
+        if (r.drain) {
+          // Searchable: wait until indexing has caught up (queue depth 0).
+          const c = anon.withCredential(keys[0]!)
+          while ((await c.queueDepth()).queue_depth > 0) await new Promise((ok) => setTimeout(ok, 20))
+          seconds = (performance.now() - t0) / 1000
+        }
+        const daemonMs = sum(threadCpu(pid)) - sum(d0)
+        const serverMs = serverCpu(server.pid) - s0
+        const rate = res.logs / seconds
+        rates[r.label] = rate
+        const per = (ms: number): string => (ms / (res.logs / 1000)).toFixed(1)
+        console.log(
+          `     ${r.label.padEnd(36)} ${fmt(rate).padStart(9)} logs/s   CPU per 1000 logs: daemon ${per(daemonMs)} ms` +
+            (r.pg ? `, PostgreSQL ${per(serverMs)} ms` : ''),
+        )
+        await anon.close()
+      } finally {
+        await stopProcess(child)
+        rmSync(home, { recursive: true, force: true })
+      }
+    }
+    const pgRate = rates['PostgreSQL (searchable at commit)'] ?? NaN
+    console.log(
+      `     PostgreSQL / SQLite: ${(pgRate / (rates['SQLite, indexing paused (as (b))'] ?? NaN)).toFixed(2)}× accepting only, ` +
+        `${(pgRate / (rates['SQLite, indexing running'] ?? NaN)).toFixed(2)}× searchable; goal ≥ 0.5×`,
+    )
+
+    console.log('')
+    console.log(`(p2) search over ${fmt(searchRows)} stored logs, 100 a page, over HTTP`)
+    const sqlite = await benchSearch((home) => startDaemon(home, {}), searchRows)
+    const url = await server.createDatabase()
+    const onPg = await benchSearch((home) => startDaemon(home, { LEDGER_DATABASE_URL: url }), searchRows, 60, (_dataDir, projectId, n) =>
+      fillPostgres(url, projectId, n),
+    )
+    console.log(`     filled in ${sqlite.fillSeconds.toFixed(0)} s (SQLite), ${onPg.fillSeconds.toFixed(0)} s (PostgreSQL, through the engine's commit)`)
+    for (let i = 0; i < sqlite.results.length; i++) {
+      const a = sqlite.results[i]
+      const b = onPg.results[i]
+      if (!a || !b) continue
+      console.log(
+        `     ${a.kind.padEnd(30)} SQLite p50 ${a.p50.toFixed(1).padStart(7)} p99 ${a.p99.toFixed(1).padStart(7)} ms   ` +
+          `PostgreSQL p50 ${b.p50.toFixed(1).padStart(7)} p99 ${b.p99.toFixed(1).padStart(7)} ms`,
+      )
+    }
+    console.log('     goal: p99 < 1 s for every kind of query')
+  } finally {
+    await server.stop()
+  }
+}
