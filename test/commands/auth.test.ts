@@ -205,7 +205,10 @@ describe('without a Secret Service: the 0600 file', () => {
     const r = await inProc(opts, 'logout', '--json')
     expect(json(r)).toMatchObject({ logged_out: true, revoked_on_server: false })
     expect(r.stderr).toContain('could not revoke the session')
-    expectCliError(await inProc(opts, 'auth', 'token'), 4, 'not logged in')
+    const file = JSON.parse(readFileSync(join(opts.home, 'config', 'credentials.json'), 'utf8')) as { entries: object }
+    expect(Object.keys(file.entries)).toHaveLength(0)
+    // With nothing listening the user is told so (exit 1), not "not logged in" (#24 item 1).
+    expectCliError(await inProc(opts, 'auth', 'token'), 1, `cannot reach the Ledger daemon at ${own.url}`)
   })
 
   test('LEDGER_TOKEN overrides the stored login, and stored credentials (refresh included) are not used', async () => {

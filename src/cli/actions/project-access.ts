@@ -17,6 +17,7 @@ export async function projectKey(
   if (found) return found
   const project = opts.project!.toLowerCase()
   if (!opts.create) {
+    await session.assertReachable()
     throw new CliError(
       `no API key stored for project '${project}' on ${session.target.url}`,
       `Create one with \`ledger keys create --project ${project} --name NAME\`, or pass --api-key.`,

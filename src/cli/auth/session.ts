@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import type { TokenResponse } from '../../contract/accounts.js'
-import { type ClientOptions, LedgerApiError, type LedgerClient } from '../../client/index.js'
+import { type ClientOptions, LedgerApiError, type LedgerClient, LedgerConnectionError } from '../../client/index.js'
 import type { CliContext } from '../runtime/context.js'
 import { CliError, EXIT } from '../runtime/errors.js'
 import { credentialEntry, type CredentialStore, type StoreKind } from './credential-store.js'
@@ -116,7 +116,10 @@ export class Session {
       )
     }
     const stored = await this.loadLogin()
-    if (!stored) throw this.notLoggedIn()
+    if (!stored) {
+      await this.assertReachable()
+      throw this.notLoggedIn()
+    }
     let token = stored.login.access_token
     if (stored.login.expires_at - EXPIRY_MARGIN_MS <= this.ctx.now()) token = await this.refresh(token)
     return this.client({
@@ -168,6 +171,21 @@ export class Session {
   async forgetProjectKey(project: { slug: string; project_id: number }): Promise<void> {
     await this.store.delete(this.projectKeyEntry(project.slug))
     await this.store.delete(this.projectKeyEntry(String(project.project_id)))
+  }
+
+  /**
+   * Throws the client's LedgerConnectionError when nothing answers at the daemon's URL: a
+   * missing credential is only worth reporting (exit 4) once the daemon is known to be there.
+   */
+  async assertReachable(): Promise<void> {
+    const anon = this.ctx.newClient({ baseUrl: this.target.url, timeoutMs: 3000 })
+    try {
+      await anon.health()
+    } catch (err) {
+      if (err instanceof LedgerConnectionError) throw err
+    } finally {
+      await anon.close()
+    }
   }
 
   /** Tells the user something on stderr. */

@@ -3,8 +3,8 @@ import { Flags } from '@oclif/core'
 /** The server's flags, shared by `daemon run` and `daemon start` (which passes them on). */
 export const daemonServerFlags = {
   port: Flags.integer({
-    description: 'Port to listen on (0 picks a free one).',
-    default: 8000,
+    description:
+      'Port to listen on (0 picks a free one). Remembered for this data dir: later starts without --port use it again (default 8000).',
     min: 0,
     max: 65535,
   }),
@@ -82,7 +82,7 @@ const NUMERIC_SETTINGS = {
 } as const
 
 type ServerFlags = {
-  port: number
+  port?: number
   host: string
   durability?: 'normal' | 'full'
 } & { [F in keyof typeof NUMERIC_SETTINGS]?: number }
@@ -90,7 +90,7 @@ type ServerFlags = {
 /** The flags as `loadConfig` takes them (flags left unset are left out: env and defaults apply). */
 export function serverFlagsToConfig(
   flags: ServerFlags,
-): { port: number; host: string; durability?: 'normal' | 'full' } & {
+): { port?: number; host: string; durability?: 'normal' | 'full' } & {
   [F in keyof typeof NUMERIC_SETTINGS as (typeof NUMERIC_SETTINGS)[F]]?: number
 } {
   const config: Record<string, unknown> = { port: flags.port, host: flags.host, durability: flags.durability }
@@ -102,7 +102,7 @@ export function serverFlagsToConfig(
 
 /** The flags as `daemon start` passes them on to `daemon run` (only those that were set). */
 export function serverFlagsToArgs(flags: ServerFlags): string[] {
-  const args = ['--port', String(flags.port), '--host', flags.host]
+  const args = flags.port === undefined ? ['--host', flags.host] : ['--port', String(flags.port), '--host', flags.host]
   if (flags.durability) args.push('--durability', flags.durability)
   for (const flag of Object.keys(NUMERIC_SETTINGS) as (keyof typeof NUMERIC_SETTINGS)[]) {
     const v = flags[flag]
