@@ -290,11 +290,12 @@ describe('every daemon command parses its flags', () => {
     },
   )
 
-  test('daemon status --json with a usage error prints one JSON error document', async () => {
+  test('daemon status --json with a usage error prints one JSON error document, on stderr', async () => {
     const r = await inProcess(newHome(), 'daemon', 'status', '--json', '--bogus')
 
     expect(r.code).toBe(2)
-    expect(JSON.parse(r.stdout)).toEqual({
+    expect(r.stdout).toBe('')
+    expect(JSON.parse(r.stderr)).toEqual({
       error: { message: 'Nonexistent flag: --bogus', hint: 'See --help.', exit_code: 2 },
     })
   })

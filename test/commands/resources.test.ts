@@ -47,7 +47,7 @@ describe('projects', () => {
 
   test('bad input: bad slug (before any request), duplicate slug, unknown project, nothing to update', async () => {
     expectCliError(await cli('projects', 'create', 'X', '--slug', 'bad slug!'), 2, '--slug must contain only lowercase letters')
-    expectCliError(await cli('projects', 'create', 'X'), 2, 'Missing required flag slug')
+    expectCliError(await cli('projects', 'create', 'X'), 2, 'missing required flag --slug')
     expect((await cli('projects', 'create', 'Dup', '--slug', 'dup')).code).toBe(0)
     expectCliError(await cli('projects', 'create', 'Dup', '--slug', 'dup'), 1, 'already exists')
     expectCliError(await cli('projects', 'get', 'nope'), 1, "no project 'nope'")

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import type { TokenResponse } from '../../contract/accounts.js'
+import { looksLikeApiKey } from '../../contract/api-key-format.js'
 import { type ClientOptions, LedgerApiError, type LedgerClient, LedgerConnectionError } from '../../client/index.js'
 import type { CliContext } from '../runtime/context.js'
 import { CliError, EXIT } from '../runtime/errors.js'
@@ -8,6 +9,19 @@ import { withFileLock } from './file-lock.js'
 import { type StoredLogin, StoredLoginSchema } from './stored-login.js'
 import { DEFAULT_PROFILE } from './profiles.js'
 import type { Target } from './target.js'
+
+/**
+ * A key given by the user that cannot be an API key (no `ldg_` prefix) would be sent as an
+ * access token, and refused as one: it is refused here as what it was meant to be.
+ */
+function checkKeyShape(key: string, where: string): string {
+  if (looksLikeApiKey(key.trim())) return key.trim()
+  throw new CliError(
+    `invalid API key in ${where}: a Ledger API key starts with ldg_proj_`,
+    `Check ${where} (\`ledger keys create\` prints a new key once).`,
+    EXIT.auth,
+  )
+}
 
 /** Refresh a little before the expiry, so a request never leaves with a token about to die. */
 const EXPIRY_MARGIN_MS = 30_000
@@ -135,8 +149,8 @@ export class Session {
    */
   async keyClient(opts: { project?: string; apiKey?: string }): Promise<KeyAccess | null> {
     const fromEnv = this.ctx.env['LEDGER_API_KEY']
-    if (fromEnv) return this.keyAccess(fromEnv, 'env')
-    if (opts.apiKey) return this.keyAccess(opts.apiKey, 'flag')
+    if (fromEnv) return this.keyAccess(checkKeyShape(fromEnv, 'LEDGER_API_KEY'), 'env')
+    if (opts.apiKey) return this.keyAccess(checkKeyShape(opts.apiKey, '--api-key'), 'flag')
     if (!opts.project) {
       throw new CliError('no API key: pass --project SLUG (or --api-key, or set LEDGER_API_KEY)', undefined, EXIT.usage)
     }

@@ -112,11 +112,12 @@ export abstract class BaseCommand extends Command {
     // The daemon does not answer: the start command that brings one up at that URL.
     if (err instanceof LedgerConnectionError) report.hint = startHint(err.url, startPort(this.ctx.paths.data))
     const { message, hint, code, streaming } = report
-    const { stdout, stderr } = this.ctx.io
+    const { stderr } = this.ctx.io
     if (this.debugMode && err.stack) stderr.write(`${err.stack}\n`)
     if (code === EXIT.interrupted && message === '') stderr.write('\n')
     else if (this.jsonEnabled() && !streaming) {
-      stdout.write(`${JSON.stringify({ error: { message, hint, exit_code: code } })}\n`)
+      // stdout carries results only: with --json the error is a JSON object too, on stderr.
+      stderr.write(`${JSON.stringify({ error: { message, hint, exit_code: code } })}\n`)
     } else {
       stderr.write(`${chalk.red('Error:')} ${message}\n`)
       if (hint) stderr.write(`${chalk.dim(hint)}\n`)
