@@ -49,7 +49,7 @@ export async function readAccess(
 ): Promise<{ client: LedgerClient; query: { project_id?: number } }> {
   if (session.hasEnv('LEDGER_API_KEY') || opts.apiKey) return { client: (await projectKey(session, opts)).client, query: {} }
   if (!opts.project) {
-    throw new CliError('which project? pass --project SLUG (or --api-key, or set LEDGER_API_KEY)', undefined, EXIT.usage)
+    throw new CliError('which project? pass --project SLUG (or --api-key, or set LEDGER_API_KEY)', 'Or set a default project: `ledger config set project SLUG`.', EXIT.usage)
   }
   if (session.hasEnv('LEDGER_TOKEN') || (await session.loadLogin())) {
     const account = await session.accountClient()

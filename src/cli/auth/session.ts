@@ -152,7 +152,7 @@ export class Session {
     if (fromEnv) return this.keyAccess(checkKeyShape(fromEnv, 'LEDGER_API_KEY'), 'env')
     if (opts.apiKey) return this.keyAccess(checkKeyShape(opts.apiKey, '--api-key'), 'flag')
     if (!opts.project) {
-      throw new CliError('no API key: pass --project SLUG (or --api-key, or set LEDGER_API_KEY)', undefined, EXIT.usage)
+      throw new CliError('no API key: pass --project SLUG (or --api-key, or set LEDGER_API_KEY)', 'Or set a default project: `ledger config set project SLUG`.', EXIT.usage)
     }
     if (this.ctx.env['LEDGER_TOKEN']) {
       throw new CliError(

@@ -175,6 +175,16 @@ export abstract class ApiCommand extends BaseCommand {
     this.ctx.terminate(EXIT.interrupted)
   }
 
+  /**
+   * The project a command acts on: `--project`, else `LEDGER_PROJECT`, else the profile's default (`ledger config set project SLUG`). An API key given by
+   * LEDGER_API_KEY or --api-key names its own project, so no default applies then.
+   */
+  protected defaultedProject(flags: { project?: string; 'api-key'?: string }): string | undefined {
+    if (flags.project) return flags.project
+    if (flags['api-key'] || this.ctx.env['LEDGER_API_KEY']) return undefined
+    return this.ctx.env['LEDGER_PROJECT'] || this.ctx.profiles.read().profiles[this.session.target.profile]?.project
+  }
+
   /** Credentials of the current profile on the current daemon. */
   protected get session(): Session {
     if (!this.sessionCache) {

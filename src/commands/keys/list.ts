@@ -21,7 +21,7 @@ export default class KeysList extends ApiCommand {
 
   async run(): Promise<ApiKeyList> {
     const { flags } = await this.parse(KeysList)
-    const list = await listKeys(this.session, { project: flags.project, page: flags.page, size: flags.size })
+    const list = await listKeys(this.session, { project: this.defaultedProject(flags), page: flags.page, size: flags.size })
     if (list.api_keys.length === 0) this.log('No API keys. Create one with `ledger keys create --project SLUG --name NAME`.')
     else
       this.log(
