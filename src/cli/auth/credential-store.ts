@@ -28,6 +28,11 @@ export interface CredentialStore {
  * itself for the default profile; other profiles and project keys add a suffix, so none can
  * collide.
  */
+/** The profile an entry belongs to (the ` profile=NAME` it ends with, else the default). */
+export function entryProfile(entry: string): string {
+  return / profile=([^ ]+)$/.exec(entry)?.[1] ?? DEFAULT_PROFILE
+}
+
 export const credentialEntry = {
   login: (url: string, profile: string) =>
     profile === DEFAULT_PROFILE ? credentialUrl(url) : `${credentialUrl(url)} profile=${profile}`,

@@ -202,6 +202,11 @@ export class Session {
     }
   }
 
+  /** The email this profile last logged in with (config.json), if any. */
+  profileEmail(): string | undefined {
+    return this.ctx.profiles.read().profiles[this.target.profile]?.email
+  }
+
   /** Tells the user something on stderr. */
   tell(message: string): void {
     this.note(message)
