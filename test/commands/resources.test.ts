@@ -117,8 +117,10 @@ describe('keys', () => {
     expect(list.api_keys[0]).toMatchObject({ name: 'laptop', scopes: ['ingest', 'read'] })
     expect(list.api_keys[0]!.expires_at).not.toBeNull()
     keyId = list.api_keys[0]!.id
-    // The secret never appears in listings.
-    expect((await cli('keys', 'list')).stdout).not.toContain(fullKey)
+    // The secret never appears in listings; the project is named by its slug (#24).
+    const human = (await cli('keys', 'list')).stdout
+    expect(human).not.toContain(fullKey)
+    expect(human).toMatch(new RegExp(`^\\s*${keyId}\\s+laptop\\s+keys-app\\s`, 'm'))
   })
 
   test('get shows the key with its latest calls; update disables and enables it', async () => {
