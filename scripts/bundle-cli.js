@@ -15,6 +15,7 @@
 import { build } from 'esbuild'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve, sep } from 'node:path'
@@ -41,6 +42,24 @@ const daemonAndTuiStayOutside = {
       const inDaemon = target.startsWith(daemonDir + sep)
       if (!inDaemon && !(target.startsWith(tuiDir + sep) && args.kind === 'dynamic-import')) return undefined
       throw new Error(`${relative(root, args.importer)} imports ${args.path}: load it with importOutside() instead`)
+    })
+  },
+}
+
+/**
+ * oclif loads its plugins' commands and hooks (ES modules) with `import()` in its module loader.
+ * Inside the bundle that `import()` fails once V8 has compiled it from the code cache, in Node 20
+ * ("A dynamic import callback was not specified"): it goes through the importer that
+ * bin/load-bundle.js hands the bundle instead (see src/cli/runtime/outside.ts).
+ */
+const oclifImportsThroughLoader = {
+  name: 'oclif-imports-through-loader',
+  setup(b) {
+    b.onLoad({ filter: /@oclif[\\/]core[\\/]lib[\\/]module-loader\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8')
+      const patched = text.replaceAll('await import(', 'await globalThis[Symbol.for("ledger.import")](')
+      if (patched === text) throw new Error(`${args.path} has no \`await import(\` left: look again at how oclif loads plugins`)
+      return { contents: patched, loader: 'js' }
     })
   },
 }
@@ -74,7 +93,7 @@ export async function bundleCli() {
     platform: 'node',
     target: 'node20.19',
     external: ['@napi-rs/keyring', 'better-sqlite3', 'typescript'],
-    plugins: [daemonAndTuiStayOutside],
+    plugins: [daemonAndTuiStayOutside, oclifImportsThroughLoader],
     // src/ is ES modules: the few that use import.meta.url get the bundle's own URL.
     define: { 'import.meta.url': '__bundleUrl' },
     banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },

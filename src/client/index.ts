@@ -301,6 +301,11 @@ export class LedgerClient {
     return this.call(ProjectSchema, 'PATCH', `/api/v1/projects/${encodeURIComponent(slug)}`, { body })
   }
 
+  /** Deletes a project with its logs, keys and panels (204). */
+  async deleteProject(projectId: number): Promise<void> {
+    await this.call(null, 'DELETE', `/api/v1/projects/${projectId}`)
+  }
+
   createApiKey(projectId: number, body: CreateApiKeyRequest): Promise<CreatedApiKey> {
     return this.call(CreatedApiKeySchema, 'POST', `/api/v1/projects/${projectId}/api-keys`, { body })
   }

@@ -39,7 +39,7 @@ export default class Ingest extends ApiCommand {
   async run(): Promise<IngestSummary> {
     const { flags, argv } = await this.parse(Ingest)
     const plan = planIngest(this.ctx, argv as string[], flags)
-    const access = await projectKey(this.session, { project: flags.project, apiKey: flags['api-key'], create: true })
+    const access = await projectKey(this.session, { project: this.defaultedProject(flags), apiKey: flags['api-key'], create: true })
     const run = new IngestRun(this.ctx, access, plan, { json: this.jsonEnabled(), url: this.session.target.url })
     this.running = run
     const off = [this.ctx.signals.on('SIGINT', (s) => run.stop(s)), this.ctx.signals.on('SIGTERM', (s) => run.stop(s))]

@@ -27,7 +27,7 @@ export default class Logs extends ApiCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Logs)
     const filters = logQuery(args.query, flags, this.ctx.now())
-    const source = await readAccess(this.session, { project: flags.project, apiKey: flags['api-key'] })
+    const source = await readAccess(this.session, { project: this.defaultedProject(flags), apiKey: flags['api-key'] })
     const json = this.jsonEnabled()
     const { stdout, stderr } = this.ctx.io
     const printed = await searchLogs(source, filters, flags.limit, (log) =>

@@ -29,7 +29,7 @@ export default class Queue extends ApiCommand {
 
   async run(): Promise<QueueResult> {
     const { flags } = await this.parse(Queue)
-    const read = await queueReader(this.session, { project: flags.project, apiKey: flags['api-key'] })
+    const read = await queueReader(this.session, { project: this.defaultedProject(flags), apiKey: flags['api-key'] })
     let result = await read()
     if (!flags.watch) {
       this.render(result, false)

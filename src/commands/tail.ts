@@ -33,7 +33,7 @@ export default class Tail extends ApiCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Tail)
     const filters = logQuery(args.query, flags, this.ctx.now())
-    const source = await readAccess(this.session, { project: flags.project, apiKey: flags['api-key'] })
+    const source = await readAccess(this.session, { project: this.defaultedProject(flags), apiKey: flags['api-key'] })
     const { stdout, stderr } = this.ctx.io
     const json = this.jsonEnabled()
     const print = (log: Log) => stdout.write(`${json ? JSON.stringify(log) : formatLog(log, { stacks: flags.stacks })}\n`)

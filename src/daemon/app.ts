@@ -21,6 +21,9 @@ import { projectRoutes } from './http/routes/projects.js'
 import { statsRoutes } from './http/routes/stats.js'
 import { createServices, type Services } from './container.js'
 
+/** What clients poll: logged at debug when it went well (see the onResponse hook). */
+const ROUTINE_PATHS = new Set(['/health', '/health/deep', '/api/v1/stats/overview', '/api/v1/queue/depth'])
+
 export const BODY_LIMIT = 10 * 1024 * 1024
 
 export interface AppOptions {
@@ -103,14 +106,13 @@ export async function buildApp(
         created_at: services.ctx.now(),
       })
     }
-    req.log.info(
-      {
-        method: req.method,
-        url: req.url.split('?')[0],
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-      },
-      `${req.method} ${req.url.split('?')[0]} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`,
+    const url = req.url.split('?')[0]!
+    // Routine polling that went well (`ledger top`, `queue --watch`, health checks: one request a
+    // second or more) is logged at debug, so that the info log says what happened.
+    const routine = req.method === 'GET' && reply.statusCode < 400 && ROUTINE_PATHS.has(url)
+    req.log[routine ? 'debug' : 'info'](
+      { method: req.method, url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      `${req.method} ${url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`,
     )
   })
 

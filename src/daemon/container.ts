@@ -125,6 +125,7 @@ async function wire(
   const apiKeys = new ApiKeyService(ctx, limiter, keyStats, credentials)
   await apiKeys.loadLimits()
   const logs = new LogService(ctx)
+  const panels = new PanelService(ctx, logs)
   const startedAt = now()
   const maintenance = new Maintenance(storage, now, log)
   const tail = new TailService(ctx, logEvents, {
@@ -143,9 +144,17 @@ async function wire(
       config.smtpUrl ? smtpDelivery(config.smtpUrl, config.smtpFrom, log) : logDelivery(log),
       (accountId) => accounts.startSession(accountId),
     ),
-    projects: new ProjectService(ctx, (id) => ingest.projectChanged(id)),
+    projects: new ProjectService(
+      ctx,
+      (id) => ingest.projectChanged(id),
+      ({ projectId, accountId, keyIds }) => {
+        ingest.projectChanged(projectId)
+        apiKeys.deleted(keyIds)
+        panels.forgetAccount(accountId)
+      },
+    ),
     apiKeys,
-    panels: new PanelService(ctx, logs),
+    panels,
     ingest,
     logs,
     logEvents,

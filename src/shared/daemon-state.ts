@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { dataFiles } from './paths.js'
 
 /** What `daemon.json` in the data dir records about a running daemon. */
@@ -92,4 +93,40 @@ export function readState(dataDir: string): DaemonState | null {
 export function readLiveState(dataDir: string): DaemonState | null {
   const state = readState(dataDir)
   return state && state.pid !== process.pid && isDaemonProcess(state.pid) ? state : null
+}
+
+/** The port a daemon listens on when neither `--port` nor a remembered one says otherwise. */
+export const DEFAULT_PORT = 8000
+
+/** Where `daemon run --port N` remembers N for the data dir (beside daemon.json, kept after a stop). */
+function settingsFile(dataDir: string): string {
+  return join(dataDir, 'daemon-settings.json')
+}
+
+/**
+ * The port the last `daemon run --port N` (or `daemon start --port N`, `npm start -- --port N`)
+ * asked for in this data dir, or null: the next start without `--port` uses it again, and the
+ * CLI looks for the daemon there when none is running.
+ */
+export function rememberedPort(dataDir: string): number | null {
+  try {
+    const port = (JSON.parse(readFileSync(settingsFile(dataDir), 'utf8')) as { port?: unknown }).port
+    return typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536 ? port : null
+  } catch {
+    return null
+  }
+}
+
+/** Remembers the port a daemon was started with (port 0, "any free one", is not remembered). */
+export function rememberPort(dataDir: string, port: number): void {
+  if (port <= 0) return
+  const file = settingsFile(dataDir)
+  const tmp = `${file}.${process.pid}.tmp`
+  writeFileSync(tmp, `${JSON.stringify({ port })}\n`, { mode: 0o600 })
+  renameSync(tmp, file)
+}
+
+/** The port the next `ledger daemon start` without `--port` will listen on. */
+export function startPort(dataDir: string): number {
+  return rememberedPort(dataDir) ?? DEFAULT_PORT
 }

@@ -71,6 +71,20 @@ describe('without a Secret Service: the 0600 file', () => {
     expect(status).toMatchObject({ logged_in: true, email, credential_store: 'file', credential_file: file, valid: true, url: daemon.url, url_source: 'env', profile: 'default' })
   })
 
+  test('the keychain warning is told once per profile, not at every write of every command', async () => {
+    const opts = { home: home(), url: daemon.url }
+    const { stderr } = await registeredInProc(opts)
+    expect(stderr).toContain('Warning: no OS keychain available')
+    expect((await inProc(opts, 'projects', 'create', 'Warned')).code).toBe(0)
+    const key = await inProc(opts, 'keys', 'create', '-p', 'warned', '--name', 'k')
+    expect(key.code, key.stderr).toBe(0)
+    expect(key.stderr).not.toContain('no OS keychain')
+    // Another profile's first credential in the file says it again.
+    const other = await inProc({ ...opts, input: `${PASSWORD}\n` }, 'register', '--profile', 'work', '--email', uniqueEmail('work'), '--name', 'W', '--password-stdin')
+    expect(other.code, other.stderr).toBe(0)
+    expect(other.stderr.match(/no OS keychain available/g)).toHaveLength(1)
+  })
+
   test('login reads the password from stdin with one trailing newline stripped; CRLF too', async () => {
     const opts = { home: home(), url: daemon.url }
     const { email } = await registeredInProc(opts)
@@ -205,7 +219,10 @@ describe('without a Secret Service: the 0600 file', () => {
     const r = await inProc(opts, 'logout', '--json')
     expect(json(r)).toMatchObject({ logged_out: true, revoked_on_server: false })
     expect(r.stderr).toContain('could not revoke the session')
-    expectCliError(await inProc(opts, 'auth', 'token'), 4, 'not logged in')
+    const file = JSON.parse(readFileSync(join(opts.home, 'config', 'credentials.json'), 'utf8')) as { entries: object }
+    expect(Object.keys(file.entries)).toHaveLength(0)
+    // With nothing listening the user is told so (exit 1), not "not logged in" (#24 item 1).
+    expectCliError(await inProc(opts, 'auth', 'token'), 1, `cannot reach the Ledger daemon at ${own.url}`)
   })
 
   test('LEDGER_TOKEN overrides the stored login, and stored credentials (refresh included) are not used', async () => {
@@ -260,7 +277,8 @@ describe('in a real terminal (tmux)', () => {
         `${process.execPath} ${BIN} login; echo "EXITED=$?"; sleep 60`,
       )
       const screen = () => tmux('capture-pane', '-p', '-t', 'p')
-      await waitFor(() => screen().includes('Email:'), 15_000, 'the email prompt')
+      // (`Email [<the profile's>]: ` once the profile has one: typing it is the same.)
+      await waitFor(() => /Email( \[[^\]]*\])?:/.test(screen()), 15_000, 'the email prompt')
       tmux('send-keys', '-t', 'p', '-l', email)
       tmux('send-keys', '-t', 'p', 'Enter')
       await waitFor(() => screen().includes('Password:'), 15_000, 'the password prompt')

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { type CliResult, runCli, startCli } from '../helpers/cli.js'
 import { tempHome, waitFor } from '../helpers/daemon.js'
-import { ledger as ledgerInProcess } from '../helpers/in-process.js'
+import { ledger as ledgerInProcess, startLedger } from '../helpers/in-process.js'
 
 // `ledger daemon …`, each on its own temp LEDGER_HOME and port 0: `daemon run` as the real
 // binary (it is the server process: signals, exit codes, the lock), the other commands inside
@@ -173,7 +173,7 @@ describe('daemon run (foreground)', () => {
     expect(await res.json()).toEqual({ status: 'healthy' })
   })
 
-  test('logs exactly one JSON line per request, with method, url and status', async () => {
+  test('logs exactly one JSON line per request, with method, url and status; routine polling that went well only at debug', async () => {
     const home = newHome()
     const daemon = await startForeground(home)
     const requestLines = () =>
@@ -184,7 +184,8 @@ describe('daemon run (foreground)', () => {
         .map((line) => JSON.parse(line) as Record<string, unknown>)
         .filter((entry) => 'method' in entry)
 
-    for (const path of ['/health', '/health', '/no-such-route'])
+    // /health (routine polling, #24) is not logged at info; the others are, one line each.
+    for (const path of ['/health', '/api/v1/accounts/me', '/api/v1/accounts/me', '/health', '/no-such-route'])
       await (await fetch(daemon.state.url + path)).text()
     await waitFor(() => requestLines().length >= 3, 20_000, 'three request lines')
     // Stopped so that everything it would log is in: still exactly three.
@@ -192,8 +193,8 @@ describe('daemon run (foreground)', () => {
     expect(await daemon.exited).toBe(0)
 
     expect(requestLines()).toEqual([
-      expect.objectContaining({ method: 'GET', url: '/health', status: 200 }),
-      expect.objectContaining({ method: 'GET', url: '/health', status: 200 }),
+      expect.objectContaining({ method: 'GET', url: '/api/v1/accounts/me', status: 401 }),
+      expect.objectContaining({ method: 'GET', url: '/api/v1/accounts/me', status: 401 }),
       expect.objectContaining({ method: 'GET', url: '/no-such-route', status: 404 }),
     ])
   })
@@ -290,11 +291,12 @@ describe('every daemon command parses its flags', () => {
     },
   )
 
-  test('daemon status --json with a usage error prints one JSON error document', async () => {
+  test('daemon status --json with a usage error prints one JSON error document, on stderr', async () => {
     const r = await inProcess(newHome(), 'daemon', 'status', '--json', '--bogus')
 
     expect(r.code).toBe(2)
-    expect(JSON.parse(r.stdout)).toEqual({
+    expect(r.stdout).toBe('')
+    expect(JSON.parse(r.stderr)).toEqual({
       error: { message: 'Nonexistent flag: --bogus', hint: 'See --help.', exit_code: 2 },
     })
   })
@@ -366,24 +368,51 @@ describe('daemon start, status, stop (background)', () => {
 
   test('logs -n 5 prints the last 5 lines of <LEDGER_HOME>/data/daemon.log', async () => {
     const log = dataFile(home, 'daemon.log')
-    for (const n of [1, 2, 3]) await (await fetch(`${state.url}/probe-${n}`)).text()
+    // (Health checks are logged at debug now: enough requests of its own for more than 5 lines.)
+    for (const n of [1, 2, 3, 4, 5, 6]) await (await fetch(`${state.url}/probe-${n}`)).text()
     await waitFor(
-      () => readFileSync(log, 'utf8').includes('"url":"/probe-3"'),
+      () => readFileSync(log, 'utf8').includes('"url":"/probe-6"'),
       20_000,
       'the last request in the log',
     )
     const lines = readFileSync(log, 'utf8').trimEnd().split('\n')
     expect(lines.length).toBeGreaterThan(5)
 
-    const r = await inProcess(home, 'daemon', 'logs', '-n', '5')
+    // --json: the raw lines.
+    const r = await inProcess(home, 'daemon', 'logs', '-n', '5', '--json')
 
     expect(r.code).toBe(0)
     expect(r.stdout).toBe(`${lines.slice(-5).join('\n')}\n`)
     expect(JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!)).toMatchObject({
       method: 'GET',
-      url: '/probe-3',
+      url: '/probe-6',
       status: 404,
     })
+    // Without: local time and plain words.
+    const plain = await inProcess(home, 'daemon', 'logs', '-n', '1')
+    const last = JSON.parse(lines.at(-1)!) as { time: number }
+    const t = new Date(last.time)
+    const two = (n: number) => String(n).padStart(2, '0')
+    const local = `${t.getFullYear()}-${two(t.getMonth() + 1)}-${two(t.getDate())} ${two(t.getHours())}:${two(t.getMinutes())}:${two(t.getSeconds())}`
+    expect(plain.stdout).toMatch(new RegExp(`^${local} INFO  GET /probe-6 404 [0-9.]+ms\n$`))
+  })
+
+  test('logs -f prints new lines as they come, and Ctrl-C ends it with exit 130', async () => {
+    const follow = startLedger({ home, env: { LEDGER_LOG_LEVEL: undefined } }, 'daemon', 'logs', '-n', '0', '-f')
+    // Requests until one is printed (then it follows), then one more.
+    let n = 0
+    await waitFor(
+      async () => {
+        await (await fetch(`${state.url}/follow-${++n}`)).text()
+        return follow.stdout().includes('/follow-')
+      },
+      20_000,
+      'a followed line',
+    )
+    await (await fetch(`${state.url}/follow-last`)).text()
+    await waitFor(() => follow.stdout().includes('/follow-last'), 20_000, 'the next followed line')
+    follow.signal('SIGINT')
+    expect((await follow.result).code).toBe(130)
   })
 
   test('its files live under <LEDGER_HOME>/data; state, database and secret are owner-only', () => {

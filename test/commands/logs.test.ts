@@ -96,10 +96,11 @@ describe('against an in-process daemon', () => {
     expect(ndjson((await ledger(opts, 'logs', '--json')).stdout).map((l) => l.message)).toEqual([message])
   })
 
-  test('bad input: bad level (before any request), bad query syntax (the daemon says why), no project', async () => {
+  test('bad input: bad level (before any request), bad query syntax (exit 2), no project', async () => {
     expectCliError(await ledger(withKey(), 'logs', '--level', 'loud'), 2, "--level 'loud'")
     expectCliError(await ledger(withKey(), 'logs', '--attr', 'novalue'), 2, 'KEY=VALUE')
-    expectCliError(await ledger(withKey(), 'logs', '"unbalanced'), 1, 'q')
+    // A bad query is a usage error (exit 2), told before any request (#24).
+    expectCliError(await ledger(withKey(), 'logs', '"unbalanced'), 2, 'the query has an unbalanced quote')
     expectCliError(await ledger({ home, url: daemon.url }, 'logs'), 2, '--project')
   })
 

@@ -47,13 +47,42 @@ describe('projects', () => {
 
   test('bad input: bad slug (before any request), duplicate slug, unknown project, nothing to update', async () => {
     expectCliError(await cli('projects', 'create', 'X', '--slug', 'bad slug!'), 2, '--slug must contain only lowercase letters')
-    expectCliError(await cli('projects', 'create', 'X'), 2, 'Missing required flag slug')
+    // Without --slug the name makes one (#24); one it cannot make a slug of says so.
+    expect(json(await cli('projects', 'create', 'Café Rouge!', '--json'))).toMatchObject({ slug: 'cafe-rouge', name: 'Café Rouge!' })
+    expectCliError(await cli('projects', 'create', '日本'), 2, '--slug must not be empty')
     expect((await cli('projects', 'create', 'Dup', '--slug', 'dup')).code).toBe(0)
     expectCliError(await cli('projects', 'create', 'Dup', '--slug', 'dup'), 1, 'already exists')
     expectCliError(await cli('projects', 'get', 'nope'), 1, "no project 'nope'")
     expectCliError(await cli('projects', 'update', 'dup'), 2, 'nothing to change')
     expectCliError(await cli('projects', 'update', 'dup', '--retention-days', '0'), 2, '--retention-days')
     expectCliError(await cli('projects', 'create', 'X', '--slug', 'x', '--environment', 'moon'), 2, 'moon')
+  })
+})
+
+describe('projects delete', () => {
+  test('asks first: without a terminal --yes is required (exit 2); on a terminal "n" keeps it, "y" deletes it', async () => {
+    const p = json<{ project_id: number; slug: string }>(await cli('projects', 'create', 'Doomed App', '--json'))
+    expect(p.slug).toBe('doomed-app')
+    expectCliError(await cli('projects', 'delete', 'doomed-app'), 2, 'pass --yes')
+    const no = await ledger({ ...opts, tty: { stdin: true }, input: 'n\n' }, 'projects', 'delete', 'doomed-app')
+    // (A terminal echoes the answer and its newline; here the error follows the question.)
+    expect(no.code).toBe(1)
+    expect(no.stderr).toMatch(/Delete project 'doomed-app' .*\[y\/N\] Error: cancelled; nothing was changed/)
+    expect((await cli('projects', 'get', 'doomed-app')).code).toBe(0)
+    const yes = await ledger({ ...opts, tty: { stdin: true }, input: 'y\n' }, 'projects', 'delete', 'doomed-app')
+    expect(yes.code, yes.stderr).toBe(0)
+    expect(yes.stdout).toContain("Deleted project 'doomed-app'")
+    expectCliError(await cli('projects', 'get', 'doomed-app'), 1, "no project 'doomed-app'")
+  })
+
+  test('--yes deletes at once, its stored key goes too; --json says what went', async () => {
+    expect((await cli('projects', 'create', 'Gone', '--slug', 'gone')).code).toBe(0)
+    expect((await cli('keys', 'create', '-p', 'gone', '--name', 'k')).code).toBe(0)
+    expect(storedKeys()[`${daemon.url} project=gone`]).toBeDefined()
+    const r = json<{ deleted: boolean; slug: string }>(await cli('projects', 'delete', 'gone', '--yes', '--json'))
+    expect(r).toMatchObject({ deleted: true, slug: 'gone' })
+    expect(storedKeys()[`${daemon.url} project=gone`]).toBeUndefined()
+    expectCliError(await cli('projects', 'delete', 'gone', '--yes'), 1, "no project 'gone'")
   })
 })
 
@@ -88,8 +117,10 @@ describe('keys', () => {
     expect(list.api_keys[0]).toMatchObject({ name: 'laptop', scopes: ['ingest', 'read'] })
     expect(list.api_keys[0]!.expires_at).not.toBeNull()
     keyId = list.api_keys[0]!.id
-    // The secret never appears in listings.
-    expect((await cli('keys', 'list')).stdout).not.toContain(fullKey)
+    // The secret never appears in listings; the project is named by its slug (#24).
+    const human = (await cli('keys', 'list')).stdout
+    expect(human).not.toContain(fullKey)
+    expect(human).toMatch(new RegExp(`^\\s*${keyId}\\s+laptop\\s+keys-app\\s`, 'm'))
   })
 
   test('get shows the key with its latest calls; update disables and enables it', async () => {
@@ -122,12 +153,20 @@ describe('keys', () => {
     )
     expect(m.allowed_count).toBeGreaterThanOrEqual(2)
     expect(m.time_series.length).toBeGreaterThan(60)
-    expectCliError(await cli('keys', 'metrics', String(keyId), '--since', 'yesterday'), 2, "--since 'yesterday'")
+    expectCliError(await cli('keys', 'metrics', String(keyId), '--since', 'someday'), 2, "--since 'someday' is not a time")
     expectCliError(await cli('keys', 'metrics', String(keyId), '--since', '1h', '--until', '2h'), 2, 'before --until')
   })
 
+  test('revoke asks first: not a terminal needs --yes (exit 2), a terminal answering no keeps the key', async () => {
+    expectCliError(await cli('keys', 'revoke', String(keyId)), 2, 'pass --yes')
+    const no = await ledger({ ...opts, tty: { stdin: true }, input: 'n\n' }, 'keys', 'revoke', String(keyId))
+    expect(no.code).toBe(1)
+    expect(no.stderr).toContain(`Revoke API key ${keyId}? Requests with it will get 401. [y/N] Error: cancelled`)
+    expect((await daemon.client.withCredential(fullKey).raw('GET', '/api/v1/queue/depth')).status).toBe(200)
+  })
+
   test('revoke ends the key and removes the stored copy', async () => {
-    const r = await cli('keys', 'revoke', String(keyId))
+    const r = await cli('keys', 'revoke', String(keyId), '--yes')
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toContain(`API key ${keyId} has been revoked`)
     expect(r.stderr).toContain('Removed the stored copy')

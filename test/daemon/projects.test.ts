@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest'
 import type { LedgerClient } from '../../src/client/index.js'
-import { accountWithKey, registerAccount, startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
+import { accountWithKey, log, registerAccount, startTestDaemon, type TestDaemon, waitFor } from '../helpers/daemon.js'
 import { expectError } from '../helpers/assertions.js'
 
 // Seed 000's project endpoints: create, list, get by slug; slugs unique per account, and
@@ -201,3 +201,51 @@ describe('authentication of the project endpoints', () => {
     expectError(await create(keyClient, { name: 'Via key', slug: 'via-key' }), 401)
   })
 })
+
+describe('DELETE /api/v1/projects/{project_id}', () => {
+  it('deletes the project with its logs (and their full-text entries), keys, panels and counts; 204', async () => {
+    const a = await accountWithKey(anon, freshSlug('doomed'))
+    const keep = await a.account.client.createProject({ name: 'Keep', slug: freshSlug('keep') })
+    const keepKey = await a.account.client.createApiKey(keep.project_id, { name: 'k' })
+    const word = `zebrafish${Date.now()}`
+    await a.keyClient.ingestBatch([log({ level: 'error', message: `${word} one` }), log({ message: `${word} two` })])
+    await anon.withCredential(keepKey.full_key).ingestBatch([log({ message: `${word} kept` })])
+    // Indexed (searchable) first, so the index holds their text.
+    await waitFor(async () => (await a.keyClient.queueDepth()).queue_depth === 0, 10_000, 'the logs to be indexed')
+    await waitFor(async () => (await anon.withCredential(keepKey.full_key).queueDepth()).queue_depth === 0, 10_000, 'the kept log to be indexed')
+    await a.account.client.createPanel({ name: 'P', index: 0, project_id: a.project.slug, type: 'logs', time_range_from: '2025-01-01T00:00:00Z', time_range_to: '2025-01-02T00:00:00Z' })
+    const db = daemon.inspect()
+    const id = a.project.project_id
+    const fts = () => (db.prepare(`SELECT count(*) AS n FROM logs_fts WHERE logs_fts MATCH ?`).get(word) as { n: number }).n
+    expect(fts()).toBe(3)
+
+    const res = await a.account.client.raw('DELETE', `/api/v1/projects/${id}`)
+    expect(res.status).toBe(204)
+
+    const count = (sql: string) => (db.prepare(sql).get(id) as { n: number }).n
+    expect(count('SELECT count(*) AS n FROM logs WHERE project_id = ?')).toBe(0)
+    expect(count('SELECT count(*) AS n FROM log_minutes WHERE project_id = ?')).toBe(0)
+    expect(count('SELECT count(*) AS n FROM quota_usage WHERE project_id = ?')).toBe(0)
+    expect(count('SELECT count(*) AS n FROM api_keys WHERE project_id = ?')).toBe(0)
+    expect(count('SELECT count(*) AS n FROM projects WHERE id = ?')).toBe(0)
+    expect((await a.account.client.listPanels()).panels).toEqual([])
+    // Only the other project's log is left in the index.
+    expect(fts()).toBe(1)
+    // Its key no longer works, at once (it was cached by the ingest above).
+    expect((await a.keyClient.raw('GET', '/api/v1/queue/depth')).status).toBe(401)
+    expect((await a.account.client.raw('GET', `/api/v1/projects/${a.project.slug}`)).status).toBe(404)
+    // The other project and its key are untouched.
+    expect((await anon.withCredential(keepKey.full_key).raw('GET', '/api/v1/queue/depth')).status).toBe(200)
+  })
+
+  it("another account's project, or none: 404; without an access token: 401", async () => {
+    const a = await accountWithKey(anon, freshSlug('mine'))
+    const other = (await registerAccount(anon)).client
+    expectError(await other.raw('DELETE', `/api/v1/projects/${a.project.project_id}`), 404, 'Project not found')
+    expectError(await a.account.client.raw('DELETE', '/api/v1/projects/999999'), 404, 'Project not found')
+    expectError(await a.keyClient.raw('DELETE', `/api/v1/projects/${a.project.project_id}`), 401)
+    expectError(await anon.raw('DELETE', `/api/v1/projects/${a.project.project_id}`), 401)
+    expect((await a.account.client.raw('GET', `/api/v1/projects/${a.project.slug}`)).status).toBe(200)
+  })
+})
+

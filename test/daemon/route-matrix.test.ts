@@ -50,6 +50,8 @@ const INVENTORY: Array<[method: string, url: string, auth: string, scope?: strin
   ['GET', '/api/v1/admin/api-keys/:key_id/metrics', 'admin'],
   ['POST', '/api/v1/admin/queue/pause', 'admin'],
   ['POST', '/api/v1/admin/queue/resume', 'admin'],
+  // Last: it deletes the owner's project (and the objects the other routes point at).
+  ['DELETE', '/api/v1/projects/:project_id', 'account'],
 ]
 
 const ADMIN = 'admin-token-0123456789'

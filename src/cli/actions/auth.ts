@@ -14,13 +14,24 @@ async function password(io: IoStreams, fromStdin: boolean, question = 'Password:
   return fromStdin ? readPasswordFromStdin(io) : promptSecret(io, question)
 }
 
-/** Logs in (email prompted when not given) and keeps the session in the credential store. */
+/**
+ * Logs in and keeps the session in the credential store. The daemon is asked first, so nobody
+ * types a password for a daemon that is not there. The email: `--email`, else the profile's
+ * last one (offered as the default on a terminal), else prompted.
+ */
 export async function login(
   session: Session,
   io: IoStreams,
   input: { email?: string; passwordStdin: boolean },
 ): Promise<LoginResult> {
-  const email = parseFlag('--email', EmailSchema, input.email ?? (await promptLine(io, 'Email: ')))
+  const given = input.email === undefined ? undefined : parseFlag('--email', EmailSchema, input.email)
+  const known = session.profileEmail()
+  if (!input.passwordStdin || (given === undefined && known === undefined)) await beforePrompting(session, io)
+  let typed: string | undefined = given
+  if (typed === undefined && known !== undefined) {
+    typed = io.stdinIsTTY && !input.passwordStdin ? (await promptLine(io, `Email [${known}]: `)) || known : known
+  }
+  const email = parseFlag('--email', EmailSchema, typed ?? (await promptLine(io, 'Email: ')))
   const secret = await password(io, input.passwordStdin)
   const tokens = await session
     .anonymousClient()
@@ -42,14 +53,56 @@ export async function register(
   io: IoStreams,
   input: { email?: string; name?: string; passwordStdin: boolean },
 ): Promise<LoginResult> {
-  const email = parseFlag('--email', EmailSchema, input.email ?? (await promptLine(io, 'Email: ')))
-  const name = parseFlag('--name', RegisterRequestSchema.shape.name, input.name ?? (await promptLine(io, 'Name: ')))
-  const secret = parseFlag('password', NewPasswordSchema, await password(io, input.passwordStdin))
+  const givenEmail = input.email === undefined ? undefined : parseFlag('--email', EmailSchema, input.email)
+  const givenName = input.name === undefined ? undefined : parseFlag('--name', RegisterRequestSchema.shape.name, input.name)
+  if (!input.passwordStdin || givenEmail === undefined || givenName === undefined) await beforePrompting(session, io)
+  const email = givenEmail ?? parseFlag('--email', EmailSchema, await promptLine(io, 'Email: '))
+  const name = givenName ?? parseFlag('--name', RegisterRequestSchema.shape.name, await promptLine(io, 'Name: '))
+  const secret = input.passwordStdin
+    ? parseFlag('password', NewPasswordSchema, await readPasswordFromStdin(io))
+    : await newPassword(io)
   if (!input.passwordStdin && (await promptSecret(io, 'Password (again): ')) !== secret) {
     throw new CliError('the two passwords differ', undefined, EXIT.usage)
   }
   const tokens = await session.anonymousClient().register({ email, password: secret, name })
   return session.storeLogin(tokens)
+}
+
+/**
+ * Before the first question: nothing can be asked without a terminal (a usage error, before any
+ * request), and nobody types a password for a daemon that is not there.
+ */
+async function beforePrompting(session: Session, io: IoStreams): Promise<void> {
+  if (!io.stdinIsTTY) throw new CliError('cannot prompt for input: stdin is not a terminal', 'Pass it as a flag, the password with --password-stdin.', EXIT.usage)
+  await session.assertReachable()
+}
+
+/** Tries a terminal gets at a password the API accepts before register gives up. */
+const PASSWORD_TRIES = 3
+
+/**
+ * A new password typed at the terminal: one the API would refuse (too short, no digit, …) is
+ * asked for again, saying why, instead of ending the command.
+ */
+async function newPassword(io: IoStreams): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const typed = await promptSecret(io, 'Password: ')
+    const checked = NewPasswordSchema.safeParse(typed)
+    if (checked.success) return checked.data
+    const why = parseFlagMessage(typed)
+    if (attempt >= PASSWORD_TRIES) throw new CliError(why, undefined, EXIT.usage)
+    io.stderr.write(`${why}; try again (8-64 characters with an uppercase letter, a lowercase letter and a digit).\n`)
+  }
+}
+
+/** What the API's rule says of a password (the usage error parseFlag would throw). */
+function parseFlagMessage(typed: string): string {
+  try {
+    parseFlag('password', NewPasswordSchema, typed)
+    return 'password is invalid'
+  } catch (err) {
+    return (err as Error).message
+  }
 }
 
 export interface LogoutResult {

@@ -94,25 +94,43 @@ export async function stopDaemon(ctx: CliContext): Promise<DaemonStopResult> {
 }
 
 /**
- * `daemon logs`: the last `lines` lines of the background daemon's log to stdout; with
- * `follow`, then every new line until `stop` aborts.
+ * `daemon logs`: the last `lines` lines of the background daemon's log to stdout, each through
+ * `format`; with `follow`, then every new line until `stop` aborts.
  */
-export async function daemonLogs(ctx: CliContext, opts: { lines: number; follow: boolean; stop: AbortSignal }): Promise<void> {
+export async function daemonLogs(
+  ctx: CliContext,
+  opts: { lines: number; follow: boolean; stop: AbortSignal; format: (line: string) => string },
+): Promise<void> {
   const file = dataFiles(ctx.paths.data).log
   if (!existsSync(file)) throw new CliError(`no daemon log yet at ${file}`, 'It is written by `ledger daemon start`.')
   const out = ctx.io.stdout
   const lines = (await readFrom(file, 0)).split('\n')
   if (lines.at(-1) === '') lines.pop()
-  for (const line of lines.slice(Math.max(0, lines.length - opts.lines))) out.write(`${line}\n`)
+  for (const line of lines.slice(Math.max(0, lines.length - opts.lines))) out.write(`${opts.format(line)}\n`)
   if (!opts.follow || opts.stop.aborted) return
   let offset = statSync(file).size
+  // Whole lines only: a line the daemon is still writing waits for its end.
+  let partial = ''
+  let printing = Promise.resolve()
   await new Promise<void>((resolve) => {
     const watcher = watch(file, async () => {
-      const size = statSync(file).size
+      let size: number
+      try {
+        size = statSync(file).size
+      } catch {
+        return // moved or removed: nothing to print until it is back
+      }
       if (size < offset) offset = 0
       if (size > offset) {
-        out.write(await readFrom(file, offset))
+        // Claimed before the read, and printed in order: two events in a row print each byte once.
+        const from = offset
         offset = size
+        printing = printing.then(async () => {
+          const text = partial + (await readFrom(file, from, size).catch(() => ''))
+          const parts = text.split('\n')
+          partial = parts.pop() ?? ''
+          for (const line of parts) out.write(`${opts.format(line)}\n`)
+        })
       }
     })
     opts.stop.addEventListener(
@@ -126,10 +144,10 @@ export async function daemonLogs(ctx: CliContext, opts: { lines: number; follow:
   })
 }
 
-function readFrom(file: string, start: number): Promise<string> {
+function readFrom(file: string, start: number, end?: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = ''
-    createReadStream(file, { start, encoding: 'utf8' })
+    createReadStream(file, { start, ...(end === undefined ? {} : { end: end - 1 }), encoding: 'utf8' })
       .on('data', (c) => {
         out += c
       })

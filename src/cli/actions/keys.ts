@@ -42,6 +42,12 @@ export async function createKey(
  * The account's keys, or one project's: one page (`page`), or every page fetched in turn (the
  * answer then says page 1, of a size holding them all).
  */
+/** The account's project slugs by id (for listings that show a key's project). */
+export async function projectSlugs(session: Session): Promise<Map<number, string>> {
+  const { projects } = await (await session.accountClient()).listProjects()
+  return new Map(projects.map((p) => [p.project_id, p.slug]))
+}
+
 export async function listKeys(
   session: Session,
   input: { project?: string; page?: number; size: number },

@@ -21,6 +21,20 @@ export async function findProject(client: LedgerClient, ref: string): Promise<Pr
   }
 }
 
+/**
+ * The slug `projects create` makes from a name: lowercase ASCII letters and digits, every other
+ * run of characters a hyphen, accents dropped ("Café Rouge!" → cafe-rouge); at most 64.
+ */
+export function slugFromName(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 64)
+    .replace(/^-+|-+$/g, '')
+}
+
 export async function createProject(session: Session, body: CreateProjectRequest): Promise<Project> {
   return (await session.accountClient()).createProject(body)
 }
@@ -38,4 +52,18 @@ export async function updateProject(session: Session, ref: string, body: UpdateP
   const client = await session.accountClient()
   const project = await findProject(client, ref.toLowerCase())
   return client.updateProject(project.slug, body)
+}
+
+/** The project a `projects delete` names (to show and confirm), and the client to delete it with. */
+export async function projectToDelete(session: Session, ref: string): Promise<{ project: Project; remove: () => Promise<void> }> {
+  const client = await session.accountClient()
+  const project = await findProject(client, ref.toLowerCase())
+  return {
+    project,
+    remove: async () => {
+      await client.deleteProject(project.project_id)
+      // Its keys are gone on the daemon: the copies kept for it are of no use any more.
+      await session.forgetProjectKey(project)
+    },
+  }
 }

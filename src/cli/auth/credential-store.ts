@@ -1,4 +1,5 @@
 import { DEFAULT_PROFILE } from './profiles.js'
+import { credentialUrl } from './target.js'
 
 /** Where a secret was kept: the OS keychain, or the 0600 file that stands in for one. */
 export type StoreKind = 'keychain' | 'file'
@@ -27,8 +28,14 @@ export interface CredentialStore {
  * itself for the default profile; other profiles and project keys add a suffix, so none can
  * collide.
  */
+/** The profile an entry belongs to (the ` profile=NAME` it ends with, else the default). */
+export function entryProfile(entry: string): string {
+  return / profile=([^ ]+)$/.exec(entry)?.[1] ?? DEFAULT_PROFILE
+}
+
 export const credentialEntry = {
-  login: (url: string, profile: string) => (profile === DEFAULT_PROFILE ? url : `${url} profile=${profile}`),
+  login: (url: string, profile: string) =>
+    profile === DEFAULT_PROFILE ? credentialUrl(url) : `${credentialUrl(url)} profile=${profile}`,
   projectKey: (url: string, profile: string, project: string) =>
-    `${url} project=${project}${profile === DEFAULT_PROFILE ? '' : ` profile=${profile}`}`,
+    `${credentialUrl(url)} project=${project}${profile === DEFAULT_PROFILE ? '' : ` profile=${profile}`}`,
 }

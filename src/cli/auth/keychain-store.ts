@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { writeFileAtomic } from './atomic-write.js'
-import type { CredentialStore, StoreKind, StoredSecret } from './credential-store.js'
+import { type CredentialStore, entryProfile, type StoreKind, type StoredSecret } from './credential-store.js'
 import { withFileLock } from './file-lock.js'
 
 /** The keychain's service name for every Ledger credential. */
@@ -82,10 +82,14 @@ export class KeychainStore implements CredentialStore {
       await this.removeFromFile(entry)
       return 'keychain'
     }
+    // Once per profile: only the first of its credentials to land in the file says so, not
+    // every write of every command after it.
+    const profile = entryProfile(entry)
+    const firstOfProfile = !Object.keys(this.readFile().entries).some((e) => entryProfile(e) === profile)
     await this.updateFile((entries) => {
       entries[entry] = value
     })
-    if (!this.warned) {
+    if (firstOfProfile && !this.warned) {
       this.warned = true
       this.warn(
         `Warning: no OS keychain available (${this.keychainError}); credentials stored in ${this.file} (mode 0600).`,

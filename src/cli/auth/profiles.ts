@@ -10,6 +10,8 @@ const ProfileSchema = z.object({
   url: z.string().optional(),
   /** Who logged in last through this profile (shown by `auth status` when offline). */
   email: z.string().optional(),
+  /** The project commands use when `--project` is not given (`ledger config set project`). */
+  project: z.string().optional(),
 })
 export type Profile = z.infer<typeof ProfileSchema>
 
@@ -49,7 +51,7 @@ export class ProfileFile {
     return parsed.data
   }
 
-  /** Sets one profile's fields (the others are kept). */
+  /** Sets one profile's fields (the others are kept; a field set to undefined is removed). */
   update(name: string, profile: Profile): void {
     const all = this.read()
     all.profiles[name] = { ...all.profiles[name], ...profile }

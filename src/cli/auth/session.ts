@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { TokenResponse } from '../../contract/accounts.js'
-import { type ClientOptions, LedgerApiError, type LedgerClient } from '../../client/index.js'
+import { looksLikeApiKey } from '../../contract/api-key-format.js'
+import { type ClientOptions, LedgerApiError, type LedgerClient, LedgerConnectionError } from '../../client/index.js'
 import type { CliContext } from '../runtime/context.js'
 import { CliError, EXIT } from '../runtime/errors.js'
 import { credentialEntry, type CredentialStore, type StoreKind } from './credential-store.js'
@@ -8,6 +9,19 @@ import { withFileLock } from './file-lock.js'
 import { type StoredLogin, StoredLoginSchema } from './stored-login.js'
 import { DEFAULT_PROFILE } from './profiles.js'
 import type { Target } from './target.js'
+
+/**
+ * A key given by the user that cannot be an API key (no `ldg_` prefix) would be sent as an
+ * access token, and refused as one: it is refused here as what it was meant to be.
+ */
+function checkKeyShape(key: string, where: string): string {
+  if (looksLikeApiKey(key.trim())) return key.trim()
+  throw new CliError(
+    `invalid API key in ${where}: a Ledger API key starts with ldg_proj_`,
+    `Check ${where} (\`ledger keys create\` prints a new key once).`,
+    EXIT.auth,
+  )
+}
 
 /** Refresh a little before the expiry, so a request never leaves with a token about to die. */
 const EXPIRY_MARGIN_MS = 30_000
@@ -116,7 +130,10 @@ export class Session {
       )
     }
     const stored = await this.loadLogin()
-    if (!stored) throw this.notLoggedIn()
+    if (!stored) {
+      await this.assertReachable()
+      throw this.notLoggedIn()
+    }
     let token = stored.login.access_token
     if (stored.login.expires_at - EXPIRY_MARGIN_MS <= this.ctx.now()) token = await this.refresh(token)
     return this.client({
@@ -132,10 +149,10 @@ export class Session {
    */
   async keyClient(opts: { project?: string; apiKey?: string }): Promise<KeyAccess | null> {
     const fromEnv = this.ctx.env['LEDGER_API_KEY']
-    if (fromEnv) return this.keyAccess(fromEnv, 'env')
-    if (opts.apiKey) return this.keyAccess(opts.apiKey, 'flag')
+    if (fromEnv) return this.keyAccess(checkKeyShape(fromEnv, 'LEDGER_API_KEY'), 'env')
+    if (opts.apiKey) return this.keyAccess(checkKeyShape(opts.apiKey, '--api-key'), 'flag')
     if (!opts.project) {
-      throw new CliError('no API key: pass --project SLUG (or --api-key, or set LEDGER_API_KEY)', undefined, EXIT.usage)
+      throw new CliError('no API key: pass --project SLUG (or --api-key, or set LEDGER_API_KEY)', 'Or set a default project: `ledger config set project SLUG`.', EXIT.usage)
     }
     if (this.ctx.env['LEDGER_TOKEN']) {
       throw new CliError(
@@ -168,6 +185,26 @@ export class Session {
   async forgetProjectKey(project: { slug: string; project_id: number }): Promise<void> {
     await this.store.delete(this.projectKeyEntry(project.slug))
     await this.store.delete(this.projectKeyEntry(String(project.project_id)))
+  }
+
+  /**
+   * Throws the client's LedgerConnectionError when nothing answers at the daemon's URL: a
+   * missing credential is only worth reporting (exit 4) once the daemon is known to be there.
+   */
+  async assertReachable(): Promise<void> {
+    const anon = this.ctx.newClient({ baseUrl: this.target.url, timeoutMs: 3000 })
+    try {
+      await anon.health()
+    } catch (err) {
+      if (err instanceof LedgerConnectionError) throw err
+    } finally {
+      await anon.close()
+    }
+  }
+
+  /** The email this profile last logged in with (config.json), if any. */
+  profileEmail(): string | undefined {
+    return this.ctx.profiles.read().profiles[this.target.profile]?.email
   }
 
   /** Tells the user something on stderr. */

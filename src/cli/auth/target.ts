@@ -8,15 +8,29 @@ export interface Target {
   profile: string
   url: string
   /** Where the URL came from, for `auth status`. */
-  urlSource: 'flag' | 'env' | 'profile' | 'default'
+  urlSource: 'flag' | 'env' | 'profile' | 'daemon' | 'default'
+}
+
+/** What the data dir says of the local daemon (see src/shared/daemon-state.ts). */
+export interface LocalDaemon {
+  /** The URL of the daemon running for this data dir (daemon.json), if one runs. */
+  runningUrl?: string
+  /** The port `ledger daemon start` will listen on (remembered, else 8000). */
+  startPort: number
 }
 
 /**
  * Precedence, the usual one: `--url` flag, then `LEDGER_URL`, then the profile's saved URL,
- * then the default. The profile is `--profile`, else `LEDGER_PROFILE`, else `default`.
+ * then the daemon running for this data dir, then `http://127.0.0.1:<the port \`daemon
+ * start\` will use>`. The profile is `--profile`, else `LEDGER_PROFILE`, else `default`.
  * @throws Error naming what is wrong (the caller makes it a usage error).
  */
-export function resolveTarget(flags: { url?: string; profile?: string }, env: Env, profiles: Profiles): Target {
+export function resolveTarget(
+  flags: { url?: string; profile?: string },
+  env: Env,
+  profiles: Profiles,
+  local: LocalDaemon = { startPort: 8000 },
+): Target {
   const profile = flags.profile ?? (env['LEDGER_PROFILE'] || DEFAULT_PROFILE)
   if (!PROFILE_NAME.test(profile)) {
     throw new Error(`profile name '${profile}' must be 1-64 letters, digits, '.', '_' or '-'`)
@@ -25,7 +39,8 @@ export function resolveTarget(flags: { url?: string; profile?: string }, env: En
   if (flags.url) return { profile, url: normaliseUrl(flags.url, '--url'), urlSource: 'flag' }
   if (env['LEDGER_URL']) return { profile, url: normaliseUrl(env['LEDGER_URL'], 'LEDGER_URL'), urlSource: 'env' }
   if (saved) return { profile, url: normaliseUrl(saved, 'the profile'), urlSource: 'profile' }
-  return { profile, url: DEFAULT_URL, urlSource: 'default' }
+  if (local.runningUrl) return { profile, url: normaliseUrl(local.runningUrl, 'daemon.json'), urlSource: 'daemon' }
+  return { profile, url: `http://127.0.0.1:${local.startPort}`, urlSource: 'default' }
 }
 
 /** `http(s)://host[:port]` without a trailing slash; anything else is refused up front. */
@@ -41,4 +56,38 @@ export function normaliseUrl(value: string, where: string): string {
   }
   if (u.username || u.password) throw new Error(`${where}: put no credentials in the URL`)
   return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`
+}
+
+/**
+ * The form of a daemon URL that credentials are kept under: `localhost` and `127.0.0.1` (and
+ * `[::1]`) on the same port are the same local daemon, so a login through one is found
+ * through the other.
+ */
+export function credentialUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.hostname === 'localhost' || u.hostname === '[::1]') u.hostname = '127.0.0.1'
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`
+  } catch {
+    return url
+  }
+}
+
+/**
+ * The hint for a daemon that does not answer at `url`: the `ledger daemon start` command that
+ * brings up a daemon there (with `--port` when that start would not listen there by itself).
+ */
+export function startHint(url: string, startPort: number): string {
+  let port: string | null = null
+  try {
+    const u = new URL(url)
+    const local = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)
+    if (!local) return `Is it running? Check the URL (--url, LEDGER_URL or the profile's).`
+    port = u.port || (u.protocol === 'https:' ? '443' : '80')
+  } catch {
+    return 'Is it running? Start it with `ledger daemon start`.'
+  }
+  return Number(port) === startPort
+    ? 'Is it running? Start it with `ledger daemon start`.'
+    : `Is it running? Start it with \`ledger daemon start --port ${port}\`.`
 }

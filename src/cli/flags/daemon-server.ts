@@ -3,8 +3,8 @@ import { Flags } from '@oclif/core'
 /** The server's flags, shared by `daemon run` and `daemon start` (which passes them on). */
 export const daemonServerFlags = {
   port: Flags.integer({
-    description: 'Port to listen on (0 picks a free one).',
-    default: 8000,
+    description:
+      'Port to listen on (0 picks a free one). Remembered for this data dir: later starts without --port use it again (default 8000).',
     min: 0,
     max: 65535,
   }),
@@ -98,7 +98,7 @@ const NUMERIC_SETTINGS = {
 } as const
 
 type ServerFlags = {
-  port: number
+  port?: number
   host?: string
   'allowed-hosts'?: string
   'trust-proxy'?: string
@@ -110,7 +110,7 @@ type ServerFlags = {
 export function serverFlagsToConfig(
   flags: ServerFlags,
 ): {
-  port: number
+  port?: number
   host?: string
   allowedHosts?: string
   trustProxy?: string
@@ -139,7 +139,7 @@ export function serverFlagsToConfig(
  * so it goes through the environment instead (`serverFlagsToEnv`).
  */
 export function serverFlagsToArgs(flags: ServerFlags): string[] {
-  const args = ['--port', String(flags.port)]
+  const args = flags.port === undefined ? [] : ['--port', String(flags.port)]
   if (flags.host !== undefined) args.push('--host', flags.host)
   if (flags['allowed-hosts'] !== undefined) args.push('--allowed-hosts', flags['allowed-hosts'])
   if (flags['trust-proxy'] !== undefined) args.push('--trust-proxy', flags['trust-proxy'])

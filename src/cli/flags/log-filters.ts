@@ -1,6 +1,8 @@
 import { Args, Flags } from '@oclif/core'
 import { LEVELS, LOG_TYPES } from '../../contract/ingest.js'
 import type { LogFilterParams } from '../../contract/logs.js'
+import { parseSearchQuery, SearchSyntaxError } from '../../contract/search-query.js'
+import { normalizeLevel } from '../ingest/levels.js'
 import { formatTimestamp } from '../../shared/time.js'
 import { CliError, EXIT } from '../runtime/errors.js'
 import { parseTimeFlag } from './time.js'
@@ -9,7 +11,10 @@ import { parseTimeFlag } from './time.js'
 export const logFilterFlags = {
   project: Flags.string({ char: 'p', description: 'Slug of the project (with a login, or its stored API key).' }),
   'api-key': Flags.string({ description: 'API key to use (prefer LEDGER_API_KEY: argv is visible to other users).' }),
-  level: Flags.string({ description: `Level(s), comma-separated: ${LEVELS.join(', ')}.`, multiple: true }),
+  level: Flags.string({
+    description: `Level(s), comma-separated: ${LEVELS.join(', ')} (or the aliases ingest reads: warn, err, fatal, crit, …).`,
+    multiple: true,
+  }),
   type: Flags.string({ description: `Log type(s), comma-separated: ${LOG_TYPES.join(', ')}.`, multiple: true }),
   environment: Flags.string({ description: 'Only logs of this environment.' }),
   release: Flags.string({ description: 'Only logs of this release.' }),
@@ -34,14 +39,25 @@ type FilterFlagValues = {
   attr?: string[]
 }
 
-function oneOf(flag: string, values: string[] | undefined, allowed: readonly string[]): string | undefined {
+function oneOf(
+  flag: string,
+  values: string[] | undefined,
+  allowed: readonly string[],
+  alias: (v: string) => string | null = () => null,
+): string | undefined {
   if (!values) return undefined
   const list = values.flatMap((v) => v.split(',')).map((v) => v.trim().toLowerCase()).filter(Boolean)
+  const out: string[] = []
   for (const v of list) {
-    if (!allowed.includes(v)) throw new CliError(`${flag} '${v}' must be one of ${allowed.join(', ')}`, undefined, EXIT.usage)
+    const value = allowed.includes(v) ? v : alias(v)
+    if (!value) throw new CliError(`${flag} '${v}' must be one of ${allowed.join(', ')}`, undefined, EXIT.usage)
+    if (!out.includes(value)) out.push(value)
   }
-  return list.join(',')
+  return out.join(',')
 }
+
+/** A level's name as ingest reads it (`warn`, `err`, `fatal`, …); numbers are not names here. */
+const levelAlias = (v: string): string | null => (/^\d+$/.test(v) ? null : normalizeLevel(v))
 
 /**
  * The query string of `GET /api/v1/logs` (and its tail) from the flags, checked before any
@@ -53,8 +69,17 @@ export function logQuery(
   now = Date.now(),
 ): LogFilterParams {
   const out: LogFilterParams = {}
-  if (query?.trim()) out.q = query
-  const level = oneOf('--level', flags.level, LEVELS)
+  if (query?.trim()) {
+    // A query the daemon would refuse is a usage error, told before any request.
+    try {
+      parseSearchQuery(query)
+    } catch (err) {
+      if (err instanceof SearchSyntaxError) throw new CliError(`the query ${err.message}`, 'See `ledger logs --help` for the syntax.', EXIT.usage)
+      throw err
+    }
+    out.q = query
+  }
+  const level = oneOf('--level', flags.level, LEVELS, levelAlias)
   if (level) out.level = level
   const type = oneOf('--type', flags.type, LOG_TYPES)
   if (type) out.log_type = type

@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { formatIssue } from '../../contract/validation.js'
 import { CliError, EXIT } from '../runtime/errors.js'
 
 /**
@@ -16,8 +17,12 @@ export function parseFlag<S extends z.ZodType>(
   const r = schema.safeParse(value)
   if (r.success) return r.data
   const issue = r.error.issues[0]
-  const field = issue?.path[0]
+  if (!issue) throw new CliError(`${label} is invalid`, undefined, EXIT.usage)
+  const field = issue.path[0]
   const name =
     typeof field === 'string' ? (flagNames[field] ?? `--${field.replace(/_/g, '-')}`) : label
-  throw new CliError(`${name} ${issue?.message ?? 'is invalid'}`, undefined, EXIT.usage)
+  // The contract's sentence for the rule ("must be >= 1"), never zod's raw "Too small: …".
+  const sentence = formatIssue(issue, value, label)
+  const subject = issue.path.length > 0 ? issue.path.join('.') : label
+  throw new CliError(`${name}${sentence.slice(subject.length)}`, undefined, EXIT.usage)
 }

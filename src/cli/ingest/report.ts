@@ -95,7 +95,7 @@ function shortReason(reason: string): string {
 export function formatSummary(s: IngestSummary, more: { logs?: number; busyWaitMs?: number } = {}): string {
   // Multi-line events make fewer logs than lines.
   const logs = more.logs !== undefined && more.logs !== s.lines_read - s.blank_lines ? ` as ${n(more.logs)} logs` : ''
-  const parts = [`${n(s.lines_read)} lines read${logs}`, `${n(s.accepted)} accepted`]
+  const parts = [`${n(s.lines_read)} ${s.lines_read === 1 ? 'line' : 'lines'} read${logs}`, `${n(s.accepted)} accepted`]
   if (s.rejected > 0) parts.push(`${n(s.rejected)} rejected`)
   if (s.undelivered > 0) parts.push(`${n(s.undelivered)} NOT delivered`)
   if (s.blank_lines > 0) parts.push(`${n(s.blank_lines)} blank skipped`)

@@ -22,9 +22,11 @@ export function formatLog(log: Log, opts: { stacks?: boolean } = {}): string {
   const raw = log.message ?? log.error_message ?? ''
   const message = text(raw)
   parts.push(log.level === 'error' || log.level === 'critical' ? chalk.bold(message) : message)
-  if (log.error_type) {
-    const detail = log.error_message && log.error_message !== raw ? `: ${log.error_message}` : ''
-    parts.push(chalk.red(text(`${log.error_type}${detail}`)))
+  // The error's type and message, each when it says something the message does not.
+  const errorMessage = log.error_message && log.error_message !== raw ? log.error_message : ''
+  if (log.error_type || errorMessage) {
+    const error = log.error_type ? `${log.error_type}${errorMessage ? `: ${errorMessage}` : ''}` : errorMessage
+    parts.push(chalk.red(text(error)))
   }
   const extra: string[] = []
   if (log.environment) extra.push(`env=${log.environment}`)

@@ -76,3 +76,17 @@ export function promptSecret(io: IoStreams, question: string): Promise<string> {
     stdin.on('data', onData)
   })
 }
+
+/**
+ * Asks before something that cannot be undone, as `gh` does: `yes` (`--yes`) skips the
+ * question; without it, a terminal is asked `question [y/N]`, and anything but y/yes cancels
+ * (exit 1). Without a terminal to ask, `--yes` is required (exit 2).
+ */
+export async function confirm(io: IoStreams, question: string, yes: boolean): Promise<void> {
+  if (yes) return
+  if (!io.stdinIsTTY) {
+    throw new CliError('this cannot be undone: pass --yes to confirm (stdin is not a terminal to ask)', undefined, EXIT.usage)
+  }
+  const answer = await promptLine(io, `${question} [y/N] `)
+  if (!/^y(es)?$/i.test(answer)) throw new CliError('cancelled; nothing was changed')
+}

@@ -2,7 +2,9 @@ import { format } from 'node:util'
 import { Command, Errors, Flags, type Interfaces, ux } from '@oclif/core'
 import chalk from 'chalk'
 import { Session } from '../auth/session.js'
-import { resolveTarget } from '../auth/target.js'
+import { LedgerConnectionError } from '../../client/index.js'
+import { readLiveState, startPort } from '../../shared/daemon-state.js'
+import { resolveTarget, startHint } from '../auth/target.js'
 import type { CliContext } from './context.js'
 import { CliError, describeError, EXIT, parseErrorMessage, UsageError } from './errors.js'
 import { processContext } from './process-context.js'
@@ -106,12 +108,16 @@ export abstract class BaseCommand extends Command {
   override async catch(err: Error): Promise<unknown> {
     // oclif's own flow control (exit(), --help) keeps its meaning.
     if (err instanceof Errors.ExitError) throw err
-    const { message, hint, code, streaming } = describeError(err)
-    const { stdout, stderr } = this.ctx.io
+    const report = describeError(err)
+    // The daemon does not answer: the start command that brings one up at that URL.
+    if (err instanceof LedgerConnectionError) report.hint = startHint(err.url, startPort(this.ctx.paths.data))
+    const { message, hint, code, streaming } = report
+    const { stderr } = this.ctx.io
     if (this.debugMode && err.stack) stderr.write(`${err.stack}\n`)
     if (code === EXIT.interrupted && message === '') stderr.write('\n')
     else if (this.jsonEnabled() && !streaming) {
-      stdout.write(`${JSON.stringify({ error: { message, hint, exit_code: code } })}\n`)
+      // stdout carries results only: with --json the error is a JSON object too, on stderr.
+      stderr.write(`${JSON.stringify({ error: { message, hint, exit_code: code } })}\n`)
     } else {
       stderr.write(`${chalk.red('Error:')} ${message}\n`)
       if (hint) stderr.write(`${chalk.dim(hint)}\n`)
@@ -133,7 +139,8 @@ export abstract class ApiCommand extends BaseCommand {
   static override baseFlags = {
     ...BaseCommand.baseFlags,
     url: Flags.string({
-      description: 'Daemon URL (default: LEDGER_URL, else the profile\'s, else http://127.0.0.1:8000).',
+      description:
+        "Daemon URL (default: LEDGER_URL, else the profile's, else the daemon running for this data dir, else http://127.0.0.1:8000 or the port `daemon start --port` remembered).",
       helpGroup: 'GLOBAL',
     }),
     profile: Flags.string({
@@ -168,13 +175,27 @@ export abstract class ApiCommand extends BaseCommand {
     this.ctx.terminate(EXIT.interrupted)
   }
 
+  /**
+   * The project a command acts on: `--project`, else `LEDGER_PROJECT`, else the profile's default (`ledger config set project SLUG`). An API key given by
+   * LEDGER_API_KEY or --api-key names its own project, so no default applies then.
+   */
+  protected defaultedProject(flags: { project?: string; 'api-key'?: string }): string | undefined {
+    if (flags.project) return flags.project
+    if (flags['api-key'] || this.ctx.env['LEDGER_API_KEY']) return undefined
+    return this.ctx.env['LEDGER_PROJECT'] || this.ctx.profiles.read().profiles[this.session.target.profile]?.project
+  }
+
   /** Credentials of the current profile on the current daemon. */
   protected get session(): Session {
     if (!this.sessionCache) {
       if (!this.globalFlags) throw new Error(`${this.id ?? 'this command'} used its session before parse()`)
       let target
       try {
-        target = resolveTarget(this.globalFlags, this.ctx.env, this.ctx.profiles.read())
+        const data = this.ctx.paths.data
+        target = resolveTarget(this.globalFlags, this.ctx.env, this.ctx.profiles.read(), {
+          runningUrl: readLiveState(data)?.url,
+          startPort: startPort(data),
+        })
       } catch (err) {
         throw new CliError((err as Error).message, undefined, EXIT.usage)
       }

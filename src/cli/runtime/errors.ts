@@ -96,6 +96,8 @@ export function parseErrorMessage(message: string): string {
   const lines = message
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l && !/^See more help with/i.test(l))
+    // oclif's preamble and help pointer say nothing of what is wrong (the hint points at --help).
+    .filter((l) => l && !/^See more help with/i.test(l) && !/^The following errors? occurred:?$/i.test(l))
+    .map((l) => l.replace(/^Missing required flag:?\s+(?!-)(\S+)/i, 'missing required flag --$1'))
   return lines.join(': ').replace(/:\s*:/g, ':') || message
 }

@@ -20,4 +20,6 @@ let importer: Importer = (url) => import(url)
  */
 export function useImporter(fn: Importer): void {
   importer = fn
+  // oclif's module loader, inside the bundle, imports plugins through it (scripts/bundle-cli.js).
+  ;(globalThis as Record<symbol, unknown>)[Symbol.for('ledger.import')] = fn
 }

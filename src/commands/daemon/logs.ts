@@ -1,12 +1,18 @@
 import { Flags } from '@oclif/core'
 import { daemonLogs } from '../../cli/actions/daemon.js'
+import { formatDaemonLogLine } from '../../cli/output/daemon-log.js'
 import { BaseCommand } from '../../cli/runtime/base-command.js'
+import { Interrupted } from '../../cli/runtime/errors.js'
 
 export default class DaemonLogs extends BaseCommand {
   static override summary = "Print the background daemon's log."
+  static override description =
+    'Each line in local time and plain words (2026-12-03 15:04:05 INFO  GET /api/v1/logs 200 3.1ms); --json prints the raw JSON lines. ' +
+    'With --follow, Ctrl-C ends it with exit 130, as `tail -f`.'
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> -n 100 --follow',
+    '<%= config.bin %> <%= command.id %> --json | jq .msg',
   ]
   static override enableJsonFlag = false
 
@@ -18,6 +24,7 @@ export default class DaemonLogs extends BaseCommand {
       min: 0,
     }),
     follow: Flags.boolean({ char: 'f', description: 'Keep printing new lines until Ctrl-C.' }),
+    json: Flags.boolean({ description: 'The raw JSON lines, as the daemon wrote them.' }),
   }
 
   async run(): Promise<void> {
@@ -25,9 +32,15 @@ export default class DaemonLogs extends BaseCommand {
     const stop = new AbortController()
     const off = this.ctx.signals.on('SIGINT', () => stop.abort())
     try {
-      await daemonLogs(this.ctx, { lines: flags.lines, follow: flags.follow, stop: stop.signal })
+      await daemonLogs(this.ctx, {
+        lines: flags.lines,
+        follow: flags.follow,
+        stop: stop.signal,
+        format: flags.json ? (line) => line : formatDaemonLogLine,
+      })
     } finally {
       off()
     }
+    if (stop.signal.aborted) throw new Interrupted()
   }
 }

@@ -5,6 +5,7 @@ import { importOutside } from '../../cli/runtime/outside.js'
 import type * as DaemonConfigModule from '../../daemon/config.js'
 import type { DaemonConfig } from '../../daemon/config.js'
 import type * as DaemonServerModule from '../../daemon/server.js'
+import { rememberedPort, rememberPort } from '../../shared/daemon-state.js'
 
 export default class DaemonRun extends BaseCommand {
   static override summary = 'Run the Ledger daemon in the foreground.'
@@ -14,7 +15,7 @@ export default class DaemonRun extends BaseCommand {
     'This process is the server: signals reach it directly.'
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
-    '<%= config.bin %> <%= command.id %> --port 9000',
+    '<%= config.bin %> <%= command.id %> --port 9000   # remembered: later starts use 9000',
     '<%= config.bin %> <%= command.id %> --durability full',
     '<%= config.bin %> <%= command.id %> --database-url postgres://ledger:secret@db.internal:5432/ledger',
   ]
@@ -31,12 +32,21 @@ export default class DaemonRun extends BaseCommand {
     ])
     let config: DaemonConfig
     try {
-      config = loadConfig(serverFlagsToConfig(flags))
+      // Without --port: the port this data dir's daemon was last started on.
+      const port = flags.port ?? rememberedPort(this.ctx.paths.data) ?? undefined
+      config = loadConfig({ ...serverFlagsToConfig(flags), port })
     } catch (err) {
       throw new CliError((err as Error).message, undefined, EXIT.usage)
     }
     try {
       await runServer(config, this.config.version)
+      if (flags.port !== undefined) {
+        try {
+          rememberPort(config.dataDir, flags.port)
+        } catch {
+          // a full disk: the daemon serves anyway; the next start falls back to the default
+        }
+      }
     } catch (err) {
       const e = err as NodeJS.ErrnoException
       if (e.code === 'EADDRINUSE')

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core'
 import { createKey, type KeyCreateResult } from '../../cli/actions/keys.js'
 import { parseFlag } from '../../cli/flags/validate.js'
 import { ApiCommand } from '../../cli/runtime/base-command.js'
+import { CliError, EXIT } from '../../cli/runtime/errors.js'
 import { CreateApiKeyRequestSchema } from '../../contract/api-keys.js'
 
 export default class KeysCreate extends ApiCommand {
@@ -15,7 +16,7 @@ export default class KeysCreate extends ApiCommand {
   ]
 
   static override flags = {
-    project: Flags.string({ char: 'p', description: 'Slug or id of the project.', required: true }),
+    project: Flags.string({ char: 'p', description: 'Slug or id of the project (default: LEDGER_PROJECT, else the profile\'s `config set project`).' }),
     name: Flags.string({ description: 'Name of the key.', required: true }),
     description: Flags.string({ description: 'What the key is for.' }),
     scopes: Flags.string({ description: 'Comma-separated scopes (default: ingest,read,panels).' }),
@@ -31,7 +32,11 @@ export default class KeysCreate extends ApiCommand {
       scopes: flags.scopes?.split(',').map((s) => s.trim()).filter(Boolean),
       expires_in_days: flags['expires-in-days'],
     })
-    const created = await createKey(this.session, { project: flags.project, body, store: flags.store })
+    const project = this.defaultedProject(flags)
+    if (!project) {
+      throw new CliError('which project? pass --project SLUG', 'Or set a default: `ledger config set project SLUG` (or LEDGER_PROJECT).', EXIT.usage)
+    }
+    const created = await createKey(this.session, { project, body, store: flags.store })
     this.log(created.full_key)
     this.logToStderr(`${created.warning}`)
     if (created.stored_in) {

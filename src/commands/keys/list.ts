@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core'
-import { listKeys } from '../../cli/actions/keys.js'
+import { listKeys, projectSlugs } from '../../cli/actions/keys.js'
 import { keyState } from '../../cli/output/resources.js'
 import { renderTable } from '../../cli/output/table.js'
 import { ApiCommand } from '../../cli/runtime/base-command.js'
@@ -21,14 +21,15 @@ export default class KeysList extends ApiCommand {
 
   async run(): Promise<ApiKeyList> {
     const { flags } = await this.parse(KeysList)
-    const list = await listKeys(this.session, { project: flags.project, page: flags.page, size: flags.size })
+    const list = await listKeys(this.session, { project: this.defaultedProject(flags), page: flags.page, size: flags.size })
     if (list.api_keys.length === 0) this.log('No API keys. Create one with `ledger keys create --project SLUG --name NAME`.')
-    else
+    else {
+      const slugs = this.jsonEnabled() ? new Map<number, string>() : await projectSlugs(this.session)
       this.log(
         renderTable(list.api_keys, [
           { header: 'ID', get: (k) => k.id, align: 'right' },
           { header: 'NAME', get: (k) => k.name },
-          { header: 'PROJECT', get: (k) => k.project_id, align: 'right' },
+          { header: 'PROJECT', get: (k) => slugs.get(k.project_id) ?? `#${k.project_id}` },
           { header: 'PREFIX', get: (k) => `${k.key_prefix}…` },
           { header: 'SCOPES', get: (k) => k.scopes.join(',') },
           { header: 'STATE', get: (k) => keyState(k) },
@@ -36,6 +37,7 @@ export default class KeysList extends ApiCommand {
           { header: 'CALLS', get: (k) => k.usage_count, align: 'right' },
         ]),
       )
+    }
     return list
   }
 }

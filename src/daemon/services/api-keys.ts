@@ -336,6 +336,14 @@ export class ApiKeyService {
     }
   }
 
+  /** Keys deleted with their project: out of every cache, and whoever holds one checks it again. */
+  deleted(keyIds: readonly number[]): void {
+    for (const keyId of keyIds) {
+      this.forgetKey(keyId)
+      this.credentials?.emit({ kind: 'key', keyId })
+    }
+  }
+
   /** Drops a key from the auth cache (and, when revoked, its limiter state). */
   private forgetKey(keyId: number, revoked = true): void {
     for (const [hash, p] of this.live) if (p.keyId === keyId) this.live.delete(hash)

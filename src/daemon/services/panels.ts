@@ -74,6 +74,11 @@ export class PanelService {
     return toPanel({ id: panelId, account_id: accountId, created_at: 0, ...fields })
   }
 
+  /** Panels changed outside this service (a project deleted with its panels). */
+  forgetAccount(accountId: number): void {
+    this.cache.delete(accountId)
+  }
+
   async delete(accountId: number, panelId: string): Promise<Success> {
     if (!(await this.ctx.storage.panels.delete(accountId, panelId))) throw notFound('Panel not found')
     this.cache.delete(accountId)

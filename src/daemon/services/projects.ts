@@ -26,6 +26,8 @@ export class ProjectService {
     private readonly ctx: ServiceContext,
     /** Told when a project's settings change (the ingest service caches its quota). */
     private readonly onChange: (projectId: number) => void = () => {},
+    /** Told when a project was deleted, with its keys' ids (caches of keys, quotas, panels). */
+    private readonly onDelete: (project: { projectId: number; accountId: number; keyIds: number[] }) => void = () => {},
   ) {}
 
   async create(accountId: number, input: z.output<typeof CreateProjectRequestSchema>): Promise<Project> {
@@ -47,6 +49,18 @@ export class ProjectService {
     const row = await this.ctx.storage.projects.findBySlug(accountId, slug.toLowerCase())
     if (!row) throw notFound('Project not found')
     return toProject(row)
+  }
+
+  /**
+   * Deletes one of the account's projects with its logs, keys and panels. Another account's
+   * project is not found (404), as for every object of another account read by id.
+   */
+  async delete(accountId: number, projectId: number): Promise<void> {
+    const row = await this.ctx.storage.projects.findById(projectId)
+    if (!row || row.account_id !== accountId) throw notFound('Project not found')
+    const gone = await this.ctx.storage.projects.delete(projectId)
+    if (!gone) throw notFound('Project not found')
+    this.onDelete({ projectId, accountId, keyIds: gone.keyIds })
   }
 
   async update(accountId: number, slug: string, input: z.output<typeof UpdateProjectRequestSchema>): Promise<Project> {

@@ -311,6 +311,13 @@ export interface ProjectStore {
   list(accountId: number): Promise<ProjectRecord[]>
   listAll(): Promise<ProjectRecord[]>
   update(id: number, s: ProjectSettings): Promise<ProjectRecord>
+  /**
+   * Deletes a project and everything of it: its logs (and their full-text entries), their
+   * per-minute counts, quota and idempotency records, its API keys (with their usage and
+   * metrics) and the panels of its account that name it. Returns the ids of the keys that went
+   * (for caches of authenticated keys), or null when there is no such project.
+   */
+  delete(id: number): Promise<{ keyIds: number[] } | null>
 }
 
 export interface ApiKeyStore {

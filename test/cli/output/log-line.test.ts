@@ -39,6 +39,15 @@ describe('formatLog', () => {
     expect(formatLog(stored({ message: null, error_type: 'E', error_message: 'boom' }))).toBe('2026-12-01T10:00:00Z INFO  boom E')
   })
 
+  it('shows error_message when error_type is empty (#24)', () => {
+    expect(formatLog(stored({ level: 'error', message: 'payment failed', error_type: null, error_message: 'card declined' }))).toBe(
+      '2026-12-01T10:00:00Z ERROR payment failed card declined',
+    )
+    expect(formatLog(stored({ level: 'error', message: 'payment failed', error_type: '', error_message: 'card declined' }))).toBe(
+      '2026-12-01T10:00:00Z ERROR payment failed card declined',
+    )
+  })
+
   it('never lets a log put a control sequence on the terminal, in any field', () => {
     const line = formatLog(
       stored({

@@ -5,6 +5,7 @@ import {
   ProjectSlugParamsSchema,
   UpdateProjectRequestSchema,
 } from '../../../contract/projects.js'
+import { ProjectIdParamsSchema } from '../../../contract/api-keys.js'
 import { accountOf } from '../plugins/auth.js'
 import type { App } from '../plugins/zod.js'
 import type { Services } from '../../container.js'
@@ -32,6 +33,15 @@ export function projectRoutes(app: App, { projects }: Services): void {
       schema: { params: ProjectSlugParamsSchema, response: { 200: ProjectSchema } },
     },
     async (req) => projects.getBySlug(accountOf(req), req.params.project_slug),
+  )
+
+  app.delete(
+    '/api/v1/projects/:project_id',
+    { config: { auth: 'account' }, schema: { params: ProjectIdParamsSchema } },
+    async (req, reply) => {
+      await projects.delete(accountOf(req), req.params.project_id)
+      return reply.code(204).send()
+    },
   )
 
   app.patch(

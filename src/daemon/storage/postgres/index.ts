@@ -589,6 +589,27 @@ function projectStore(pool: pg.Pool): ProjectStore {
           [id, s.name ?? null, s.environment ?? null, s.retention_days ?? null, s.daily_quota ?? null],
         )
       ).rows[0],
+    delete: (id) =>
+      // One transaction: the logs (their full-text vectors are in the same rows), counts, quota,
+      // idempotency answers, keys (usage and metrics cascade), the account's panels that name the
+      // project, and the project. The project's row is locked first, so a concurrent delete
+      // (another daemon) finds nothing.
+      inTransaction(pool, async (c) => {
+        const project = (
+          await c.query<{ account_id: number; slug: string }>('SELECT account_id, slug FROM projects WHERE id = $1 FOR UPDATE', [id])
+        ).rows[0]
+        if (!project) return null
+        await c.query('DELETE FROM logs WHERE project_id = $1', [id])
+        await c.query('DELETE FROM log_minutes WHERE project_id = $1', [id])
+        await c.query('DELETE FROM quota_usage WHERE project_id = $1', [id])
+        await c.query('DELETE FROM idempotency_keys WHERE project_id = $1', [id])
+        const keyIds = (await c.query<{ id: string | number }>('DELETE FROM api_keys WHERE project_id = $1 RETURNING id', [id])).rows.map(
+          (r) => Number(r.id),
+        )
+        await c.query('DELETE FROM panels WHERE account_id = $1 AND project_ref IN ($2, $3)', [project.account_id, project.slug, String(id)])
+        await c.query('DELETE FROM projects WHERE id = $1', [id])
+        return { keyIds }
+      }),
   }
 }
 

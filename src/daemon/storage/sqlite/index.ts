@@ -127,7 +127,7 @@ export class SqliteStorage implements Storage {
     this.accounts = guard(accountStore(db))
     this.sessions = guard(sessionStore(db))
     this.verification = guard(verificationStore(db))
-    this.projects = guard(projectStore(db))
+    this.projects = guard(projectStore(db, fulltext))
     this.apiKeys = guard(apiKeyStore(db))
     this.panels = guard(panelStore(db))
     this.logWrites = guard(logWriteStore(db, wal))
@@ -241,7 +241,8 @@ function verificationStore(db: Database): VerificationStore {
   }
 }
 
-function projectStore(db: Database): ProjectStore {
+function projectStore(db: Database, fulltext: FulltextIndexer): ProjectStore {
+  const deleteProject = db.transaction((project: projects.ProjectRow) => projects.deleteProjectRows(db, project))
   // The checks and the insert in one transaction: a concurrent create cannot pass the cap.
   const create = db.transaction((p: Parameters<ProjectStore['create']>[0], cap: number) => {
     if (projects.findProjectBySlug(db, p.accountId, p.slug)) return 'exists' as const
@@ -255,7 +256,31 @@ function projectStore(db: Database): ProjectStore {
     list: async (accountId) => projects.listProjects(db, accountId),
     listAll: async () => projects.listAllProjects(db),
     update: async (id, s) => projects.updateProject(db, id, s),
+    async delete(id) {
+      const project = projects.findProjectById(db, id)
+      if (!project) return null
+      // The index lives in fulltext.db, written by its own thread: out of the index first what
+      // it holds now (as retention does), so a crash before the commit below leaves logs that
+      // are not searchable, never the text of a deleted project in the index.
+      const indexedUpTo = fulltext.status.indexed_upto
+      await forgetInChunks(fulltext, projects.projectLogIds(db, id, indexedUpTo))
+      const gone = deleteProject.immediate(project)
+      // Logs that an indexing pass read before the commit and indexed after the first forget:
+      // the thread answers this only after that pass, so none is left behind.
+      // Should the thread fail now, the project is gone all the same: entries without their log
+      // are never found by a search, which reads the logs through the logs table.
+      await forgetInChunks(
+        fulltext,
+        gone.logIds.filter((logId) => logId > indexedUpTo),
+      ).catch(() => undefined)
+      return { keyIds: gone.keyIds }
+    },
   }
+}
+
+/** Forgets ids from the full-text index in bounded messages. */
+async function forgetInChunks(fulltext: FulltextIndexer, ids: number[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += 50_000) await fulltext.forget(ids.slice(i, i + 50_000))
 }
 
 /** A key's row as the seam gives it: flags as booleans, scopes as a list, limits parsed. */

@@ -57,3 +57,35 @@ export function updateProject(db: Database, id: number, s: ProjectSettings): Pro
     daily_quota: s.daily_quota ?? null,
   })!
 }
+
+/** Ids of a project's logs up to `maxId`, in id order (the full-text entries to remove). */
+export function projectLogIds(db: Database, projectId: number, maxId = Number.MAX_SAFE_INTEGER): number[] {
+  return prepared<[number, number], { id: number }>(db, 'SELECT id FROM logs WHERE project_id = ? AND id <= ? ORDER BY id')
+    .all(projectId, maxId)
+    .map((r) => r.id)
+}
+
+/**
+ * Deletes a project's rows from every table of ledger.db (call inside a transaction): its logs,
+ * their per-minute counts, quota and idempotency records, its API keys (their usage and metrics
+ * go with them, ON DELETE CASCADE), the account's panels that name it (by slug or id), then the
+ * project itself. Returns the ids of the keys and of the logs that went.
+ */
+export function deleteProjectRows(db: Database, project: ProjectRow): { keyIds: number[]; logIds: number[] } {
+  const id = project.id
+  const logIds = projectLogIds(db, id)
+  prepared<[number]>(db, 'DELETE FROM logs WHERE project_id = ?').run(id)
+  prepared<[number]>(db, 'DELETE FROM log_minutes WHERE project_id = ?').run(id)
+  prepared<[number]>(db, 'DELETE FROM quota_usage WHERE project_id = ?').run(id)
+  prepared<[number]>(db, 'DELETE FROM idempotency_keys WHERE project_id = ?').run(id)
+  const keyIds = prepared<[number], { id: number }>(db, 'DELETE FROM api_keys WHERE project_id = ? RETURNING id')
+    .all(id)
+    .map((r) => r.id)
+  prepared<[number, string, string]>(db, 'DELETE FROM panels WHERE account_id = ? AND project_ref IN (?, ?)').run(
+    project.account_id,
+    project.slug,
+    String(id),
+  )
+  prepared<[number]>(db, 'DELETE FROM projects WHERE id = ?').run(id)
+  return { keyIds, logIds }
+}
