@@ -187,8 +187,11 @@ describe('ledger top', () => {
       for (const l of help.split('\n')) expect(l.length, l).toBeLessThanOrEqual(60)
       tmux('send-keys', '-t', 'top', 'Escape')
       await seen('── Recent errors')
+      // One key at a time, each waited for: keys sent together can reach the app in one read.
       tmux('send-keys', '-t', 'top', 'Tab')
+      await waitFor(() => /^> .*e2e key/m.test(screen()), 15_000, `the keys pane selected:\n${screen()}`)
       tmux('send-keys', '-t', 'top', 'Tab')
+      await waitFor(() => /^> .*(ERROR|CRITICAL)/m.test(screen()), 15_000, `the errors pane selected:\n${screen()}`)
       tmux('send-keys', '-t', 'top', 'Enter')
       const detail = await seen(/^── Log \d+ · e2e-app/m, 'the log detail')
       expect(detail).toMatch(/^Level +(ERROR|CRITICAL) · /m)
