@@ -1,6 +1,7 @@
 // The daemon the bench measures: `ledger daemon run` from the build (bin/run.js), in a process
 // of its own, on a temp LEDGER_HOME.
 import { type ChildProcess, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { readState } from '../../src/shared/daemon-state.js'
 import { BIN } from './paths.js'
@@ -48,4 +49,13 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r))
   child.kill('SIGTERM')
   await exited
+}
+
+/** A TCP port of 127.0.0.1 that was free a moment ago, for servers that cannot pick their own. */
+export async function freePort(): Promise<number> {
+  const s = createServer()
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
+  const { port } = s.address() as { port: number }
+  await new Promise((r) => s.close(r))
+  return port
 }

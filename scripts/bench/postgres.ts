@@ -10,7 +10,6 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -18,7 +17,7 @@ import type { LedgerClient } from '../../src/client/index.js'
 import { validateLog } from '../../src/contract/ingest.js'
 import { emptyColumns, pushLog } from '../../src/daemon/ingest/batch-decode.js'
 import { PostgresStorage } from '../../src/daemon/storage/postgres/index.js'
-import { type StartDaemon, stopProcess } from './daemon.js'
+import { freePort, type StartDaemon, stopProcess } from './daemon.js'
 import { makeLogs } from './data.js'
 import { fmt } from './format.js'
 import { runLoad } from './load-protocol.js'
@@ -52,14 +51,6 @@ function command(inst: Install, program: string, args: string[]): [string, strin
   return ['setpriv', [`--reuid=${inst.uid}`, `--regid=${inst.gid}`, '--init-groups', '--', path, ...args]]
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const address = s.address()
-  const port = typeof address === 'object' && address ? address.port : 0
-  await new Promise((r) => s.close(r))
-  return port
-}
 
 /** A PostgreSQL server in a temp dir; returns its URL maker, its pid and a stop. */
 /** A PostgreSQL server of the bench's own. */

@@ -6,23 +6,16 @@
 // runnable alone (`node dist-bench/scripts/bench/redis-limiter.js`, after `npm run build:bench`).
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { openRedis } from '../../src/daemon/redis/connection.js'
 import { RedisRateLimiter } from '../../src/daemon/redis/rate-limiter.js'
 import { MemoryRateLimiter, type RateLimiter } from '../../src/daemon/services/rate-limiter.js'
+import { freePort } from './daemon.js'
 
 const KEYS = 10_000
 
-async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const { port } = s.address() as { port: number }
-  await new Promise((r) => s.close(r))
-  return port
-}
 
 async function startRedis(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-redis-'))

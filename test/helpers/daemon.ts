@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import BetterSqlite3 from 'better-sqlite3'
@@ -17,6 +16,7 @@ import { readState } from '../../src/shared/daemon-state.js'
 import { dataFiles } from '../../src/shared/paths.js'
 import { freshDatabaseUrl, onPostgres } from './test-storage.js'
 import { testTempDir } from './tmp.js'
+import { freePort } from './ports.js'
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const BIN = join(ROOT, 'bin', 'run.js')
@@ -228,13 +228,7 @@ export async function waitFor<T>(
 }
 
 /** A port on 127.0.0.1 where nothing listens (it was free a moment ago). */
-export async function deadPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const port = (server.address() as { port: number }).port
-  await new Promise((r) => server.close(r))
-  return port
-}
+export const deadPort = freePort
 
 export interface SpawnedDaemon {
   url: string

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chownSync, mkdirSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll } from 'vitest'
 import { ADMIN, command, findPostgres, ownedTempDir, type PostgresInstall, serverEnv, template } from './postgres-install.js'
+import { freePort } from './ports.js'
 
 export { findPostgres, type PostgresInstall, postgresSkipReason } from './postgres-install.js'
 
@@ -57,13 +57,6 @@ export interface PostgresServer {
   stop(): Promise<void>
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as { port: number }).port
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /**
  * Starts a PostgreSQL server in a temp dir of its own. One per test file is the intended use

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { afterAll, beforeAll } from 'vitest'
 import { testTempDir } from './tmp.js'
+import { freePort } from './ports.js'
 
 // A real Redis server for tests, from the machine's own install (Debian's `redis-server`
 // package, /usr/bin/redis-server). Each server lives in a temp dir of the run, listens on
@@ -74,13 +74,6 @@ export interface RedisServer {
   stop(): Promise<void>
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as { port: number }).port
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /**
  * Starts a Redis server in a temp dir of its own, on a free port of 127.0.0.1 (Redis cannot
