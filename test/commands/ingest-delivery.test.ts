@@ -1,10 +1,9 @@
 import { rmSync } from 'node:fs'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { LedgerClient } from '../../src/client/index.js'
-import type { CliOptions } from '../helpers/cli.js'
 import { accountWithKey, deadPort, type SpawnedDaemon, spawnDaemon, tempHome, waitFor } from '../helpers/daemon.js'
 import { ledger } from '../helpers/in-process.js'
-import { allLogs, FAST_HASHES, range, seqs, startIngest, stopIngestRuns, summaryOf } from '../helpers/ingest-runs.js'
+import { allLogs, FAST_HASHES, ingestProject, range, seqs, startIngest, stopIngestRuns, summaryOf } from '../helpers/ingest-runs.js'
 
 // `ledger ingest` inside vitest against a daemon in its own process that is busy (a full
 // queue, --wait) or goes away (killed and restarted, never there).
@@ -33,19 +32,8 @@ describe('a busy daemon, and --wait', () => {
   const worker = (action: 'pause' | 'resume') =>
     anon.raw('POST', `/api/v1/admin/queue/${action}`, { headers: { 'x-admin-token': ADMIN } })
 
-  async function project(slug: string) {
-    const a = await accountWithKey(anon, slug)
-    await a.account.client.updateProject(slug, { daily_quota: 10_000_000 })
-    const reader = anon.withCredential((await a.account.client.createApiKey(a.project.project_id, { name: 'reader' })).full_key)
-    const opts = (extra: Partial<CliOptions> = {}): CliOptions => ({
-      home,
-      url: daemon.url,
-      env: { LEDGER_API_KEY: a.key.full_key },
-      timeoutMs: 120_000,
-      ...extra,
-    })
-    return { ...a, reader, opts }
-  }
+  /** A project with a key for the CLI and a second one for the test's reads. */
+  const project = (slug: string) => ingestProject(anon, { home, url: daemon.url, timeoutMs: 120_000 }, slug)
 
   test('a full queue (503) is waited for, never given up: 8,000 lines, 8 batches of 500 at a time, into a queue of 1,000: all delivered once', async () => {
     const p = await project('busy')

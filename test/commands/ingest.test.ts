@@ -3,10 +3,10 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { LedgerClient } from '../../src/client/index.js'
 import type { Log } from '../../src/contract/ingest.js'
-import { type CliOptions, expectCliError } from '../helpers/cli.js'
-import { accountWithKey, PASSWORD, type SpawnedDaemon, spawnDaemon, tempHome, waitFor } from '../helpers/daemon.js'
+import { expectCliError } from '../helpers/cli.js'
+import { PASSWORD, type SpawnedDaemon, spawnDaemon, tempHome, waitFor } from '../helpers/daemon.js'
 import { ledger } from '../helpers/in-process.js'
-import { allLogs, FAST_HASHES, range, seqs, startBinaryIngest, startIngest, stopIngestRuns, summaryOf } from '../helpers/ingest-runs.js'
+import { allLogs, FAST_HASHES, ingestProject, range, seqs, startBinaryIngest, startIngest, stopIngestRuns, summaryOf } from '../helpers/ingest-runs.js'
 import { testTempDir } from '../helpers/tmp.js'
 
 // `ledger ingest` against a daemon in its own process: run inside vitest, its stdin a stream
@@ -33,19 +33,7 @@ describe('against a running daemon', () => {
   })
 
   /** A project with a key for the CLI and a second one for the test's reads. */
-  async function project(slug: string) {
-    const a = await accountWithKey(anon, slug)
-    await a.account.client.updateProject(slug, { daily_quota: 10_000_000 })
-    const reader = anon.withCredential((await a.account.client.createApiKey(a.project.project_id, { name: 'reader' })).full_key)
-    const opts = (extra: Partial<CliOptions> = {}): CliOptions => ({
-      home,
-      url: daemon.url,
-      env: { LEDGER_API_KEY: a.key.full_key },
-      timeoutMs: 60_000,
-      ...extra,
-    })
-    return { ...a, reader, opts }
-  }
+  const project = (slug: string) => ingestProject(anon, { home, url: daemon.url, timeoutMs: 60_000 }, slug)
 
   test('50,000 mixed JSON and plain lines: all stored once, JSON levels and attributes kept', async () => {
     const p = await project('mixed')

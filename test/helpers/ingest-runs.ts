@@ -3,11 +3,30 @@ import type { IngestSummary } from '../../src/cli/ingest/report.js'
 import type { LedgerClient } from '../../src/client/index.js'
 import type { Log } from '../../src/contract/ingest.js'
 import { type CliOptions, type CliResult, startCli } from './cli.js'
+import { accountWithKey } from './daemon.js'
 import { type InProcessRun, startLedger } from './in-process.js'
 
 // What the `ledger ingest` tests share (test/commands/ingest*.test.ts).
 
 export const FAST_HASHES = { LEDGER_SCRYPT_LOG_N: '12' }
+
+/**
+ * A project (daily quota raised) with a key for the CLI (`opts()`: the CLI's options, with
+ * `LEDGER_API_KEY` set) and a second one for the test's reads (`reader`).
+ */
+export async function ingestProject(anon: LedgerClient, cli: { home: string; url: string; timeoutMs: number }, slug: string) {
+  const a = await accountWithKey(anon, slug)
+  await a.account.client.updateProject(slug, { daily_quota: 10_000_000 })
+  const reader = anon.withCredential((await a.account.client.createApiKey(a.project.project_id, { name: 'reader' })).full_key)
+  const opts = (extra: Partial<CliOptions> = {}): CliOptions => ({
+    home: cli.home,
+    url: cli.url,
+    env: { LEDGER_API_KEY: a.key.full_key },
+    timeoutMs: cli.timeoutMs,
+    ...extra,
+  })
+  return { ...a, reader, opts }
+}
 
 const running = new Set<InProcessRun>()
 const processes = new Set<ChildProcessWithoutNullStreams>()
