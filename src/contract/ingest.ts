@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { parseTimestamp } from '../shared/time.js'
 import {
   ATTRIBUTES_MAX_BYTES,
+  compileFieldCode,
   IMPORTANCES,
   LEVELS,
   LOG_TYPES,
@@ -131,6 +132,22 @@ function text(v: unknown, max: number): string | null | typeof NO_TEXT {
 }
 
 /**
+ * The log with its text fields checked (null when one is not a string within its limit), and
+ * `attributes` still null. Generated from the field table (see compileFieldCode): every log
+ * of a batch gets an object of the same shape, built by one literal.
+ */
+const withTexts = compileFieldCode<
+  (o: Record<string, unknown>, timestamp: number, level: string, log_type: string, importance: string) => ValidLog | null
+>(
+  ['o', 'timestamp', 'level', 'log_type', 'importance'],
+  [
+    ...TEXT_FIELDS.map((f) => `const ${f.name} = text(o.${f.name}, ${f.max}); if (${f.name} === NO_TEXT) return null;`),
+    `return { timestamp, level, log_type, importance, ${TEXT_FIELDS.map((f) => f.name).join(', ')}, attributes: null };`,
+  ].join('\n'),
+  { text, NO_TEXT },
+)
+
+/**
  * The hot path of ingestion: the same rules as `LogInputSchema`, checked by hand (about ten
  * times faster than zod on a batch). Returns null when the log is invalid; the caller then runs
  * the schema for a readable message. A test holds the two to the same verdicts.
@@ -148,12 +165,8 @@ export function parseLogFast(input: unknown): ValidLog | null {
   if (typeof level !== 'string' || !LEVEL_SET.has(level)) return null
   if (typeof logType !== 'string' || !LOG_TYPE_SET.has(logType)) return null
   if (typeof importance !== 'string' || !IMPORTANCE_SET.has(importance)) return null
-  const out = { timestamp, level, log_type: logType, importance } as Record<string, unknown>
-  for (const f of TEXT_FIELDS) {
-    const v = text(o[f.name], f.max)
-    if (v === NO_TEXT) return null
-    out[f.name] = v
-  }
+  const out = withTexts(o, timestamp, level, logType, importance)
+  if (out === null) return null
   let attributes: string | null = null
   const a = o['attributes']
   if (a !== undefined && a !== null) {
@@ -168,8 +181,8 @@ export function parseLogFast(input: unknown): ValidLog | null {
       return null
     }
   }
-  out['attributes'] = attributes
-  return out as ValidLog
+  out.attributes = attributes
+  return out
 }
 
 /** A log validated fast, or the schema's readable reason when it is invalid. */

@@ -51,6 +51,28 @@ export const LOG_FIELDS = [
 ] as readonly LogField[]
 export type LogField = 'timestamp' | EnumField | TextField | 'attributes'
 
+/**
+ * Compiles a hot-path function whose body names each field (`c.message.push(v.message)`, …)
+ * instead of looping over the names: a property named in the code is one monomorphic access,
+ * a name taken from an array is a megamorphic lookup. Decoding a 1000-log batch was 13% slower
+ * with the loops (measured). The table stays the one place the fields are listed; the names are
+ * plain identifiers (checked here), so the generated code is only ever our own.
+ */
+export function compileFieldCode<F extends (...args: never[]) => unknown>(
+  params: readonly string[],
+  body: string,
+  bindings: Record<string, unknown> = {},
+): F {
+  for (const name of [...LOG_FIELDS, ...params, ...Object.keys(bindings)]) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`Not an identifier: ${name}`)
+  }
+  const names = Object.keys(bindings)
+  const make = new Function(...names, `return function (${params.join(', ')}) {\n${body}\n}`) as (
+    ...values: unknown[]
+  ) => F
+  return make(...names.map((n) => bindings[n]))
+}
+
 /** The maximum length of a text field. */
 export function textLimit(name: TextField): number {
   return TEXT_FIELDS.find((f) => f.name === name)!.max
