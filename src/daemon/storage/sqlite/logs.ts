@@ -1,5 +1,5 @@
-import type { Database } from 'better-sqlite3'
-import { LOG_FIELDS } from '../../../contract/log-fields.js'
+import type { Database, Statement } from 'better-sqlite3'
+import { compileFieldCode, LOG_FIELDS } from '../../../contract/log-fields.js'
 import type { LogColumns, LogRecord, ReceivedCount } from '../types.js'
 import { prepared } from './statements.js'
 
@@ -9,6 +9,15 @@ export type LogRow = LogRecord
 export const COLUMNS = ['project_id', 'received_at', ...LOG_FIELDS].join(', ')
 
 const INSERT = `INSERT INTO logs (id, ${COLUMNS}) VALUES (?, ?, ?, ${LOG_FIELDS.map(() => '?').join(', ')})`
+/**
+ * Runs INSERT for log `i` of the columns, each value its own argument (generated from the field
+ * table: one array of bind values, or a loop over the names, cost ~12% more main-thread time per
+ * log, measured).
+ */
+const insertRow = compileFieldCode<
+  (stmt: Statement<unknown[]>, id: number, projectId: number, receivedAt: number, c: LogColumns, i: number) => void
+>(['stmt', 'id', 'projectId', 'receivedAt', 'c', 'i'], `stmt.run(id, projectId, receivedAt, ${LOG_FIELDS.map((f) => `c.${f}[i]`).join(', ')});`)
+
 const ADD_MINUTE = `INSERT INTO log_minutes (project_id, minute, level, count) VALUES (?, ?, ?, ?)
   ON CONFLICT (project_id, minute, level) DO UPDATE SET count = count + excluded.count`
 
@@ -27,19 +36,11 @@ function storeLogs(
   firstId: number,
 ): void {
   const stmt = prepared<unknown[]>(db, INSERT)
-  // One array of bind values, reused for every row (positional binding: measurably faster than
-  // named parameters on the hot path).
-  const columns = LOG_FIELDS.map((f) => (c as unknown as Record<string, unknown[]>)[f]!)
-  const values: unknown[] = new Array(3 + columns.length)
-  values[1] = projectId
-  values[2] = receivedAt
   // Per (minute, level); runs of the same pair (the common case) cost one comparison a log.
   const minutes = new Map<string, { minute: number; level: string; n: number }>()
   let last: { minute: number; level: string; n: number } | undefined
   for (let i = 0; i < count; i++) {
-    values[0] = firstId + i
-    for (let k = 0; k < columns.length; k++) values[3 + k] = columns[k]![i]
-    stmt.run(values)
+    insertRow(stmt, firstId + i, projectId, receivedAt, c, i)
     const minute = Math.floor(c.timestamp[i]! / 60_000)
     const level = c.level[i]!
     if (last === undefined || last.minute !== minute || last.level !== level) {
