@@ -23,6 +23,9 @@
 //        (`npm run bench -- tails` runs only this part; BENCH_TAIL_ROWS logs a round)
 //   (j)  the shared rate limiter (Redis, one Lua script per check) against the in-memory one
 //        (`npm run bench -- limiter-redis` runs only this part; needs redis-server)
+//   (k)  several daemons on one PostgreSQL and one Redis: batch ingestion to 1, 2 and 3 daemons
+//        with every process's CPU per 1000 logs, then (j) (`npm run bench -- cluster` runs only
+//        this part; needs PostgreSQL and redis-server; cluster.ts)
 //   (p)  PostgreSQL next to SQLite: batch ingestion (10 clients) with the CPU of the daemon and of
 //        the PostgreSQL server per 1000 logs, and search over 1,000,000 logs (`npm run bench --
 //        postgres` runs only this part; postgres.ts)
@@ -50,7 +53,8 @@ import { queueDrained } from './health.js'
 import { benchIngest, INGEST_KINDS, type IngestKind, type IngestResult, isIngestKind } from './ingest.js'
 import { benchLimiter } from './limiter.js'
 import { benchPostgres } from './postgres.js'
-import { benchRedisLimiter } from './redis-limiter.js'
+import { benchCluster } from './cluster.js'
+import { benchRedisLimiter, printRedisLimiter } from './redis-limiter.js'
 import { type BatchLoad, runLoad } from './load-protocol.js'
 import { benchSearch } from './search.js'
 import { benchSustained } from './sustained.js'
@@ -438,13 +442,7 @@ async function all(): Promise<void> {
 }
 
 async function redisLimiter(): Promise<void> {
-  const r = await benchRedisLimiter()
-  console.log('(j)  rate limiter checks through the RateLimiter interface (one await each), both default windows')
-  console.log(`     memory, allowing                               ${fmt(r.memoryAllow).padStart(12)} checks/s`)
-  console.log(`     memory, rejecting                              ${fmt(r.memoryReject).padStart(12)} checks/s`)
-  console.log(`     Redis, allowing, 1 in flight                   ${fmt(r.redisAllow1).padStart(12)} checks/s   (one round trip each)`)
-  console.log(`     Redis, allowing, 64 in flight                  ${fmt(r.redisAllow64).padStart(12)} checks/s   Redis CPU ${r.redisCpuPer1000.toFixed(1)} ms per 1000`)
-  console.log(`     Redis, rejecting, 64 in flight                 ${fmt(r.redisReject64).padStart(12)} checks/s`)
+  printRedisLimiter(await benchRedisLimiter())
 }
 
 /** The parts `npm run bench -- <part>` runs alone; anything else runs the whole bench. */
@@ -454,6 +452,7 @@ const PARTS = new Map<string, () => Promise<void>>([
   ['ingest', ingestOnly],
   ['tails', tails],
   ['limiter-redis', redisLimiter],
+  ['cluster', () => benchCluster({ startDaemon, benchAccount, rows: ROWS })],
   [
     'postgres',
     () =>

@@ -9,7 +9,7 @@
 // committed), as the `postgres` user when run as root. Nothing here passes or fails.
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -22,9 +22,7 @@ import { makeLogs } from './data.js'
 import { fmt } from './format.js'
 import { runLoad } from './load-protocol.js'
 import { benchSearch } from './search.js'
-import { threadCpu, type ThreadCpu } from './threads.js'
-
-const TICK_MS = 10
+import { processTreeCpu, threadCpu, type ThreadCpu } from './threads.js'
 
 interface Install {
   bin: string
@@ -52,7 +50,6 @@ function command(inst: Install, program: string, args: string[]): [string, strin
 }
 
 
-/** A PostgreSQL server in a temp dir; returns its URL maker, its pid and a stop. */
 /** A PostgreSQL server of the bench's own. */
 export interface BenchPostgres {
   pid: number
@@ -112,23 +109,6 @@ export async function startPostgres(): Promise<BenchPostgres> {
       rmSync(dir, { recursive: true, force: true })
     },
   }
-}
-
-/** CPU time (ms) of the postmaster and every process it started (the backends, the WAL writer…). */
-function serverCpu(postmaster: number): number {
-  let total = 0
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8')
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      // f[1] is the parent's pid; f[11], f[12] utime and stime in ticks.
-      if (Number(p) === postmaster || Number(f[1]) === postmaster) total += (Number(f[11]) + Number(f[12])) * TICK_MS
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total
 }
 
 const sum = (o: ThreadCpu | null): number => (o ? Object.values(o).reduce((a, b) => a + b, 0) : 0)
@@ -194,7 +174,7 @@ export async function benchPostgres({
       try {
         const { anon, keys } = await benchAccount(url)
         const d0 = threadCpu(pid)
-        const s0 = serverCpu(server.pid)
+        const s0 = processTreeCpu(server.pid)
         const t0 = performance.now()
         const res = await runLoad({ url, mode: 'batch', concurrency: 10, requests: rows / 1000, batchSize: 1000, keys: keys.slice(0, 10) })
         let seconds = res.seconds
@@ -205,7 +185,7 @@ export async function benchPostgres({
           seconds = (performance.now() - t0) / 1000
         }
         const daemonMs = sum(threadCpu(pid)) - sum(d0)
-        const serverMs = serverCpu(server.pid) - s0
+        const serverMs = processTreeCpu(server.pid) - s0
         const rate = res.logs / seconds
         rates[r.label] = rate
         const per = (ms: number): string => (ms / (res.logs / 1000)).toFixed(1)

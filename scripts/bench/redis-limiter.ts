@@ -5,7 +5,7 @@
 // nothing) and stopped at the end. `npm run bench -- limiter-redis`; exported for index.ts;
 // runnable alone (`node dist-bench/scripts/bench/redis-limiter.js`, after `npm run build:bench`).
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -13,11 +13,14 @@ import { openRedis } from '../../src/daemon/redis/connection.js'
 import { RedisRateLimiter } from '../../src/daemon/redis/rate-limiter.js'
 import { MemoryRateLimiter, type RateLimiter } from '../../src/daemon/services/rate-limiter.js'
 import { freePort } from './daemon.js'
+import { fmt } from './format.js'
+import { processCpu } from './threads.js'
 
 const KEYS = 10_000
 
 
-async function startRedis(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+/** A redis-server of the bench's own: a free port of 127.0.0.1, a temp dir, nothing persisted. */
+export async function startRedis(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-redis-'))
   const port = await freePort()
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--logfile', '']
@@ -42,11 +45,6 @@ async function startRedis(): Promise<{ url: string; pid: number; stop(): Promise
   }
 }
 
-/** CPU seconds (user + system) of a process so far, from /proc. */
-function cpuOf(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(f[11]) + Number(f[12])) / 100
-}
 
 /** Checks per second of `count` checks, `inFlight` at a time, each `await`ed as the daemon does. */
 async function rate(limiter: RateLimiter, count: number, inFlight: number, keyOf: (i: number) => number): Promise<number> {
@@ -89,15 +87,25 @@ export async function benchRedisLimiter(n = 100_000): Promise<RedisLimiterFigure
     const memoryAllow = await rate(memory, n * 10, 1, allow)
     const memoryReject = await rate(memory, n * 10, 1, reject)
     const redisAllow1 = await rate(shared, n / 10, 1, allow)
-    const cpu0 = cpuOf(redis.pid)
+    const cpu0 = processCpu(redis.pid)
     const redisAllow64 = await rate(shared, n, 64, allow)
-    const redisCpuPer1000 = ((cpuOf(redis.pid) - cpu0) / n) * 1000 * 1000
+    const redisCpuPer1000 = ((processCpu(redis.pid) - cpu0) / n) * 1000
     const redisReject64 = await rate(shared, n, 64, reject)
     return { memoryAllow, memoryReject, redisAllow1, redisAllow64, redisCpuPer1000, redisReject64 }
   } finally {
     connection.disconnect()
     await redis.stop()
   }
+}
+
+/** Prints (j). */
+export function printRedisLimiter(r: RedisLimiterFigures): void {
+  console.log('(j)  rate limiter checks through the RateLimiter interface (one await each), both default windows')
+  console.log(`     memory, allowing                               ${fmt(r.memoryAllow).padStart(12)} checks/s`)
+  console.log(`     memory, rejecting                              ${fmt(r.memoryReject).padStart(12)} checks/s`)
+  console.log(`     Redis, allowing, 1 in flight                   ${fmt(r.redisAllow1).padStart(12)} checks/s   (one round trip each)`)
+  console.log(`     Redis, allowing, 64 in flight                  ${fmt(r.redisAllow64).padStart(12)} checks/s   Redis CPU ${r.redisCpuPer1000.toFixed(1)} ms per 1000`)
+  console.log(`     Redis, rejecting, 64 in flight                 ${fmt(r.redisReject64).padStart(12)} checks/s`)
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

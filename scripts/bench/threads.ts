@@ -56,3 +56,34 @@ export function cpuPerRequest(
   others.sort((a, b) => b - a)
   return { main, busiest: others[0] ?? 0, rest: others.slice(1).reduce((a, b) => a + b, 0) }
 }
+
+/** CPU time (ms, user + system) of one process so far; NaN once it is gone. */
+export function processCpu(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12])) * TICK_MS
+  } catch {
+    return NaN
+  }
+}
+
+/**
+ * CPU time (ms) of a process and its children (a server's workers: PostgreSQL's backends, its
+ * WAL writer…), counting only the children alive now.
+ */
+export function processTreeCpu(root: number): number {
+  let total = 0
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8')
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      // f[1] is the parent's pid; f[11], f[12] utime and stime in ticks.
+      if (Number(p) === root || Number(f[1]) === root) total += (Number(f[11]) + Number(f[12])) * TICK_MS
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total
+}
