@@ -50,6 +50,11 @@ export interface RateLimiterHealth {
   status: 'healthy' | 'degraded'
   /** Where the buckets live: this process (`memory`) or a Redis every daemon shares (`redis`). */
   backend: 'memory' | 'redis'
+  /**
+   * Whose limits apply right now: this daemon's alone (`memory (per instance)`: the default, or
+   * Redis is down) or every daemon's together (`redis (shared)`).
+   */
+  mode?: 'memory (per instance)' | 'redis (shared)'
   /** Keys with limits or buckets this daemon has seen. */
   tracked_keys: number
   [figure: string]: unknown
@@ -76,6 +81,12 @@ export interface RateLimiter {
    * @throws RateLimiterUnavailableError when the shared store cannot answer (never in memory).
    */
   check(keyId: number, nowMs: number, cost?: number): Awaitable<RateDecision>
+  /**
+   * As `check`, but never answered by a per-instance fallback while a shared store is down:
+   * for answers that are the limit itself (`POST /check`).
+   * @throws RateLimiterUnavailableError when the shared store cannot answer (never in memory).
+   */
+  checkShared(keyId: number, nowMs: number, cost?: number): Awaitable<RateDecision>
   health(): Awaitable<RateLimiterHealth>
   /** Releases what the limiter holds (not a connection it was given). */
   close(): Awaitable<void>
@@ -139,7 +150,7 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   health(): RateLimiterHealth {
-    return { status: 'healthy', backend: 'memory', tracked_keys: this.trackedKeys() }
+    return { status: 'healthy', backend: 'memory', mode: 'memory (per instance)', tracked_keys: this.trackedKeys() }
   }
 
   close(): void {}
@@ -148,6 +159,11 @@ export class MemoryRateLimiter implements RateLimiter {
   forget(keyId: number): void {
     this.keys.delete(keyId)
     this.custom.delete(keyId)
+  }
+
+  /** Memory is the only store: as `check`. */
+  checkShared(keyId: number, nowMs: number, cost = 1): RateDecision {
+    return this.check(keyId, nowMs, cost)
   }
 
   /** Draws `cost` tokens from every limit of the key, or none if any limit lacks them. */
