@@ -15,7 +15,8 @@ import { PasswordHasher } from './services/passwords.js'
 import { ProjectService } from './services/projects.js'
 import { MemoryRateLimiter, type RateLimiter } from './services/rate-limiter.js'
 import { openRedis } from './redis/connection.js'
-import { FallbackRateLimiter, RedisLink } from './redis/fallback.js'
+import { FallbackRateLimiter, RedisLink, redisWindowsFactory } from './redis/fallback.js'
+import { memoryWindows, type WindowsFactory } from './services/window-throttle.js'
 import { RedisRateLimiter } from './redis/rate-limiter.js'
 import { RollingCounter } from './services/rolling-counter.js'
 import { StatsService } from './services/stats.js'
@@ -121,6 +122,8 @@ async function wire(
   const ctx: ServiceContext = { storage, config, now }
   const credentials = new CredentialEvents()
   const limiter: RateLimiter = redis ? new FallbackRateLimiter(new RedisRateLimiter(redis.redis), redis) : new MemoryRateLimiter()
+  // The login, registration and code throttles: shared in Redis (per instance while it is down).
+  const windows: WindowsFactory = redis ? redisWindowsFactory(redis) : memoryWindows
   const keyStats = new KeyStats(storage.apiKeys, log)
   // Processed ids only grow (logs are indexed in id order): tails start after the largest one,
   // which is the last one indexed (or, while the index is rebuilt, the last one stored before).
@@ -136,6 +139,7 @@ async function wire(
     new PasswordHasher(config.scryptLogN, config.maxPendingHashes),
     tokens,
     credentials,
+    windows,
   )
   const decoder = new BatchDecoder(config.decoderThreads, log)
   // The live figures of `ledger top`, seeded from what was received in the last minutes (the
@@ -167,6 +171,7 @@ async function wire(
       storage.secret,
       config.smtpUrl ? smtpDelivery(config.smtpUrl, config.smtpFrom, log) : logDelivery(log),
       (accountId) => accounts.startSession(accountId),
+      windows,
     ),
     projects: new ProjectService(
       ctx,

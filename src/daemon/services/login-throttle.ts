@@ -1,4 +1,4 @@
-import { type Slot, WindowThrottle } from './window-throttle.js'
+import { memoryWindows, type SlidingWindows, type Slot, type WindowsFactory } from './window-throttle.js'
 
 const WINDOW_MS = 5 * 60_000
 const MAX_FAILURES = 5
@@ -39,28 +39,42 @@ export interface LoginAttempt {
  * never the failures of other attempts. Unknown emails are counted the same way, so the lock
  * says nothing about whether an account exists. Per address, `failuresPerAddress` failed logins
  * in 5 minutes (whatever the emails) refuse further attempts until the oldest leaves the
- * window; successful logins give their slot back. Kept in memory: a restart forgets it.
+ * window; successful logins give their slot back. The per-email state is kept in memory (a
+ * restart forgets it); the per-address window is the `windows` factory's (memory, or a Redis
+ * shared by the daemons of a team).
  */
 export class LoginThrottle {
   private readonly entries = new Map<string, Entry>()
-  private readonly perAddress: WindowThrottle
+  private readonly perAddress: SlidingWindows
   /** Entries in memory past which stale ones are dropped (doubled when few were stale). */
   private pruneAt = 100_000
 
-  constructor(failuresPerAddress: number) {
-    this.perAddress = new WindowThrottle([{ max: failuresPerAddress, windowMs: WINDOW_MS }])
+  constructor(failuresPerAddress: number, windows: WindowsFactory = memoryWindows) {
+    this.perAddress = windows('login-failures-per-address', [{ max: failuresPerAddress, windowMs: WINDOW_MS }])
   }
 
   /** Takes the attempt's slots, or says why it must wait (nothing is taken then). */
-  begin(email: string, address: string, now: number): LoginAttempt | Refusal {
+  async begin(email: string, address: string, now: number): Promise<LoginAttempt | Refusal> {
     const e = this.entry(email, now)
     if (e.lockedUntil > now) return { reason: 'email', retryAfter: Math.ceil((e.lockedUntil - now) / 1000) }
     // Attempts still being checked may each become the failure that locks: wait for them.
     if (e.times.length + e.pending >= MAX_FAILURES) return { reason: 'email', retryAfter: 1 }
-    const wait = this.perAddress.waitMs(address, now)
-    if (wait > 0) return { reason: 'address', retryAfter: Math.ceil(wait / 1000) }
-    const slot = this.perAddress.take(address, now) as Slot
+    // The email's slot is held (pending) while the address's is taken: a concurrent attempt
+    // on the same email counts it already.
     e.pending++
+    let slot: Slot | null
+    try {
+      slot = await this.perAddress.take(address, now)
+    } catch (err) {
+      e.pending--
+      throw err
+    }
+    if (!slot) {
+      e.pending--
+      const wait = await this.perAddress.waitMs(address, now)
+      return { reason: 'address', retryAfter: Math.max(1, Math.ceil(wait / 1000)) }
+    }
+    const taken = slot
     let done = false
     const settle = () => {
       if (done) return false
@@ -81,13 +95,18 @@ export class LoginThrottle {
       succeeded: () => {
         if (!settle()) return
         e.lockMs = 0
-        this.perAddress.refund(slot)
+        this.refund(taken)
       },
       cancel: () => {
         if (!settle()) return
-        this.perAddress.refund(slot)
+        this.refund(taken)
       },
     }
+  }
+
+  /** A refund never fails the login it ends (a shared store swallows its own outages). */
+  private refund(slot: Slot): void {
+    void Promise.resolve(this.perAddress.refund(slot)).catch(() => undefined)
   }
 
   private entry(email: string, now: number): Entry {
