@@ -204,6 +204,8 @@ async function wire(
       ingestRates,
       startedAt,
       version: version ?? packageVersion(),
+      redisAvailable: () => (redis ? redis.available : null),
+      storageEngine: storage.engine,
     }),
     startedAt,
     async start() {

@@ -83,6 +83,16 @@ describe.skipIf(skip !== null)('rate limits in Redis, across daemons on one Post
     }
     expect(ids.size).toBe(3)
     expect(redisWarnings(a)).toEqual([])
+    // The CLI says which daemon answered and what it shares: health --deep and top.
+    const health = await runCli({ home: tempHome(), url: b.url }, 'health', '--deep')
+    expect(health.code, health.stderr).toBe(0)
+    expect(health.stdout).toMatch(new RegExp(`^  instance: [^ ]+:${new URL(b.url).port}  `, 'm'))
+    expect(health.stdout).toMatch(/^ {2}rate_limiter: healthy .*mode=redis \(shared\)/m)
+    expect(health.stdout).toMatch(/^ {2}redis: healthy .*connection=ready/m)
+    expect(health.stdout).toMatch(/^ {2}database: healthy {2}engine=postgres/m)
+    const top = await runCli({ home: tempHome(), url: c.url, env: { LEDGER_TOKEN: account.access_token } }, 'top')
+    expect(top.code, top.stderr).toBe(0)
+    expect(top.stdout).toMatch(new RegExp(`^Instance: [^ ;]+:${new URL(c.url).port}; database postgres; Redis ok$`, 'm'))
   })
 
   it('a changed limit applies at once on the daemon that changed it, replacing the running window', async () => {
@@ -102,7 +112,8 @@ describe.skipIf(skip !== null)('rate limits in Redis, across daemons on one Post
   it('Redis killed under a running daemon: ingestion goes on (202, per-instance limits), one warning, health degraded, /check 503 with Retry-After; Redis back: shared again without a restart', async () => {
     const url = await pg().createDatabase()
     const d = await daemon(url)
-    const { key, keyClient } = await accountWithKey(d.client, 'fault')
+    const { account, key, keyClient } = await accountWithKey(d.client, 'fault')
+    const token = account.access_token
     expect((await keyClient.raw('POST', '/api/v1/ingest/single', { body: log() })).status).toBe(202)
     await redis().kill()
     try {
@@ -121,6 +132,11 @@ describe.skipIf(skip !== null)('rate limits in Redis, across daemons on one Post
       expect(check.status).toBe(503)
       expect(Number(check.headers['retry-after'])).toBeGreaterThan(0)
       expect(check.body).toEqual({ detail: expect.stringContaining('rate limiter is unavailable') })
+      const top = await runCli({ home: tempHome(), url: d.url, env: { LEDGER_TOKEN: token } }, 'top')
+      expect(top.stdout).toMatch(/^Instance: .*; database postgres; Redis down$/m)
+      const health = await runCli({ home: tempHome(), url: d.url }, 'health', '--deep')
+      expect(health.code).toBe(1)
+      expect(health.stdout).toMatch(/^ {2}redis: degraded /m)
       // Still one warning after all of that.
       expect(redisWarnings(d)).toHaveLength(1)
     } finally {
