@@ -17,6 +17,7 @@ import { MemoryRateLimiter, type RateLimiter } from './services/rate-limiter.js'
 import { openRedis } from './redis/connection.js'
 import { FallbackRateLimiter, RedisLink, redisWindowsFactory } from './redis/fallback.js'
 import { memoryWindows, type WindowsFactory } from './services/window-throttle.js'
+import { FallbackEmailFailures, RedisEmailFailures } from './redis/login-failures.js'
 import { RedisRateLimiter } from './redis/rate-limiter.js'
 import { RollingCounter } from './services/rolling-counter.js'
 import { StatsService } from './services/stats.js'
@@ -140,6 +141,7 @@ async function wire(
     tokens,
     credentials,
     windows,
+    redis ? new FallbackEmailFailures(new RedisEmailFailures(redis.redis), redis) : undefined,
   )
   const decoder = new BatchDecoder(config.decoderThreads, log)
   // The live figures of `ledger top`, seeded from what was received in the last minutes (the

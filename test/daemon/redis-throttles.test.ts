@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { PASSWORD, registerAccount, startTestDaemon, type TestDaemon, uniqueEmail } from '../helpers/daemon.js'
+import { PASSWORD, registerAccount, startTestDaemon, type TestDaemon, uniqueEmail, waitFor } from '../helpers/daemon.js'
 import { postgresSkipReason, usePostgres } from '../helpers/postgres.js'
 import { redisSkipReason, useRedis } from '../helpers/redis.js'
 
@@ -42,6 +42,18 @@ describe.skipIf(skip !== null)('throttles in Redis, across daemons on one Postgr
     }
   })
 
+  it('failed logins for one email on daemon A lock it on daemon B (5 failures: 429 for 30 s, for the right password too)', async () => {
+    const [a, b] = await pair({})
+    const account = await registerAccount(a.client)
+    for (let i = 0; i < 5; i++) expect((await login(i % 2 ? b : a, account.email, 'WrongPass1')).status).toBe(401)
+    for (const d of [b, a]) {
+      const locked = await login(d, account.email, PASSWORD)
+      expect(locked.status).toBe(429)
+      expect(locked.body).toEqual({ detail: expect.stringContaining('for this account') })
+      expect(Number(locked.headers['retry-after'])).toBeGreaterThan(25)
+    }
+  })
+
   it('a successful login gives its slot back on every daemon', async () => {
     const [a, b] = await pair({ loginFailuresPerAddress: 2 })
     const account = await registerAccount(a.client)
@@ -76,5 +88,27 @@ describe.skipIf(skip !== null)('throttles in Redis, across daemons on one Postgr
     for (let i = 0; i < 2; i++) expect((await login(a, uniqueEmail(), 'WrongPass1')).status).toBe(401)
     expect((await login(a, uniqueEmail(), 'WrongPass1')).status).toBe(429)
     expect((await login(b, uniqueEmail(), 'WrongPass1')).status).toBe(401)
+  })
+
+  it('Redis down: logins go on with per-instance throttles (no 503), and they are shared again once it is back', async () => {
+    const [a, b] = await pair({ loginFailuresPerAddress: 2 })
+    const account = await registerAccount(a.client)
+    await redis().kill()
+    try {
+      expect((await login(a, account.email, PASSWORD)).status).toBe(200)
+      // Per instance meanwhile: A's failures do not count on B.
+      for (let i = 0; i < 2; i++) expect((await login(a, uniqueEmail(), 'WrongPass1')).status).toBe(401)
+      expect((await login(a, uniqueEmail(), 'WrongPass1')).status).toBe(429)
+      expect((await login(b, uniqueEmail(), 'WrongPass1')).status).toBe(401)
+    } finally {
+      await redis().restart()
+    }
+    for (const d of [a, b]) {
+      await waitFor(async () => ((await d.client.raw('GET', '/health/deep')).body as { status: string }).status === 'healthy', 15_000, 'Redis back')
+    }
+    // The restarted Redis is empty: a fresh shared count of 2.
+    expect((await login(b, uniqueEmail(), 'WrongPass1')).status).toBe(401)
+    expect((await login(a, uniqueEmail(), 'WrongPass1')).status).toBe(401)
+    expect((await login(b, uniqueEmail(), 'WrongPass1')).status).toBe(429)
   })
 })

@@ -13,7 +13,7 @@ import { formatTimestamp } from '../../shared/time.js'
 import { conflict, notFound, rateLimited, unauthorized, unavailable } from './errors.js'
 import type { ServiceContext } from './context.js'
 import type { CredentialEvents } from './credential-events.js'
-import { isRefusal, LoginThrottle } from './login-throttle.js'
+import { type EmailFailures, isRefusal, LoginThrottle } from './login-throttle.js'
 import { HasherBusyError, type PasswordCheck, type PasswordHasher } from './passwords.js'
 import { ACCESS_TOKEN_TTL_SECONDS, type AccessClaims, type AccessTokens } from './tokens.js'
 import { memoryWindows, retryAfterSeconds, type SlidingWindows, type WindowsFactory } from './window-throttle.js'
@@ -42,8 +42,10 @@ export class AccountService {
     private readonly credentials?: CredentialEvents,
     /** Where the login and registration throttles count: this process, or a Redis every daemon shares. */
     windows: WindowsFactory = memoryWindows,
+    /** The per-email login lock's store (memory by default). */
+    emailFailures?: EmailFailures,
   ) {
-    this.throttle = new LoginThrottle(ctx.config.loginFailuresPerAddress, windows)
+    this.throttle = new LoginThrottle(ctx.config.loginFailuresPerAddress, windows, emailFailures)
     this.registrations = windows('registrations-per-address', [{ max: ctx.config.registrationsPerHour, windowMs: 3_600_000 }])
   }
 
@@ -109,7 +111,7 @@ export class AccountService {
     try {
       account = await this.ctx.storage.accounts.findByEmail(input.email)
     } catch (err) {
-      attempt.cancel()
+      await attempt.cancel()
       throw err
     }
     let check: PasswordCheck
@@ -121,15 +123,15 @@ export class AccountService {
         check = { ok: false, needsRehash: false }
       }
     } catch (err) {
-      attempt.cancel()
+      await attempt.cancel()
       if (err instanceof HasherBusyError) throw busy(err)
       throw err
     }
     if (!account || !check.ok) {
-      attempt.failed(this.ctx.now())
+      await attempt.failed(this.ctx.now())
       throw unauthorized(INVALID_LOGIN)
     }
-    attempt.succeeded()
+    await attempt.succeeded()
     if (check.needsRehash) {
       // Upgraded at a later login if the hasher is busy now.
       try {
