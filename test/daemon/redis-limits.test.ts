@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import type { LedgerClient } from '../../src/client/index.js'
+import { toLimitSpecs } from '../../src/daemon/services/api-keys.js'
 import { expectCliError, runCli } from '../helpers/cli.js'
 import { accountWithKey, deadPort, log, startTestDaemon, type TestDaemon, tempHome, waitFor } from '../helpers/daemon.js'
 import { postgresSkipReason, usePostgres } from '../helpers/postgres.js'
@@ -107,6 +108,29 @@ describe.skipIf(skip !== null)('rate limits in Redis, across daemons on one Post
     expect(r.status).toBe(202)
     expect(r.headers['x-ratelimit-limit']).toBe('5')
     expect(r.headers['x-ratelimit-remaining']).toBe('4')
+  })
+
+  it('a limit change told to another daemon (limiter.loadLimits, what the cross-daemon event calls) applies there on the same shared window', async () => {
+    const url = await pg().createDatabase()
+    const a = await daemon(url)
+    const b = await daemon(url)
+    const { account, key } = await accountWithKey(a.client, 'told')
+    const [ka, kb] = [a, b].map((d) => d.client.withCredential(key.full_key))
+    const input = { algorithm: 'fixed_window', tokens_per_second: 4 / 60, burst_capacity: 4 } as const
+    await account.client.setKeyLimits(key.key_id, input)
+    expect((await ka!.raw('POST', '/api/v1/ingest/single', { body: log() })).headers['x-ratelimit-remaining']).toBe('3')
+    // B started before the change: it runs the defaults until it is told. (A check under other
+    // limits than the stored state's starts that state afresh: until every daemon is told, a
+    // stale one would reset the window.)
+    expect(b.services.limiter.limitsOf(key.key_id)[0]!.capacity).toBe(1000)
+    b.services.limiter.loadLimits(key.key_id, toLimitSpecs(input))
+    // Told: the window A started (not a fresh one), whichever daemon draws from it.
+    const r = await kb!.raw('POST', '/api/v1/ingest/single', { body: log() })
+    expect([r.headers['x-ratelimit-limit'], r.headers['x-ratelimit-remaining']]).toEqual(['4', '2'])
+    expect((await ka!.raw('POST', '/api/v1/ingest/single', { body: log() })).headers['x-ratelimit-remaining']).toBe('1')
+    expect((await kb!.raw('POST', '/api/v1/ingest/single', { body: log() })).headers['x-ratelimit-remaining']).toBe('0')
+    expect((await ka!.raw('POST', '/api/v1/ingest/single', { body: log() })).status).toBe(429)
+    expect((await kb!.raw('POST', '/api/v1/ingest/single', { body: log() })).status).toBe(429)
   })
 
   it('Redis killed under a running daemon: ingestion goes on (202, per-instance limits), one warning, health degraded, /check 503 with Retry-After; Redis back: shared again without a restart', async () => {

@@ -70,7 +70,11 @@ export interface RateLimiter {
   readonly backend: RateLimiterHealth['backend']
   /** The key's limits (custom, else the defaults). */
   limitsOf(keyId: number): readonly LimitSpec[]
-  /** Installs a key's stored limits at start: buckets already running (in a shared store) keep their tokens. */
+  /**
+   * Installs a key's stored limits: at start, and when another daemon changed them (the change
+   * event calls this, not `setLimits`, which would start the shared buckets afresh once more).
+   * Buckets already running in a shared store under these limits keep their tokens.
+   */
   loadLimits(keyId: number, limits: readonly LimitSpec[]): void
   /** Replaces a key's limits (null → the defaults); they apply from the next check, starting full. */
   setLimits(keyId: number, limits: readonly LimitSpec[] | null): Awaitable<void>
