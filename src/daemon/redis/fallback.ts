@@ -43,7 +43,7 @@ export interface RedisHealth {
 /**
  * Whether the daemon may count on Redis, for every shared limit at once: the first failure of
  * any of them (a command refused, timed out) switches them all to their per-instance twins and
- * logs ONE warning; a background ping every second (never a request) then finds Redis back,
+ * logs ONE warning; a background probe every second (a small write; never a request) then finds Redis back,
  * switches them back and logs it once. While it is down, no request waits on Redis.
  */
 export class RedisLink {
@@ -127,7 +127,9 @@ export class RedisLink {
     if (this.probing || !this.down) return
     this.probing = true
     try {
-      await this.redis.ping()
+      // A write, not a PING: a Redis out of memory answers PING but refuses the limiters'
+      // scripts, and must not be taken back (and warned about again) every second.
+      await this.redis.set('ledger:probe', '1', 'PX', 10_000)
       const downMs = Date.now() - (this.down?.since ?? Date.now())
       this.down = null
       if (this.probe) clearInterval(this.probe)
