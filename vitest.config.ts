@@ -44,6 +44,8 @@ const POSTGRES_EXCLUDED = [
   'test/daemon/fulltext.test.ts',
   'test/daemon/postgres-daemon.test.ts',
   'test/daemon/postgres-faults.test.ts',
+  // PostgreSQL and Redis of their own (several daemons on one database).
+  'test/daemon/redis-*.test.ts',
 ]
 
 export default defineConfig({

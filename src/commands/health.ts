@@ -7,8 +7,8 @@ export default class HealthCommand extends ApiCommand {
   static override summary = "Check the daemon's health."
   static override description =
     'Exits 0 when healthy, 1 when degraded, unhealthy (a full disk, a deleted database file: the reason is printed) or ' +
-    'not reachable. --deep reports the database, storage, the ingestion queue and worker, the rate limiter, live tails ' +
-    'and the daemon log.'
+    'not reachable. --deep reports the daemon that answered (instance: hostname:port), the database, storage, the ' +
+    'ingestion queue and worker, the rate limiter (shared in Redis or per instance), Redis, live tails and the daemon log.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --deep --json']
   static override flags = { deep: Flags.boolean({ description: 'Check every dependency, with figures.' }) }
 
@@ -16,6 +16,11 @@ export default class HealthCommand extends ApiCommand {
     const { flags } = await this.parse(HealthCommand)
     const h = await health(this.session, flags.deep)
     this.log(`${this.session.target.url}: ${h.status}`)
+    if ('instance' in h && h.instance) {
+      // Behind a load balancer: which of the daemons answered.
+      const { id, ...figures } = h.instance
+      this.log(`  instance: ${id}  ${figureText(figures)}`)
+    }
     if ('services' in h) {
       for (const [name, detail] of Object.entries(h.services)) {
         const { status, ...figures } = detail as { status?: string } & Record<string, unknown>

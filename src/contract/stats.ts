@@ -78,6 +78,16 @@ export const OverviewSchema = z.object({
     /** `degraded` when the queue worker is stopped or failing. */
     status: z.enum(['healthy', 'degraded']),
     worker_running: z.boolean(),
+    /** Which daemon answered (`hostname:port`): several may serve one URL behind a load balancer. */
+    instance: z.string().optional(),
+    /** The backends the daemons of a team share: the database engine, and Redis's state. */
+    backends: z
+      .object({
+        database: z.enum(['sqlite', 'postgres']),
+        /** `ok`: limits shared; `down`: per instance until it is back; `not configured`: per instance. */
+        redis: z.enum(['ok', 'down', 'not configured']),
+      })
+      .optional(),
   }),
   /** Totals over the caller's projects. */
   ingest: z.object({

@@ -50,6 +50,11 @@ const trustProxy = z
     return entries
   })
 
+/** Why Redis alone is refused: it is for several daemons, and several daemons need one shared database. */
+export const REDIS_NEEDS_POSTGRES =
+  '--redis-url (LEDGER_REDIS_URL) needs --database-url (LEDGER_DATABASE_URL): one SQLite file is one daemon, ' +
+  'and Redis only shares limits between daemons on one PostgreSQL'
+
 /** Everything the daemon can be configured with, parsed once at start. */
 export const DaemonConfigSchema = z.object({
   /** The bind address (`0.0.0.0` or `::` for every interface). */
@@ -76,6 +81,15 @@ export const DaemonConfigSchema = z.object({
   databaseUrl: z
     .string()
     .refine((u) => /^postgres(ql)?:\/\//.test(u), { message: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  /**
+   * A Redis URL (`redis://[user:password@]host:port[/db]`, `rediss://` for TLS) shared by the
+   * daemons of a team: rate limits and the brute-force throttles are then counted across every
+   * daemon. Only with `databaseUrl` (one SQLite file is one daemon). Its password is never shown.
+   */
+  redisUrl: z
+    .string()
+    .refine((u) => /^rediss?:\/\//.test(u), { message: 'must be a redis:// or rediss:// URL' })
     .optional(),
   /** `normal` survives a crash of the daemon; `full` also survives power loss (fsync per commit). */
   durability: z.enum(['normal', 'full']).default('normal'),
@@ -130,6 +144,10 @@ export const DaemonConfigSchema = z.object({
   maxTailsPerKey: z.coerce.number().int().min(1).max(100_000).default(100),
   /** Live tails one account may hold open at once, with its keys and tokens together (past it: 429). */
   maxTailsPerAccount: z.coerce.number().int().min(1).max(100_000).default(200),
+}).superRefine((c, ctx) => {
+  if (c.redisUrl !== undefined && c.databaseUrl === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['redisUrl'], message: REDIS_NEEDS_POSTGRES })
+  }
 })
 export type DaemonConfig = z.infer<typeof DaemonConfigSchema>
 export type DaemonConfigInput = z.input<typeof DaemonConfigSchema>
@@ -145,6 +163,7 @@ export function loadConfig(
     allowedHosts: env['LEDGER_ALLOWED_HOSTS'] || undefined,
     trustProxy: env['LEDGER_TRUST_PROXY'] || undefined,
     databaseUrl: env['LEDGER_DATABASE_URL'] || undefined,
+    redisUrl: env['LEDGER_REDIS_URL'] || undefined,
     durability: env['LEDGER_DURABILITY'] as DaemonConfig['durability'] | undefined,
     queueCapacity: env['LEDGER_QUEUE_CAPACITY'] as unknown as number | undefined,
     maxIndexLagSeconds: env['LEDGER_MAX_INDEX_LAG'] as unknown as number | undefined,
@@ -172,6 +191,7 @@ export function loadConfig(
   const r = DaemonConfigSchema.safeParse(merged)
   if (!r.success) {
     const issue = r.error.issues[0]!
+    if (issue.message === REDIS_NEEDS_POSTGRES) throw new Error(`invalid daemon configuration: ${REDIS_NEEDS_POSTGRES}`)
     throw new Error(`invalid daemon configuration: ${issue.path.join('.')} ${issue.message}`)
   }
   return r.data

@@ -14,6 +14,11 @@ import { PanelService } from './services/panels.js'
 import { PasswordHasher } from './services/passwords.js'
 import { ProjectService } from './services/projects.js'
 import { MemoryRateLimiter, type RateLimiter } from './services/rate-limiter.js'
+import { openRedis } from './redis/connection.js'
+import { FallbackRateLimiter, RedisLink, redisWindowsFactory } from './redis/fallback.js'
+import { memoryWindows, type WindowsFactory } from './services/window-throttle.js'
+import { FallbackEmailFailures, RedisEmailFailures } from './redis/login-failures.js'
+import { RedisRateLimiter } from './redis/rate-limiter.js'
 import { RollingCounter } from './services/rolling-counter.js'
 import { StatsService } from './services/stats.js'
 import { TailService } from './services/tail.js'
@@ -52,6 +57,8 @@ export interface Services {
   readonly decoder: BatchDecoder
   /** Per-instance (memory) by default; a Redis shared by every daemon for a team (#13). */
   readonly limiter: RateLimiter
+  /** The Redis the daemons of a team share (`--redis-url`), or null. */
+  readonly redis: RedisLink | null
   readonly keyStats: KeyStats
   readonly stats: StatsService
   readonly startedAt: number
@@ -66,7 +73,12 @@ export interface ContainerOptions {
   now?: () => number
   /** The daemon's version (stats report it); defaults to package.json's. */
   version?: string
-  log: { error: (obj: unknown, msg: string) => void; warn: (obj: unknown, msg: string) => void }
+  log: {
+    error: (obj: unknown, msg: string) => void
+    warn: (obj: unknown, msg: string) => void
+    /** Redis found back (see RedisLink); a warning when missing. */
+    info?: (obj: unknown, msg: string) => void
+  }
 }
 
 /**
@@ -79,9 +91,22 @@ export async function createServices({ config, now = Date.now, version, log }: C
   const storage: Storage = config.databaseUrl
     ? await PostgresStorage.open({ url: config.databaseUrl }, log, now)
     : new SqliteStorage(config, log, now)
+  // Shared limits for the daemons of a team: Redis down at start → per-instance ones, warned
+  // once, until it answers (RedisLink).
+  const redis = config.redisUrl ? new RedisLink(openRedis(config.redisUrl), config.redisUrl, log) : null
   try {
-    return await wire(storage, config, now, version, log)
+    if (redis) await redis.connect()
+    else if (config.databaseUrl) {
+      log.warn(
+        {},
+        'PostgreSQL without Redis: rate limits and login/registration throttles are per instance ' +
+          '(each daemon on this database counts alone); give every daemon the same --redis-url to share them',
+      )
+    }
+    return await wire(storage, redis, config, now, version, log)
   } catch (err) {
+    redis?.close()
+    redis?.redis.disconnect()
     await storage.close()
     throw err
   }
@@ -89,6 +114,7 @@ export async function createServices({ config, now = Date.now, version, log }: C
 
 async function wire(
   storage: Storage,
+  redis: RedisLink | null,
   config: DaemonConfig,
   now: () => number,
   version: string | undefined,
@@ -96,7 +122,9 @@ async function wire(
 ): Promise<Services> {
   const ctx: ServiceContext = { storage, config, now }
   const credentials = new CredentialEvents()
-  const limiter: RateLimiter = new MemoryRateLimiter()
+  const limiter: RateLimiter = redis ? new FallbackRateLimiter(new RedisRateLimiter(redis.redis), redis) : new MemoryRateLimiter()
+  // The login, registration and code throttles: shared in Redis (per instance while it is down).
+  const windows: WindowsFactory = redis ? redisWindowsFactory(redis) : memoryWindows
   const keyStats = new KeyStats(storage.apiKeys, log)
   // Processed ids only grow (logs are indexed in id order): tails start after the largest one,
   // which is the last one indexed (or, while the index is rebuilt, the last one stored before).
@@ -112,6 +140,8 @@ async function wire(
     new PasswordHasher(config.scryptLogN, config.maxPendingHashes),
     tokens,
     credentials,
+    windows,
+    redis ? new FallbackEmailFailures(new RedisEmailFailures(redis.redis), redis) : undefined,
   )
   const decoder = new BatchDecoder(config.decoderThreads, log)
   // The live figures of `ledger top`, seeded from what was received in the last minutes (the
@@ -143,6 +173,7 @@ async function wire(
       storage.secret,
       config.smtpUrl ? smtpDelivery(config.smtpUrl, config.smtpFrom, log) : logDelivery(log),
       (accountId) => accounts.startSession(accountId),
+      windows,
     ),
     projects: new ProjectService(
       ctx,
@@ -164,6 +195,7 @@ async function wire(
     queue,
     decoder,
     limiter,
+    redis,
     keyStats,
     stats: new StatsService(ctx, {
       queue,
@@ -174,6 +206,8 @@ async function wire(
       ingestRates,
       startedAt,
       version: version ?? packageVersion(),
+      redisAvailable: () => (redis ? redis.available : null),
+      storageEngine: storage.engine,
     }),
     startedAt,
     async start() {
@@ -190,6 +224,11 @@ async function wire(
       maintenance.stop()
       await keyStats.stop()
       await limiter.close()
+      // After the last count is flushed (keyStats), before storage: nothing uses Redis after.
+      if (redis) {
+        redis.close()
+        await redis.redis.quit().catch(() => redis.redis.disconnect())
+      }
       await decoder.close()
       await storage.close()
     },

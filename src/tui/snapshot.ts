@@ -23,6 +23,7 @@ export function renderSnapshot(o: Overview, url: string, width = 100, timeZone?:
     `Ingest: ${formatRate(o.ingest.logs_per_second)} logs/s; last 5m ${o.ingest.accepted_5m} logs, ${o.ingest.errors_5m} errors; queue ${o.ingest.queue_depth}`,
   )
   lines.push(`Last 5m: |${sparkline(o.ingest.series, 60)}|`)
+  if (d.instance || d.backends) lines.push(instanceLine(d))
   lines.push('')
 
   const projects = visibleProjects(o.projects, '', BY_SLUG)
@@ -81,4 +82,11 @@ export function renderSnapshot(o: Overview, url: string, width = 100, timeZone?:
     }
   }
   return `${lines.join('\n')}\n`
+}
+
+/** The daemon that answered and the backends it shares with the others: `Instance: h:8000; database postgres; Redis ok`. */
+export function instanceLine(d: Overview['daemon']): string {
+  const parts = [`Instance: ${d.instance ?? '?'}`]
+  if (d.backends) parts.push(`database ${d.backends.database}`, `Redis ${d.backends.redis}`)
+  return parts.join('; ')
 }

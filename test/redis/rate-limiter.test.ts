@@ -309,7 +309,7 @@ describe.skipIf(skip !== null)('RedisRateLimiter when Redis fails', () => {
     const rl: RateLimiter = new MemoryRateLimiter()
     expect(rl.backend).toBe('memory')
     expect(rl.limitsOf(1)).toBe(DEFAULT_LIMITS)
-    expect(await rl.health()).toEqual({ status: 'healthy', backend: 'memory', tracked_keys: 0 })
+    expect(await rl.health()).toEqual({ status: 'healthy', backend: 'memory', mode: 'memory (per instance)', tracked_keys: 0 })
     expect((await rl.check(1, T0)).allowed).toBe(true)
   })
 })

@@ -28,6 +28,12 @@ export const daemonServerFlags = {
       'Store everything in PostgreSQL (postgres://user:password@host:port/db) instead of SQLite under the data dir. ' +
       'Also LEDGER_DATABASE_URL. The password is never printed.',
   }),
+  'redis-url': Flags.string({
+    description:
+      'Share rate limits and login/registration throttles with the other daemons on the same --database-url through ' +
+      'this Redis (redis://[user:password@]host:port[/db], rediss:// for TLS). Also LEDGER_REDIS_URL. Needs --database-url. ' +
+      'Redis down: per-instance limits (one warning), /check answers 503. The password is never printed.',
+  }),
   durability: Flags.option({
     description: 'normal: a 202 survives a crash of the daemon; full: also power loss (fsync on every commit).',
     options: ['normal', 'full'] as const,
@@ -104,6 +110,7 @@ type ServerFlags = {
   'trust-proxy'?: string
   durability?: 'normal' | 'full'
   'database-url'?: string
+  'redis-url'?: string
 } & { [F in keyof typeof NUMERIC_SETTINGS]?: number }
 
 /** The flags as `loadConfig` takes them (flags left unset are left out: env and defaults apply). */
@@ -116,6 +123,7 @@ export function serverFlagsToConfig(
   trustProxy?: string
   durability?: 'normal' | 'full'
   databaseUrl?: string
+  redisUrl?: string
 } & {
   [F in keyof typeof NUMERIC_SETTINGS as (typeof NUMERIC_SETTINGS)[F]]?: number
 } {
@@ -126,6 +134,7 @@ export function serverFlagsToConfig(
     trustProxy: flags['trust-proxy'],
     durability: flags.durability,
     databaseUrl: flags['database-url'],
+    redisUrl: flags['redis-url'],
   }
   for (const [flag, key] of Object.entries(NUMERIC_SETTINGS)) {
     config[key] = flags[flag as keyof typeof NUMERIC_SETTINGS]
@@ -135,7 +144,7 @@ export function serverFlagsToConfig(
 
 /**
  * The flags as `daemon start` passes them on to `daemon run` (only those that were set). The
- * database URL is not among them: a command line is visible to every user of the machine (`ps`),
+ * database and Redis URLs are not among them: a command line is visible to every user of the machine (`ps`),
  * so it goes through the environment instead (`serverFlagsToEnv`).
  */
 export function serverFlagsToArgs(flags: ServerFlags): string[] {
@@ -151,7 +160,10 @@ export function serverFlagsToArgs(flags: ServerFlags): string[] {
   return args
 }
 
-/** What `daemon start` passes to `daemon run` in its environment: the database URL, if given. */
+/** What `daemon start` passes to `daemon run` in its environment: the database and Redis URLs, if given. */
 export function serverFlagsToEnv(flags: ServerFlags): Record<string, string> {
-  return flags['database-url'] ? { LEDGER_DATABASE_URL: flags['database-url'] } : {}
+  return {
+    ...(flags['database-url'] ? { LEDGER_DATABASE_URL: flags['database-url'] } : {}),
+    ...(flags['redis-url'] ? { LEDGER_REDIS_URL: flags['redis-url'] } : {}),
+  }
 }

@@ -95,6 +95,11 @@ export class RedisRateLimiter implements RateLimiter {
     return decision(limits[pick - 1]!, allowed === 1, Number(remaining), Number(fullAt), Number(now), Number(retryMs))
   }
 
+  /** The only store here: as `check` (which never falls back). */
+  checkShared(keyId: number, nowMs: number, cost = 1): Promise<RateDecision> {
+    return this.check(keyId, nowMs, cost)
+  }
+
   async health(): Promise<RateLimiterHealth> {
     const started = performance.now()
     try {

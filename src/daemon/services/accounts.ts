@@ -13,10 +13,10 @@ import { formatTimestamp } from '../../shared/time.js'
 import { conflict, notFound, rateLimited, unauthorized, unavailable } from './errors.js'
 import type { ServiceContext } from './context.js'
 import type { CredentialEvents } from './credential-events.js'
-import { isRefusal, LoginThrottle } from './login-throttle.js'
+import { type EmailFailures, isRefusal, LoginThrottle } from './login-throttle.js'
 import { HasherBusyError, type PasswordCheck, type PasswordHasher } from './passwords.js'
 import { ACCESS_TOKEN_TTL_SECONDS, type AccessClaims, type AccessTokens } from './tokens.js'
-import { retryAfterSeconds, WindowThrottle } from './window-throttle.js'
+import { memoryWindows, retryAfterSeconds, type SlidingWindows, type WindowsFactory } from './window-throttle.js'
 
 const INVALID_LOGIN = 'Invalid email or password'
 const INVALID_REFRESH = 'Invalid or expired refresh token'
@@ -32,7 +32,7 @@ function busy(err: HasherBusyError) {
 /** Registration, login, sessions (rotating refresh tokens) and the access-token check. */
 export class AccountService {
   private readonly throttle: LoginThrottle
-  private readonly registrations: WindowThrottle
+  private readonly registrations: SlidingWindows
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -40,18 +40,22 @@ export class AccountService {
     private readonly tokens: AccessTokens,
     /** Told of every session that ends (open live tails listen). */
     private readonly credentials?: CredentialEvents,
+    /** Where the login and registration throttles count: this process, or a Redis every daemon shares. */
+    windows: WindowsFactory = memoryWindows,
+    /** The per-email login lock's store (memory by default). */
+    emailFailures?: EmailFailures,
   ) {
-    this.throttle = new LoginThrottle(ctx.config.loginFailuresPerAddress)
-    this.registrations = new WindowThrottle([{ max: ctx.config.registrationsPerHour, windowMs: 3_600_000 }])
+    this.throttle = new LoginThrottle(ctx.config.loginFailuresPerAddress, windows, emailFailures)
+    this.registrations = windows('registrations-per-address', [{ max: ctx.config.registrationsPerHour, windowMs: 3_600_000 }])
   }
 
   /** `address`: the client's (clientAddress), for the per-address registration throttle. */
   async register(input: z.output<typeof RegisterRequestSchema>, address: string): Promise<RegisterResponse> {
     const store = this.ctx.storage
     if (await store.accounts.findByEmail(input.email)) throw conflict('Email already registered')
-    const slot = this.registrations.take(address, this.ctx.now())
+    const slot = await this.registrations.take(address, this.ctx.now())
     if (!slot) {
-      const wait = retryAfterSeconds(this.registrations.waitMs(address, this.ctx.now()))
+      const wait = retryAfterSeconds(await this.registrations.waitMs(address, this.ctx.now()))
       throw rateLimited(
         `Too many registrations from this address (at most ${this.ctx.config.registrationsPerHour} an hour); try again in ${wait} s`,
         wait,
@@ -61,7 +65,7 @@ export class AccountService {
     try {
       passwordHash = await this.passwords.hash(input.password)
     } catch (err) {
-      this.registrations.refund(slot)
+      await this.registrations.refund(slot)
       if (err instanceof HasherBusyError) throw busy(err)
       throw err
     }
@@ -69,12 +73,12 @@ export class AccountService {
     try {
       account = await store.accounts.create({ email: input.email, name: input.name, passwordHash, now: this.ctx.now() })
     } catch (err) {
-      this.registrations.refund(slot)
+      await this.registrations.refund(slot)
       throw err
     }
     if (account === 'exists') {
       // Two registrations of one email racing past the check above.
-      this.registrations.refund(slot)
+      await this.registrations.refund(slot)
       throw conflict('Email already registered')
     }
     const session = await this.startSession(account.id)
@@ -94,7 +98,7 @@ export class AccountService {
    * LoginThrottle), so concurrent guesses are counted while they run.
    */
   async login(input: z.output<typeof LoginRequestSchema>, address: string): Promise<TokenResponse> {
-    const attempt = this.throttle.begin(input.email, address, this.ctx.now())
+    const attempt = await this.throttle.begin(input.email, address, this.ctx.now())
     if (isRefusal(attempt)) {
       const wait = attempt.retryAfter
       const detail =
@@ -107,7 +111,7 @@ export class AccountService {
     try {
       account = await this.ctx.storage.accounts.findByEmail(input.email)
     } catch (err) {
-      attempt.cancel()
+      await attempt.cancel()
       throw err
     }
     let check: PasswordCheck
@@ -119,15 +123,15 @@ export class AccountService {
         check = { ok: false, needsRehash: false }
       }
     } catch (err) {
-      attempt.cancel()
+      await attempt.cancel()
       if (err instanceof HasherBusyError) throw busy(err)
       throw err
     }
     if (!account || !check.ok) {
-      attempt.failed(this.ctx.now())
+      await attempt.failed(this.ctx.now())
       throw unauthorized(INVALID_LOGIN)
     }
-    attempt.succeeded()
+    await attempt.succeeded()
     if (check.needsRehash) {
       // Upgraded at a later login if the hasher is busy now.
       try {

@@ -188,7 +188,8 @@ export class ApiKeyService {
     if (cost > burst)
       throw badRequest(`cost must be a positive integer no larger than the burst capacity (${burst})`)
     const now = this.ctx.now()
-    const d = await this.limiter.check(key.keyId, now, cost)
+    // The answer is the limit itself: never a per-instance one (Redis down → 503, Retry-After).
+    const d = await this.limiter.checkShared(key.keyId, now, cost)
     this.stats.recordDecision(key.keyId, now, d.allowed)
     return {
       allowed: d.allowed,

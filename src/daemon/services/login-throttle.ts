@@ -1,9 +1,11 @@
-import { type Slot, WindowThrottle } from './window-throttle.js'
+import type { Awaitable } from './rate-limiter.js'
+import { memoryWindows, type SlidingWindows, type Slot, type WindowsFactory } from './window-throttle.js'
 
-const WINDOW_MS = 5 * 60_000
-const MAX_FAILURES = 5
-const FIRST_LOCK_MS = 30_000
-const MAX_LOCK_MS = 15 * 60_000
+/** The per-email rule, wherever it is kept (memory here, Redis in redis/login-failures.ts). */
+export const LOGIN_WINDOW_MS = 5 * 60_000
+export const LOGIN_MAX_FAILURES = 5
+export const LOGIN_FIRST_LOCK_MS = 30_000
+export const LOGIN_MAX_LOCK_MS = 15 * 60_000
 
 interface Entry {
   /** When each failure in the window happened, oldest first. */
@@ -23,11 +25,28 @@ export interface Refusal {
 /** A login attempt that holds its slots while its password is checked. */
 export interface LoginAttempt {
   /** The password was wrong: the slots stay taken (and may lock the email). */
-  failed(now: number): void
+  failed(now: number): Promise<void>
   /** The password was right: this attempt's slots are given back (others' stay). */
-  succeeded(): void
+  succeeded(): Promise<void>
   /** The attempt was not checked after all (the hasher was busy): its slots are given back. */
-  cancel(): void
+  cancel(): Promise<void>
+}
+
+/** An attempt's pending slot on its email, settled once. */
+export interface EmailTicket {
+  failed(at: number): Awaitable<void>
+  succeeded(): Awaitable<void>
+  cancel(): Awaitable<void>
+}
+
+/**
+ * The per-email half of the login throttle: failures in the last 5 minutes, attempts being
+ * checked, the lock and its doubling. In this process (`MemoryEmailFailures`) or in a Redis
+ * shared by the daemons of a team (`redis/login-failures.ts`).
+ */
+export interface EmailFailures {
+  /** Holds a pending slot for an attempt on `email`, or says how long it must wait (ms). */
+  begin(email: string, now: number): Awaitable<EmailTicket | { waitMs: number }>
 }
 
 /**
@@ -39,53 +58,100 @@ export interface LoginAttempt {
  * never the failures of other attempts. Unknown emails are counted the same way, so the lock
  * says nothing about whether an account exists. Per address, `failuresPerAddress` failed logins
  * in 5 minutes (whatever the emails) refuse further attempts until the oldest leaves the
- * window; successful logins give their slot back. Kept in memory: a restart forgets it.
+ * window; successful logins give their slot back. Both halves are kept where they are given:
+ * memory by default (a restart forgets them), a Redis shared by the daemons of a team.
  */
 export class LoginThrottle {
-  private readonly entries = new Map<string, Entry>()
-  private readonly perAddress: WindowThrottle
-  /** Entries in memory past which stale ones are dropped (doubled when few were stale). */
-  private pruneAt = 100_000
+  private readonly perAddress: SlidingWindows
 
-  constructor(failuresPerAddress: number) {
-    this.perAddress = new WindowThrottle([{ max: failuresPerAddress, windowMs: WINDOW_MS }])
+  constructor(
+    failuresPerAddress: number,
+    windows: WindowsFactory = memoryWindows,
+    private readonly perEmail: EmailFailures = new MemoryEmailFailures(),
+  ) {
+    this.perAddress = windows('login-failures-per-address', [{ max: failuresPerAddress, windowMs: LOGIN_WINDOW_MS }])
   }
 
   /** Takes the attempt's slots, or says why it must wait (nothing is taken then). */
-  begin(email: string, address: string, now: number): LoginAttempt | Refusal {
-    const e = this.entry(email, now)
-    if (e.lockedUntil > now) return { reason: 'email', retryAfter: Math.ceil((e.lockedUntil - now) / 1000) }
-    // Attempts still being checked may each become the failure that locks: wait for them.
-    if (e.times.length + e.pending >= MAX_FAILURES) return { reason: 'email', retryAfter: 1 }
-    const wait = this.perAddress.waitMs(address, now)
-    if (wait > 0) return { reason: 'address', retryAfter: Math.ceil(wait / 1000) }
-    const slot = this.perAddress.take(address, now) as Slot
-    e.pending++
+  async begin(email: string, address: string, now: number): Promise<LoginAttempt | Refusal> {
+    // The email's slot first, held (pending) while the address's is taken: a concurrent attempt
+    // on the same email counts it already.
+    const ticket = await this.perEmail.begin(email, now)
+    if ('waitMs' in ticket) return { reason: 'email', retryAfter: Math.max(1, Math.ceil(ticket.waitMs / 1000)) }
+    let slot: Slot | null
+    try {
+      slot = await this.perAddress.take(address, now)
+    } catch (err) {
+      await quietly(() => ticket.cancel())
+      throw err
+    }
+    if (!slot) {
+      await quietly(() => ticket.cancel())
+      const wait = await this.perAddress.waitMs(address, now)
+      return { reason: 'address', retryAfter: Math.max(1, Math.ceil(wait / 1000)) }
+    }
+    const taken = slot
     let done = false
     const settle = () => {
       if (done) return false
       done = true
-      e.pending--
       return true
     }
     return {
-      failed: (at) => {
+      failed: async (at) => {
+        if (settle()) await quietly(() => ticket.failed(at))
+      },
+      succeeded: async () => {
         if (!settle()) return
+        await quietly(() => ticket.succeeded())
+        await quietly(() => this.perAddress.refund(taken))
+      },
+      cancel: async () => {
+        if (!settle()) return
+        await quietly(() => ticket.cancel())
+        await quietly(() => this.perAddress.refund(taken))
+      },
+    }
+  }
+}
+
+/** Settling a throttle never fails the login it ends (a shared store reports its own outages). */
+async function quietly(f: () => Awaitable<void>): Promise<void> {
+  try {
+    await f()
+  } catch {
+    // Counted a little longer (its window) or not at all: never an error for the caller.
+  }
+}
+
+/** The per-email half in this process. */
+export class MemoryEmailFailures implements EmailFailures {
+  private readonly entries = new Map<string, Entry>()
+  /** Entries in memory past which stale ones are dropped (doubled when few were stale). */
+  private pruneAt = 100_000
+
+  begin(email: string, now: number): EmailTicket | { waitMs: number } {
+    const e = this.entry(email, now)
+    if (e.lockedUntil > now) return { waitMs: e.lockedUntil - now }
+    // Attempts still being checked may each become the failure that locks: wait for them.
+    if (e.times.length + e.pending >= LOGIN_MAX_FAILURES) return { waitMs: 1000 }
+    e.pending++
+    return {
+      failed: (at) => {
+        e.pending--
         e.times.push(at)
-        if (e.times.length >= MAX_FAILURES) {
-          e.lockMs = e.lockMs === 0 ? FIRST_LOCK_MS : Math.min(MAX_LOCK_MS, e.lockMs * 2)
+        if (e.times.length >= LOGIN_MAX_FAILURES) {
+          e.lockMs = e.lockMs === 0 ? LOGIN_FIRST_LOCK_MS : Math.min(LOGIN_MAX_LOCK_MS, e.lockMs * 2)
           e.lockedUntil = at + e.lockMs
           e.times = []
         }
       },
       succeeded: () => {
-        if (!settle()) return
+        e.pending--
         e.lockMs = 0
-        this.perAddress.refund(slot)
       },
       cancel: () => {
-        if (!settle()) return
-        this.perAddress.refund(slot)
+        e.pending--
       },
     }
   }
@@ -98,14 +164,14 @@ export class LoginThrottle {
       this.entries.set(email, e)
     }
     let expired = 0
-    while (expired < e.times.length && e.times[expired]! <= now - WINDOW_MS) expired++
+    while (expired < e.times.length && e.times[expired]! <= now - LOGIN_WINDOW_MS) expired++
     if (expired > 0) e.times.splice(0, expired)
     return e
   }
 
   private prune(now: number): void {
     for (const [k, e] of this.entries) {
-      if (e.pending === 0 && e.lockedUntil < now && e.times.every((t) => t <= now - WINDOW_MS)) this.entries.delete(k)
+      if (e.pending === 0 && e.lockedUntil < now && e.times.every((t) => t <= now - LOGIN_WINDOW_MS)) this.entries.delete(k)
     }
     this.pruneAt = Math.max(100_000, this.entries.size * 2)
   }

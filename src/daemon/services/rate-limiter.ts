@@ -50,6 +50,11 @@ export interface RateLimiterHealth {
   status: 'healthy' | 'degraded'
   /** Where the buckets live: this process (`memory`) or a Redis every daemon shares (`redis`). */
   backend: 'memory' | 'redis'
+  /**
+   * Whose limits apply right now: this daemon's alone (`memory (per instance)`: the default, or
+   * Redis is down) or every daemon's together (`redis (shared)`).
+   */
+  mode?: 'memory (per instance)' | 'redis (shared)'
   /** Keys with limits or buckets this daemon has seen. */
   tracked_keys: number
   [figure: string]: unknown
@@ -65,7 +70,11 @@ export interface RateLimiter {
   readonly backend: RateLimiterHealth['backend']
   /** The key's limits (custom, else the defaults). */
   limitsOf(keyId: number): readonly LimitSpec[]
-  /** Installs a key's stored limits at start: buckets already running (in a shared store) keep their tokens. */
+  /**
+   * Installs a key's stored limits: at start, and when another daemon changed them (the change
+   * event calls this, not `setLimits`, which would start the shared buckets afresh once more).
+   * Buckets already running in a shared store under these limits keep their tokens.
+   */
   loadLimits(keyId: number, limits: readonly LimitSpec[]): void
   /** Replaces a key's limits (null → the defaults); they apply from the next check, starting full. */
   setLimits(keyId: number, limits: readonly LimitSpec[] | null): Awaitable<void>
@@ -76,6 +85,12 @@ export interface RateLimiter {
    * @throws RateLimiterUnavailableError when the shared store cannot answer (never in memory).
    */
   check(keyId: number, nowMs: number, cost?: number): Awaitable<RateDecision>
+  /**
+   * As `check`, but never answered by a per-instance fallback while a shared store is down:
+   * for answers that are the limit itself (`POST /check`).
+   * @throws RateLimiterUnavailableError when the shared store cannot answer (never in memory).
+   */
+  checkShared(keyId: number, nowMs: number, cost?: number): Awaitable<RateDecision>
   health(): Awaitable<RateLimiterHealth>
   /** Releases what the limiter holds (not a connection it was given). */
   close(): Awaitable<void>
@@ -139,7 +154,7 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   health(): RateLimiterHealth {
-    return { status: 'healthy', backend: 'memory', tracked_keys: this.trackedKeys() }
+    return { status: 'healthy', backend: 'memory', mode: 'memory (per instance)', tracked_keys: this.trackedKeys() }
   }
 
   close(): void {}
@@ -148,6 +163,11 @@ export class MemoryRateLimiter implements RateLimiter {
   forget(keyId: number): void {
     this.keys.delete(keyId)
     this.custom.delete(keyId)
+  }
+
+  /** Memory is the only store: as `check`. */
+  checkShared(keyId: number, nowMs: number, cost = 1): RateDecision {
+    return this.check(keyId, nowMs, cost)
   }
 
   /** Draws `cost` tokens from every limit of the key, or none if any limit lacks them. */

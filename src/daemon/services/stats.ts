@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import type { z } from 'zod'
 import {
   type Overview,
@@ -31,6 +32,9 @@ export interface StatsSources {
   ingestRates: RollingCounter
   startedAt: number
   version: string
+  /** Redis's state as the limiters see it (null: not configured). */
+  redisAvailable: () => boolean | null
+  storageEngine: 'sqlite' | 'postgres'
 }
 
 /**
@@ -44,7 +48,8 @@ export class StatsService {
     private readonly s: StatsSources,
   ) {}
 
-  async overview(accountId: number, q: z.output<typeof OverviewQuerySchema>): Promise<Overview> {
+  /** `port`: the one the request came in on (this daemon's), naming the instance. */
+  async overview(accountId: number, q: z.output<typeof OverviewQuerySchema>, port?: number): Promise<Overview> {
     const now = this.ctx.now()
     const sec = Math.floor(now / 1000)
     const { ingestRates: rates, queue, ingest } = this.s
@@ -96,6 +101,11 @@ export class StatsService {
         now: formatTimestamp(now),
         status: worker.running && worker.last_error === null ? 'healthy' : 'degraded',
         worker_running: worker.running,
+        ...(port !== undefined ? { instance: `${hostname()}:${port}` } : {}),
+        backends: {
+          database: this.s.storageEngine,
+          redis: ((r) => (r === null ? 'not configured' : r ? 'ok' : 'down'))(this.s.redisAvailable()),
+        },
       },
       ingest: {
         logs_per_second: rate(inRateWindow),

@@ -5,7 +5,14 @@ import { KeyedLock } from './keyed-lock.js'
 import type { ServiceContext } from './context.js'
 import { sendMail } from './smtp.js'
 import { ACCESS_TOKEN_TTL_SECONDS } from './tokens.js'
-import { retryAfterSeconds, type WindowLimit, WindowThrottle, windowWaitMs } from './window-throttle.js'
+import {
+  memoryWindows,
+  retryAfterSeconds,
+  type SlidingWindows,
+  type WindowLimit,
+  type WindowsFactory,
+  windowWaitMs,
+} from './window-throttle.js'
 
 const CODE_TTL_MS = 10 * 60_000
 const HOUR_MS = 3_600_000
@@ -77,9 +84,9 @@ export function logDelivery(log: { warn: (obj: unknown, msg: string) => void }):
  * hour), are also throttled per client address.
  */
 export class VerificationService {
-  private readonly sendsPerEmail = new WindowThrottle(SEND_LIMITS_PER_EMAIL)
-  private readonly sendsPerAddress = new WindowThrottle(SEND_LIMITS_PER_ADDRESS)
-  private readonly guessesPerAddress = new WindowThrottle(GUESS_LIMITS_PER_ADDRESS)
+  private readonly sendsPerEmail: SlidingWindows
+  private readonly sendsPerAddress: SlidingWindows
+  private readonly guessesPerAddress: SlidingWindows
   /** One guess at a time per email: no other guess runs between the count and the record. */
   private readonly guessing = new KeyedLock()
 
@@ -89,18 +96,28 @@ export class VerificationService {
     private readonly delivery: CodeDelivery,
     /** A new session for the account a code logs in (the account service's). */
     private readonly startSession: (accountId: number) => Promise<{ access_token: string; refresh_token: string }>,
-  ) {}
+    /** Where the throttles count: this process, or a Redis every daemon shares. */
+    windows: WindowsFactory = memoryWindows,
+  ) {
+    this.sendsPerEmail = windows('code-sends-per-email', SEND_LIMITS_PER_EMAIL)
+    this.sendsPerAddress = windows('code-sends-per-address', SEND_LIMITS_PER_ADDRESS)
+    this.guessesPerAddress = windows('code-guesses-per-address', GUESS_LIMITS_PER_ADDRESS)
+  }
 
   /** Issues a code for an existing account; throttled alike for every email (429). */
   async sendCode(email: string, address: string): Promise<void> {
     const now = this.ctx.now()
-    const wait = Math.max(this.sendsPerAddress.waitMs(address, now), this.sendsPerEmail.waitMs(email, now))
-    if (wait > 0) {
+    // Taken, then checked (a shared store answers after a round trip: check-then-take would let
+    // two daemons both pass): the address's slot, then the email's, the first given back when
+    // the second is refused. Refused: the longer of the two waits.
+    const addressSlot = await this.sendsPerAddress.take(address, now)
+    const emailSlot = addressSlot ? await this.sendsPerEmail.take(email, now) : null
+    if (!emailSlot) {
+      if (addressSlot) await this.sendsPerAddress.refund(addressSlot)
+      const wait = Math.max(await this.sendsPerAddress.waitMs(address, now), await this.sendsPerEmail.waitMs(email, now))
       const s = retryAfterSeconds(wait)
       throw rateLimited(`Too many codes requested; try again in ${s} s`, s)
     }
-    this.sendsPerAddress.take(address, now)
-    this.sendsPerEmail.take(email, now)
     if (!(await this.ctx.storage.accounts.findByEmail(email))) return
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0')
     await this.ctx.storage.verification.putCode(email, this.hmac(email, code), now, now + CODE_TTL_MS)
@@ -119,7 +136,7 @@ export class VerificationService {
       const s = retryAfterSeconds(wait)
       throw rateLimited(`Too many wrong codes for this email; try again in ${s} s`, s)
     }
-    const addressWait = this.guessesPerAddress.waitMs(address, now)
+    const addressWait = await this.guessesPerAddress.waitMs(address, now)
     if (addressWait > 0) {
       const s = retryAfterSeconds(addressWait)
       throw rateLimited(`Too many wrong codes from this address; try again in ${s} s`, s)
@@ -131,7 +148,7 @@ export class VerificationService {
     const actual = Buffer.from(this.hmac(email, code), 'hex')
     const match = timingSafeEqual(expected, actual) && live
     if (!match) {
-      this.guessesPerAddress.take(address, now)
+      await this.guessesPerAddress.take(address, now)
       await store.addFailure(email, now)
       if (live) {
         await store.countAttempt(email)

@@ -30,6 +30,16 @@ export interface SlidingWindows {
 }
 
 /**
+ * Where a service's throttles keep their events: `name` says which throttle it is (it names
+ * its keys in a shared store), `limits` what it allows. In memory by default
+ * (`memoryWindows`); the daemons of a team share them in Redis (`redis/fallback.ts`).
+ */
+export type WindowsFactory = (name: string, limits: readonly WindowLimit[]) => SlidingWindows
+
+/** Throttles in this process: a restart forgets them, and each daemon counts alone. */
+export const memoryWindows: WindowsFactory = (_name, limits) => new WindowThrottle(limits)
+
+/**
  * The shared store of a throttle could not answer (Redis down, unreachable, too slow). Like
  * `RateLimiterUnavailableError`: a 503 with `Retry-After` where nothing catches it; a caller
  * that may go on with per-instance throttles catches it by this class.

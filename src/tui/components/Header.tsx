@@ -37,7 +37,8 @@ function fitPieces(pieces: readonly Piece[], width: number): Piece[] {
 }
 
 /**
- * Two lines: the daemon (URL, connection, status, version, uptime, clock) and the ingest rate
+ * Two lines: the daemon (URL, connection, status, the instance that answered and the backends
+ * it shares — database engine, Redis —, version, uptime, clock) and the ingest rate
  * with its sparkline. A third, red, while the daemon cannot be reached or refuses. On a narrow
  * terminal the version, uptime and URL give way before the connection, status and clock.
  */
@@ -60,6 +61,16 @@ export function Header({ url, data, error, failures, paused, width, timeZone }: 
               importance: 8,
               color: d.status === 'healthy' ? 'green' : 'yellow',
             },
+            ...(d.instance ? [{ text: d.instance, importance: 5 }] : []),
+            ...(d.backends
+              ? [
+                  {
+                    text: `${d.backends.database} · redis ${d.backends.redis}`,
+                    importance: d.backends.redis === 'down' ? 6 : 1,
+                    color: d.backends.redis === 'down' ? 'yellow' : undefined,
+                  },
+                ]
+              : []),
             { text: `v${d.version}`, importance: 2 },
             { text: `up ${formatDuration(d.uptime_seconds)}`, importance: 3 },
             { text: `${clockTime(d.now, timeZone)} ${zoneName(d.now, timeZone)}`, importance: 7 },

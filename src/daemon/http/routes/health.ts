@@ -19,6 +19,7 @@ export function healthRoutes(app: App, services: Services, log?: { status: LogSi
   app.get(
     '/health/deep',
     { config: { auth: 'none' }, schema: { response: { 200: DeepHealthSchema } } },
-    async () => deepHealth(services, log?.status),
+    // The port the request came in on is the one this daemon listens on.
+    async (req) => deepHealth(services, log?.status, req.socket.localPort),
   )
 }

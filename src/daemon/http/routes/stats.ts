@@ -8,6 +8,6 @@ export function statsRoutes(app: App, { stats }: Services): void {
   app.get(
     '/api/v1/stats/overview',
     { config: { auth: 'account' }, schema: { querystring: OverviewQuerySchema, response: { 200: OverviewSchema } } },
-    async (req) => stats.overview(accountOf(req), req.query),
+    async (req) => stats.overview(accountOf(req), req.query, req.socket.localPort),
   )
 }
