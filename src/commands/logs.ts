@@ -3,6 +3,7 @@ import { searchLogs } from '../cli/actions/logs.js'
 import { readAccess } from '../cli/actions/project-access.js'
 import { logFilterFlags, logQuery, queryArg } from '../cli/flags/log-filters.js'
 import { formatLog } from '../cli/output/log-line.js'
+import { utcFlag } from '../cli/flags/output.js'
 import { ApiCommand } from '../cli/runtime/base-command.js'
 
 export default class Logs extends ApiCommand {
@@ -22,6 +23,7 @@ export default class Logs extends ApiCommand {
     until: Flags.string({ description: 'Only logs before then: a duration ago or an ISO timestamp.' }),
     limit: Flags.integer({ description: 'How many logs at most.', default: 100, min: 1, max: 1_000_000 }),
     stacks: Flags.boolean({ description: 'Show stack traces under their logs.' }),
+    ...utcFlag,
   }
 
   async run(): Promise<void> {
@@ -29,9 +31,10 @@ export default class Logs extends ApiCommand {
     const filters = logQuery(args.query, flags, this.ctx.now())
     const source = await readAccess(this.session, { project: this.defaultedProject(flags), apiKey: flags['api-key'] })
     const json = this.jsonEnabled()
+    const times = this.times(flags)
     const { stdout, stderr } = this.ctx.io
     const printed = await searchLogs(source, filters, flags.limit, (log) =>
-      stdout.write(`${json ? JSON.stringify(log) : formatLog(log, { stacks: flags.stacks })}\n`),
+      stdout.write(`${json ? JSON.stringify(log) : formatLog(log, { stacks: flags.stacks, times })}\n`),
     )
     if (printed === 0 && !json) stderr.write('No logs match.\n')
   }

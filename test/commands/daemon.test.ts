@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { type CliResult, runCli, startCli } from '../helpers/cli.js'
 import { tempHome, waitFor } from '../helpers/daemon.js'
 import { ledger as ledgerInProcess, startLedger } from '../helpers/in-process.js'
+import { formatLocalTimestamp } from '../../src/shared/time.js'
 
 // `ledger daemon …`, each on its own temp LEDGER_HOME and port 0: `daemon run` as the real
 // binary (it is the server process: signals, exit codes, the lock), the other commands inside
@@ -395,6 +396,20 @@ describe('daemon start, status, stop (background)', () => {
     const two = (n: number) => String(n).padStart(2, '0')
     const local = `${t.getFullYear()}-${two(t.getMonth() + 1)}-${two(t.getDate())} ${two(t.getHours())}:${two(t.getMinutes())}:${two(t.getSeconds())}`
     expect(plain.stdout).toMatch(new RegExp(`^${local} INFO  GET /probe-6 404 [0-9.]+ms\n$`))
+  })
+
+  test('status and logs show times in TZ, in UTC with --utc (#24)', async () => {
+    const kolkata = (...args: string[]) => ledgerInProcess({ home, env: { LEDGER_LOG_LEVEL: undefined, TZ: 'Asia/Kolkata' } }, ...args)
+    const started = Date.parse(state.started_at)
+    const status = await kolkata('daemon', 'status')
+    expect(status.stdout).toContain(`since ${formatLocalTimestamp(started, 'Asia/Kolkata')} (up`)
+    expect(status.stdout).toMatch(/since \S+\+05:30 \(up/)
+    expect((await kolkata('daemon', 'status', '--utc')).stdout).toContain(`since ${formatLocalTimestamp(started, 'UTC')} (up`)
+    const raw = (await kolkata('daemon', 'logs', '-n', '1', '--json')).stdout
+    const { time } = JSON.parse(raw) as { time: number }
+    const wall = (zone: string) => formatLocalTimestamp(Math.floor(time / 1000) * 1000, zone).slice(0, 19).replace('T', ' ')
+    expect((await kolkata('daemon', 'logs', '-n', '1')).stdout.startsWith(`${wall('Asia/Kolkata')} `)).toBe(true)
+    expect((await kolkata('daemon', 'logs', '-n', '1', '--utc')).stdout.startsWith(`${wall('UTC')} `)).toBe(true)
   })
 
   test('logs -f prints new lines as they come, and Ctrl-C ends it with exit 130', async () => {

@@ -8,6 +8,8 @@ import { resolveTarget, startHint } from '../auth/target.js'
 import type { CliContext } from './context.js'
 import { CliError, describeError, EXIT, parseErrorMessage, UsageError } from './errors.js'
 import { processContext } from './process-context.js'
+import { timeZoneOf } from '../flags/output.js'
+import { Times } from '../output/times.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
@@ -98,6 +100,11 @@ export abstract class BaseCommand extends Command {
 
   protected override logJson(json: unknown): void {
     this.ctx.io.stdout.write(`${ux.colorizeJson(json, { pretty: true, theme: this.config.theme?.json })}\n`)
+  }
+
+  /** How this command's human output shows times: local (TZ), or UTC with `--utc` (see utcFlag). */
+  protected times(flags: { utc?: boolean }): Times {
+    return new Times(timeZoneOf(flags, this.ctx.env), this.ctx.now())
   }
 
   /** Diagnostics go to stderr so stdout carries only the result. */

@@ -3,6 +3,7 @@ import { keyMetrics } from '../../cli/actions/keys.js'
 import { keyIdArg } from '../../cli/flags/key-id.js'
 import { parseRange } from '../../cli/flags/time.js'
 import { renderTable } from '../../cli/output/table.js'
+import { utcFlag } from '../../cli/flags/output.js'
 import { ApiCommand } from '../../cli/runtime/base-command.js'
 import type { Metrics } from '../../contract/api-keys.js'
 import { sparkline } from '../../shared/format.js'
@@ -19,12 +20,14 @@ export default class KeysMetrics extends ApiCommand {
   static override flags = {
     since: Flags.string({ description: 'Start: a duration ago (15m, 2h, 7d) or an ISO timestamp.', default: '1h' }),
     until: Flags.string({ description: 'End: a duration ago or an ISO timestamp (default: now).' }),
+    ...utcFlag,
   }
 
   async run(): Promise<Metrics> {
     const { args, flags } = await this.parse(KeysMetrics)
     const id = keyIdArg(args.id)
     const m = await keyMetrics(this.session, id, parseRange(flags.since, flags.until, '1h', this.ctx.now()))
+    const times = this.times(flags)
     this.log(`allowed ${m.allowed_count}, throttled ${m.throttled_count}`)
     const busy = m.time_series.filter((p) => p.allowed + p.throttled > 0)
     if (m.time_series.length > 0) {
@@ -35,7 +38,7 @@ export default class KeysMetrics extends ApiCommand {
       this.log('')
       this.log(
         renderTable(busy, [
-          { header: 'TIME', get: (p) => p.timestamp },
+          { header: 'TIME', get: (p) => times.when(p.timestamp) },
           { header: 'ALLOWED', get: (p) => p.allowed, align: 'right' },
           { header: 'THROTTLED', get: (p) => p.throttled, align: 'right' },
         ]),
