@@ -1,7 +1,9 @@
 import { Args, Flags } from '@oclif/core'
+import chalk from 'chalk'
 import { keyMetrics } from '../../cli/actions/keys.js'
 import { keyIdArg } from '../../cli/flags/key-id.js'
 import { parseRange } from '../../cli/flags/time.js'
+import { pointsPerChar, spanText, sparkWidth } from '../../cli/output/chart.js'
 import { renderTable } from '../../cli/output/table.js'
 import { utcFlag } from '../../cli/flags/output.js'
 import { ApiCommand } from '../../cli/runtime/base-command.js'
@@ -30,9 +32,16 @@ export default class KeysMetrics extends ApiCommand {
     const times = this.times(flags)
     this.log(`allowed ${m.allowed_count}, throttled ${m.throttled_count}`)
     const busy = m.time_series.filter((p) => p.allowed + p.throttled > 0)
-    if (m.time_series.length > 0) {
-      this.log(`allowed   ${sparkline(m.time_series.map((p) => p.allowed), m.time_series.length)}`)
-      this.log(`throttled ${sparkline(m.time_series.map((p) => p.throttled), m.time_series.length)}`)
+    const series = m.time_series
+    if (series.length > 0) {
+      // Fitted to the terminal: each character sums a run of buckets when they do not fit.
+      const columns = this.ctx.io.columns()
+      const width = sparkWidth(series.length, columns, 10)
+      this.log(`allowed   ${sparkline(series.map((p) => p.allowed), width)}`)
+      this.log(`throttled ${sparkline(series.map((p) => p.throttled), width)}`)
+      const bucketMs = series.length > 1 ? Date.parse(series[1]!.timestamp) - Date.parse(series[0]!.timestamp) : 0
+      const per = bucketMs > 0 ? `, ${spanText(bucketMs * pointsPerChar(series.length, width))} a character` : ''
+      this.log(chalk.dim(`          ${times.when(series[0]!.timestamp)} … ${times.when(series.at(-1)!.timestamp)}${per}`))
     }
     if (busy.length > 0) {
       this.log('')

@@ -3,6 +3,7 @@ import chalk from 'chalk'
 import { panelData } from '../../cli/actions/panels.js'
 import { formatLog, levelColor } from '../../cli/output/log-line.js'
 import { utcFlag } from '../../cli/flags/output.js'
+import { sparkWidth } from '../../cli/output/chart.js'
 import { ApiCommand } from '../../cli/runtime/base-command.js'
 import { BUCKET_SIZES, type BucketSize, type PanelData } from '../../contract/panels.js'
 import { sparkline } from '../../shared/format.js'
@@ -46,9 +47,12 @@ export default class PanelsShow extends ApiCommand {
     } else {
       this.log(`${data.totals.total} logs · per ${data.bucket}`)
       const levels = ['critical', 'error', 'warning', 'info', 'debug'] as const
+      // Fitted to the terminal, after the label and the widest total.
+      const totalWidth = Math.max(...levels.map((l) => String(data.totals[l]).length))
+      const width = sparkWidth(data.series.length, this.ctx.io.columns(), 9 + 1 + totalWidth)
       for (const level of levels) {
         const values = data.series.map((b) => b[level])
-        this.log(`${levelColor(level)(level.padEnd(8))} ${sparkline(values, values.length)} ${data.totals[level]}`)
+        this.log(`${levelColor(level)(level.padEnd(8))} ${sparkline(values, width)} ${data.totals[level]}`)
       }
       if (data.series.length > 0) this.log(chalk.dim(`         ${times.at(data.series[0]!.timestamp)} … ${times.at(data.series.at(-1)!.timestamp)}`))
     }
