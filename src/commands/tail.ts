@@ -3,7 +3,7 @@ import { followLogs, latestLogs } from '../cli/actions/logs.js'
 import { readAccess } from '../cli/actions/project-access.js'
 import { logFilterFlags, logQuery, queryArg } from '../cli/flags/log-filters.js'
 import { formatLog } from '../cli/output/log-line.js'
-import { utcFlag } from '../cli/flags/output.js'
+import { pagerFlag, utcFlag } from '../cli/flags/output.js'
 import { ApiCommand } from '../cli/runtime/base-command.js'
 import type { Log } from '../contract/ingest.js'
 
@@ -27,6 +27,7 @@ export default class Tail extends ApiCommand {
     lines: Flags.integer({ char: 'n', description: 'How many recent logs to show first.', default: 10, min: 0, max: 1000 }),
     stacks: Flags.boolean({ description: 'Show stack traces under their logs.' }),
     ...utcFlag,
+    ...pagerFlag,
   }
 
   /** Aborted by Ctrl-C while following: the follow ends (exit 130). */
@@ -39,8 +40,11 @@ export default class Tail extends ApiCommand {
     const { stdout, stderr } = this.ctx.io
     const json = this.jsonEnabled()
     const times = this.times(flags)
-    const print = (log: Log) => stdout.write(`${json ? JSON.stringify(log) : formatLog(log, { stacks: flags.stacks, times })}\n`)
+    // Through the pager for the backlog alone (see page()); a follow writes straight.
+    const print = (log: Log) =>
+      json ? stdout.write(`${JSON.stringify(log)}\n`) : this.write(`${formatLog(log, { stacks: flags.stacks, times })}\n`)
     if (!flags.follow) {
+      this.page(flags)
       for (const log of await latestLogs(source, filters, flags.lines)) print(log)
       return
     }

@@ -410,6 +410,14 @@ describe('daemon start, status, stop (background)', () => {
     const wall = (zone: string) => formatLocalTimestamp(Math.floor(time / 1000) * 1000, zone).slice(0, 19).replace('T', ' ')
     expect((await kolkata('daemon', 'logs', '-n', '1')).stdout.startsWith(`${wall('Asia/Kolkata')} `)).toBe(true)
     expect((await kolkata('daemon', 'logs', '-n', '1', '--utc')).stdout.startsWith(`${wall('UTC')} `)).toBe(true)
+    // Cut at -n, it says how many lines came before (#24); --all prints them all.
+    const lines = readFileSync(dataFile(home, 'daemon.log'), 'utf8').trimEnd().split('\n').length
+    const one = await kolkata('daemon', 'logs', '-n', '1')
+    expect(one.stderr).toMatch(/^(\d+) more lines before these — use -n or --all\.\n$/)
+    expect(Number(/^\d+/.exec(one.stderr)![0])).toBeGreaterThanOrEqual(lines - 1)
+    const all = await kolkata('daemon', 'logs', '--all')
+    expect(all.stdout.trimEnd().split('\n').length).toBeGreaterThanOrEqual(lines)
+    expect(all.stderr).toBe('')
   })
 
   test('logs -f prints new lines as they come, and Ctrl-C ends it with exit 130', async () => {

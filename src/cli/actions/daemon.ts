@@ -94,20 +94,23 @@ export async function stopDaemon(ctx: CliContext): Promise<DaemonStopResult> {
 }
 
 /**
- * `daemon logs`: the last `lines` lines of the background daemon's log to stdout, each through
- * `format`; with `follow`, then every new line until `stop` aborts.
+ * `daemon logs`: the last `lines` lines (Infinity: all) of the background daemon's log, each
+ * through `format`, to `write` (stdout by default); with `follow`, then every new line until
+ * `stop` aborts. Returns how many earlier lines were left out.
  */
 export async function daemonLogs(
   ctx: CliContext,
-  opts: { lines: number; follow: boolean; stop: AbortSignal; format: (line: string) => string },
-): Promise<void> {
+  opts: { lines: number; follow: boolean; stop: AbortSignal; format: (line: string) => string; write?: (text: string) => void },
+): Promise<{ omitted: number }> {
   const file = dataFiles(ctx.paths.data).log
   if (!existsSync(file)) throw new CliError(`no daemon log yet at ${file}`, 'It is written by `ledger daemon start`.')
-  const out = ctx.io.stdout
+  const stdout = ctx.io.stdout
+  const out = { write: opts.write ?? ((text: string) => stdout.write(text)) }
   const lines = (await readFrom(file, 0)).split('\n')
   if (lines.at(-1) === '') lines.pop()
-  for (const line of lines.slice(Math.max(0, lines.length - opts.lines))) out.write(`${opts.format(line)}\n`)
-  if (!opts.follow || opts.stop.aborted) return
+  const from = Math.max(0, lines.length - opts.lines)
+  for (const line of lines.slice(from)) out.write(`${opts.format(line)}\n`)
+  if (!opts.follow || opts.stop.aborted) return { omitted: from }
   let offset = statSync(file).size
   // Whole lines only: a line the daemon is still writing waits for its end.
   let partial = ''
@@ -142,6 +145,7 @@ export async function daemonLogs(
       { once: true },
     )
   })
+  return { omitted: from }
 }
 
 function readFrom(file: string, start: number, end?: number): Promise<string> {

@@ -17,3 +17,15 @@ export const utcFlag = {
 export function timeZoneOf(flags: { utc?: boolean }, env: Env): string | undefined {
   return displayZone(Boolean(flags.utc), env['TZ'])
 }
+
+/**
+ * `--no-pager`: the flag of every command whose human output may run long. On a terminal,
+ * output longer than a screen goes through a pager (LEDGER_PAGER, PAGER, else `less -FRX`);
+ * never with --json, nor when stdout is not a terminal.
+ */
+export const pagerFlag = {
+  'no-pager': Flags.boolean({
+    description: 'Print long output straight to the terminal instead of through a pager (LEDGER_PAGER, PAGER, else less -FRX).',
+    helpGroup: 'OUTPUT',
+  }),
+}

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 import { listKeys, projectSlugs } from '../../cli/actions/keys.js'
 import { keyState } from '../../cli/output/resources.js'
 import { renderTable } from '../../cli/output/table.js'
-import { utcFlag } from '../../cli/flags/output.js'
+import { pagerFlag, utcFlag } from '../../cli/flags/output.js'
 import { ApiCommand } from '../../cli/runtime/base-command.js'
 import type { ApiKeyList } from '../../contract/api-keys.js'
 
@@ -19,11 +19,13 @@ export default class KeysList extends ApiCommand {
     page: Flags.integer({ description: 'One page only (from 1).', min: 1 }),
     size: Flags.integer({ description: 'Keys per page (1-100).', min: 1, max: 100, default: 100 }),
     ...utcFlag,
+    ...pagerFlag,
   }
 
   async run(): Promise<ApiKeyList> {
     const { flags } = await this.parse(KeysList)
     const list = await listKeys(this.session, { project: this.defaultedProject(flags), page: flags.page, size: flags.size })
+    this.page(flags)
     if (list.api_keys.length === 0) this.log('No API keys. Create one with `ledger keys create --project SLUG --name NAME`.')
     else {
       const times = this.times(flags)
@@ -41,6 +43,9 @@ export default class KeysList extends ApiCommand {
         ]),
       )
     }
+    // One page (--page) of more: how many the other pages hold.
+    const after = list.total - (list.page - 1) * flags.size - list.api_keys.length
+    if (flags.page && after > 0) this.note(`${after} more — use --page ${flags.page + 1}, or leave --page out for all.`)
     return list
   }
 }

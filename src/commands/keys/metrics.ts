@@ -5,7 +5,7 @@ import { keyIdArg } from '../../cli/flags/key-id.js'
 import { parseRange } from '../../cli/flags/time.js'
 import { pointsPerChar, spanText, sparkWidth } from '../../cli/output/chart.js'
 import { renderTable } from '../../cli/output/table.js'
-import { utcFlag } from '../../cli/flags/output.js'
+import { pagerFlag, utcFlag } from '../../cli/flags/output.js'
 import { ApiCommand } from '../../cli/runtime/base-command.js'
 import type { Metrics } from '../../contract/api-keys.js'
 import { sparkline } from '../../shared/format.js'
@@ -23,6 +23,7 @@ export default class KeysMetrics extends ApiCommand {
     since: Flags.string({ description: 'Start: a duration ago (15m, 2h, 7d) or an ISO timestamp.', default: '1h' }),
     until: Flags.string({ description: 'End: a duration ago or an ISO timestamp (default: now).' }),
     ...utcFlag,
+    ...pagerFlag,
   }
 
   async run(): Promise<Metrics> {
@@ -30,6 +31,7 @@ export default class KeysMetrics extends ApiCommand {
     const id = keyIdArg(args.id)
     const m = await keyMetrics(this.session, id, parseRange(flags.since, flags.until, '1h', this.ctx.now()))
     const times = this.times(flags)
+    this.page(flags)
     this.log(`allowed ${m.allowed_count}, throttled ${m.throttled_count}`)
     const busy = m.time_series.filter((p) => p.allowed + p.throttled > 0)
     const series = m.time_series

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import chalk from 'chalk'
 import { panelData } from '../../cli/actions/panels.js'
 import { formatLog, levelColor } from '../../cli/output/log-line.js'
-import { utcFlag } from '../../cli/flags/output.js'
+import { pagerFlag, utcFlag } from '../../cli/flags/output.js'
 import { sparkWidth } from '../../cli/output/chart.js'
 import { ApiCommand } from '../../cli/runtime/base-command.js'
 import { BUCKET_SIZES, type BucketSize, type PanelData } from '../../contract/panels.js'
@@ -25,6 +25,7 @@ export default class PanelsShow extends ApiCommand {
     bucket: Flags.option({ description: 'Bucket size for errors and metrics panels.', options: Object.keys(BUCKET_SIZES) as BucketSize[] })(),
     limit: Flags.integer({ description: 'How many logs, for logs panels.', min: 1, max: 1000 }),
     ...utcFlag,
+    ...pagerFlag,
   }
 
   async run(): Promise<PanelData> {
@@ -32,10 +33,12 @@ export default class PanelsShow extends ApiCommand {
     const data = await panelData(this.session, args.id, { bucket: flags.bucket, limit: flags.limit })
     const p = data.panel
     const times = this.times(flags)
+    this.page(flags)
     this.log(chalk.bold(`${p.name}`) + chalk.dim(`  ${p.type} · ${p.project_id} · ${times.point(p.time_range_from)} → ${times.point(p.time_range_to)}`))
     if (data.type === 'logs') {
       if (data.logs.length === 0) this.log('No logs in this range.')
       for (const log of data.logs) this.log(formatLog(log, { times }))
+      if (data.next_cursor) this.note(`More logs in this range — use --limit (${data.logs.length} shown).`)
     } else if (data.type === 'errors') {
       this.log(`${data.totals.error} errors, ${data.totals.critical} critical · per ${data.bucket}`)
       const max = Math.max(1, ...data.series.map((b) => b.error + b.critical))
