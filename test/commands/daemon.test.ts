@@ -477,6 +477,59 @@ describe('daemon start, status, stop (background)', () => {
   })
 })
 
+describe('daemon.log rotation (#24)', () => {
+  test('daemon start hands daemon.log to the daemon, which rotates it by size; daemon logs reads across the rotation, -f too', async () => {
+    const home = newHome()
+    const env = { LEDGER_LOG_LEVEL: undefined, LEDGER_LOG_MAX_MB: '0.002', LEDGER_LOG_FILES: '2' }
+    const run = (...args: string[]) => ledgerInProcess({ home, env, timeoutMs: 45_000 }, ...args)
+    expect((await run('daemon', 'start', '--port', '0')).code).toBe(0)
+    const state = readStateFile(home)!
+    const log = dataFile(home, 'daemon.log')
+    const follow = startLedger({ home, env }, 'daemon', 'logs', '-n', '0', '-f', '--json')
+    try {
+      // Requests until the follow prints one (it is then watching).
+      let w = 0
+      await waitFor(
+        async () => {
+          await (await fetch(`${state.url}/warm-${++w}`)).text()
+          return follow.stdout().includes('/warm-')
+        },
+        20_000,
+        'the follow to start',
+      )
+      // Requests (one info line each, ~200 bytes) until daemon.log has been rotated twice over.
+      let n = 0
+      await waitFor(
+        async () => {
+          await (await fetch(`${state.url}/rot-${++n}`)).text()
+          return existsSync(`${log}.2`) && n > 30
+        },
+        30_000,
+        'daemon.log.2',
+      )
+      expect(existsSync(`${log}.3`)).toBe(false)
+      for (const f of [log, `${log}.1`, `${log}.2`]) expect(statSync(f).size, f).toBeLessThanOrEqual(2098)
+      // The whole log, oldest first, is .2, .1, then daemon.log; --all prints it as one.
+      const whole = [`${log}.2`, `${log}.1`, log].map((f) => readFileSync(f, 'utf8')).join('')
+      const all = await run('daemon', 'logs', '--all', '--json')
+      expect(all.stdout).toBe(whole)
+      // -n N with fewer than N lines in daemon.log reaches into the rotated files.
+      const current = readFileSync(log, 'utf8').trimEnd().split('\n').length
+      const some = await run('daemon', 'logs', '-n', String(current + 3), '--json')
+      expect(some.stdout).toBe(`${whole.trimEnd().split('\n').slice(-(current + 3)).join('\n')}\n`)
+      // The follow saw every request in order, through the rotations.
+      const last = n
+      await waitFor(() => follow.stdout().includes(`"/rot-${last}"`), 20_000, 'the last request followed')
+      const followed = [...follow.stdout().matchAll(/"url":"\/rot-(\d+)"/g)].map((m) => Number(m[1]))
+      expect(followed).toEqual(Array.from({ length: last }, (_, i) => i + 1))
+    } finally {
+      follow.signal('SIGINT')
+      await follow.result
+      await run('daemon', 'stop')
+    }
+  })
+})
+
 describe('a stale pid file never blocks a start', () => {
   test('after kill -9: status says not running, and start succeeds with a new pid', async () => {
     const home = newHome()
