@@ -507,10 +507,14 @@ describe('daemon.log rotation (#24)', () => {
         30_000,
         'daemon.log.2',
       )
+      // The line of the last request is written after its answer: waited for.
+      const readWhole = () => [`${log}.2`, `${log}.1`, log].map((f) => readFileSync(f, 'utf8')).join('')
+      const lastLine = `"url":"/rot-${n}"`
+      await waitFor(() => readWhole().includes(lastLine), 20_000, 'the last request in the log')
       expect(existsSync(`${log}.3`)).toBe(false)
       for (const f of [log, `${log}.1`, `${log}.2`]) expect(statSync(f).size, f).toBeLessThanOrEqual(2098)
       // The whole log, oldest first, is .2, .1, then daemon.log; --all prints it as one.
-      const whole = [`${log}.2`, `${log}.1`, log].map((f) => readFileSync(f, 'utf8')).join('')
+      const whole = readWhole()
       const all = await run('daemon', 'logs', '--all', '--json')
       expect(all.stdout).toBe(whole)
       // -n N with fewer than N lines in daemon.log reaches into the rotated files.
