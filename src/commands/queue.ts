@@ -3,6 +3,7 @@ import { Flags } from '@oclif/core'
 import chalk from 'chalk'
 import { type QueueResult, queueReader } from '../cli/actions/queue.js'
 import { renderTable } from '../cli/output/table.js'
+import { utcFlag } from '../cli/flags/output.js'
 import { ApiCommand } from '../cli/runtime/base-command.js'
 import { Interrupted } from '../cli/runtime/errors.js'
 
@@ -22,6 +23,7 @@ export default class Queue extends ApiCommand {
     'api-key': Flags.string({ description: 'API key to use (prefer LEDGER_API_KEY: argv is visible to other users).' }),
     watch: Flags.boolean({ description: 'Redraw until Ctrl-C.' }),
     interval: Flags.integer({ description: 'Seconds between redraws with --watch.', default: 1, min: 1, max: 3600 }),
+    ...utcFlag,
   }
 
   /** Aborted by Ctrl-C while watching: the watch ends (exit 130). */
@@ -32,14 +34,14 @@ export default class Queue extends ApiCommand {
     const read = await queueReader(this.session, { project: this.defaultedProject(flags), apiKey: flags['api-key'] })
     let result = await read()
     if (!flags.watch) {
-      this.render(result, false)
+      this.render(result, false, flags)
       return result
     }
     this.watching = new AbortController()
     const { stdout, stdoutIsTTY } = this.ctx.io
     for (;;) {
       if (this.jsonEnabled()) stdout.write(`${JSON.stringify(result)}\n`)
-      else this.render(result, stdoutIsTTY)
+      else this.render(result, stdoutIsTTY, flags)
       try {
         await sleep(flags.interval * 1000, undefined, { signal: this.watching.signal })
       } catch {
@@ -54,7 +56,7 @@ export default class Queue extends ApiCommand {
     else super.interrupted()
   }
 
-  private render(result: QueueResult, redraw: boolean): void {
+  private render(result: QueueResult, redraw: boolean, flags: { utc?: boolean }): void {
     if (redraw) this.ctx.io.stdout.write('\u001b[H\u001b[2J')
     if (result.queues.length === 0) this.log('No projects.')
     else
@@ -65,6 +67,6 @@ export default class Queue extends ApiCommand {
           { header: 'CAPACITY', get: (q) => q.queue_capacity, align: 'right' },
         ]),
       )
-    if (redraw) this.log(chalk.dim(`\n${new Date(this.ctx.now()).toISOString()}  Ctrl-C to stop`))
+    if (redraw) this.log(chalk.dim(`\n${this.times(flags).at(new Date(this.ctx.now()).toISOString())}  Ctrl-C to stop`))
   }
 }

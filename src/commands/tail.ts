@@ -3,6 +3,7 @@ import { followLogs, latestLogs } from '../cli/actions/logs.js'
 import { readAccess } from '../cli/actions/project-access.js'
 import { logFilterFlags, logQuery, queryArg } from '../cli/flags/log-filters.js'
 import { formatLog } from '../cli/output/log-line.js'
+import { pagerFlag, utcFlag } from '../cli/flags/output.js'
 import { ApiCommand } from '../cli/runtime/base-command.js'
 import type { Log } from '../contract/ingest.js'
 
@@ -25,6 +26,8 @@ export default class Tail extends ApiCommand {
     follow: Flags.boolean({ char: 'f', description: 'Keep following new logs until Ctrl-C.' }),
     lines: Flags.integer({ char: 'n', description: 'How many recent logs to show first.', default: 10, min: 0, max: 1000 }),
     stacks: Flags.boolean({ description: 'Show stack traces under their logs.' }),
+    ...utcFlag,
+    ...pagerFlag,
   }
 
   /** Aborted by Ctrl-C while following: the follow ends (exit 130). */
@@ -36,8 +39,12 @@ export default class Tail extends ApiCommand {
     const source = await readAccess(this.session, { project: this.defaultedProject(flags), apiKey: flags['api-key'] })
     const { stdout, stderr } = this.ctx.io
     const json = this.jsonEnabled()
-    const print = (log: Log) => stdout.write(`${json ? JSON.stringify(log) : formatLog(log, { stacks: flags.stacks })}\n`)
+    const times = this.times(flags)
+    // Through the pager for the backlog alone (see page()); a follow writes straight.
+    const print = (log: Log) =>
+      json ? stdout.write(`${JSON.stringify(log)}\n`) : this.write(`${formatLog(log, { stacks: flags.stacks, times })}\n`)
     if (!flags.follow) {
+      this.page(flags)
       for (const log of await latestLogs(source, filters, flags.lines)) print(log)
       return
     }

@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core'
+import { timeZoneOf, utcFlag } from '../cli/flags/output.js'
 import { ApiCommand } from '../cli/runtime/base-command.js'
 import { importOutside } from '../cli/runtime/outside.js'
 import type { Overview } from '../contract/stats.js'
@@ -23,7 +24,7 @@ export default class Top extends ApiCommand {
   static override flags = {
     project: Flags.string({ char: 'p', description: "Start on this project's screen (slug); in a snapshot, add its latest logs." }),
     interval: Flags.integer({ description: 'Seconds between refreshes.', default: 1, min: 1, max: 60 }),
-    utc: Flags.boolean({ description: "Show times in UTC instead of this machine's time zone (which TZ sets)." }),
+    ...utcFlag,
   }
 
   private screenUp = false
@@ -34,7 +35,7 @@ export default class Top extends ApiCommand {
     const fetchOverview = client.statsOverview.bind(client)
     const { io } = this.ctx
     const url = this.session.target.url
-    const timeZone = flags.utc ? 'UTC' : undefined
+    const timeZone = timeZoneOf(flags, this.ctx.env)
     if (this.jsonEnabled() || !io.stdoutIsTTY || !io.stdinIsTTY) {
       // Not a terminal: never raw mode, one snapshot, exit 0.
       const overview = await fetchOverview({ ...(flags.project ? { project: flags.project } : {}) })

@@ -58,7 +58,13 @@ export async function buildApp(
   const { config } = options
   // The daemon's own log (stdout, daemon.log under `daemon start`): a destination that fails
   // (a full disk) drops lines and counts them, and never hangs or crashes the daemon.
-  const sink = options.logger === undefined ? new LogSink(1) : undefined
+  // Given a log file (`daemon start`: daemon.log), the sink owns it and rotates it by size.
+  const sink =
+    options.logger !== undefined
+      ? undefined
+      : config.logFile
+        ? LogSink.toFile({ path: config.logFile, maxBytes: Math.round(config.logMaxMb * 1024 * 1024), keep: config.logFiles })
+        : new LogSink(1)
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel, stream: sink },
     // Fastify's two lines per request are replaced by the one-line onResponse hook below.

@@ -123,6 +123,15 @@ export const DaemonConfigSchema = z.object({
     .transform((v) => v === true || v === '1' || v === 'true')
     .default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * The file the daemon's own log is appended to, and rotated in (`daemon start` sets it to
+   * <data>/daemon.log); unset: stdout, never rotated.
+   */
+  logFile: z.string().min(1).optional(),
+  /** Past this size (MB; fractions allowed) the log file is rotated. */
+  logMaxMb: z.coerce.number().min(0.001).max(1_000_000).default(10),
+  /** Rotated files kept: `daemon.log.1` (the newest) … `daemon.log.N`; older ones are deleted. */
+  logFiles: z.coerce.number().int().min(1).max(100).default(4),
   /** Live tails send a heartbeat comment this often (below the 60 s idle-connection timeout). */
   tailHeartbeatMs: z.coerce.number().int().min(10).max(50_000).default(15_000),
   /** A live tail whose client has not drained its socket for this long is cut off. */
@@ -175,6 +184,9 @@ export function loadConfig(
     decoderThreads: env['LEDGER_DECODER_THREADS'] as unknown as number | undefined,
     workerPaused: env['LEDGER_WORKER_PAUSED'] as DaemonConfig['workerPaused'] | undefined,
     logLevel: env['LEDGER_LOG_LEVEL'] as DaemonConfig['logLevel'] | undefined,
+    logFile: env['LEDGER_LOG_FILE'] || undefined,
+    logMaxMb: env['LEDGER_LOG_MAX_MB'] as unknown as number | undefined,
+    logFiles: env['LEDGER_LOG_FILES'] as unknown as number | undefined,
     tailHeartbeatMs: env['LEDGER_TAIL_HEARTBEAT_MS'] as unknown as number | undefined,
     tailStallMs: env['LEDGER_TAIL_STALL_MS'] as unknown as number | undefined,
     maxPendingHashes: env['LEDGER_MAX_PENDING_HASHES'] as unknown as number | undefined,

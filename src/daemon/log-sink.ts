@@ -1,4 +1,4 @@
-import { write, writeSync } from 'node:fs'
+import { copyFileSync, fstatSync, ftruncateSync, openSync, renameSync, write, writeSync } from 'node:fs'
 
 // Lines held while a write is under way or the destination fails; past this, new lines are
 // dropped (and counted) rather than held in memory.
@@ -8,6 +8,36 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024
 const RETRY_MS = 1000
 // A destination that is only busy (a non-blocking pipe whose reader lags) is tried again soon.
 const BUSY_RETRY_MS = 20
+
+// A rotation that failed (a full disk) is not tried again before this: a copy of the whole file
+// at every write would make a failing disk busier.
+const ROTATE_RETRY_MS = 60_000
+
+/** Rotation of the file a sink appends to: past `maxBytes`, into `<path>.1` … `<path>.<keep>`. */
+export interface LogRotation {
+  path: string
+  maxBytes: number
+  keep: number
+}
+
+/**
+ * Rotates `path`: `<path>.N-1` → `<path>.N` … `<path>.1` → `<path>.2` (the oldest, `.keep`,
+ * is replaced), then the file is copied to `<path>.1` and truncated in place through `fd`.
+ * Copied and truncated rather than renamed, so that every descriptor opened on it in append
+ * mode (the daemon's stdout and stderr under `daemon start`, where a crash writes) and
+ * `daemon logs -f`, which watches the path's file, go on with the same file.
+ */
+export function rotateLogFile(path: string, fd: number, keep: number): void {
+  for (let i = keep - 1; i >= 1; i--) {
+    try {
+      renameSync(`${path}.${i}`, `${path}.${i + 1}`)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    }
+  }
+  copyFileSync(path, `${path}.1`)
+  ftruncateSync(fd, 0)
+}
 
 /** What the sink did, for deep health. */
 export interface LogSinkStatus {
@@ -36,8 +66,21 @@ export class LogSink {
   private droppedUnreported = 0
   private lastError: string | null = null
   private cutLine = false
+  private rotateAfter = 0
 
-  constructor(private readonly fd: number) {}
+  /**
+   * Appends to `fd`; with `rotation`, `fd` is that file (opened in append mode) and it is
+   * rotated before a write would take it past `rotation.maxBytes`.
+   */
+  constructor(
+    private readonly fd: number,
+    private readonly rotation?: LogRotation,
+  ) {}
+
+  /** A sink that owns the log file at `rotation.path` (created 0600, appended to) and rotates it. */
+  static toFile(rotation: LogRotation): LogSink {
+    return new LogSink(openSync(rotation.path, 'a', 0o600), rotation)
+  }
 
   get status(): LogSinkStatus {
     return { dropped_lines: this.droppedTotal, last_error: this.lastError }
@@ -91,6 +134,8 @@ export class LogSink {
     const lines = this.take()
     const data = Buffer.from((this.cutLine ? '\n' : '') + (reported > 0 ? this.notice(reported) : '') + lines.join(''))
     this.cutLine = false
+    // Between two writes of ours, never during one: the file holds whole lines when it is copied.
+    this.rotateIfFull(data.length)
     this.writing = true
     this.writeFrom(data, 0, lines.length, reported)
   }
@@ -122,6 +167,20 @@ export class LogSink {
       this.lastError = null
       this.flush()
     })
+  }
+
+  private rotateIfFull(incoming: number): void {
+    const r = this.rotation
+    if (!r || Date.now() < this.rotateAfter) return
+    try {
+      const size = fstatSync(this.fd).size
+      if (size === 0 || size + incoming <= r.maxBytes) return
+      rotateLogFile(r.path, this.fd, r.keep)
+    } catch (err) {
+      // Not rotated: the lines still go to the file as it is; the next try after a while.
+      this.lastError = `rotation: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`
+      this.rotateAfter = Date.now() + ROTATE_RETRY_MS
+    }
   }
 
   private schedule(ms: number): void {

@@ -214,3 +214,31 @@ export function formatLocalTimestamp(ms: number, timeZone?: string): string {
   const offset = w.offsetMinutes === 0 ? 'Z' : `${w.offsetMinutes < 0 ? '-' : '+'}${pad2(Math.floor(o / 60))}:${pad2(o % 60)}`
   return `${String(w.year).padStart(4, '0')}-${pad2(w.month)}-${pad2(w.day)}T${pad2(w.hour)}:${pad2(w.minute)}:${pad2(w.second)}${frac}${offset}`
 }
+
+/**
+ * How long before `nowMs` an instant was, for a column about recency: `never` (null),
+ * `just now`, `5s ago`, `3m ago`, `2h ago`, `4d ago`.
+ */
+export function formatAgo(ms: number | null, nowMs: number): string {
+  if (ms === null || Number.isNaN(ms)) return 'never'
+  const s = Math.floor(Math.max(0, Math.round((nowMs - ms) / 1000)))
+  if (s <= 0) return 'just now'
+  const [n, unit] = s < 60 ? [s, 's'] : s < 3600 ? [Math.floor(s / 60), 'm'] : s < 86_400 ? [Math.floor(s / 3600), 'h'] : [Math.floor(s / 86_400), 'd']
+  return `${n}${unit} ago`
+}
+
+/**
+ * The zone human output shows times in: `UTC` with `--utc`; else `TZ` when it names a zone
+ * Intl knows (`Asia/Tokyo`, `:Europe/Paris`), else undefined (this machine's zone).
+ */
+export function displayZone(utc: boolean, tz: string | undefined): string | undefined {
+  if (utc) return 'UTC'
+  const name = tz?.replace(/^:/, '')
+  if (!name) return undefined
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name })
+    return name
+  } catch {
+    return undefined
+  }
+}

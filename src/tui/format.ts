@@ -1,7 +1,6 @@
 import type { Log } from '../contract/ingest.js'
-import { formatDuration } from '../shared/format.js'
 import { printable } from '../shared/printable.js'
-import { formatClock, formatWhen, wallClock } from '../shared/time.js'
+import { formatAgo as formatAgoMs, formatClock, formatWhen, wallClock } from '../shared/time.js'
 
 export { formatDuration, sparkline } from '../shared/format.js'
 
@@ -19,12 +18,9 @@ export function formatRate(perSecond: number): string {
   return perSecond < 100 ? perSecond.toFixed(1) : compact(perSecond)
 }
 
-/** How long before `now` a timestamp was: `never`, `just now`, `5s ago`, `3m ago`… */
+/** How long before `now` a timestamp was: `never`, `just now`, `5s ago`, `3m ago`… (see shared formatAgo). */
 export function formatAgo(iso: string | null, nowIso: string): string {
-  if (!iso) return 'never'
-  const s = Math.round((Date.parse(nowIso) - Date.parse(iso)) / 1000)
-  if (s <= 0) return 'just now'
-  return `${formatDuration(s).split(' ')[0]} ago`
+  return formatAgoMs(iso ? Date.parse(iso) : null, Date.parse(nowIso))
 }
 
 /**

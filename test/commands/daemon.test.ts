@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { type CliResult, runCli, startCli } from '../helpers/cli.js'
 import { tempHome, waitFor } from '../helpers/daemon.js'
 import { ledger as ledgerInProcess, startLedger } from '../helpers/in-process.js'
+import { formatLocalTimestamp } from '../../src/shared/time.js'
 
 // `ledger daemon …`, each on its own temp LEDGER_HOME and port 0: `daemon run` as the real
 // binary (it is the server process: signals, exit codes, the lock), the other commands inside
@@ -397,6 +398,28 @@ describe('daemon start, status, stop (background)', () => {
     expect(plain.stdout).toMatch(new RegExp(`^${local} INFO  GET /probe-6 404 [0-9.]+ms\n$`))
   })
 
+  test('status and logs show times in TZ, in UTC with --utc (#24)', async () => {
+    const kolkata = (...args: string[]) => ledgerInProcess({ home, env: { LEDGER_LOG_LEVEL: undefined, TZ: 'Asia/Kolkata' } }, ...args)
+    const started = Date.parse(state.started_at)
+    const status = await kolkata('daemon', 'status')
+    expect(status.stdout).toContain(`since ${formatLocalTimestamp(started, 'Asia/Kolkata')} (up`)
+    expect(status.stdout).toMatch(/since \S+\+05:30 \(up/)
+    expect((await kolkata('daemon', 'status', '--utc')).stdout).toContain(`since ${formatLocalTimestamp(started, 'UTC')} (up`)
+    const raw = (await kolkata('daemon', 'logs', '-n', '1', '--json')).stdout
+    const { time } = JSON.parse(raw) as { time: number }
+    const wall = (zone: string) => formatLocalTimestamp(Math.floor(time / 1000) * 1000, zone).slice(0, 19).replace('T', ' ')
+    expect((await kolkata('daemon', 'logs', '-n', '1')).stdout.startsWith(`${wall('Asia/Kolkata')} `)).toBe(true)
+    expect((await kolkata('daemon', 'logs', '-n', '1', '--utc')).stdout.startsWith(`${wall('UTC')} `)).toBe(true)
+    // Cut at -n, it says how many lines came before (#24); --all prints them all.
+    const lines = readFileSync(dataFile(home, 'daemon.log'), 'utf8').trimEnd().split('\n').length
+    const one = await kolkata('daemon', 'logs', '-n', '1')
+    expect(one.stderr).toMatch(/^(\d+) more lines before these — use -n or --all\.\n$/)
+    expect(Number(/^\d+/.exec(one.stderr)![0])).toBeGreaterThanOrEqual(lines - 1)
+    const all = await kolkata('daemon', 'logs', '--all')
+    expect(all.stdout.trimEnd().split('\n').length).toBeGreaterThanOrEqual(lines)
+    expect(all.stderr).toBe('')
+  })
+
   test('logs -f prints new lines as they come, and Ctrl-C ends it with exit 130', async () => {
     const follow = startLedger({ home, env: { LEDGER_LOG_LEVEL: undefined } }, 'daemon', 'logs', '-n', '0', '-f')
     // Requests until one is printed (then it follows), then one more.
@@ -451,6 +474,63 @@ describe('daemon start, status, stop (background)', () => {
 
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('not running')
+  })
+})
+
+describe('daemon.log rotation (#24)', () => {
+  test('daemon start hands daemon.log to the daemon, which rotates it by size; daemon logs reads across the rotation, -f too', async () => {
+    const home = newHome()
+    const env = { LEDGER_LOG_LEVEL: undefined, LEDGER_LOG_MAX_MB: '0.002', LEDGER_LOG_FILES: '2' }
+    const run = (...args: string[]) => ledgerInProcess({ home, env, timeoutMs: 45_000 }, ...args)
+    expect((await run('daemon', 'start', '--port', '0')).code).toBe(0)
+    const state = readStateFile(home)!
+    const log = dataFile(home, 'daemon.log')
+    const follow = startLedger({ home, env }, 'daemon', 'logs', '-n', '0', '-f', '--json')
+    try {
+      // Requests until the follow prints one (it is then watching).
+      let w = 0
+      await waitFor(
+        async () => {
+          await (await fetch(`${state.url}/warm-${++w}`)).text()
+          return follow.stdout().includes('/warm-')
+        },
+        20_000,
+        'the follow to start',
+      )
+      // Requests (one info line each, ~200 bytes) until daemon.log has been rotated twice over.
+      let n = 0
+      await waitFor(
+        async () => {
+          await (await fetch(`${state.url}/rot-${++n}`)).text()
+          return existsSync(`${log}.2`) && n > 30
+        },
+        30_000,
+        'daemon.log.2',
+      )
+      // The line of the last request is written after its answer: waited for.
+      const readWhole = () => [`${log}.2`, `${log}.1`, log].map((f) => readFileSync(f, 'utf8')).join('')
+      const lastLine = `"url":"/rot-${n}"`
+      await waitFor(() => readWhole().includes(lastLine), 20_000, 'the last request in the log')
+      expect(existsSync(`${log}.3`)).toBe(false)
+      for (const f of [log, `${log}.1`, `${log}.2`]) expect(statSync(f).size, f).toBeLessThanOrEqual(2098)
+      // The whole log, oldest first, is .2, .1, then daemon.log; --all prints it as one.
+      const whole = readWhole()
+      const all = await run('daemon', 'logs', '--all', '--json')
+      expect(all.stdout).toBe(whole)
+      // -n N with fewer than N lines in daemon.log reaches into the rotated files.
+      const current = readFileSync(log, 'utf8').trimEnd().split('\n').length
+      const some = await run('daemon', 'logs', '-n', String(current + 3), '--json')
+      expect(some.stdout).toBe(`${whole.trimEnd().split('\n').slice(-(current + 3)).join('\n')}\n`)
+      // The follow saw every request in order, through the rotations.
+      const last = n
+      await waitFor(() => follow.stdout().includes(`"/rot-${last}"`), 20_000, 'the last request followed')
+      const followed = [...follow.stdout().matchAll(/"url":"\/rot-(\d+)"/g)].map((m) => Number(m[1]))
+      expect(followed).toEqual(Array.from({ length: last }, (_, i) => i + 1))
+    } finally {
+      follow.signal('SIGINT')
+      await follow.result
+      await run('daemon', 'stop')
+    }
   })
 })
 

@@ -5,7 +5,7 @@ import { LedgerClient } from '../../src/client/index.js'
 import type { Log } from '../../src/contract/ingest.js'
 import { expectCliError } from '../helpers/cli.js'
 import { PASSWORD, type SpawnedDaemon, spawnDaemon, tempHome, waitFor } from '../helpers/daemon.js'
-import { ledger } from '../helpers/in-process.js'
+import { ledger, startLedger } from '../helpers/in-process.js'
 import { allLogs, FAST_HASHES, ingestProject, range, seqs, startBinaryIngest, startIngest, stopIngestRuns, summaryOf } from '../helpers/ingest-runs.js'
 import { testTempDir } from '../helpers/tmp.js'
 
@@ -141,6 +141,40 @@ describe('against a running daemon', () => {
       run.end()
     }
     expect((await run.result).code).toBe(0)
+  })
+
+  test('on a terminal, the status line rounds its rate, clears itself when idle and at the end; none while lines are typed (#24)', async () => {
+    const p = await project('status-line')
+    const CLEAR = '\r\u001b[2K'
+    const run = startLedger({ ...p.opts(), timeoutMs: 60_000, tty: { stderr: true } }, 'ingest')
+    try {
+      for (let i = 0; i < 7; i++) await run.write(`line ${i}\n`)
+      await waitFor(() => /ingest: 7 read · 7 accepted/.test(run.stderr()), 10_000, 'the status line')
+      // Nothing more comes: the line erases itself, so typed text does not land on it.
+      await waitFor(() => run.stderr().endsWith(CLEAR), 10_000, 'the idle status line to clear')
+      const idle = run.stderr().length
+      await run.write('one more\n')
+      await waitFor(() => /ingest: 8 read/.test(run.stderr().slice(idle)), 10_000, 'the status line back')
+      run.end()
+      const r = await run.result
+      expect(r.code, r.stderr).toBe(0)
+      const rates = [...r.stderr.matchAll(/· ([^ ]+)\/s ·/g)].map((m) => m[1])
+      expect(rates.length).toBeGreaterThan(0)
+      for (const rate of rates) expect(rate).toMatch(/^[\d,]+$/)
+      // The last drawing is cleared before the summary line.
+      expect(r.stderr).toMatch(/\r\u001b\[2Kingest: 8 lines read, 8 accepted/)
+      expect(r.stderr.slice(r.stderr.lastIndexOf('ingest: 8 read'))).toContain(`${CLEAR}ingest: 8 lines read`)
+    } finally {
+      if (!run.done()) run.end()
+    }
+    // Lines typed at the terminal: no status line in the way.
+    const typed = startLedger({ ...p.opts(), timeoutMs: 60_000, tty: { stderr: true, stdin: true } }, 'ingest')
+    await typed.write('typed\n')
+    typed.end()
+    const t = await typed.result
+    expect(t.code, t.stderr).toBe(0)
+    expect(t.stderr).toContain('Reading lines from the terminal')
+    expect(t.stderr).not.toContain('\u001b[2K')
   })
 
   test('an invalid key: exit 4 at once, with stdin still open, and a clear message', async () => {

@@ -153,6 +153,16 @@ describe('keys', () => {
     )
     expect(m.allowed_count).toBeGreaterThanOrEqual(2)
     expect(m.time_series.length).toBeGreaterThan(60)
+    // 23 hours per minute are 1380 points: the sparklines are bucketed to the width (#24), 100
+    // columns on this terminal, 80 in a pipe, and say what a character covers.
+    const day = await ledger({ ...opts, tty: { stdout: true }, env: { PAGER: 'cat' } }, 'keys', 'metrics', String(keyId), '--since', '23h')
+    const spark = (out: string, name: string) => out.split('\n').find((l) => l.startsWith(name))!
+    expect(spark(day.stdout, 'allowed   ').length).toBe(99)
+    expect(spark(day.stdout, 'throttled ').length).toBe(99)
+    expect(day.stdout).toMatch(/, 16 min a character$/m)
+    const piped = await cli('keys', 'metrics', String(keyId), '--since', '23h')
+    expect(spark(piped.stdout, 'allowed   ').length).toBe(79)
+    expect(spark(piped.stdout, 'allowed   ')).toMatch(/[▁▂▃▄▅▆▇█]/)
     expectCliError(await cli('keys', 'metrics', String(keyId), '--since', 'someday'), 2, "--since 'someday' is not a time")
     expectCliError(await cli('keys', 'metrics', String(keyId), '--since', '1h', '--until', '2h'), 2, 'before --until')
   })
@@ -212,6 +222,11 @@ describe('queue and health', () => {
     expect(all.queues.map((q) => q.slug)).toContain('keys-app')
     expect(all.queues[0]!.queue_capacity).toBe(100000)
     expect((await cli('queue')).stdout).toMatch(/^PROJECT\s+QUEUED\s+CAPACITY/)
+    // With an API key and a login at hand, the key's project is named and its capacity shown (#24).
+    const { full_key: queueKey } = json<{ full_key: string }>(await cli('keys', 'create', '--project', 'keys-app', '--name', 'queue', '--no-store', '--json'))
+    const byKey = json<{ queues: Array<{ slug: string | null; queue_capacity: number | null }> }>(await cli('queue', '--api-key', queueKey, '--json'))
+    expect(byKey.queues).toEqual([expect.objectContaining({ slug: 'keys-app', queue_capacity: 100000 })])
+    expect((await cli('queue', '--api-key', queueKey)).stdout).toMatch(/^keys-app\s+\d+\s+100000$/m)
     expectCliError(await cli('queue', '--project', 'nothing-here'), 1, "no project 'nothing-here'")
     const anon = { home: tempHome(), url: daemon.url }
     expectCliError(await ledger(anon, 'queue'), 2, '--project')

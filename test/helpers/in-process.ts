@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -71,7 +72,7 @@ export interface InProcessOptions extends CliOptions {
    * without a Secret Service.
    */
   store?: 'memory' | 'file' | CredentialStore
-  /** Whether stdin/stdout/stderr are terminals (default: none is). */
+  /** Whether stdin/stdout/stderr are terminals (default: none is); a terminal stdout has 100 columns and 30 rows. */
   tty?: { stdin?: boolean; stdout?: boolean; stderr?: boolean }
   /** The CLI's clock (default: Date.now). */
   now?: () => number
@@ -167,6 +168,7 @@ export function startLedger(opts: InProcessOptions, ...args: string[]): InProces
       stdoutIsTTY: opts.tty?.stdout ?? false,
       stderrIsTTY: opts.tty?.stderr ?? false,
       columns: () => (opts.tty?.stdout ? 100 : undefined),
+      rows: () => (opts.tty?.stdout ? 30 : undefined),
       colour: false,
       setRawMode: () => {},
     },
@@ -180,6 +182,13 @@ export function startLedger(opts: InProcessOptions, ...args: string[]): InProces
       },
     },
     newClient: (options) => new LedgerClient(options),
+    // The pager's output is the command's stdout, as on the terminal both would share.
+    startPager: (command, pagerEnv) => {
+      const child = spawn('sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'], env: pagerEnv as NodeJS.ProcessEnv })
+      child.stdout.on('data', (d: Buffer) => stdout.stream.write(d))
+      child.stderr.on('data', (d: Buffer) => stderr.stream.write(d))
+      return child
+    },
     now: opts.now ?? Date.now,
     terminate: (code) => terminated(code),
     unsetEnv: () => {},

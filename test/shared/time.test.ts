@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
+  displayZone,
+  formatAgo,
   formatClock,
   formatLocalTimestamp,
   formatWhen,
@@ -143,5 +145,29 @@ describe('times as people read them (a named zone, or the machine\'s)', () => {
     expect(formatLocalTimestamp(at, 'Asia/Tokyo')).toBe('2025-10-17T19:00:05+09:00')
     expect(formatLocalTimestamp(at + 250, 'America/New_York')).toBe('2025-10-17T06:00:05.250-04:00')
     expect(formatLocalTimestamp(Date.parse('2025-10-17T10:00:00Z'), 'Asia/Kolkata')).toBe('2025-10-17T15:30:00+05:30')
+  })
+})
+
+describe('formatAgo and displayZone (#24: every command shows times alike)', () => {
+  const now = Date.parse('2025-10-17T10:00:00Z')
+  it.each([
+    [null, 'never'],
+    [now, 'just now'],
+    [now + 5000, 'just now'],
+    [now - 5000, '5s ago'],
+    [now - 90_000, '1m ago'],
+    [now - 2 * 3_600_000 - 59_000, '2h ago'],
+    [now - 3 * 86_400_000 - 3_600_000, '3d ago'],
+  ])('%s → %s', (ms, text) => {
+    expect(formatAgo(ms, now)).toBe(text)
+  })
+
+  it('--utc wins; else TZ when Intl knows the zone (a leading colon allowed); else the machine zone', () => {
+    expect(displayZone(true, 'Asia/Tokyo')).toBe('UTC')
+    expect(displayZone(false, 'Asia/Tokyo')).toBe('Asia/Tokyo')
+    expect(displayZone(false, ':Europe/Paris')).toBe('Europe/Paris')
+    expect(displayZone(false, 'Not/AZone')).toBeUndefined()
+    expect(displayZone(false, '')).toBeUndefined()
+    expect(displayZone(false, undefined)).toBeUndefined()
   })
 })

@@ -26,7 +26,9 @@ export async function startDetached(o: StartOptions): Promise<DaemonState> {
   const child = spawn(process.execPath, [o.binPath, 'daemon', 'run', ...o.args], {
     detached: true,
     stdio: ['ignore', fd, fd],
-    env: o.env,
+    // The daemon's log sink owns daemon.log (and rotates it); stdout and stderr stay on it for
+    // what does not go through the log (a crash's stack).
+    env: { ...o.env, LEDGER_LOG_FILE: logFile },
   })
   closeSync(fd)
   let exited: number | null = null

@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, statSync, watch } from 'node:fs'
+import { createReadStream, existsSync, readFileSync, statSync, watch } from 'node:fs'
 import { readLiveState } from '../../shared/daemon-state.js'
 import { dataFiles } from '../../shared/paths.js'
 import type { CliContext } from '../runtime/context.js'
@@ -93,44 +93,83 @@ export async function stopDaemon(ctx: CliContext): Promise<DaemonStopResult> {
   return { stopped: true, pid: state.pid, how: await stopProcess(state.pid) }
 }
 
+/** daemon.log and the rotated files beside it (see the daemon's log sink), newest first. */
+export function daemonLogFiles(file: string): string[] {
+  const files = [file]
+  for (let i = 1; existsSync(`${file}.${i}`); i++) files.push(`${file}.${i}`)
+  return files
+}
+
+/** The lines of a log file's text (a last line without its newline counts). */
+function splitLines(text: string): string[] {
+  const lines = text.split('\n')
+  if (lines.at(-1) === '') lines.pop()
+  return lines
+}
+
+/** Lines in a buffer, counted without decoding it. */
+function countLines(buf: Buffer): number {
+  let n = 0
+  for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++
+  return buf.length > 0 && buf[buf.length - 1] !== 10 ? n + 1 : n
+}
+
 /**
- * `daemon logs`: the last `lines` lines of the background daemon's log to stdout, each through
- * `format`; with `follow`, then every new line until `stop` aborts.
+ * `daemon logs`: the last `lines` lines (Infinity: all) of the background daemon's log, read
+ * across its rotation (daemon.log.N … daemon.log.1, then daemon.log, as one log), each through
+ * `format`, to `write` (stdout by default); with `follow`, then every new line until `stop`
+ * aborts, also across a rotation. Returns how many earlier lines were left out.
  */
 export async function daemonLogs(
   ctx: CliContext,
-  opts: { lines: number; follow: boolean; stop: AbortSignal; format: (line: string) => string },
-): Promise<void> {
+  opts: { lines: number; follow: boolean; stop: AbortSignal; format: (line: string) => string; write?: (text: string) => void },
+): Promise<{ omitted: number }> {
   const file = dataFiles(ctx.paths.data).log
   if (!existsSync(file)) throw new CliError(`no daemon log yet at ${file}`, 'It is written by `ledger daemon start`.')
-  const out = ctx.io.stdout
-  const lines = (await readFrom(file, 0)).split('\n')
-  if (lines.at(-1) === '') lines.pop()
-  for (const line of lines.slice(Math.max(0, lines.length - opts.lines))) out.write(`${opts.format(line)}\n`)
-  if (!opts.follow || opts.stop.aborted) return
+  const stdout = ctx.io.stdout
+  const out = { write: opts.write ?? ((text: string) => stdout.write(text)) }
+  // Newest file first, until there are enough lines; the older ones are only counted.
+  const files = daemonLogFiles(file)
+  let tail: string[] = []
   let offset = statSync(file).size
+  let i = 0
+  for (; i < files.length && tail.length < opts.lines; i++) {
+    const buf = readOrEmpty(files[i]!)
+    if (i === 0) offset = buf.length
+    tail = splitLines(buf.toString('utf8')).concat(tail)
+  }
+  let omitted = Math.max(0, tail.length - opts.lines)
+  for (; i < files.length; i++) omitted += countLines(readOrEmpty(files[i]!))
+  for (const line of tail.slice(omitted > 0 ? tail.length - opts.lines : 0)) out.write(`${opts.format(line)}\n`)
+  if (!opts.follow || opts.stop.aborted) return { omitted }
   // Whole lines only: a line the daemon is still writing waits for its end.
   let partial = ''
   let printing = Promise.resolve()
+  const emit = (path: string, from: number, to?: number) => {
+    printing = printing.then(async () => {
+      const text = partial + (await readFrom(path, from, to).catch(() => ''))
+      const parts = text.split('\n')
+      partial = parts.pop() ?? ''
+      for (const line of parts) out.write(`${opts.format(line)}\n`)
+    })
+  }
   await new Promise<void>((resolve) => {
-    const watcher = watch(file, async () => {
+    const watcher = watch(file, () => {
       let size: number
       try {
         size = statSync(file).size
       } catch {
         return // moved or removed: nothing to print until it is back
       }
-      if (size < offset) offset = 0
+      if (size < offset) {
+        // Rotated: what was written after our last read went into daemon.log.1 with the rest.
+        emit(`${file}.1`, offset)
+        offset = 0
+      }
       if (size > offset) {
         // Claimed before the read, and printed in order: two events in a row print each byte once.
-        const from = offset
+        emit(file, offset, size)
         offset = size
-        printing = printing.then(async () => {
-          const text = partial + (await readFrom(file, from, size).catch(() => ''))
-          const parts = text.split('\n')
-          partial = parts.pop() ?? ''
-          for (const line of parts) out.write(`${opts.format(line)}\n`)
-        })
       }
     })
     opts.stop.addEventListener(
@@ -142,6 +181,16 @@ export async function daemonLogs(
       { once: true },
     )
   })
+  return { omitted }
+}
+
+/** A file's bytes, or none when it went away meanwhile (rotated). */
+function readOrEmpty(path: string): Buffer {
+  try {
+    return readFileSync(path)
+  } catch {
+    return Buffer.alloc(0)
+  }
 }
 
 function readFrom(file: string, start: number, end?: number): Promise<string> {

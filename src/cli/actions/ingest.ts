@@ -14,6 +14,7 @@ import {
   formatSummary,
   type IngestSummary,
   ProgressLine,
+  progressKey,
   progressText,
   RateMeter,
 } from '../ingest/report.js'
@@ -93,9 +94,11 @@ export class IngestRun {
   ) {
     const { flags } = plan
     const { io } = ctx
-    // No status line when --tee writes the input to the same terminal: the two would mix.
+    // No status line when --tee writes the input to the same terminal, nor while the lines
+    // are typed at the terminal: the two would mix.
     const teeOnTerminal = flags.tee && io.stdoutIsTTY
-    this.progress = new ProgressLine(io.stderr, io.stderrIsTTY && !opts.json && !teeOnTerminal, io.columns)
+    const typed = io.stdinIsTTY && (plan.files.length === 0 || plan.files.includes('-'))
+    this.progress = new ProgressLine(io.stderr, io.stderrIsTTY && !opts.json && !teeOnTerminal && !typed, io.columns)
     let notices: Notices | null = null
     this.transport = clientBytesTransport(access.client)
     this.shipper = new Shipper({
@@ -154,7 +157,7 @@ export class IngestRun {
     }
     const started = performance.now()
     const meter = new RateMeter()
-    this.progress.start(() => progressText(shipper.stats, meter))
+    this.progress.start(() => progressText(shipper.stats, meter), { key: () => progressKey(shipper.stats) })
     void shipper.checkCredential()
     let result
     try {

@@ -12,15 +12,16 @@ export interface LogSource {
 }
 
 /**
- * `ledger logs`: the logs matching `filters`, newest first, up to `limit`, paged through
- * (1000 a request) and handed to `print` as they come. Returns how many were printed.
+ * `ledger logs`: the logs matching `filters`, newest first, up to `limit` (Infinity: all),
+ * paged through (1000 a request) and handed to `print` as they come. Returns how many were
+ * printed, and whether more match beyond the limit.
  */
 export async function searchLogs(
   source: LogSource,
   filters: LogFilterParams,
   limit: number,
   print: (log: Log) => void,
-): Promise<number> {
+): Promise<{ printed: number; more: boolean }> {
   let printed = 0
   let cursor: string | undefined
   do {
@@ -29,7 +30,7 @@ export async function searchLogs(
     printed += page.logs.length
     cursor = page.next_cursor ?? undefined
   } while (cursor && printed < limit)
-  return printed
+  return { printed, more: cursor !== undefined }
 }
 
 /** `ledger tail` without `-f`: the latest `lines` logs, oldest first. */

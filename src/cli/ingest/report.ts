@@ -74,14 +74,19 @@ export function finalErrors(result: PipelineResult, stats: ShipperStats, fatal: 
   return errors
 }
 
-/** The status line on a terminal. */
+/** What the status line says apart from its rate: when this stays the same, nothing is happening. */
+export function progressKey(s: ShipperStats): string {
+  return `${s.logs} ${s.accepted} ${s.retries} ${s.failing ?? ''} ${s.waiting ?? ''}`
+}
+
+/** The status line on a terminal; the rate in whole logs per second. */
 export function progressText(s: ShipperStats, meter: RateMeter): string {
   const status = s.failing
     ? ` · retrying (${shortReason(s.failing)})`
     : s.waiting
       ? ` · waiting, the daemon is busy (${shortReason(s.waiting)})`
       : ''
-  return `ingest: ${n(s.logs)} read · ${n(s.accepted)} accepted · ${n(meter.rate(s.accepted))}/s · ${n(s.retries)} retries${status}`
+  return `ingest: ${n(s.logs)} read · ${n(s.accepted)} accepted · ${n(Math.round(meter.rate(s.accepted)))}/s · ${n(s.retries)} retries${status}`
 }
 
 /** `HTTP 429: Rate limit…` → `HTTP 429`; `cannot reach the Ledger daemon…` → `daemon unreachable`. */
@@ -109,12 +114,18 @@ export function formatSummary(s: IngestSummary, more: { logs?: number; busyWaitM
 
 /**
  * A status line redrawn on a terminal's stderr (lines read, sent, rate, retries); messages
- * printed in between clear it first. Does nothing when stderr is not a terminal.
+ * printed in between clear it first, and so does the end. It also clears itself when nothing
+ * has moved for `idleMs` (`tail -f app.log | ledger ingest` waiting for lines: what the user
+ * types meanwhile does not land on it), and comes back when something does. Does nothing when
+ * stderr is not a terminal.
  */
 export class ProgressLine {
   private timer: NodeJS.Timeout | null = null
   private shown = false
   private render: (() => string) | null = null
+  private key: (() => string) | null = null
+  private lastKey = ''
+  private lastMove = 0
 
   constructor(
     private readonly out: Writable,
@@ -123,9 +134,14 @@ export class ProgressLine {
     private readonly columns: () => number | undefined = () => undefined,
   ) {}
 
-  start(render: () => string, everyMs = 250): void {
+  /** Redraws `render()` every `everyMs`; `key()` is what says whether anything moved. */
+  start(render: () => string, opts: { everyMs?: number; idleMs?: number; key?: () => string } = {}): void {
     if (!this.enabled) return
+    const everyMs = opts.everyMs ?? 250
+    this.idleMs = opts.idleMs ?? 2000
     this.render = render
+    this.key = opts.key ?? null
+    this.lastMove = Date.now()
     this.timer = setInterval(() => this.draw(), everyMs)
     this.timer.unref()
   }
@@ -144,8 +160,21 @@ export class ProgressLine {
     this.clear()
   }
 
+  private idleMs = 2000
+
   private draw(): void {
     if (!this.render) return
+    if (this.key) {
+      const key = this.key()
+      const now = Date.now()
+      if (key !== this.lastKey) {
+        this.lastKey = key
+        this.lastMove = now
+      } else if (now - this.lastMove >= this.idleMs) {
+        this.clear()
+        return
+      }
+    }
     // One terminal row, never wrapped (a wrapped line could not be redrawn in place).
     const cols = this.columns() || 100
     this.out.write(`\r\u001b[2K${this.render().slice(0, Math.max(20, cols - 1))}`)

@@ -1,6 +1,7 @@
 import chalk from 'chalk'
 import type { Log } from '../../contract/ingest.js'
 import { printable } from '../../shared/printable.js'
+import type { Times } from './times.js'
 
 const LEVEL_LABEL: Record<string, string> = {
   debug: 'DEBUG',
@@ -11,14 +12,14 @@ const LEVEL_LABEL: Record<string, string> = {
 }
 
 /**
- * One log as one line for a person: time, level (coloured), message, then the error and the
+ * One log as one line for a person: time (local, or UTC, as `times` says; ISO UTC without it), level (coloured), message, then the error and the
  * attributes compactly. A stack trace follows on its own lines, indented, when `stacks` is set.
  * What the log carries is made printable (see printable()), and a newline in it goes on an
  * indented line: only a log's first line starts at the margin, so none can pass for another log.
  */
-export function formatLog(log: Log, opts: { stacks?: boolean } = {}): string {
+export function formatLog(log: Log, opts: { stacks?: boolean; times?: Times } = {}): string {
   const level = levelColor(log.level)(LEVEL_LABEL[log.level] ?? log.level.toUpperCase())
-  const parts = [chalk.dim(log.timestamp), level]
+  const parts = [chalk.dim(opts.times ? opts.times.at(log.timestamp) : log.timestamp), level]
   const raw = log.message ?? log.error_message ?? ''
   const message = text(raw)
   parts.push(log.level === 'error' || log.level === 'critical' ? chalk.bold(message) : message)

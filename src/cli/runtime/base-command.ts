@@ -8,6 +8,9 @@ import { resolveTarget, startHint } from '../auth/target.js'
 import type { CliContext } from './context.js'
 import { CliError, describeError, EXIT, parseErrorMessage, UsageError } from './errors.js'
 import { processContext } from './process-context.js'
+import { timeZoneOf } from '../flags/output.js'
+import { Pager, pagerCommand, pagerEnv } from '../output/pager.js'
+import { Times } from '../output/times.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
@@ -37,6 +40,9 @@ export abstract class BaseCommand extends Command {
   private given: CliContext | undefined
   private built: CliContext | undefined
   private exitStatus: number = EXIT.ok
+  private pager: Pager | null = null
+  /** Notes held while a pager has the terminal, printed once it is done. */
+  private heldNotes: string[] = []
 
   /** The command's world: env, paths, streams, credentials, clients, signals. */
   protected get ctx(): CliContext {
@@ -89,7 +95,48 @@ export abstract class BaseCommand extends Command {
   }
 
   override log(message = '', ...args: unknown[]): void {
-    if (!this.jsonEnabled()) this.ctx.io.stdout.write(`${format(message, ...args)}\n`)
+    if (!this.jsonEnabled()) this.write(`${format(message, ...args)}\n`)
+  }
+
+  /** Human output: to stdout, through the pager when one pages it (see page()). */
+  protected write(text: string): void {
+    if (this.pager) this.pager.write(text)
+    else this.ctx.io.stdout.write(text)
+  }
+
+  /**
+   * Pages this command's human output when it is long (see Pager): only on a terminal, never
+   * with --json or `--no-pager`, and not when LEDGER_PAGER/PAGER is empty or `cat`. Call it
+   * after parse, before the output; write with log() or write().
+   */
+  protected page(flags: { 'no-pager'?: boolean }): void {
+    const { io } = this.ctx
+    if (this.pager || flags['no-pager'] || this.jsonEnabled() || !io.stdoutIsTTY) return
+    const command = pagerCommand(this.ctx.env)
+    if (!command) return
+    this.pager = new Pager({
+      stdout: io.stdout,
+      rows: io.rows() || 24,
+      columns: io.columns() || 80,
+      start: () => this.ctx.startPager(command, pagerEnv(this.ctx.env)),
+      // Quit before the end (`q`): nothing left to show, as `ledger logs | head`.
+      onQuit: () => this.ctx.terminate(EXIT.ok),
+    })
+  }
+
+  /** Whether a pager has the terminal now (Ctrl-C is then the pager's). */
+  protected get paging(): boolean {
+    return this.pager?.open ?? false
+  }
+
+  /** The output is over: the pager is given its end and waited for; held notes follow. */
+  private async endPager(): Promise<void> {
+    const pager = this.pager
+    if (!pager) return
+    this.pager = null
+    await pager.end()
+    for (const note of this.heldNotes) this.ctx.io.stderr.write(note)
+    this.heldNotes = []
   }
 
   override logToStderr(message = '', ...args: unknown[]): void {
@@ -100,14 +147,23 @@ export abstract class BaseCommand extends Command {
     this.ctx.io.stdout.write(`${ux.colorizeJson(json, { pretty: true, theme: this.config.theme?.json })}\n`)
   }
 
+  /** How this command's human output shows times: local (TZ), or UTC with `--utc` (see utcFlag). */
+  protected times(flags: { utc?: boolean }): Times {
+    return new Times(timeZoneOf(flags, this.ctx.env), this.ctx.now())
+  }
+
   /** Diagnostics go to stderr so stdout carries only the result. */
   protected note(message: string): void {
-    if (!this.jsonEnabled()) this.ctx.io.stderr.write(`${message}\n`)
+    if (this.jsonEnabled()) return
+    if (this.pager) this.heldNotes.push(`${message}\n`)
+    else this.ctx.io.stderr.write(`${message}\n`)
   }
 
   override async catch(err: Error): Promise<unknown> {
     // oclif's own flow control (exit(), --help) keeps its meaning.
     if (err instanceof Errors.ExitError) throw err
+    // The pager first gets its end: the error is then printed on the shell's screen.
+    await this.endPager()
     const report = describeError(err)
     // The daemon does not answer: the start command that brings one up at that URL.
     if (err instanceof LedgerConnectionError) report.hint = startHint(err.url, startPort(this.ctx.paths.data))
@@ -126,6 +182,7 @@ export abstract class BaseCommand extends Command {
   }
 
   override async finally(err: Error | undefined): Promise<void> {
+    await this.endPager()
     await super.finally(err)
     await this.ctx.close()
   }
@@ -171,6 +228,8 @@ export abstract class ApiCommand extends BaseCommand {
 
   /** Ctrl-C: exit 130 at once (commands with work to finish first override this). */
   protected interrupted(): void {
+    // less takes Ctrl-C itself (it stops waiting for input); the command ends when it quits.
+    if (this.paging) return
     this.ctx.io.stderr.write('\n')
     this.ctx.terminate(EXIT.interrupted)
   }

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process'
 import type { Readable, Writable } from 'node:stream'
 import type { ClientOptions, LedgerClient } from '../../client/index.js'
 import type { LedgerPaths } from '../../shared/paths.js'
@@ -24,6 +25,8 @@ export interface IoStreams {
   readonly stderrIsTTY: boolean
   /** Columns of the terminal behind stdout; undefined when stdout is not one. */
   columns(): number | undefined
+  /** Rows of the terminal behind stdout; undefined when stdout is not one. */
+  rows(): number | undefined
   /** Whether output may be coloured (`NO_COLOR` unset). */
   readonly colour: boolean
   /** Raw mode on the terminal behind stdin (keys one by one, not echoed); for prompts. */
@@ -54,6 +57,11 @@ export interface CliContext {
   readonly signals: Signals
   /** A client of the daemon API (every client a command makes comes from here). */
   newClient(options: ClientOptions): LedgerClient
+  /**
+   * Starts a pager: `command` run by the shell with `env`, its stdin a pipe the command writes
+   * to, its stdout and stderr the terminal's (the real process's own).
+   */
+  startPager(command: string, env: Record<string, string | undefined>): ChildProcess
   /** Epoch ms: the CLI's clock (token expiry, time flags). */
   now(): number
   /**

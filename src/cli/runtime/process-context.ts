@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { isatty } from 'node:tty'
 import chalk from 'chalk'
 import { LedgerClient } from '../../client/index.js'
@@ -36,6 +37,7 @@ export function processContext(): CliContext {
       stdoutIsTTY: Boolean(stdout.isTTY),
       stderrIsTTY: Boolean(stderr.isTTY),
       columns: () => (stdout.isTTY ? stdout.columns : undefined),
+      rows: () => (stdout.isTTY ? stdout.rows : undefined),
       // chalk itself follows FORCE_COLOR and the terminal; NO_COLOR (no-color.org) is ours to honour.
       colour: !env['NO_COLOR'],
       setRawMode: (on) => {
@@ -52,6 +54,7 @@ export function processContext(): CliContext {
       },
     },
     newClient: (options) => new LedgerClient(options),
+    startPager: (command, pagerEnv) => spawn('sh', ['-c', command], { stdio: ['pipe', 'inherit', 'inherit'], env: pagerEnv }),
     now: Date.now,
     terminate: (code) => process.exit(code),
     unsetEnv(names) {

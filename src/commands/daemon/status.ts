@@ -1,4 +1,5 @@
 import { daemonStatus, daemonStatusExitCode, type DaemonStatusResult } from '../../cli/actions/daemon.js'
+import { utcFlag } from '../../cli/flags/output.js'
 import { BaseCommand } from '../../cli/runtime/base-command.js'
 import { formatDuration } from '../../shared/format.js'
 
@@ -10,13 +11,15 @@ export default class DaemonStatus extends BaseCommand {
     '<%= config.bin %> <%= command.id %> --json',
   ]
 
+  static override flags = { ...utcFlag }
+
   async run(): Promise<DaemonStatusResult> {
-    await this.parse(DaemonStatus)
+    const { flags } = await this.parse(DaemonStatus)
     const status = await daemonStatus(this.ctx)
     if (status.running) {
       this.log(`Ledger daemon is running at ${status.url} (pid ${status.pid})`)
       this.log(
-        `  since ${status.started_at} (up ${formatDuration(status.uptime_seconds ?? 0)})${status.healthy ? '' : ' but does not answer /health'}`,
+        `  since ${status.started_at ? this.times(flags).at(status.started_at) : '?'} (up ${formatDuration(status.uptime_seconds ?? 0)})${status.healthy ? '' : ' but does not answer /health'}`,
       )
       this.log(`  data: ${status.data_dir}`)
       if (status.engine === 'postgres') this.log(`  storage: PostgreSQL, ${status.database}`)

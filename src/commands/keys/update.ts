@@ -3,6 +3,7 @@ import { updateKey } from '../../cli/actions/keys.js'
 import { keyIdArg } from '../../cli/flags/key-id.js'
 import { parseFlag } from '../../cli/flags/validate.js'
 import { renderKey } from '../../cli/output/resources.js'
+import { utcFlag } from '../../cli/flags/output.js'
 import { ApiCommand } from '../../cli/runtime/base-command.js'
 import { CliError, EXIT } from '../../cli/runtime/errors.js'
 import { type ApiKey, UpdateApiKeyRequestSchema } from '../../contract/api-keys.js'
@@ -20,6 +21,7 @@ export default class KeysUpdate extends ApiCommand {
     description: Flags.string({ description: 'New description.' }),
     enable: Flags.boolean({ description: 'Accept the key again.', exclusive: ['disable'] }),
     disable: Flags.boolean({ description: 'Refuse the key until enabled.', exclusive: ['enable'] }),
+    ...utcFlag,
   }
 
   async run(): Promise<ApiKey> {
@@ -34,7 +36,7 @@ export default class KeysUpdate extends ApiCommand {
       throw new CliError('nothing to change', 'Pass --name, --description, --enable or --disable.', EXIT.usage)
     }
     const key = await updateKey(this.session, id, body)
-    this.log(renderKey(key))
+    this.log(renderKey(key, this.times(flags)))
     return key
   }
 }

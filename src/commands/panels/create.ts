@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core'
 import { createPanel } from '../../cli/actions/panels.js'
 import { panelFlags } from '../../cli/flags/panels.js'
 import { renderPanel } from '../../cli/output/resources.js'
+import { utcFlag } from '../../cli/flags/output.js'
 import { ApiCommand } from '../../cli/runtime/base-command.js'
 import { PANEL_TYPES, type Panel } from '../../contract/panels.js'
 
@@ -19,12 +20,13 @@ export default class PanelsCreate extends ApiCommand {
     project: Flags.string({ char: 'p', description: 'Slug (or id) of the project the panel reads.', required: true }),
     from: Flags.string({ description: 'Start of its time range: an ISO timestamp or a duration ago.', default: '24h' }),
     to: Flags.string({ description: 'End of its time range: an ISO timestamp, a duration ago, or now.', default: 'now' }),
+    ...utcFlag,
   }
 
   async run(): Promise<Panel> {
     const { flags } = await this.parse(PanelsCreate)
     const panel = await createPanel(this.session, flags, this.ctx.now())
-    this.log(renderPanel(panel))
+    this.log(renderPanel(panel, this.times(flags)))
     return panel
   }
 }

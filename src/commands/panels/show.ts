@@ -2,6 +2,8 @@ import { Args, Flags } from '@oclif/core'
 import chalk from 'chalk'
 import { panelData } from '../../cli/actions/panels.js'
 import { formatLog, levelColor } from '../../cli/output/log-line.js'
+import { pagerFlag, utcFlag } from '../../cli/flags/output.js'
+import { sparkWidth } from '../../cli/output/chart.js'
 import { ApiCommand } from '../../cli/runtime/base-command.js'
 import { BUCKET_SIZES, type BucketSize, type PanelData } from '../../contract/panels.js'
 import { sparkline } from '../../shared/format.js'
@@ -22,32 +24,40 @@ export default class PanelsShow extends ApiCommand {
   static override flags = {
     bucket: Flags.option({ description: 'Bucket size for errors and metrics panels.', options: Object.keys(BUCKET_SIZES) as BucketSize[] })(),
     limit: Flags.integer({ description: 'How many logs, for logs panels.', min: 1, max: 1000 }),
+    ...utcFlag,
+    ...pagerFlag,
   }
 
   async run(): Promise<PanelData> {
     const { args, flags } = await this.parse(PanelsShow)
     const data = await panelData(this.session, args.id, { bucket: flags.bucket, limit: flags.limit })
     const p = data.panel
-    this.log(chalk.bold(`${p.name}`) + chalk.dim(`  ${p.type} · ${p.project_id} · ${p.time_range_from} → ${p.time_range_to}`))
+    const times = this.times(flags)
+    this.page(flags)
+    this.log(chalk.bold(`${p.name}`) + chalk.dim(`  ${p.type} · ${p.project_id} · ${times.point(p.time_range_from)} → ${times.point(p.time_range_to)}`))
     if (data.type === 'logs') {
       if (data.logs.length === 0) this.log('No logs in this range.')
-      for (const log of data.logs) this.log(formatLog(log))
+      for (const log of data.logs) this.log(formatLog(log, { times }))
+      if (data.next_cursor) this.note(`More logs in this range — use --limit (${data.logs.length} shown).`)
     } else if (data.type === 'errors') {
       this.log(`${data.totals.error} errors, ${data.totals.critical} critical · per ${data.bucket}`)
       const max = Math.max(1, ...data.series.map((b) => b.error + b.critical))
       for (const b of data.series) {
         const crit = Math.round((b.critical / max) * BAR_WIDTH)
         const err = Math.round(((b.error + b.critical) / max) * BAR_WIDTH) - crit
-        this.log(`${chalk.dim(b.timestamp)} ${chalk.magenta('█'.repeat(crit))}${chalk.red('█'.repeat(err))} ${b.error + b.critical || ''}`)
+        this.log(`${chalk.dim(times.at(b.timestamp))} ${chalk.magenta('█'.repeat(crit))}${chalk.red('█'.repeat(err))} ${b.error + b.critical || ''}`)
       }
     } else {
       this.log(`${data.totals.total} logs · per ${data.bucket}`)
       const levels = ['critical', 'error', 'warning', 'info', 'debug'] as const
+      // Fitted to the terminal, after the label and the widest total.
+      const totalWidth = Math.max(...levels.map((l) => String(data.totals[l]).length))
+      const width = sparkWidth(data.series.length, this.ctx.io.columns(), 9 + 1 + totalWidth)
       for (const level of levels) {
         const values = data.series.map((b) => b[level])
-        this.log(`${levelColor(level)(level.padEnd(8))} ${sparkline(values, values.length)} ${data.totals[level]}`)
+        this.log(`${levelColor(level)(level.padEnd(8))} ${sparkline(values, width)} ${data.totals[level]}`)
       }
-      if (data.series.length > 0) this.log(chalk.dim(`         ${data.series[0]!.timestamp} … ${data.series.at(-1)!.timestamp}`))
+      if (data.series.length > 0) this.log(chalk.dim(`         ${times.at(data.series[0]!.timestamp)} … ${times.at(data.series.at(-1)!.timestamp)}`))
     }
     return data
   }

@@ -1,5 +1,6 @@
 import { listProjects } from '../../cli/actions/projects.js'
 import { renderTable } from '../../cli/output/table.js'
+import { pagerFlag } from '../../cli/flags/output.js'
 import { ApiCommand } from '../../cli/runtime/base-command.js'
 import type { ProjectList } from '../../contract/projects.js'
 
@@ -7,8 +8,11 @@ export default class ProjectsList extends ApiCommand {
   static override summary = 'List your projects.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
+  static override flags = { ...pagerFlag }
+
   async run(): Promise<ProjectList> {
-    await this.parse(ProjectsList)
+    const { flags } = await this.parse(ProjectsList)
+    this.page(flags)
     const list = await listProjects(this.session)
     if (list.projects.length === 0) this.log('No projects yet. Create one with `ledger projects create NAME --slug SLUG`.')
     else
@@ -22,6 +26,8 @@ export default class ProjectsList extends ApiCommand {
           { header: 'DAILY QUOTA', get: (p) => p.daily_quota, align: 'right' },
         ]),
       )
+    const more = list.total - list.projects.length
+    if (more > 0) this.note(`${more} more — the daemon listed ${list.projects.length} of ${list.total}.`)
     return list
   }
 }
