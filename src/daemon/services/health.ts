@@ -12,8 +12,15 @@ export async function deepHealth(s: Services, log?: LogSinkStatus): Promise<Deep
   const fulltext = s.storage.indexer.status
   const queueOk = worker.running && fulltext.running && fulltext.last_error === null
   const limiter = await s.limiter.health()
+  // The other daemons on the same database (PostgreSQL): whether this one hears them.
+  const cluster = s.storage.engine === 'postgres' ? s.storage.bus.report() : null
+  const clusterOk = cluster === null || cluster.status === 'healthy'
   const status =
-    storage['status'] !== 'healthy' ? 'unhealthy' : db.status === 'healthy' && queueOk && limiter.status === 'healthy' ? 'healthy' : 'degraded'
+    storage['status'] !== 'healthy'
+      ? 'unhealthy'
+      : db.status === 'healthy' && queueOk && limiter.status === 'healthy' && clusterOk
+        ? 'healthy'
+        : 'degraded'
   return {
     status,
     services: {
@@ -31,6 +38,7 @@ export async function deepHealth(s: Services, log?: LogSinkStatus): Promise<Deep
       },
       rate_limiter: limiter,
       live_tails: { status: 'healthy', ...s.tail.figures() },
+      ...(cluster ? { cluster } : {}),
       storage,
       ...(log ? { log: { status: log.last_error === null ? 'healthy' : 'degraded', destination: 'stdout', ...log } } : {}),
     },

@@ -3,6 +3,8 @@ export interface ProcessedBatch {
   from: number
   upTo: number
   counts: ReadonlyMap<number, number>
+  /** Some logs of the range are of projects not known (committed by another daemon, unheard). */
+  anyProject: boolean
 }
 
 /**
@@ -22,9 +24,9 @@ export class LogEvents {
   }
 
   /** Called by the worker after each committed pass. */
-  processed(pass: { upTo: number; counts: ReadonlyMap<number, number> }): void {
+  processed(pass: { upTo: number; counts: ReadonlyMap<number, number>; anyProject?: boolean }): void {
     if (pass.upTo <= this.upTo) return
-    const batch = { from: this.upTo, upTo: pass.upTo, counts: pass.counts }
+    const batch = { from: this.upTo, upTo: pass.upTo, counts: pass.counts, anyProject: pass.anyProject ?? false }
     this.upTo = pass.upTo
     for (const l of this.listeners) l(batch)
   }
