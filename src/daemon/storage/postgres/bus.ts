@@ -77,6 +77,7 @@ export class PostgresBus implements ClusterBus {
   /** Depth sets being received, by sender: the parts so far. */
   private readonly partial = new Map<string, { set: number; depths: Array<[number, number]> }>()
   private lastError: string | null = null
+  private sendFailing = false
 
   constructor(
     private readonly url: string,
@@ -153,9 +154,12 @@ export class PostgresBus implements ClusterBus {
   private async send(e: Wire['e']): Promise<void> {
     try {
       await this.pool.query('SELECT pg_notify($1, $2)', [BUS_CHANNEL, JSON.stringify({ i: this.instanceId, e } satisfies Wire)])
+      this.sendFailing = false
     } catch (err) {
       this.lastError = unavailableReason(err)
-      this.log.warn({ reason: this.lastError, kind: e.kind }, 'could not tell the other daemons of a change')
+      // Once per outage, not once a second (the depth heartbeat) or per request.
+      if (!this.sendFailing) this.log.warn({ reason: this.lastError, kind: e.kind }, 'could not tell the other daemons of a change')
+      this.sendFailing = true
     }
   }
 
