@@ -44,8 +44,9 @@ const POSTGRES_EXCLUDED = [
   'test/daemon/fulltext.test.ts',
   'test/daemon/postgres-daemon.test.ts',
   'test/daemon/postgres-faults.test.ts',
-  // PostgreSQL and Redis of their own (several daemons on one database).
+  // PostgreSQL (and Redis) of their own: several daemons on one database (they skip where there is none).
   'test/daemon/redis-*.test.ts',
+  'test/daemon/cluster-*.test.ts',
 ]
 
 export default defineConfig({

@@ -5,6 +5,7 @@ import { BatchDecoder } from './ingest/batch-decoder.js'
 import { IngestService } from './ingest/ingest-service.js'
 import { AccountService } from './services/accounts.js'
 import { ApiKeyService } from './services/api-keys.js'
+import { followCluster } from './services/cluster.js'
 import type { ServiceContext } from './services/context.js'
 import { CredentialEvents } from './services/credential-events.js'
 import { KeyStats } from './services/key-stats.js'
@@ -158,6 +159,15 @@ async function wire(
   const panels = new PanelService(ctx, logs)
   const startedAt = now()
   const maintenance = new Maintenance(storage, now, log)
+  // What the other daemons on the same database change (PostgreSQL; none on SQLite).
+  storage.bus.shareDepths(() => queue.depths())
+  const unfollow = followCluster(storage.bus, {
+    apiKeys,
+    credentials,
+    projectChanged: (id) => ingest.projectChanged(id),
+    accountChanged: (id) => panels.forgetAccount(id),
+    log,
+  })
   const tail = new TailService(ctx, logEvents, {
     keyStanding: (id, scope) => apiKeys.standing(id, scope),
     sessionEnded: (familyId) => storage.sessions.isFamilyRevoked(familyId),
@@ -219,6 +229,7 @@ async function wire(
       await storage.indexer.ready()
     },
     async close() {
+      unfollow()
       tail.closeAll()
       queue.stop()
       maintenance.stop()

@@ -78,6 +78,23 @@ describe('ProcessingQueue', () => {
     expect(q.status().processed).toBe(5)
   })
 
+  it("announces the logs other daemons committed in a range with their projects, or as of any project when unknown; its depths stay its own", () => {
+    const { db, batches, make } = setUp()
+    const q = make()
+    q.start()
+    const a = store(db!, 1, 3)
+    q.committed(a, new Map([[1, 3]]))
+    // Ids 4–5 were committed by another daemon (project 7), heard of with their counts.
+    q.indexed(a + 2, 3, 1, new Map([[7, 2]]))
+    expect(batches.at(-1)).toEqual({ from: 0, upTo: a + 2, counts: new Map([[1, 3], [7, 2]]) })
+    expect([q.depth(1), q.depth(7), q.totalDepth()]).toEqual([0, 0, 0])
+    expect(q.depths().size).toBe(0)
+    // Ids 6–9 of projects not known (the bus was cut): any project's tails must read them.
+    q.indexed(a + 6, 0, 0, 'unknown')
+    expect(batches.at(-1)).toEqual({ from: a + 2, upTo: a + 6, counts: new Map(), anyProject: true })
+    expect(q.status().processed).toBe(3)
+  })
+
   it('after a restart, counts the logs stored but not indexed yet (not a rebuild backlog)', () => {
     const { db, make } = setUp()
     store(db!, 1, 4)

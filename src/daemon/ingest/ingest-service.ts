@@ -157,8 +157,14 @@ export class IngestService {
     })
   }
 
+  /** The project's logs waiting to be processed, in every daemon's queue (one database, several daemons). */
   depth(who: KeyPrincipal): QueueDepth {
-    return { project_id: who.projectId, queue_depth: this.queue.depth(who.projectId) }
+    return { project_id: who.projectId, queue_depth: this.globalDepth(who.projectId) }
+  }
+
+  /** A project's queue depth here plus in the other live daemons on the same database. */
+  globalDepth(projectId: number): number {
+    return this.queue.depth(projectId) + this.ctx.storage.bus.othersDepth(projectId)
   }
 
   /** Logs accepted today for a project (for quota figures in stats). */

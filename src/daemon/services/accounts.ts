@@ -163,7 +163,7 @@ export class AccountService {
     if (!row || row.family_revoked_at !== null || row.expires_at <= now) throw unauthorized(INVALID_REFRESH)
     if (row.used_at !== null || !(await sessions.spendRefreshToken(hash, now))) {
       await sessions.revokeFamily(row.family_id, now, 'refresh token reused')
-      this.sessionEnded(row.family_id, 'refresh_token_reused', 'A refresh token of this session was used twice; the session was revoked')
+      await this.sessionEnded(row.family_id, 'refresh_token_reused', 'A refresh token of this session was used twice; the session was revoked')
       throw unauthorized('Refresh token was already used; this session has been revoked')
     }
     const refresh = await this.issueRefreshToken(row.family_id, now)
@@ -176,7 +176,7 @@ export class AccountService {
     const row = await this.ctx.storage.sessions.findRefreshToken(hashToken(refreshToken))
     if (row) {
       await this.ctx.storage.sessions.revokeFamily(row.family_id, this.ctx.now(), 'revoked')
-      this.sessionEnded(row.family_id, 'session_revoked', 'The session of this access token was revoked')
+      await this.sessionEnded(row.family_id, 'session_revoked', 'The session of this access token was revoked')
     }
   }
 
@@ -195,11 +195,14 @@ export class AccountService {
     const now = this.ctx.now()
     await this.ctx.storage.sessions.revokeAccessToken(claims.jti, claims.exp * 1000)
     await this.ctx.storage.sessions.revokeFamily(claims.familyId, now, 'logout')
-    this.sessionEnded(claims.familyId, 'logged_out', 'The session of this access token was logged out')
+    await this.sessionEnded(claims.familyId, 'logged_out', 'The session of this access token was logged out')
   }
 
-  private sessionEnded(familyId: string, reason: TailEnd['reason'], detail: string): void {
-    this.credentials?.emit({ kind: 'session', familyId, end: { reason, detail } })
+  /** Tells this daemon's open tails and requests at once, then the other daemons. */
+  private async sessionEnded(familyId: string, reason: TailEnd['reason'], detail: string): Promise<void> {
+    const end = { reason, detail }
+    this.credentials?.emit({ kind: 'session', familyId, end })
+    await this.ctx.storage.bus.publish({ kind: 'session', familyId, end })
   }
 
   async me(accountId: number): Promise<Account> {

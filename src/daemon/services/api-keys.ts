@@ -107,6 +107,7 @@ export class ApiKeyService {
     await this.ctx.storage.apiKeys.revoke(keyId, this.ctx.now())
     this.forgetKey(keyId)
     this.credentials?.emit({ kind: 'key', keyId })
+    await this.ctx.storage.bus.publish({ kind: 'key', keyId, revoked: true })
     return { success: true, message: `API key ${keyId} has been revoked` }
   }
 
@@ -148,6 +149,7 @@ export class ApiKeyService {
     await this.ctx.storage.apiKeys.update(keyId, input)
     if (input.is_active === false) this.forgetKey(keyId, false)
     this.credentials?.emit({ kind: 'key', keyId })
+    await this.ctx.storage.bus.publish({ kind: 'key', keyId, revoked: false })
     return this.toApiKey((await this.ctx.storage.apiKeys.findById(keyId))!)
   }
 
@@ -172,6 +174,7 @@ export class ApiKeyService {
     if (row.revoked_at !== null) throw conflict(`API key ${keyId} is revoked`)
     await this.ctx.storage.apiKeys.setLimits(keyId, input)
     await this.limiter.setLimits(keyId, toLimitSpecs(input))
+    await this.ctx.storage.bus.publish({ kind: 'limits', keyId })
     return { ...input, is_default: false }
   }
 
@@ -343,6 +346,46 @@ export class ApiKeyService {
       this.forgetKey(keyId)
       this.credentials?.emit({ kind: 'key', keyId })
     }
+  }
+
+  /**
+   * Another daemon changed a key (`revoked`: revoked or deleted): this one forgets what it
+   * cached of it, and whoever holds it open checks it again.
+   */
+  changedElsewhere(keyId: number, revoked: boolean): void {
+    this.forgetKey(keyId, revoked)
+    this.credentials?.emit({ kind: 'key', keyId })
+  }
+
+  /**
+   * Another daemon changed a key's limits: read from storage (the latest, whichever daemon
+   * wrote last) and installed with the limiter's `loadLimits`, as at start. The daemon that
+   * made the change has already reset the key's state (`setLimits`): in a shared limiter the
+   * buckets are not reset twice; in memory, the new limits start full here too.
+   */
+  async limitsChangedElsewhere(keyId: number): Promise<void> {
+    const row = await this.ctx.storage.apiKeys.findById(keyId)
+    if (!row || row.revoked_at !== null) this.limiter.forget(keyId)
+    else if (row.limits) this.limiter.loadLimits(keyId, toLimitSpecs(row.limits))
+    else await this.limiter.setLimits(keyId, null)
+  }
+
+  /** Another daemon deleted a project: its keys (as cached here) are forgotten. */
+  projectDeletedElsewhere(projectId: number): void {
+    const keyIds = new Set<number>()
+    for (const p of this.live.values()) if (p.projectId === projectId) keyIds.add(p.keyId)
+    for (const keyId of keyIds) this.forgetKey(keyId)
+    this.credentials?.emit({ kind: 'project', projectId })
+  }
+
+  /**
+   * News from the other daemons may have been missed (the bus was cut): every cached key is
+   * looked up again at its next use, and every key's limits are read again.
+   */
+  async resync(): Promise<void> {
+    this.live.clear()
+    await this.loadLimits()
+    this.credentials?.emit({ kind: 'any' })
   }
 
   /** Drops a key from the auth cache (and, when revoked, its limiter state). */

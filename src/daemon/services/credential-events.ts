@@ -6,6 +6,10 @@ export type CredentialChange =
   | { kind: 'key'; keyId: number }
   /** This session (refresh-token family) ended: every access token of it is dead. */
   | { kind: 'session'; familyId: string; end: TailEnd }
+  /** This project was deleted (by another daemon): the tails held by its keys check them again. */
+  | { kind: 'project'; projectId: number }
+  /** Changes may have been missed (the bus between daemons was cut): everything is checked again. */
+  | { kind: 'any' }
 
 /**
  * In-process news of credential changes: the key and account services announce revocations,

@@ -24,10 +24,13 @@ export async function deepHealth(s: Services, log?: LogSinkStatus, port?: number
           : 'rate limits and throttles are per instance (one SQLite file is one daemon)',
       }
   const redisOk = redis.status !== 'degraded'
+  // The other daemons on the same database (PostgreSQL): whether this one hears them.
+  const cluster = s.storage.engine === 'postgres' ? s.storage.bus.report() : null
+  const clusterOk = cluster === null || cluster.status === 'healthy'
   const status =
     storage['status'] !== 'healthy'
       ? 'unhealthy'
-      : db.status === 'healthy' && queueOk && limiter.status === 'healthy' && redisOk
+      : db.status === 'healthy' && queueOk && limiter.status === 'healthy' && redisOk && clusterOk
         ? 'healthy'
         : 'degraded'
   return {
@@ -49,6 +52,7 @@ export async function deepHealth(s: Services, log?: LogSinkStatus, port?: number
       rate_limiter: limiter,
       redis,
       live_tails: { status: 'healthy', ...s.tail.figures() },
+      ...(cluster ? { cluster } : {}),
       storage,
       ...(log ? { log: { status: log.last_error === null ? 'healthy' : 'degraded', destination: 'stdout', ...log } } : {}),
     },

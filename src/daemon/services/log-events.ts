@@ -3,6 +3,8 @@ export interface ProcessedBatch {
   from: number
   upTo: number
   counts: ReadonlyMap<number, number>
+  /** Some logs of the range are of projects not known (committed by another daemon, unheard). */
+  anyProject?: true
 }
 
 /**
@@ -22,9 +24,10 @@ export class LogEvents {
   }
 
   /** Called by the worker after each committed pass. */
-  processed(pass: { upTo: number; counts: ReadonlyMap<number, number> }): void {
+  processed(pass: { upTo: number; counts: ReadonlyMap<number, number>; anyProject?: boolean }): void {
     if (pass.upTo <= this.upTo) return
-    const batch = { from: this.upTo, upTo: pass.upTo, counts: pass.counts }
+    const batch: ProcessedBatch = { from: this.upTo, upTo: pass.upTo, counts: pass.counts }
+    if (pass.anyProject) batch.anyProject = true
     this.upTo = pass.upTo
     for (const l of this.listeners) l(batch)
   }

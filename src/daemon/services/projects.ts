@@ -61,6 +61,7 @@ export class ProjectService {
     const gone = await this.ctx.storage.projects.delete(projectId)
     if (!gone) throw notFound('Project not found')
     this.onDelete({ projectId, accountId, keyIds: gone.keyIds })
+    await this.ctx.storage.bus.publish({ kind: 'project', projectId, accountId, deleted: true })
   }
 
   async update(accountId: number, slug: string, input: z.output<typeof UpdateProjectRequestSchema>): Promise<Project> {
@@ -68,6 +69,7 @@ export class ProjectService {
     if (!row) throw notFound('Project not found')
     const updated = await this.ctx.storage.projects.update(row.id, input)
     this.onChange(row.id)
+    await this.ctx.storage.bus.publish({ kind: 'project', projectId: row.id, accountId, deleted: false })
     return toProject(updated)
   }
 }

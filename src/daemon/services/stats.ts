@@ -74,7 +74,7 @@ export class StatsService {
         logs_per_second: rate(n),
         accepted_5m: rates.sum(p.id, recentFrom, sec, 0),
         errors_5m: rates.sum(p.id, recentFrom, sec, 1),
-        queue_depth: queue.depth(p.id),
+        queue_depth: ingest.globalDepth(p.id),
         queue_capacity: capacity,
         quota_used_today: usedToday[i]!,
         daily_quota: p.daily_quota,

@@ -127,15 +127,16 @@ export class ProjectFeed {
     this.detached.delete(t)
   }
 
-  /** A pass of processing committed: `batch.counts` says which projects got logs. */
+  /** A pass of processing committed: `batch.counts` says which projects got logs (`anyProject`: maybe any). */
   processed(batch: ProcessedBatch): void {
     this.target = batch.upTo
-    if (batch.counts.has(this.projectId)) this.unread = true
+    const mine = batch.anyProject || batch.counts.has(this.projectId)
+    if (mine) this.unread = true
     if (!this.unread || this.attachedCount === 0) {
       // Nothing of this project to read, or nobody to read it for: nothing to do but move on.
       this.readUpTo = this.target
       this.unread = false
-      if (batch.counts.has(this.projectId)) this.nudge()
+      if (mine) this.nudge()
       return
     }
     this.schedule()

@@ -321,8 +321,13 @@ export class TailService {
         },
         (err: unknown) => this.opts.log.error({ err }, 'could not check an API key for its live tails'),
       )
-    } else {
+    } else if (c.kind === 'session') {
       for (const s of [...(this.byFamily.get(c.familyId) ?? [])]) s.end(c.end)
+    } else {
+      // A project deleted elsewhere (its keys' tails), or news possibly missed (every tail).
+      for (const s of [...this.open_]) {
+        if (c.kind === 'any' || (s.holder.kind === 'key' && s.projectId === c.projectId)) void this.recheck(s)
+      }
     }
   }
 

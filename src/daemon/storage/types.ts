@@ -1,5 +1,6 @@
 import type { Scope } from '../../contract/api-keys.js'
 import type { EnumField, TextField } from '../../contract/log-fields.js'
+import type { TailEnd } from '../../contract/logs.js'
 import type { SearchNode } from '../../contract/search-query.js'
 
 // The storage seam: what the services and workers need of a database, engine-neutral. Every
@@ -427,6 +428,12 @@ export interface IndexedRange {
   upTo: number
   rows: number
   ms: number
+  /**
+   * Logs of the range that other daemons on the same database committed, per project; `unknown`
+   * when some of them were not heard of (the bus was cut): every project may have some. Absent:
+   * none (one daemon).
+   */
+  others?: ReadonlyMap<number, number> | 'unknown'
 }
 
 /** Full-text indexing, after the commit: what makes a stored log "processed". */
@@ -464,6 +471,47 @@ export interface StorageHealthView {
   noteError(err: unknown): boolean
 }
 
+/**
+ * What a daemon tells the other daemons on the same database, so that what each holds in
+ * memory (authenticated keys, limits, open tails, project settings) follows what another
+ * changed. Small: ids, never bodies.
+ */
+export type ClusterEvent =
+  /** A key was revoked (or deleted), disabled or changed: drop it from every cache, check its tails. */
+  | { kind: 'key'; keyId: number; revoked: boolean }
+  /** A key's rate limits changed: read them again. */
+  | { kind: 'limits'; keyId: number }
+  /** A session (refresh-token family) ended: its access tokens and tails end too. */
+  | { kind: 'session'; familyId: string; end: TailEnd }
+  /** A project's settings changed (quota, retention), or it was deleted with its keys and logs. */
+  | { kind: 'project'; projectId: number; accountId: number; deleted: boolean }
+
+/**
+ * The daemons sharing one database, and the news they send each other (PostgreSQL:
+ * LISTEN/NOTIFY on a connection of its own; SQLite: one daemon, nothing to tell). Committed log
+ * ranges travel inside the engine (its indexer's `others`); this carries the rest.
+ */
+export interface ClusterBus {
+  /** This daemon's id among the others (random at each start). */
+  readonly instanceId: string
+  /**
+   * Tells every other daemon, after the change is committed. Never throws: a failure is logged
+   * (the others catch up when their bus reconnects, see `resync`).
+   */
+  publish(event: ClusterEvent): Promise<void>
+  /**
+   * What the other daemons published. `resync`: this daemon's bus was cut and is back, and
+   * news may have been missed meanwhile: drop what is cached, check again what is held open.
+   */
+  subscribe(listener: (event: ClusterEvent | { kind: 'resync' }) => void): () => void
+  /** How this daemon's queue depths are read (per project), to be announced to the others. */
+  shareDepths(read: () => ReadonlyMap<number, number>): void
+  /** Logs waiting in the queues of the other live daemons: of one project, or of all. */
+  othersDepth(projectId?: number): number
+  /** Deep health's figures: the other daemons heard from lately, whether the bus is connected. */
+  report(): { status: 'healthy' | 'degraded'; transport: string; [figure: string]: unknown }
+}
+
 /** An engine's whole storage: what the composition root opens, wires and closes. */
 export interface Storage {
   readonly engine: 'sqlite' | 'postgres'
@@ -478,6 +526,8 @@ export interface Storage {
   readonly retention: RetentionStore
   readonly indexer: Indexer
   readonly health: StorageHealthView
+  /** The other daemons on the same database (none on SQLite). */
+  readonly bus: ClusterBus
   /** Where indexing stood at open. */
   readonly indexState: IndexState
   /** The secret that signs access tokens and one-time codes (made once, kept by the engine). */

@@ -1,5 +1,5 @@
 import type { LogEvents } from '../services/log-events.js'
-import type { Indexer } from '../storage/types.js'
+import type { IndexedRange, Indexer } from '../storage/types.js'
 
 /** Stored logs not yet searchable: a commit's ids (up to `upTo`) and counts per project. */
 interface Unindexed {
@@ -23,7 +23,7 @@ export const MAX_RETRY_AFTER_S = 60
  * for an honest Retry-After when it is full.
  */
 export class ProcessingQueue {
-  private readonly depths: Map<number, number>
+  private readonly depths_: Map<number, number>
   /** Commits whose logs the full-text thread has not indexed yet, oldest first. */
   private readonly unindexed: Unindexed[] = []
   private running = false
@@ -48,17 +48,18 @@ export class ProcessingQueue {
     waiting: { counts: ReadonlyMap<number, number>; upTo: number; after: number },
     private readonly clock: () => number = () => performance.now(),
   ) {
-    this.depths = new Map(waiting.counts)
+    this.depths_ = new Map(waiting.counts)
     if (waiting.upTo > waiting.after) this.unindexed.push({ upTo: waiting.upTo, counts: new Map(waiting.counts) })
-    if (this.depths.size > 0) this.waitingSince = this.clock()
-    this.unsubscribe = indexer.subscribe((r) => this.indexed(r.upTo, r.rows, r.ms))
+    if (this.depths_.size > 0) this.waitingSince = this.clock()
+    this.unsubscribe = indexer.subscribe((r) => this.indexed(r.upTo, r.rows, r.ms, r.others))
   }
 
   /**
    * The full-text thread has indexed every log up to `upTo` (`rows` of them just now, in `ms`):
-   * those logs are processed. Their projects' depths go down, and live tails hear of them.
+   * those logs are processed. Their projects' depths go down, and live tails hear of them, and
+   * of the logs of the range that other daemons committed (`others`; see IndexedRange).
    */
-  indexed(upTo: number, rows = 0, ms = 0): void {
+  indexed(upTo: number, rows = 0, ms = 0, others?: IndexedRange['others']): void {
     this.recent.push({ at: this.clock(), rows, ms })
     this.forgetOldRates()
     const counts = new Map<number, number>()
@@ -66,19 +67,20 @@ export class ProcessingQueue {
       for (const [project, n] of this.unindexed.shift()!.counts) {
         counts.set(project, (counts.get(project) ?? 0) + n)
         const left = this.depth(project) - n
-        if (left > 0) this.depths.set(project, left)
-        else this.depths.delete(project)
+        if (left > 0) this.depths_.set(project, left)
+        else this.depths_.delete(project)
         this.processedTotal += n
       }
     }
-    if (this.depths.size === 0) this.waitingSince = null
-    this.events.processed({ upTo, counts })
+    if (this.depths_.size === 0) this.waitingSince = null
+    if (others instanceof Map) for (const [project, n] of others) counts.set(project, (counts.get(project) ?? 0) + n)
+    this.events.processed({ upTo, counts, anyProject: others === 'unknown' })
   }
 
   /** Logs up to `upTo` were committed, `counts` of them per project: they wait to be indexed. */
   committed(upTo: number, counts: ReadonlyMap<number, number>): void {
     if (this.waitingSince === null && counts.size > 0) this.waitingSince = this.clock()
-    for (const [project, n] of counts) this.depths.set(project, this.depth(project) + n)
+    for (const [project, n] of counts) this.depths_.set(project, this.depth(project) + n)
     const last = this.unindexed.at(-1)
     // One entry per commit, merged into the last once many wait (a long pause): bounded memory.
     if (last && this.unindexed.length >= 1000) {
@@ -113,12 +115,17 @@ export class ProcessingQueue {
   }
 
   depth(projectId: number): number {
-    return this.depths.get(projectId) ?? 0
+    return this.depths_.get(projectId) ?? 0
+  }
+
+  /** Every project's depth (those with logs waiting). */
+  depths(): ReadonlyMap<number, number> {
+    return this.depths_
   }
 
   totalDepth(): number {
     let n = 0
-    for (const d of this.depths.values()) n += d
+    for (const d of this.depths_.values()) n += d
     return n
   }
 

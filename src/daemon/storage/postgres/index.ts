@@ -3,9 +3,9 @@ import type pg from 'pg'
 import { redactDatabaseUrl } from '../../config.js'
 import type {
   AccountStore,
+  ClusterBus,
   ApiKeyRecord,
   ApiKeyStore,
-  IndexedRange,
   Indexer,
   KeyLimitsRecord,
   KeyScope,
@@ -20,6 +20,8 @@ import type {
   VerificationStore,
 } from '../types.js'
 import { InvalidInputError, StorageUnavailableError, USAGE_HISTORY } from '../types.js'
+import { BUS_CHANNEL, type BusOptions, commitPayload, PostgresBus } from './bus.js'
+import { CommitFeed } from './commit-feed.js'
 import { createPool, isUnavailable, unavailableReason } from './connection.js'
 import { logReadStore, storeWrites } from './logs.js'
 import { migrate } from './migrations.js'
@@ -37,6 +39,8 @@ export interface PostgresOptions {
   maxConnections?: number
   /** How often the server is probed while the daemon runs (ms). */
   probeMs?: number
+  /** The bus's timings (tests shorten them). */
+  bus?: BusOptions
 }
 
 /** Why the database cannot be reached, or null: what /health and the write gate say. */
@@ -63,6 +67,7 @@ export class PostgresStorage implements Storage {
   readonly retention: RetentionStore
   readonly indexer: Indexer
   readonly health: StorageHealthView
+  readonly bus: ClusterBus
   readonly indexState: Storage['indexState']
   readonly secret: Uint8Array
   /** The pool, for this folder's tests and tools. */
@@ -71,8 +76,8 @@ export class PostgresStorage implements Storage {
   readonly displayUrl: string
   private outage: Outage | null = null
   private probeTimer: NodeJS.Timeout | undefined
-  private pollTimer: NodeJS.Timeout | undefined
   private readonly feed: CommitFeed
+  private readonly pgBus: PostgresBus
   private readonly knownDays = new Set<number>()
   private schemaVersion = 0
   private closed = false
@@ -130,6 +135,8 @@ export class PostgresStorage implements Storage {
     pool.on('error', (err) => this.log.warn({ reason: unavailableReason(err) }, 'a PostgreSQL connection was closed; it will be replaced'))
     this.feed = new CommitFeed(lastLogId)
     this.indexer = this.feed
+    this.pgBus = new PostgresBus(opts.url, pool, this.feed, log, opts.bus)
+    this.bus = this.pgBus
     const guard = <T extends object>(store: T): T => guarded(store, (err) => this.translate(err), () => this.noteSuccess())
     this.accounts = guard(accountStore(pool))
     this.sessions = guard(sessionStore(pool))
@@ -176,23 +183,16 @@ export class PostgresStorage implements Storage {
     }
     this.probeTimer = setInterval(() => void probe(), this.opts.probeMs ?? 1000)
     this.probeTimer.unref()
-    // Logs committed by another daemon on the same database: their ids are announced here too,
-    // so this daemon's tails send them (ids are given in commit order: see migrations.ts).
-    this.pollTimer = setInterval(() => {
-      if (this.outage || this.feed.paused) return
-      this.pool.query<{ last: number }>('SELECT last FROM log_ids WHERE id = 1').then(
-        (r) => this.feed.committed(r.rows[0]!.last),
-        () => undefined,
-      )
-    }, 500)
-    this.pollTimer.unref()
+    // The other daemons on the same database: their commits (announced to this daemon's tails),
+    // their changes of credentials and limits, their queue depths (bus.ts).
+    this.pgBus.start()
   }
 
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
     clearInterval(this.probeTimer)
-    clearInterval(this.pollTimer)
+    await this.pgBus.close()
     await this.pool.end()
   }
 
@@ -272,6 +272,8 @@ export class PostgresStorage implements Storage {
         try {
           await client.query('BEGIN')
           last = await storeWrites(client, writes)
+          // In the transaction: the other daemons hear of the commit when (and only if) it is done.
+          await client.query('SELECT pg_notify($1, $2)', [BUS_CHANNEL, commitPayload(this.pgBus.instanceId, last, writes)])
           await client.query('COMMIT')
         } catch (err) {
           await client.query('ROLLBACK').catch(() => undefined)
@@ -280,8 +282,9 @@ export class PostgresStorage implements Storage {
           throw err
         }
         client.release()
-        // Announced when the queue has counted it (it kicks the feed next).
-        this.feed.stored(last, writes.reduce((n, w) => n + w.count, 0))
+        // Announced when the queue has counted it (it kicks the feed next). Ids are consecutive.
+        const rows = writes.reduce((n, w) => n + w.count, 0)
+        this.feed.stored(last - rows, last, rows)
         return last
       },
       async quotaUsed(projectId, day) {
@@ -367,72 +370,6 @@ function guarded<T extends object>(store: T, translate: (err: unknown) => unknow
     }
   }
   return out as T
-}
-
-/**
- * The "indexer" of PostgreSQL: a log's full text is made by the INSERT that stores it, so it is
- * processed (searchable, sent to tails) once committed. This announces each committed range: the
- * commits of this daemon at once, those of other daemons on the same database when the poll
- * reads `log_ids`. Paused (benchmarks, tests of a full queue), it holds the announcements back.
- */
-class CommitFeed implements Indexer {
-  private readonly listeners = new Set<(r: IndexedRange) => void>()
-  private announced: number
-  private known: number
-  private pendingRows = 0
-  paused = false
-
-  constructor(lastLogId: number) {
-    this.announced = lastLogId
-    this.known = lastLogId
-  }
-
-  /** This daemon committed logs up to `upTo`. */
-  stored(upTo: number, rows: number): void {
-    if (upTo > this.known) this.known = upTo
-    this.pendingRows += rows
-  }
-
-  /** The poll read `upTo` in log_ids: announced if another daemon committed logs. */
-  committed(upTo: number): void {
-    if (upTo <= this.known) return
-    this.known = upTo
-    this.kick()
-  }
-
-  subscribe(listener: (r: IndexedRange) => void): () => void {
-    this.listeners.add(listener)
-    return () => {
-      this.listeners.delete(listener)
-    }
-  }
-
-  /**
-   * Announces everything committed so far. Also when nothing is new: the queue calls this after
-   * counting a commit that the poll may have announced already, and must hear of it again.
-   */
-  kick(): void {
-    if (this.paused) return
-    const range = { upTo: this.known, rows: this.pendingRows, ms: 0 }
-    this.announced = this.known
-    this.pendingRows = 0
-    for (const l of this.listeners) l(range)
-  }
-
-  pause(): void {
-    this.paused = true
-  }
-
-  resume(): void {
-    this.paused = false
-    this.kick()
-  }
-
-  async ready(): Promise<void> {}
-
-  get status() {
-    return { running: true, paused: this.paused, indexed_upto: this.announced, last_error: null }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

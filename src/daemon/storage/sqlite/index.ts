@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { dataFiles } from '../../../shared/paths.js'
 import type { DaemonConfig } from '../../config.js'
+import { SingleDaemonBus } from '../single-daemon-bus.js'
 import type {
   AccountStore,
   ApiKeyRecord,
@@ -67,6 +68,8 @@ export class SqliteStorage implements Storage {
   readonly retention: RetentionStore
   readonly indexer: Indexer & { readonly fulltext: FulltextIndexer }
   readonly health: StorageHealthView
+  /** One SQLite file, one daemon: nobody else to tell. */
+  readonly bus = new SingleDaemonBus()
   readonly indexState: Storage['indexState']
   readonly secret: Uint8Array
   /** The connection, for this folder's tests and tools (nothing outside storage/sqlite/ uses it). */
