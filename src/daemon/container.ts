@@ -19,6 +19,7 @@ import { openRedis } from './redis/connection.js'
 import { FallbackRateLimiter, RedisLink, redisWindowsFactory } from './redis/fallback.js'
 import { memoryWindows, type WindowsFactory } from './services/window-throttle.js'
 import { FallbackEmailFailures, RedisEmailFailures } from './redis/login-failures.js'
+import { RedisQuota } from './redis/quota.js'
 import { RedisRateLimiter } from './redis/rate-limiter.js'
 import { RollingCounter } from './services/rolling-counter.js'
 import { StatsService } from './services/stats.js'
@@ -152,7 +153,7 @@ async function wire(
   for (const r of await storage.logReads.receivedSince(now() - SERIES_SECONDS * 1000, SEED_RATES_MAX_LOGS)) {
     ingestRates.add(r.project_id, r.second * 1000, [r.n, r.errors])
   }
-  const ingest = new IngestService(ctx, queue, decoder, ingestRates)
+  const ingest = new IngestService(ctx, queue, decoder, ingestRates, redis ? new RedisQuota(redis) : null)
   const apiKeys = new ApiKeyService(ctx, limiter, keyStats, credentials)
   await apiKeys.loadLimits()
   const logs = new LogService(ctx)

@@ -16,6 +16,7 @@ import type { ProcessingQueue } from '../workers/processing-queue.js'
 import { emptyColumns, pushLog } from './batch-decode.js'
 import type { BatchDecoder } from './batch-decoder.js'
 import type { BodyFormat } from './decode-body.js'
+import type { SharedQuota } from '../services/shared-quota.js'
 import type { OtlpEncoding } from './otlp/decode.js'
 
 const DAY_MS = 86_400_000
@@ -72,6 +73,8 @@ export class IngestService {
     private readonly decoder: BatchDecoder,
     /** Logs and error/critical logs accepted per project and second (fields 0 and 1). */
     private readonly rates?: RollingCounter,
+    /** The daily quotas shared by the daemons of a team (Redis), or none: this daemon counts alone. */
+    private readonly shared: SharedQuota | null = null,
   ) {}
 
   single(who: KeyPrincipal, body: unknown, idemKey?: string): Promise<IngestOutcome<SingleIngestResponse>> {
@@ -362,6 +365,14 @@ export class IngestService {
   /** Reserves up to `n` logs of today's quota; returns how many fit. */
   private async reserveQuota(projectId: number, n: number, now: number): Promise<number> {
     const q = await this.quotaState(projectId, now)
+    if (this.shared) {
+      // One count for every daemon (this one's own figure seeds it on the day's first use).
+      const fits = await this.shared.reserve(projectId, q.day, n, q.limit, q.used)
+      if (fits !== null) {
+        q.used += fits
+        return fits
+      }
+    }
     // Synchronous from here: the check and the reservation are one step.
     const fits = Math.max(0, Math.min(n, q.limit - q.used))
     q.used += fits
@@ -370,7 +381,9 @@ export class IngestService {
 
   private releaseQuota(projectId: number, n: number): void {
     const q = this.quota.get(projectId)
-    if (q) q.used = Math.max(0, q.used - n)
+    if (!q) return
+    q.used = Math.max(0, q.used - n)
+    this.shared?.release(projectId, q.day, n)
   }
 
   /** Forgets the cached quota figures of a project (its daily_quota changed). */
