@@ -167,6 +167,7 @@ async function wire(
     credentials,
     projectChanged: (id) => ingest.projectChanged(id),
     accountChanged: (id) => panels.forgetAccount(id),
+    allAccountsChanged: () => panels.forgetAll(),
     log,
   })
   const tail = new TailService(ctx, logEvents, {

@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { runCli } from '../helpers/cli.js'
@@ -48,4 +49,34 @@ test.each(['bash', 'zsh'])('`ledger autocomplete script %s` prints a completion 
   const setup = await runCli(opts, 'autocomplete', shell)
   expect(setup.code, setup.stderr).toBe(0)
   expect(setup.stdout).toContain(`ledger autocomplete script ${shell}`)
+})
+
+// fish has no script from @oclif/plugin-autocomplete 3: `ledger autocomplete fish` makes one
+// from the commands; a real fish (Debian's `fish`) completes with it.
+const fish = spawnSync('fish', ['--version']).status === 0
+describe('`ledger autocomplete fish`', () => {
+  test('prints a completion script that says where to save it', async () => {
+    const r = await runCli(opts, 'autocomplete', 'fish')
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('# fish completion for ledger: save as ~/.config/fish/completions/ledger.fish')
+    expect(r.stdout).toContain("complete -c ledger -n '__ledger_at keys' -a 'create'")
+  })
+
+  test.skipIf(!fish)(`fish completes topics, commands and flags with it${fish ? '' : ' (skipped: fish is not installed)'}`, async () => {
+    const r = await runCli(opts, 'autocomplete', 'fish')
+    const script = join(home, 'ledger.fish')
+    writeFileSync(script, r.stdout)
+    const complete = (line: string): string[] => {
+      const out = spawnSync('fish', ['--no-config', '-c', `source ${script}; complete -C ${JSON.stringify(line)}`], { encoding: 'utf8' })
+      expect(out.status, out.stderr).toBe(0)
+      return out.stdout.split('\n').filter(Boolean)
+    }
+    expect(complete('ledger ke')).toEqual([expect.stringMatching(/^keys\tCreate, list, limit/)])
+    expect(complete('ledger keys cr')).toEqual([expect.stringMatching(/^create\tCreate an API key/)])
+    expect(complete('ledger daemon ').map((l) => l.split('\t')[0])).toEqual(['logs', 'run', 'start', 'status', 'stop'])
+    expect(complete('ledger logs --lev')).toEqual([expect.stringMatching(/^--level\t/)])
+    // A flag's value is not a file name; a topic's subcommand does not get its parent's flags.
+    expect(complete('ledger logs --level ')).toEqual([])
+    expect(complete('ledger autocomplete fish --').map((l) => l.split('\t')[0])).not.toContain('--refresh-cache')
+  })
 })

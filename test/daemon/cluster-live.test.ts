@@ -210,6 +210,27 @@ describe.skipIf(skip !== null)('three daemons on one PostgreSQL', () => {
     expect(b.services.limiter.limitsOf(key.key_id)[0]).toMatchObject({ capacity: 3, algorithm: 'fixed_window' })
   })
 
+  it("panels created, changed or deleted on A show in B's panel list within a second (B had the list cached)", async () => {
+    const { account, project } = await setUp(a, 'panels')
+    const onB = b.client.withCredential(account.access_token)
+    const panel = { name: 'Errors', index: 0, project_id: project.slug, type: 'errors' as const,
+      time_range_from: '2025-10-15T00:00:00Z', time_range_to: '2025-10-30T23:59:59Z' }
+    // B reads the (empty) list: cached there for 5 minutes unless told.
+    expect((await onB.listPanels()).total).toBe(0)
+    const created = await account.client.createPanel(panel)
+    let t0 = Date.now()
+    await waitFor(async () => (await onB.listPanels()).total === 1, 5000, 'B to list the new panel')
+    expect(Date.now() - t0).toBeLessThan(1000)
+    await account.client.updatePanel(created.id, { ...panel, name: 'Renamed' })
+    t0 = Date.now()
+    await waitFor(async () => (await onB.listPanels()).panels[0]?.name === 'Renamed', 5000, 'B to list the change')
+    expect(Date.now() - t0).toBeLessThan(1000)
+    await account.client.deletePanel(created.id)
+    t0 = Date.now()
+    await waitFor(async () => (await onB.listPanels()).total === 0, 5000, 'B to drop the deleted panel')
+    expect(Date.now() - t0).toBeLessThan(1000)
+  })
+
   it('a project deleted on A: its keys are refused on B at once, and the tails they hold on B end', async () => {
     const { account, project, key } = await setUp(a, 'gone')
     const onB = b.client.withCredential(key.full_key)

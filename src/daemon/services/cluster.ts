@@ -8,8 +8,10 @@ export interface ClusterParts {
   credentials: CredentialEvents
   /** A project's settings changed (the ingest service caches its quota). */
   projectChanged(projectId: number): void
-  /** The account's panels changed with a deleted project (the panels cache). */
+  /** The account's panels changed, or went with a deleted project (the panels cache). */
   accountChanged(accountId: number): void
+  /** Every cached panel list may be stale (news missed while the bus was cut). */
+  allAccountsChanged(): void
   log: { error: (obj: unknown, msg: string) => void }
 }
 
@@ -39,7 +41,11 @@ export function followCluster(bus: ClusterBus, parts: ClusterParts): () => void 
           parts.accountChanged(e.accountId)
         }
         break
+      case 'panels':
+        parts.accountChanged(e.accountId)
+        break
       case 'resync':
+        parts.allAccountsChanged()
         apiKeys.resync().catch(failed)
         break
     }

@@ -63,25 +63,36 @@ export class PanelService {
     const fields = await this.fields(accountId, input)
     const id = `panel_${randomBytes(8).toString('hex')}`
     await this.ctx.storage.panels.insert({ id, account_id: accountId, created_at: this.ctx.now(), ...fields })
-    this.cache.delete(accountId)
+    await this.changed(accountId)
     return toPanel({ id, account_id: accountId, created_at: 0, ...fields })
   }
 
   async update(accountId: number, panelId: string, input: z.output<typeof PanelInputSchema>): Promise<Panel> {
     const fields = await this.fields(accountId, input)
     if (!(await this.ctx.storage.panels.update(accountId, panelId, fields))) throw notFound('Panel not found')
-    this.cache.delete(accountId)
+    await this.changed(accountId)
     return toPanel({ id: panelId, account_id: accountId, created_at: 0, ...fields })
   }
 
-  /** Panels changed outside this service (a project deleted with its panels). */
+  /** Panels changed outside this service (a project deleted with its panels, another daemon's write). */
   forgetAccount(accountId: number): void {
     this.cache.delete(accountId)
   }
 
+  /** News from the other daemons may have been missed (their bus was cut): read every list again. */
+  forgetAll(): void {
+    this.cache.clear()
+  }
+
+  /** A write here: this daemon's cached list, and the other daemons' (told after the commit). */
+  private async changed(accountId: number): Promise<void> {
+    this.cache.delete(accountId)
+    await this.ctx.storage.bus.publish({ kind: 'panels', accountId })
+  }
+
   async delete(accountId: number, panelId: string): Promise<Success> {
     if (!(await this.ctx.storage.panels.delete(accountId, panelId))) throw notFound('Panel not found')
-    this.cache.delete(accountId)
+    await this.changed(accountId)
     return { success: true, message: `Panel ${panelId} deleted successfully` }
   }
 

@@ -485,6 +485,8 @@ export type ClusterEvent =
   | { kind: 'session'; familyId: string; end: TailEnd }
   /** A project's settings changed (quota, retention), or it was deleted with its keys and logs. */
   | { kind: 'project'; projectId: number; accountId: number; deleted: boolean }
+  /** An account's panels changed (created, updated, deleted): drop its cached panel list. */
+  | { kind: 'panels'; accountId: number }
 
 /**
  * The daemons sharing one database, and the news they send each other (PostgreSQL:
