@@ -42,6 +42,8 @@ import {
   BatchIngestResponseSchema,
   type LogInput,
   LogSchema,
+  PROJECT_SLUG_HEADER,
+  QUEUE_CAPACITY_HEADER,
   type QueueDepth,
   QueueDepthSchema,
   type SingleIngestResponse,
@@ -463,6 +465,19 @@ export class LedgerClient {
 
   queueDepth(): Promise<QueueDepth> {
     return this.call(QueueDepthSchema, 'GET', '/api/v1/queue/depth')
+  }
+
+  /** The key's queue depth with what the daemon says of its project in headers (slug, capacity; null if not sent). */
+  async queueDepthWithProject(): Promise<QueueDepth & { slug: string | null; queue_capacity: number | null }> {
+    const res = await this.raw('GET', '/api/v1/queue/depth')
+    if (res.status < 200 || res.status >= 300) throw apiError(res)
+    const depth = QueueDepthSchema.parse(res.body)
+    const header = (name: string): string | null => {
+      const v = res.headers[name]
+      return typeof v === 'string' ? v : null
+    }
+    const capacity = header(QUEUE_CAPACITY_HEADER)
+    return { ...depth, slug: header(PROJECT_SLUG_HEADER), queue_capacity: capacity === null ? null : Number(capacity) }
   }
 
   /** The live figures of `ledger top` for the caller's account (access token). */

@@ -23,6 +23,12 @@ export type LogType = (typeof LOG_TYPES)[number]
 export const LAST_LOG_ID_HEADER = 'ledger-last-log-id'
 /** On `GET /api/v1/queue/depth`: every log with an id up to this one is processed (searchable). */
 export const PROCESSED_UP_TO_HEADER = 'ledger-processed-up-to'
+/**
+ * On `GET /api/v1/queue/depth` too (the body stays seed 000's): the key's project's slug and its
+ * queue capacity, so that a client holding only an API key can name them.
+ */
+export const PROJECT_SLUG_HEADER = 'ledger-project-slug'
+export const QUEUE_CAPACITY_HEADER = 'ledger-queue-capacity'
 
 /**
  * U+0000 (NUL) is refused in every text of a log, on every engine: PostgreSQL cannot store it

@@ -107,7 +107,12 @@ describe('keys', () => {
     const depth = json<{ queues: Array<{ queue_depth: number; project_id: number }> }>(
       await ledger(keyOnly, 'queue', '--project', 'keys-app', '--json'),
     )
-    expect(depth.queues).toEqual([expect.objectContaining({ queue_depth: 0, slug: 'keys-app', queue_capacity: null })])
+    expect(depth.queues).toEqual([expect.objectContaining({ queue_depth: 0, slug: 'keys-app', queue_capacity: 100000 })])
+    // The key alone (no --project, no login): the daemon names its project and capacity.
+    const byKeyAlone = json<{ queues: Array<{ slug: string | null; queue_capacity: number | null }> }>(
+      await ledger({ ...keyOnly, env: { LEDGER_API_KEY: fullKey } }, 'queue', '--json'),
+    )
+    expect(byKeyAlone.queues).toEqual([expect.objectContaining({ slug: 'keys-app', queue_capacity: 100000 })])
     expectCliError(await ledger(keyOnly, 'whoami'), 4, 'not logged in')
     rmSync(keyOnly.home, { recursive: true, force: true })
     const list = json<{ api_keys: Array<{ id: number; name: string; scopes: string[]; expires_at: string | null }> }>(
@@ -241,7 +246,9 @@ describe('queue and health', () => {
     try {
       await keyClient.ingestBatch([log(), log(), log()])
       expect(json<{ queues: Array<{ queue_depth: number }> }>(await ledger(ci, 'queue', '--json')).queues[0]!.queue_depth).toBe(3)
-      expect((await ledger(ci, 'queue')).stdout).toMatch(/#\d+\s+3/)
+      // The key alone: the daemon names the project and its capacity (Ledger-Project-Slug,
+      // Ledger-Queue-Capacity); it used to show as #<id> with no capacity.
+      expect((await ledger(ci, 'queue')).stdout).toMatch(/^queue-app\s+3\s+100000$/m)
     } finally {
       daemon.services.queue.resume()
     }

@@ -28,19 +28,19 @@ export async function queueReader(
     Boolean(opts.apiKey || session.envOverride === 'LEDGER_API_KEY') || !(session.envOverride || (await session.loadLogin()))
   if (useKey) {
     const { client } = await projectKey(session, { ...(project ? { project } : {}), ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) })
-    // The key's answer is its project's id and depth; a login at hand (stored, or LEDGER_TOKEN)
-    // names that project and its capacity, read once.
+    // The key's answer is its project's id and depth, with its slug and capacity in headers; from
+    // an older daemon without them, a login at hand (stored, or LEDGER_TOKEN) names them, read once.
     let known: { slug: string; queue_capacity: number } | null | undefined
     return async () => {
-      const d = await client.queueDepth()
-      known ??= await projectFacts(session, d.project_id)
+      const d = await client.queueDepthWithProject()
+      if (d.slug === null || d.queue_capacity === null) known ??= await projectFacts(session, d.project_id)
       return {
         queues: [
           {
             project_id: d.project_id,
-            slug: known?.slug ?? project ?? null,
+            slug: d.slug ?? known?.slug ?? project ?? null,
             queue_depth: d.queue_depth,
-            queue_capacity: known?.queue_capacity ?? null,
+            queue_capacity: d.queue_capacity ?? known?.queue_capacity ?? null,
           },
         ],
       }

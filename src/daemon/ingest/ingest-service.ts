@@ -165,6 +165,12 @@ export class IngestService {
     return { project_id: who.projectId, queue_depth: this.globalDepth(who.projectId) }
   }
 
+  /** The key's project's slug (null once deleted) and the queue capacity of every project. */
+  async projectFacts(who: KeyPrincipal): Promise<{ slug: string | null; capacity: number }> {
+    const project = await this.ctx.storage.projects.findById(who.projectId)
+    return { slug: project?.slug ?? null, capacity: this.ctx.config.queueCapacity }
+  }
+
   /** A project's queue depth here plus in the other live daemons on the same database. */
   globalDepth(projectId: number): number {
     return this.queue.depth(projectId) + this.ctx.storage.bus.othersDepth(projectId)

@@ -3,6 +3,8 @@ import {
   BatchIngestResponseSchema,
   LAST_LOG_ID_HEADER,
   PROCESSED_UP_TO_HEADER,
+  PROJECT_SLUG_HEADER,
+  QUEUE_CAPACITY_HEADER,
   QueueDepthSchema,
   SingleIngestResponseSchema,
 } from '../../../contract/ingest.js'
@@ -56,6 +58,9 @@ export function ingestRoutes(app: App, { ingest, logEvents }: Services): void {
     { config: { auth: 'api_key', scope: 'ingest' }, schema: { response: { 200: QueueDepthSchema } } },
     async (req, reply) => {
       reply.header(PROCESSED_UP_TO_HEADER, String(logEvents.processedUpTo))
+      const facts = await ingest.projectFacts(keyOf(req))
+      if (facts.slug !== null) reply.header(PROJECT_SLUG_HEADER, facts.slug)
+      reply.header(QUEUE_CAPACITY_HEADER, String(facts.capacity))
       return ingest.depth(keyOf(req))
     },
   )
