@@ -43,6 +43,8 @@ class Connection {
   private readonly host: string
   private buffer: Buffer
   private waiting: Waiting | null
+  /** The daemon closed it (keep-alive timeout, a refusal that closes): a new one replaces it. */
+  closed = false
 
   constructor(url: URL) {
     this.socket = connect({ host: url.hostname, port: Number(url.port) })
@@ -52,7 +54,10 @@ class Connection {
     this.waiting = null
     this.socket.on('data', (chunk) => this.read(chunk))
     this.socket.on('error', (err) => this.fail(err))
-    this.socket.on('close', () => this.fail(new Error('the daemon closed the connection')))
+    this.socket.on('close', () => {
+      this.closed = true
+      this.fail(new Error('the daemon closed the connection'))
+    })
   }
 
   /**
@@ -124,7 +129,13 @@ function bodyAt(bodies: readonly Buffer[], i: number): Buffer {
 
 const queued: Array<(c: Connection) => void> = []
 async function withConnection<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
-  const c = idle.pop() ?? (await new Promise<Connection>((resolve) => queued.push(resolve)))
+  let c = idle.pop() ?? (await new Promise<Connection>((resolve) => queued.push(resolve)))
+  if (c.closed) {
+    // A write on a closed socket neither fails nor answers: the request would wait for ever.
+    const fresh = new Connection(target)
+    all[all.indexOf(c)] = fresh
+    c = fresh
+  }
   try {
     return await fn(c)
   } finally {
