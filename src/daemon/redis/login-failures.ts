@@ -12,7 +12,7 @@ import {
 import { ThrottleUnavailableError } from '../services/window-throttle.js'
 import { describeRedisError } from './connection.js'
 import type { RedisLink } from './fallback.js'
-import { runScript } from './scripts.js'
+import { luaNow, runScript } from './scripts.js'
 
 /**
  * A pending attempt whose daemon never settles it (killed mid-check) stops counting after this
@@ -29,13 +29,7 @@ const PENDING_TTL_MS = 60_000
  * Returns { ok (1/0), wait ms as a string }.
  */
 const LOGIN_LUA = `
-local now
-if ARGV[2] == 'server' then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-else
-  now = tonumber(ARGV[3])
-end
+${luaNow(2, 'ms')}
 local op, id = ARGV[1], ARGV[4]
 local window, maxf, first, maxlock, ttl = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local h = redis.call('HMGET', KEYS[1], 't', 'p', 'lu', 'lm')

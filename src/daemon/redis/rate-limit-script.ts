@@ -1,3 +1,5 @@
+import { luaNow } from './scripts.js'
+
 /**
  * The rate limiter's check as one Lua script, run atomically by Redis: every limit of a key is
  * refilled, checked and (if all have room) drawn from in one round trip, so two daemons can
@@ -19,13 +21,7 @@
  */
 export const RATE_LIMIT_LUA = `
 local MAX_WAIT = ${365 * 86_400_000}
-local now
-if ARGV[1] == 'server' then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-else
-  now = tonumber(ARGV[2])
-end
+${luaNow(1, 'fraction')}
 local cost = tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 local spec = table.concat(ARGV, ',', 5, 4 + 3 * n)

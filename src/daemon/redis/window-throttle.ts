@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis'
 import type { SlidingWindows, Slot, WindowLimit } from '../services/window-throttle.js'
 import { ThrottleUnavailableError } from '../services/window-throttle.js'
 import { describeRedisError } from './connection.js'
-import { runScript } from './scripts.js'
+import { luaNow, runScript } from './scripts.js'
 
 /**
  * One Lua script for the three operations, atomic in Redis. KEYS[1]: a sorted set of the key's
@@ -18,13 +18,7 @@ import { runScript } from './scripts.js'
  * is found by rank, so a check costs O(log n) whatever the limits.
  */
 const WINDOW_LUA = `
-local now
-if ARGV[2] == 'server' then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-else
-  now = tonumber(ARGV[3])
-end
+${luaNow(2, 'ms')}
 local longest = tonumber(ARGV[5])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.17g', now - longest))
 local total = redis.call('ZCARD', KEYS[1])
