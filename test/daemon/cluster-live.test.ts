@@ -4,6 +4,7 @@ import type { TailEvent } from '../../src/contract/logs.js'
 import { type TestCluster, startCluster } from '../helpers/cluster.js'
 import { log, PASSWORD, registerAccount, type TestDaemon, waitFor } from '../helpers/daemon.js'
 import { postgresSkipReason, usePostgres } from '../helpers/postgres.js'
+import { consume } from '../helpers/tails.js'
 
 // Issue #13 (tracker 20), item 3: three daemons on one PostgreSQL behave as one. A tail on one
 // daemon shows what another accepted within a second and resumes on a third with Last-Event-ID;
@@ -12,15 +13,6 @@ import { postgresSkipReason, usePostgres } from '../helpers/postgres.js'
 // hear of each other only through PostgreSQL (LISTEN/NOTIFY).
 
 const skip = postgresSkipReason()
-
-function consume(tail: LedgerTail) {
-  const events: TailEvent[] = []
-  const done = (async () => {
-    for await (const e of tail) events.push(e)
-  })()
-  done.catch(() => undefined)
-  return { events, done }
-}
 
 /** Opens a tail on daemon `d` and waits until `d` holds it (caught up, fed by its shared read). */
 async function tailOn(d: TestDaemon, open: () => Promise<LedgerTail>) {

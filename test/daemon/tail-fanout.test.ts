@@ -1,21 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LedgerClient, type LedgerTail } from '../../src/client/index.js'
-import type { TailEvent, TailParams } from '../../src/contract/logs.js'
+import type { TailParams } from '../../src/contract/logs.js'
 import { accountWithKey, log, startTestDaemon, type TestDaemon, waitFor } from '../helpers/daemon.js'
+import { consume } from '../helpers/tails.js'
 
 // Issue #14, item 5: the new logs of a project are read once per processed range and fanned
 // out in memory to every tail of the project (1,000 tails reading each for itself took
 // ingestion from ~125,000 to ~620 logs/s). Each tail still gets exactly what GET /logs returns
 // for its filters: full text (by FTS5), levels, types, attributes, environment, time range.
-
-function consume(tail: LedgerTail) {
-  const events: TailEvent[] = []
-  const done = (async () => {
-    for await (const e of tail) events.push(e)
-  })()
-  done.catch(() => undefined)
-  return { events, done }
-}
 
 const FILTERS: TailParams[] = [
   {},

@@ -2,23 +2,14 @@ import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LedgerClient, LedgerTail } from '../../src/client/index.js'
 import { SseParser } from '../../src/client/sse.js'
-import type { TailEvent } from '../../src/contract/logs.js'
 import { expectError } from '../helpers/assertions.js'
 import { accountWithKey, log, registerAccount, startTestDaemon, type TestDaemon, waitFor } from '../helpers/daemon.js'
+import { consume } from '../helpers/tails.js'
 
 // Issue #14, item 3: a live tail ends, saying why, within a second of its credential no longer
 // being valid (revoked, disabled, expired, logged out, session revoked, refresh token reused,
 // scope removed); and a request whose body is still arriving is refused once its credential is
 // revoked. Tails per key and per account are capped (item 5).
-
-function consume(tail: LedgerTail) {
-  const events: TailEvent[] = []
-  const done = (async () => {
-    for await (const e of tail) events.push(e)
-  })()
-  done.catch(() => undefined)
-  return { events, done }
-}
 
 /** Opens a tail, checks it delivers, runs `revoke`, and returns how long the tail took to end and why. */
 async function endsAfter(tail: LedgerTail, feeder: LedgerClient, revoke: () => Promise<unknown>) {

@@ -1,24 +1,14 @@
 import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type LedgerClient, LedgerClient as Client, type LedgerTail } from '../../src/client/index.js'
+import { type LedgerClient, LedgerClient as Client } from '../../src/client/index.js'
 import { SseParser } from '../../src/client/sse.js'
 import type { TailEvent } from '../../src/contract/logs.js'
 import { expectError } from '../helpers/assertions.js'
 import { accountWithKey, log, spawnDaemon, startTestDaemon, type TestDaemon, waitFor } from '../helpers/daemon.js'
+import { consume } from '../helpers/tails.js'
 
 // The live tail, GET /api/v1/logs/tail (issue #8, item 2): server-sent events of newly
 // processed logs, resumable with Last-Event-ID.
-
-/** Reads a tail in the background; `events` fills as they arrive. */
-function consume(tail: LedgerTail) {
-  const events: TailEvent[] = []
-  const done = (async () => {
-    for await (const e of tail) events.push(e)
-  })()
-  // Settled either way: a test awaits it only when it expects the end.
-  done.catch(() => undefined)
-  return { events, done }
-}
 
 const messages = (events: TailEvent[]) => events.map((e) => e.log.message)
 
