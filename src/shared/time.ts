@@ -179,9 +179,17 @@ export function wallClock(ms: number, timeZone?: string): WallClock {
     minute: Number(parts['minute']),
     second: Number(parts['second']),
   }
-  const whole = Math.floor(ms / 1000) * 1000
-  const offsetMinutes = Math.round((Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - whole) / 60_000)
-  return { ...w, zone: parts['timeZoneName'] ?? '', offsetMinutes }
+  return { ...w, zone: parts['timeZoneName'] ?? '', offsetMinutes: Math.round(offsetOf(w, ms) / 60_000) }
+}
+
+/** ms east of UTC of a wall clock read at instant `ms`, to the second (zones of the past had offsets in seconds). */
+function offsetOf(w: Omit<WallClock, 'zone' | 'offsetMinutes'>, ms: number): number {
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(ms / 1000) * 1000
+}
+
+/** The offset (ms east of UTC, to the second) of `timeZone` at instant `ms`; a RangeError for a zone Intl does not know. */
+export function zoneOffsetMs(ms: number, timeZone: string): number {
+  return offsetOf(wallClock(ms, timeZone), ms)
 }
 
 /** `14:03:07` on the wall clock of `timeZone` (undefined: this machine's). */

@@ -1,3 +1,5 @@
+import { zoneOffsetMs } from '../../shared/time.js'
+
 /**
  * The time zone of times written without one (`--timezone`): the machine's local zone by
  * default, `UTC`, a fixed offset (`+02:00`), or an IANA name (`Europe/Paris`, through Intl).
@@ -21,22 +23,12 @@ export function makeZone(name?: string): Zone {
     if (Math.abs(minutes) > 18 * 60) throw new RangeError(`--timezone ${name}: an offset is at most ±18:00`)
     return fixedZone(name, minutes * 60_000)
   }
-  let format: Intl.DateTimeFormat
   try {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: name,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    })
+    zoneOffsetMs(0, name) // Intl refuses a zone it does not know
   } catch {
     throw new RangeError(`--timezone ${name}: not a time zone (use local, UTC, an offset such as +02:00, or an IANA name such as Europe/Paris)`)
   }
-  return new CachedZone(name, ianaOffset(format))
+  return new CachedZone(name, ianaOffset(name))
 }
 
 function fixedZone(name: string, offsetMs: number): Zone {
@@ -85,12 +77,8 @@ function localOffset(wall: number): number {
 }
 
 /** The offset of an IANA zone at a wall-clock time: found from the offset at a nearby instant. */
-function ianaOffset(format: Intl.DateTimeFormat): (wall: number) => number {
-  const offsetAt = (epoch: number): number => {
-    const p: Record<string, number> = {}
-    for (const part of format.formatToParts(epoch)) if (part.type !== 'literal') p[part.type] = Number(part.value)
-    return Date.UTC(p['year']!, p['month']! - 1, p['day'], p['hour'], p['minute'], p['second']) - Math.floor(epoch / 1000) * 1000
-  }
+function ianaOffset(timeZone: string): (wall: number) => number {
+  const offsetAt = (epoch: number): number => zoneOffsetMs(epoch, timeZone)
   return (wall) => {
     // Two rounds settle it, also across a transition.
     const first = offsetAt(wall)
