@@ -46,6 +46,11 @@ export interface RedisHealth {
  * logs ONE warning; a background probe every second (a small write; never a request) then finds Redis back,
  * switches them back and logs it once. While it is down, no request waits on Redis.
  */
+/** What the shared limiters throw when Redis does not answer. */
+function isUnavailable(err: unknown): boolean {
+  return err instanceof RateLimiterUnavailableError || err instanceof ThrottleUnavailableError
+}
+
 export class RedisLink {
   private down: { since: number; reason: string } | null = null
   private lastError: string | null = null
@@ -79,9 +84,37 @@ export class RedisLink {
     return this.down?.reason ?? 'Redis is unavailable'
   }
 
+  /**
+   * `shared()` while Redis is in use; `local()` while it is not, and when `shared()` finds it
+   * unavailable (which switches every shared limit to its per-instance twin, warned once).
+   */
+  async orLocal<T>(shared: () => Promise<T>, local: () => T | Promise<T>): Promise<T> {
+    if (!this.available) return local()
+    try {
+      return await shared()
+    } catch (err) {
+      if (!isUnavailable(err)) throw err
+      this.failed(err)
+      return local()
+    }
+  }
+
+  /**
+   * `shared()` whatever the link's state, for what is only worth doing in Redis (a refund, a
+   * settlement); Redis unavailable: dropped, and noted as a failure.
+   */
+  async orDrop(shared: () => Promise<void>): Promise<void> {
+    try {
+      await shared()
+    } catch (err) {
+      if (!isUnavailable(err)) throw err
+      this.failed(err)
+    }
+  }
+
   /** A command failed: from now on, per-instance limits (warned once) until a ping answers. */
   failed(err: unknown): void {
-    const reason = describeRedisError(err instanceof RateLimiterUnavailableError || err instanceof ThrottleUnavailableError ? err.cause ?? err : err)
+    const reason = describeRedisError(isUnavailable(err) ? (err as Error).cause ?? err : err)
     this.lastError = reason
     if (this.down || this.closed) return
     this.down = { since: Date.now(), reason }
@@ -181,15 +214,11 @@ export class FallbackRateLimiter implements RateLimiter {
     this.local.forget(keyId)
   }
 
-  async check(keyId: number, nowMs: number, cost = 1): Promise<RateDecision> {
-    if (!this.link.available) return this.local.check(keyId, nowMs, cost)
-    try {
-      return await this.shared.check(keyId, nowMs, cost)
-    } catch (err) {
-      if (!(err instanceof RateLimiterUnavailableError)) throw err
-      this.link.failed(err)
-      return this.local.check(keyId, nowMs, cost)
-    }
+  check(keyId: number, nowMs: number, cost = 1): Promise<RateDecision> {
+    return this.link.orLocal(
+      () => this.shared.check(keyId, nowMs, cost),
+      () => this.local.check(keyId, nowMs, cost),
+    )
   }
 
   async checkShared(keyId: number, nowMs: number, cost = 1): Promise<RateDecision> {
@@ -236,37 +265,24 @@ export class FallbackWindows implements SlidingWindows {
     this.local = new WindowThrottle(limits)
   }
 
-  async waitMs(key: string, now: number): Promise<number> {
-    if (!this.link.available) return this.local.waitMs(key, now)
-    try {
-      return await this.shared.waitMs(key, now)
-    } catch (err) {
-      if (!(err instanceof ThrottleUnavailableError)) throw err
-      this.link.failed(err)
-      return this.local.waitMs(key, now)
-    }
+  waitMs(key: string, now: number): Promise<number> {
+    return this.link.orLocal(
+      () => this.shared.waitMs(key, now),
+      () => this.local.waitMs(key, now),
+    )
   }
 
-  async take(key: string, now: number): Promise<Slot | null> {
-    if (!this.link.available) return this.local.take(key, now)
-    try {
-      return await this.shared.take(key, now)
-    } catch (err) {
-      if (!(err instanceof ThrottleUnavailableError)) throw err
-      this.link.failed(err)
-      return this.local.take(key, now)
-    }
+  take(key: string, now: number): Promise<Slot | null> {
+    return this.link.orLocal(
+      () => this.shared.take(key, now),
+      () => this.local.take(key, now),
+    )
   }
 
   async refund(slot: Slot): Promise<void> {
     if (!('member' in slot)) return this.local.refund(slot)
-    try {
-      await this.shared.refund(slot)
-    } catch (err) {
-      // The event expires with its window: a refund lost to an outage counts it a little longer.
-      if (!(err instanceof ThrottleUnavailableError)) throw err
-      this.link.failed(err)
-    }
+    // The event expires with its window: a refund lost to an outage counts it a little longer.
+    await this.link.orDrop(() => this.shared.refund(slot))
   }
 }
 

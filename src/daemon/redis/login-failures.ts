@@ -145,29 +145,19 @@ export class FallbackEmailFailures implements EmailFailures {
     private readonly link: RedisLink,
   ) {}
 
-  async begin(email: string, now: number): Promise<EmailTicket | { waitMs: number }> {
-    if (!this.link.available) return this.local.begin(email, now)
-    try {
-      const r = await this.shared.begin(email, now)
-      if ('waitMs' in r) return r
-      // Settled in Redis; an outage meanwhile loses the settlement only (the pending entry expires).
-      const quiet = (f: () => Promise<void>) => async () => {
-        try {
-          await f()
-        } catch (err) {
-          if (!(err instanceof ThrottleUnavailableError)) throw err
-          this.link.failed(err)
+  begin(email: string, now: number): Promise<EmailTicket | { waitMs: number }> {
+    return this.link.orLocal(
+      async () => {
+        const r = await this.shared.begin(email, now)
+        if ('waitMs' in r) return r
+        // Settled in Redis; an outage meanwhile loses the settlement only (the pending entry expires).
+        return {
+          failed: (at) => this.link.orDrop(async () => r.failed(at)),
+          succeeded: () => this.link.orDrop(async () => r.succeeded()),
+          cancel: () => this.link.orDrop(async () => r.cancel()),
         }
-      }
-      return {
-        failed: (at) => quiet(() => Promise.resolve(r.failed(at)))(),
-        succeeded: quiet(() => Promise.resolve(r.succeeded())),
-        cancel: quiet(() => Promise.resolve(r.cancel())),
-      }
-    } catch (err) {
-      if (!(err instanceof ThrottleUnavailableError)) throw err
-      this.link.failed(err)
-      return this.local.begin(email, now)
-    }
+      },
+      () => this.local.begin(email, now),
+    )
   }
 }
