@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto'
 import { chownSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
-import { afterAll, beforeAll } from 'vitest'
 import { ADMIN, command, findPostgres, ownedTempDir, type PostgresInstall, serverEnv, template } from './postgres-install.js'
 import { freePort } from './ports.js'
+import { useServer } from './servers.js'
 
 export { findPostgres, type PostgresInstall, postgresSkipReason } from './postgres-install.js'
 
@@ -232,20 +232,7 @@ async function spawnServer(
   }
 }
 
-/**
- * A server for the test file (or describe block): started in beforeAll, stopped in afterAll.
- * Returns an accessor for it (valid inside tests and hooks).
- */
+/** A PostgreSQL server for the test file (or describe block): see useServer. */
 export function usePostgres(opts: StartOptions = {}): () => PostgresServer {
-  let server: PostgresServer | undefined
-  beforeAll(async () => {
-    server = await startPostgres(opts)
-  })
-  afterAll(async () => {
-    await server?.stop()
-  })
-  return () => {
-    if (!server) throw new Error('the PostgreSQL server is not started (use it inside tests or hooks)')
-    return server
-  }
+  return useServer('PostgreSQL', () => startPostgres(opts))
 }

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
-import { afterAll, beforeAll } from 'vitest'
 import { testTempDir } from './tmp.js'
 import { freePort } from './ports.js'
+import { useServer } from './servers.js'
 
 // A real Redis server for tests, from the machine's own install (Debian's `redis-server`
 // package, /usr/bin/redis-server). Each server lives in a temp dir of the run, listens on
@@ -207,20 +207,7 @@ async function spawnServer(bin: string, port: number, settings: Record<string, s
   }
 }
 
-/**
- * A server for the test file (or describe block): started in beforeAll, stopped in afterAll.
- * Returns an accessor for it (valid inside tests and hooks).
- */
+/** A Redis server for the test file (or describe block): see useServer. */
 export function useRedis(opts: RedisStartOptions = {}): () => RedisServer {
-  let server: RedisServer | undefined
-  beforeAll(async () => {
-    server = await startRedis(opts)
-  })
-  afterAll(async () => {
-    await server?.stop()
-  })
-  return () => {
-    if (!server) throw new Error('the Redis server is not started (use it inside tests or hooks)')
-    return server
-  }
+  return useServer('Redis', () => startRedis(opts))
 }
