@@ -1,13 +1,14 @@
-import { parentPort } from 'node:worker_threads'
 import { type DecodeJob, decodeBody } from './decode-body.js'
+import type { DecodedBatch } from './batch-decode.js'
+import { serveCalls } from '../workers/call-pool.js'
+import { nameThread } from '../workers/threads.js'
 
-// A decoding thread: receives ingestion bodies, answers with decoded batches (same id).
-parentPort?.on('message', (msg: { id: number; job: DecodeJob }) => {
-  let result: ReturnType<typeof decodeBody>
+// A decoding thread: receives ingestion bodies, answers with decoded batches.
+nameThread('ledger-decode')
+serveCalls<DecodeJob, DecodedBatch>((job) => {
   try {
-    result = decodeBody(msg.job)
+    return decodeBody(job)
   } catch (err) {
-    result = { ok: false, detail: `could not decode the body: ${(err as Error).message}` }
+    return { ok: false, detail: `could not decode the body: ${(err as Error).message}` }
   }
-  parentPort?.postMessage({ id: msg.id, result })
 })

@@ -1,4 +1,4 @@
-import { readlinkSync } from 'node:fs'
+import { readlinkSync, writeFileSync } from 'node:fs'
 import { setPriority } from 'node:os'
 import { Worker, type WorkerOptions } from 'node:worker_threads'
 
@@ -45,5 +45,17 @@ export function lowerThreadPriority(nice: number): void {
     if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice)
   } catch {
     // not Linux, or not allowed: keep the default priority
+  }
+}
+
+/**
+ * Names the calling thread (Linux: its `comm`, at most 15 bytes), so that `top -H`, `ps -L` and
+ * the bench's per-thread figures say which of the daemon's threads is which. Elsewhere, nothing.
+ */
+export function nameThread(name: string): void {
+  try {
+    writeFileSync('/proc/thread-self/comm', name.slice(0, 15))
+  } catch {
+    // not Linux: threads keep the process's name
   }
 }
