@@ -12,7 +12,7 @@ import { LedgerClient } from '../../src/client/index.js'
 import { type RunningDaemon, type StartDaemon, stopProcess } from './daemon.js'
 import { fmt } from './format.js'
 import { runLoad, type SustainedLoad } from './load-protocol.js'
-import { threadCpu } from './threads.js'
+import { threadCpu, threadWrites } from './threads.js'
 
 const mb = (b: number): string => `${(b / 1048576).toFixed(0)} MB`
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
@@ -99,6 +99,8 @@ export interface WindowResult {
   idleFtsWal: number
   writtenPerLog: number
   storedPerLog: number
+  /** The threads that wrote to disk, most first: bytes per log. */
+  writtenPerLogBy: Array<{ tid: string; name: string; bytes: number }>
   /** The daemon's threads, busiest first: CPU ms per 1000 logs. */
   cpuPer1000: Array<{ tid: string; name: string; ms: number }>
   generatorCpuPer1000: number
@@ -125,7 +127,7 @@ interface WindowOptions {
  */
 async function window({ url, pid, dataDir, keys, depthOf, seconds, offset, label, quiet = false }: WindowOptions): Promise<WindowResult> {
   const loadOpts: SustainedLoad = { url, mode: 'sustained', concurrency: 10, seconds, batchSize: 1000, keys, offset, maxWaitMs: Number(process.env['BENCH_SUSTAINED_MAX_WAIT_MS'] ?? Infinity) }
-  const before = { io: writeBytes(pid), cpu: threadCpu(pid), stored: storedBytes(dataDir), t: performance.now() }
+  const before = { io: writeBytes(pid), cpu: threadCpu(pid), writes: threadWrites(pid), stored: storedBytes(dataDir), t: performance.now() }
   const samples: Sample[] = []
   let loading = true
   let maxWal = 0
@@ -152,7 +154,7 @@ async function window({ url, pid, dataDir, keys, depthOf, seconds, offset, label
     await sleep(20)
   }
   const drainedAt = performance.now()
-  const after = { io: writeBytes(pid), cpu: threadCpu(pid), stored: storedBytes(dataDir) }
+  const after = { io: writeBytes(pid), cpu: threadCpu(pid), writes: threadWrites(pid), stored: storedBytes(dataDir) }
   loading = false
   await sampler
   // The WAL once the load has stopped: 10 s after it.
@@ -165,6 +167,10 @@ async function window({ url, pid, dataDir, keys, depthOf, seconds, offset, label
     .filter((t) => t.ms > 0)
     .sort((a, b) => b.ms - a.ms)
   const logs = load.accepted
+  const writers = Object.entries(after.writes ?? {})
+    .map(([tid, b]) => ({ tid, name: Number(tid) === pid ? 'main' : (names[tid] ?? tid), bytes: (b - (before.writes?.[tid] ?? 0)) / logs }))
+    .filter((t) => t.bytes > 0)
+    .sort((a, b) => b.bytes - a.bytes)
   const result: WindowResult = {
     label,
     logs,
@@ -181,6 +187,7 @@ async function window({ url, pid, dataDir, keys, depthOf, seconds, offset, label
     idleFtsWal: idle.ftsWal,
     writtenPerLog: (after.io - before.io) / logs,
     storedPerLog: (after.stored - before.stored) / logs,
+    writtenPerLogBy: writers,
     cpuPer1000: cpu.map((t) => ({ ...t, ms: (t.ms / logs) * 1000 })),
     generatorCpuPer1000: (load.generatorCpuMs / logs) * 1000,
     samples,
@@ -205,6 +212,12 @@ function print(r: WindowResult): void {
   )
   console.log(
     `     disk written ${fmt(r.writtenPerLog)} B per log, stored ${fmt(r.storedPerLog)} B per log: ratio ${(r.writtenPerLog / r.storedPerLog).toFixed(2)}`,
+  )
+  console.log(
+    `     written per log, by thread: ${r.writtenPerLogBy
+      .slice(0, 6)
+      .map((t) => `${t.name} ${fmt(t.bytes)} B`)
+      .join(', ')}`,
   )
   console.log(
     `     CPU per 1000 logs: ${r.cpuPer1000

@@ -36,6 +36,29 @@ export function threadCpu(pid: number): ThreadCpu | null {
 }
 
 /**
+ * Bytes each thread of `pid` has caused to be written to storage (/proc/<pid>/task/<tid>/io
+ * `write_bytes`: counted when the thread dirties the page cache), by thread id; null where /proc
+ * is not there.
+ */
+export function threadWrites(pid: number): ThreadCpu | null {
+  let tids: string[]
+  try {
+    tids = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return null
+  }
+  const out: ThreadCpu = {}
+  for (const tid of tids) {
+    try {
+      out[tid] = Number(/write_bytes: (\d+)/.exec(readFileSync(`/proc/${pid}/task/${tid}/io`, 'utf8'))?.[1] ?? 0)
+    } catch {
+      // the thread ended between the two reads
+    }
+  }
+  return out
+}
+
+/**
  * CPU per request of `pid`'s threads between two `threadCpu` readings: its main thread (the
  * thread whose id is the process's), the busiest other thread, and all the others together.
  */

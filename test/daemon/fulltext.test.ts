@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -122,6 +122,59 @@ describe('an index of an older format', () => {
     expect((await again.logs({ q: 'legacy', limit: 100 })).logs).toHaveLength(10)
     expect((await again.queueDepth()).queue_depth).toBe(0)
     await again.close()
+  })
+})
+
+describe('an index file with a write-ahead log (made before the index took a rollback journal)', () => {
+  const home = tempHome()
+  let d: SpawnedDaemon | undefined
+  afterAll(async () => {
+    await d?.stop('SIGKILL')
+    rmSync(home, { recursive: true, force: true })
+  })
+  // Byte 18 of a SQLite file's header: 1 for a rollback journal, 2 for a WAL.
+  const journalKind = (file: string) => readFileSync(file)[18]
+
+  it('is kept, turned into a file with a rollback journal at start, and indexes and searches as before', async () => {
+    const first = await setUp(home, 'journaled', 20)
+    expect(await first.daemon.stop('SIGTERM')).toBe(0)
+    await first.anon.close()
+    const file = dataFiles(join(home, 'data')).fulltext
+    const old = new BetterSqlite3(file)
+    old.pragma('journal_mode = WAL')
+    old.close()
+    expect(journalKind(file)).toBe(2)
+
+    d = await spawnDaemon({ home, env })
+    const again = new LedgerClient({ baseUrl: d.url }).withCredential(first.key)
+    // Kept: nothing to index again.
+    expect((await again.queueDepth()).queue_depth).toBe(0)
+    expect((await again.logs({ q: 'journaled', limit: 100 })).logs).toHaveLength(20)
+    expect(journalKind(file)).toBe(1)
+    await again.ingestBatch(Array.from({ length: 5 }, (_, i) => log({ message: `journaled later ${i}` })))
+    await waitFor(async () => (await again.queueDepth()).queue_depth === 0)
+    expect((await again.logs({ q: 'later', limit: 100 })).logs).toHaveLength(5)
+    expect(existsSync(`${file}-wal`)).toBe(false)
+    expect(journalKind(file)).toBe(1)
+    await again.close()
+  })
+})
+
+describe('the full-text index file, while the daemon runs', () => {
+  let d: TestDaemon
+  afterAll(async () => {
+    await d?.close()
+  })
+
+  it("is not attached to the daemon's own connection: its writes never lock the index, nor wait on its commits", async () => {
+    d = await startTestDaemon()
+    const names = (d.sqlite.db.pragma('database_list') as Array<{ name: string }>).map((r) => r.name)
+    expect(names).toEqual(['main'])
+    // And searches, which read it on a thread of their own, find what was indexed.
+    const { keyClient } = await accountWithKey(d.client, 'fts-thread')
+    await keyClient.ingestBatch([log({ message: 'threaded search works' })])
+    await waitFor(async () => (await keyClient.queueDepth()).queue_depth === 0)
+    expect((await keyClient.logs({ q: 'threaded' })).logs).toHaveLength(1)
   })
 })
 

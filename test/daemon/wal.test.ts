@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dataFiles } from '../../src/shared/paths.js'
 import { accountWithKey, log, startTestDaemon, type TestDaemon, waitFor } from '../helpers/daemon.js'
 
-// The write-ahead logs of both database files stay under their bound while logs stream in, and
-// are emptied once the stream stops. Before, only PASSIVE checkpoints ran from another thread:
+// The write-ahead log of the database file, and the full-text file's rollback journal, stay under
+// their bound while logs stream in, and are emptied once the stream stops. Before, only PASSIVE checkpoints ran from another thread:
 // under a stream of commits they never caught up, and the WAL grew by ~1 KB per accepted log
 // (9 GB in 30 s), and kept its size when idle.
 
@@ -37,6 +37,7 @@ describe('write-ahead log', () => {
     const bound = LIMIT_MB * 1024 * 1024
     let largest = 0
     let largestFulltext = 0
+    let largestJournal = 0
     let accepted = 0
     // 150,000 logs: without checkpoints that catch up, ~150 MB of WAL.
     const target = 150_000
@@ -51,6 +52,7 @@ describe('write-ahead log', () => {
           const res = await keyClient.raw('POST', '/api/v1/ingest/batch', { body: { logs } })
           largest = Math.max(largest, size(`${files.database}-wal`))
           largestFulltext = Math.max(largestFulltext, size(`${files.fulltext}-wal`))
+          largestJournal = Math.max(largestJournal, size(`${files.fulltext}-journal`))
           if (res.status === 202) break
           // Busy (the queue or the WAL): as told, but briefly, to keep the test short.
           expect(res.status, JSON.stringify(res.body)).toBe(503)
@@ -63,6 +65,7 @@ describe('write-ahead log', () => {
     expect(accepted).toBeGreaterThanOrEqual(target)
     expect(largest).toBeLessThanOrEqual(bound)
     expect(largestFulltext).toBeLessThanOrEqual(bound)
+    expect(largestJournal).toBeLessThanOrEqual(bound)
     // And the logs are all there, and all become searchable.
     await waitFor(async () => (await keyClient.queueDepth()).queue_depth === 0, 120_000, 'the queue to drain')
     const found = await keyClient.logs({ q: 'wal', limit: 1 })
@@ -78,9 +81,12 @@ describe('write-ahead log', () => {
     expect(res.status).toBe(202)
     await waitFor(async () => (await keyClient.queueDepth()).queue_depth === 0, 30_000, 'the queue to drain')
     await waitFor(
-      () => size(`${files.database}-wal`) === 0 && size(`${files.fulltext}-wal`) === 0,
+      () =>
+        size(`${files.database}-wal`) === 0 &&
+        size(`${files.fulltext}-wal`) === 0 &&
+        size(`${files.fulltext}-journal`) === 0,
       30_000,
-      'both WAL files to be truncated',
+      'the WAL and the journal to be truncated',
     )
     const health = await d.client.deepHealth()
     const database = health.services['database'] as { wal: { bytes: number; limit_bytes: number } }

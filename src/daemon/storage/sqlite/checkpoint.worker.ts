@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import BetterSqlite3 from 'better-sqlite3'
-import { lowerThreadPriority } from '../../workers/threads.js'
+import { lowerThreadPriority, nameThread } from '../../workers/threads.js'
 
 // The main file's WAL checkpointer: its own connection, on its own thread. A PASSIVE checkpoint
 // copies committed WAL frames into the database (and fsyncs it) without taking the write lock,
@@ -26,6 +26,7 @@ export interface CheckpointReply {
 // would take them from the request path (the event loop waits for a core, and a single ingest's
 // p99 with it).
 lowerThreadPriority(10)
+nameThread('ledger-checkpt')
 const db = new BetterSqlite3(file)
 db.pragma('busy_timeout = 5000')
 db.pragma(`synchronous = ${synchronous}`)

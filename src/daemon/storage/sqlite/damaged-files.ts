@@ -10,7 +10,7 @@ export function isDamagedFile(err: unknown): boolean {
 
 /**
  * `attachFulltext`, for a start whose full-text file may be damaged. The index is derived data:
- * a damaged file is moved aside (`fulltext.db.corrupt-<time>`, with its WAL, for whoever wants
+ * a damaged file is moved aside (`fulltext.db.corrupt-<time>`, with its journal, for whoever wants
  * to look at it), a fresh one is made, and the index is rebuilt from the stored logs in the
  * background as for a missing one. Warns once; anything else than damage is thrown as before.
  */
@@ -34,7 +34,10 @@ export function attachFulltextOrMoveAside(
     }
     const aside = `${file}.corrupt-${new Date(now).toISOString().replace(/[:.]/g, '-')}`
     renameSync(file, aside)
-    if (existsSync(`${file}-wal`)) renameSync(`${file}-wal`, `${aside}-wal`)
+    // With what SQLite keeps beside it: its WAL (an index made before it took a rollback journal) or a hot journal.
+    for (const suffix of ['-wal', '-journal']) {
+      if (existsSync(`${file}${suffix}`)) renameSync(`${file}${suffix}`, `${aside}${suffix}`)
+    }
     // The shared-memory index is rebuilt from the WAL by whoever opens it next.
     rmSync(`${file}-shm`, { force: true })
     warn(

@@ -2,7 +2,6 @@ import type { Worker } from 'node:worker_threads'
 import { startWorker, stopWorker, waitAtMost } from '../../workers/threads.js'
 import type { IndexedRange, IndexState } from '../types.js'
 import type { FulltextReply, FulltextRequest } from './fulltext.worker.js'
-import type { WalReport } from './wal.js'
 
 /**
  * Logs per full-text transaction, at most: larger transactions make fewer, larger segments,
@@ -23,8 +22,6 @@ export interface FulltextStatus {
   /** Indexing is paused (the admin API's queue pause). */
   paused: boolean
   last_error: string | null
-  /** The full-text file's WAL, as its thread last reported it. */
-  wal: WalReport
 }
 
 /**
@@ -49,8 +46,6 @@ export class FulltextIndexer {
     private readonly files: { database: string; fulltext: string },
     state: IndexState,
     private readonly log: { error: (obj: unknown, msg: string) => void },
-    /** The bound on the full-text file's WAL. */
-    private readonly walLimitBytes: number,
     paused = false,
   ) {
     this.status = {
@@ -58,7 +53,6 @@ export class FulltextIndexer {
       indexed_upto: state.indexedUpTo,
       paused,
       last_error: null,
-      wal: { bytes: 0, frames: 0, checkpointed_frames: 0, checkpoints: 0, complete: 0 },
     }
     this.worker = this.spawn()
   }
@@ -122,7 +116,6 @@ export class FulltextIndexer {
         ...this.files,
         chunk: CHUNK,
         delayMs: DELAY_MS,
-        walLimitBytes: this.walLimitBytes,
         paused: this.status.paused,
       },
     })
@@ -137,9 +130,6 @@ export class FulltextIndexer {
         this.status.indexed_upto = m.upTo
         this.status.last_error = null
         for (const l of this.listeners) l({ upTo: m.upTo, rows: m.rows, ms: m.ms })
-      } else if (m.type === 'wal') {
-        const { type: _, ...wal } = m
-        this.status.wal = wal
       } else if (m.type === 'forgotten') {
         const p = this.forgetting.get(m.seq)
         this.forgetting.delete(m.seq)

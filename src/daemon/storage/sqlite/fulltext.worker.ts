@@ -1,22 +1,19 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import BetterSqlite3 from 'better-sqlite3'
-import { lowerThreadPriority } from '../../workers/threads.js'
-import { forgetText, indexNextLogs } from './fulltext.js'
-import { WalKeeper, type WalReport } from './wal.js'
+import { lowerThreadPriority, nameThread } from '../../workers/threads.js'
+import { FULLTEXT_JOURNAL, forgetText, indexNextLogs } from './fulltext.js'
 
 // The full-text indexer: its own thread, with two connections (see fulltext.ts): one that reads
 // newly stored logs from the main file in short statements, one that writes their text into the
-// full-text file, where FTS5's merges hold no lock the request path needs. It is the only writer
-// of the full-text file, so it also keeps that file's WAL small (WalKeeper).
-const { database, fulltext, chunk, delayMs, walLimitBytes, paused: startPaused } = workerData as {
+// full-text file, where FTS5's merges hold no lock the request path needs. That file has a
+// rollback journal, not a WAL (see fulltext.ts): there is no WAL to keep small.
+const { database, fulltext, chunk, delayMs, paused: startPaused } = workerData as {
   database: string
   fulltext: string
   /** Logs per transaction, at most. */
   chunk: number
   /** How long a kick waits before indexing, so that a stream of small commits makes few segments. */
   delayMs: number
-  /** The bound on the full-text file's WAL. */
-  walLimitBytes: number
   /** Start paused (the daemon was started with its worker paused). */
   paused: boolean
 }
@@ -31,18 +28,21 @@ export type FulltextReply =
   | { type: 'ready' }
   | { type: 'indexed'; from: number; upTo: number; rows: number; ms: number }
   | { type: 'forgotten'; seq: number; error?: string }
-  | ({ type: 'wal' } & WalReport)
   | { type: 'error'; message: string }
 
 // Indexing is bulk work: it yields to the request path a little (nice 5) but must keep up with
 // what is accepted, or the queue grows until ingestion is refused.
 lowerThreadPriority(5)
+nameThread('ledger-index')
 const source = new BetterSqlite3(database, { timeout: 5000 })
 const index = new BetterSqlite3(fulltext, { timeout: 5000 })
 // Derived data: a power cut may lose its last commits, which are indexed again from `logs`.
 index.pragma('synchronous = NORMAL')
-// Checkpointed by this thread after its own commits, every 200 ms at most (see wal.ts).
-const wal = new WalKeeper(index, `${fulltext}-wal`, walLimitBytes, { everyMs: 200 })
+index.pragma(`journal_mode = ${FULLTEXT_JOURNAL}`)
+// A transaction's pages stay in memory until its commit: a page spilled to the file before then
+// would take the file's exclusive lock early (readers locked out for the rest of the
+// transaction) and could be written twice. 64 MB holds a full chunk with its merge work.
+index.pragma('cache_size = -65536')
 const post = (m: FulltextReply) => parentPort?.postMessage(m)
 post({ type: 'ready' })
 
@@ -68,7 +68,6 @@ function run(): void {
       // A full chunk: more is waiting (a backlog, or a rebuild), go on at once.
       if (r.rows === chunk) schedule(0)
     }
-    wal.afterCommit()
   } catch (err) {
     failures++
     post({ type: 'error', message: (err as Error).message })
@@ -76,9 +75,6 @@ function run(): void {
     schedule(Math.min(10_000, 50 * 2 ** failures))
   }
 }
-
-wal.onReport = (r) => post({ type: 'wal', ...r })
-wal.start()
 
 parentPort?.on('message', (msg: FulltextRequest) => {
   if (msg.type === 'kick') {
@@ -93,7 +89,6 @@ parentPort?.on('message', (msg: FulltextRequest) => {
   } else if (msg.type === 'forget') {
     try {
       forgetText(index, msg.ids)
-      wal.afterCommit()
       post({ type: 'forgotten', seq: msg.seq })
     } catch (err) {
       post({ type: 'forgotten', seq: msg.seq, error: (err as Error).message })
@@ -101,7 +96,6 @@ parentPort?.on('message', (msg: FulltextRequest) => {
   } else if (msg.type === 'close') {
     closed = true
     if (timer !== undefined) clearTimeout(timer)
-    wal.stop()
     source.close()
     index.close()
     parentPort?.close()

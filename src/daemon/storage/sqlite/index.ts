@@ -28,16 +28,17 @@ import { Checkpointer } from './checkpointer.js'
 import { attachFulltextOrMoveAside, damagedDatabaseError, isDamagedFile } from './damaged-files.js'
 import { checkDatabase, type Database, openDatabase } from './database.js'
 import { FulltextIndexer } from './fulltext-indexer.js'
+import { FulltextReader } from './fulltext-reader.js'
 import * as records from './ingest-records.js'
 import { countByBucket } from './log-counts.js'
-import { lastProcessedLogs, processedIdsInRange, processedLogsAfter, queryLogs, searchLogs } from './log-reads.js'
+import { lastProcessedLogs, processedIdsInRange, processedLogsAfter, queryLogs } from './log-reads.js'
 import * as logs from './logs.js'
 import * as panels from './panels.js'
 import * as projects from './projects.js'
 import { loadOrCreateSecret } from './secret.js'
 import * as sessions from './sessions.js'
 import { isDiskFull, StorageHealth } from './storage-health.js'
-import { checkSearchable, framesByIds, projectFramesInRange } from './tail-reads.js'
+import { framesByIds, projectFramesInRange } from './tail-reads.js'
 import * as tokens from './tokens.js'
 import * as codes from './verification-codes.js'
 import { WalKeeper } from './wal.js'
@@ -76,6 +77,7 @@ export class SqliteStorage implements Storage {
   readonly db: Database
   private readonly wal: WalKeeper
   private readonly checkpointer: Checkpointer
+  private readonly fulltextReader: FulltextReader
   private readonly files: ReturnType<typeof dataFiles>
   private readonly fileHealth: StorageHealth
 
@@ -94,6 +96,10 @@ export class SqliteStorage implements Storage {
     this.db = db
     try {
       this.indexState = attachFulltextOrMoveAside(db, files.fulltext, now(), (o, m) => log.warn(o, m))
+      // Checked and set up: from here on only its own threads use the full-text file. Attached,
+      // each of this connection's write transactions would also lock it (BEGIN IMMEDIATE locks
+      // every attached file), and wait on the indexing thread's commits.
+      db.exec('DETACH DATABASE fulltext')
     } catch (err) {
       db.close()
       if (isDamagedFile(err)) throw damagedDatabaseError(files.database, err)
@@ -111,7 +117,8 @@ export class SqliteStorage implements Storage {
       if (frames * pageSize >= walLimit / 8) wal.finish()
     })
     const fileHealth = (this.fileHealth = new StorageHealth(files.database, now, log))
-    const fulltext = new FulltextIndexer(files, this.indexState, log, walLimit, config.workerPaused)
+    const fulltext = new FulltextIndexer(files, this.indexState, log, config.workerPaused)
+    const reader = (this.fulltextReader = new FulltextReader(files, log))
     this.indexer = {
       fulltext,
       subscribe: (l: (r: IndexedRange) => void) => fulltext.subscribe(l),
@@ -134,7 +141,7 @@ export class SqliteStorage implements Storage {
     this.apiKeys = guard(apiKeyStore(db))
     this.panels = guard(panelStore(db))
     this.logWrites = guard(logWriteStore(db, wal))
-    this.logReads = guard(logReadStore(db))
+    this.logReads = guard(logReadStore(db, reader))
     this.retention = guard(retentionStore(db, fulltext))
     this.health = {
       check: async () => ({
@@ -161,12 +168,14 @@ export class SqliteStorage implements Storage {
   }
 
   start(): void {
+    this.fulltextReader.start()
     this.wal.start()
     this.fileHealth.start()
   }
 
   async close(): Promise<void> {
     this.fileHealth.stop()
+    await this.fulltextReader.close()
     await this.indexer.fulltext.close()
     await this.checkpointer.close()
     this.wal.stop()
@@ -381,15 +390,18 @@ function logWriteStore(db: Database, wal: WalKeeper): LogWriteStore {
   }
 }
 
-function logReadStore(db: Database): LogReadStore {
+/** Reads that filter by text go to the full-text reading thread; the rest run here. */
+function logReadStore(db: Database, fulltext: FulltextReader): LogReadStore {
   return {
-    page: async (q) => (q.search ? searchLogs(db, { ...q, search: q.search }) : queryLogs(db, q)),
-    after: async (f, after, upTo, limit) => processedLogsAfter(db, f, after, upTo, limit),
-    last: async (f, upTo, n) => lastProcessedLogs(db, f, upTo, n),
-    idsInRange: async (f, after, upTo) => processedIdsInRange(db, f, after, upTo),
+    page: async (q) => (q.search ? fulltext.page({ ...q, search: q.search }) : queryLogs(db, q)),
+    after: async (f, after, upTo, limit) =>
+      f.search ? fulltext.after(f, after, upTo, limit) : processedLogsAfter(db, f, after, upTo, limit),
+    last: async (f, upTo, n) => (f.search ? fulltext.last(f, upTo, n) : lastProcessedLogs(db, f, upTo, n)),
+    idsInRange: async (f, after, upTo) =>
+      f.search ? fulltext.idsInRange(f, after, upTo) : processedIdsInRange(db, f, after, upTo),
     framesInRange: async (projectId, after, upTo) => projectFramesInRange(db, projectId, after, upTo),
     framesByIds: async (ids) => framesByIds(db, ids),
-    checkSearchable: async (search) => checkSearchable(db, search),
+    checkSearchable: async (search) => fulltext.check(search),
     latestErrors: async (projectIds, limit) => logs.latestErrorLogs(db, projectIds, limit),
     countByBucket: async (projectId, r) => countByBucket(db, projectId, r),
     receivedSince: async (since, atMost) => logs.receivedCountsSince(db, since, atMost),
