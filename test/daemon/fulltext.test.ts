@@ -176,6 +176,19 @@ describe('the full-text index file, while the daemon runs', () => {
     await waitFor(async () => (await keyClient.queueDepth()).queue_depth === 0)
     expect((await keyClient.logs({ q: 'threaded' })).logs).toHaveLength(1)
   })
+
+  it('is read by a thread that, when it dies, is replaced: searches carry on', async () => {
+    const { keyClient } = await accountWithKey(d.client, 'fts-reader-dies')
+    await keyClient.ingestBatch([log({ message: 'phoenix rises' })])
+    await waitFor(async () => (await keyClient.queueDepth()).queue_depth === 0)
+    expect((await keyClient.logs({ q: 'phoenix' })).logs).toHaveLength(1)
+    const reader = (d.sqlite as unknown as { fulltextReader: { pool: { slots: Array<{ worker: { terminate(): Promise<number> } }> } } })
+      .fulltextReader
+    const dead = reader.pool.slots[0]!.worker
+    await dead.terminate()
+    await waitFor(() => reader.pool.slots[0]!.worker !== dead, 5000, 'a new reading thread')
+    expect((await keyClient.logs({ q: 'phoenix' })).logs).toHaveLength(1)
+  })
 })
 
 describe('the full-text indexing thread', () => {
