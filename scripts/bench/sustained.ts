@@ -56,19 +56,19 @@ function files(dataDir: string): { wal: number; ftsWal: number } {
  * Bytes the stored data occupies (pages in use, both files, as committed: WAL included), read on
  * a connection of its own.
  */
-function storedBytes(dataDir: string): number {
-  let total = 0
-  for (const name of ['ledger.db', 'fulltext.db']) {
+function storedBytes(dataDir: string): { total: number; database: number; fulltext: number } {
+  const bytes = { database: 0, fulltext: 0 }
+  for (const name of ['ledger.db', 'fulltext.db'] as const) {
     const db = new BetterSqlite3(join(dataDir, name), { fileMustExist: true })
     try {
       const pragma = (which: string): number => Number(db.pragma(which, { simple: true }))
       const pages = pragma('page_count') - pragma('freelist_count')
-      total += pages * pragma('page_size')
+      bytes[name === 'ledger.db' ? 'database' : 'fulltext'] = pages * pragma('page_size')
     } finally {
       db.close()
     }
   }
-  return total
+  return { ...bytes, total: bytes.database + bytes.fulltext }
 }
 
 /** One sample of a window, every second. */
@@ -99,6 +99,8 @@ export interface WindowResult {
   idleFtsWal: number
   writtenPerLog: number
   storedPerLog: number
+  /** Of which in each file. */
+  storedPerLogIn: { database: number; fulltext: number }
   /** The threads that wrote to disk, most first: bytes per log. */
   writtenPerLogBy: Array<{ tid: string; name: string; bytes: number }>
   /** The daemon's threads, busiest first: CPU ms per 1000 logs. */
@@ -186,7 +188,11 @@ async function window({ url, pid, dataDir, keys, depthOf, seconds, offset, label
     idleWal: idle.wal,
     idleFtsWal: idle.ftsWal,
     writtenPerLog: (after.io - before.io) / logs,
-    storedPerLog: (after.stored - before.stored) / logs,
+    storedPerLog: (after.stored.total - before.stored.total) / logs,
+    storedPerLogIn: {
+      database: (after.stored.database - before.stored.database) / logs,
+      fulltext: (after.stored.fulltext - before.stored.fulltext) / logs,
+    },
     writtenPerLogBy: writers,
     cpuPer1000: cpu.map((t) => ({ ...t, ms: (t.ms / logs) * 1000 })),
     generatorCpuPer1000: (load.generatorCpuMs / logs) * 1000,
@@ -211,7 +217,7 @@ function print(r: WindowResult): void {
     `     WAL at most ${mb(r.maxWal)} (full-text file's ${mb(r.maxFtsWal)}); 10 s after the load ${mb(r.idleWal)} (${mb(r.idleFtsWal)})`,
   )
   console.log(
-    `     disk written ${fmt(r.writtenPerLog)} B per log, stored ${fmt(r.storedPerLog)} B per log: ratio ${(r.writtenPerLog / r.storedPerLog).toFixed(2)}`,
+    `     disk written ${fmt(r.writtenPerLog)} B per log, stored ${fmt(r.storedPerLog)} B per log (ledger.db ${fmt(r.storedPerLogIn.database)}, fulltext.db ${fmt(r.storedPerLogIn.fulltext)}): ratio ${(r.writtenPerLog / r.storedPerLog).toFixed(2)}`,
   )
   console.log(
     `     written per log, by thread: ${r.writtenPerLogBy
