@@ -40,17 +40,17 @@ export interface RedisHealth {
   detail?: string
 }
 
+/** What the shared limiters throw when Redis does not answer. */
+function isUnavailable(err: unknown): boolean {
+  return err instanceof RateLimiterUnavailableError || err instanceof ThrottleUnavailableError
+}
+
 /**
  * Whether the daemon may count on Redis, for every shared limit at once: the first failure of
  * any of them (a command refused, timed out) switches them all to their per-instance twins and
  * logs ONE warning; a background probe every second (a small write; never a request) then finds Redis back,
  * switches them back and logs it once. While it is down, no request waits on Redis.
  */
-/** What the shared limiters throw when Redis does not answer. */
-function isUnavailable(err: unknown): boolean {
-  return err instanceof RateLimiterUnavailableError || err instanceof ThrottleUnavailableError
-}
-
 export class RedisLink {
   private down: { since: number; reason: string } | null = null
   private lastError: string | null = null
