@@ -71,7 +71,7 @@ describe('the daemon floor plan', () => {
     expect(
       violations(under('storage'), (t) =>
         ['services', 'http', 'ingest'].some((f) => under(f)(t)) ||
-        (under('workers')(t) && !t.endsWith('workers/threads.ts')),
+        (under('workers')(t) && !t.endsWith('workers/threads.ts') && !t.endsWith('workers/call-pool.ts')),
       ),
     ).toEqual([])
   })
