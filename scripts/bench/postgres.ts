@@ -159,12 +159,15 @@ export async function benchPostgres({
   console.log(`PostgreSQL ${server.major} (fsync on, synchronous_commit on, shared_buffers 256MB), node ${process.version}\n`)
   try {
     console.log(`(p1) HTTP batch ingestion, 10 clients, ${fmt(rows)} logs in 1000-log batches`)
-    const runs: Array<{ label: string; env: NodeJS.ProcessEnv; drain?: boolean; pg?: boolean }> = [
-      { label: 'SQLite, indexing paused (as (b))', env: { LEDGER_WORKER_PAUSED: '1' } },
+    const all: Array<{ name: string; label: string; env: NodeJS.ProcessEnv; drain?: boolean; pg?: boolean }> = [
+      { name: 'sqlite', label: 'SQLite, indexing paused (as (b))', env: { LEDGER_WORKER_PAUSED: '1' } },
       // No admission bound: the figure is the indexer's own pace, not Retry-After waits.
-      { label: 'SQLite, indexing running', env: { LEDGER_MAX_INDEX_LAG: '3600' }, drain: true },
-      { label: 'PostgreSQL (searchable at commit)', env: {}, pg: true },
+      { name: 'sqlite-indexing', label: 'SQLite, indexing running', env: { LEDGER_MAX_INDEX_LAG: '3600' }, drain: true },
+      { name: 'postgres', label: 'PostgreSQL (searchable at commit)', env: {}, pg: true },
     ]
+    // BENCH_POSTGRES_RUNS: which of them (names, comma-separated), e.g. `postgres` alone.
+    const chosen = (process.env['BENCH_POSTGRES_RUNS'] ?? all.map((r) => r.name).join(',')).split(',')
+    const runs = all.filter((r) => chosen.includes(r.name))
     const rates: Record<string, number> = {}
     for (const r of runs) {
       const home = mkdtempSync(join(tmpdir(), 'ledger-bench-pgi-'))
@@ -205,6 +208,7 @@ export async function benchPostgres({
         `${(pgRate / (rates['SQLite, indexing running'] ?? NaN)).toFixed(2)}× searchable; goal ≥ 0.5×`,
     )
 
+    if (searchRows <= 0) return
     console.log('')
     console.log(`(p2) search over ${fmt(searchRows)} stored logs, 100 a page, over HTTP`)
     const sqlite = await benchSearch((home) => startDaemon(home, {}), searchRows)
