@@ -265,6 +265,10 @@ export class PostgresStorage implements Storage {
   private logWriteStore(): LogWriteStore {
     const pool = this.pool
     return {
+      // Two at once: the next commit's statement is sent (its arrays parsed) while the one
+      // before it is under way, and then waits inside PostgreSQL for the log_ids row lock
+      // (ids in commit order), instead of waiting for that answer to reach this daemon first.
+      concurrentCommits: 2,
       commit: async (writes) => {
         await this.partitionsFor(writes.map((w) => Math.floor(w.receivedAt / DAY_MS)))
         const client = await pool.connect()
