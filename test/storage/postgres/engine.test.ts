@@ -115,6 +115,28 @@ describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
     expect(await engine.logWrites.quotaUsed(7, Math.floor(Date.now() / 86_400_000))).toBe(2)
   })
 
+  it('indexes attribute values of ASCII logs (vector made by the daemon) and of the others (made by PostgreSQL)', async () => {
+    const url = await server().createDatabase()
+    const engine = await start(url)
+    const logs = emptyColumns()
+    for (const [message, service] of [['plain ascii', 'checkout'], ['café crème', 'checkout'], ['no attributes', null]] as const) {
+      const v = validateLog({
+        timestamp: '2026-01-01T00:00:00Z', level: 'info', log_type: 'logger', importance: 'standard', message,
+        ...(service ? { attributes: { service, code: 42 } } : {}),
+      })
+      if (!v.ok) throw new Error(v.detail)
+      pushLog(logs, v.value)
+    }
+    const now = Date.now()
+    await engine.logWrites.commit([{ projectId: 3, receivedAt: now, day: Math.floor(now / 86_400_000), logs, count: 3, lastLogId: 0 }])
+    const find = async (q: string) =>
+      (await engine.logReads.page({ projectId: 3, limit: 10, search: parseSearchQuery(q) })).map((r) => r.message).sort()
+    expect(await find('checkout')).toEqual(['café crème', 'plain ascii'])
+    expect(await find('42')).toEqual(['café crème', 'plain ascii'])
+    expect(await find('cafe')).toEqual(['café crème'])
+    expect(await find('attributes')).toEqual(['no attributes'])
+  })
+
   it('tells the other daemons of each commit, in its transaction: its last id and its logs per project', async () => {
     const url = await server().createDatabase()
     const engine = await start(url)

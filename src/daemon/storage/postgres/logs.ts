@@ -124,8 +124,10 @@ export async function storeWrites(client: pg.PoolClient, writes: readonly LogWri
         else fields[k]!.text(v)
       }
       const attrText = attributeText(attributes[i] ?? null)
-      attrTexts.text(attrText)
-      vectors.tsvector(asciiSearchVector([message[i] ?? null, errorType[i] ?? null, errorMessage[i] ?? null, stack[i] ?? null, attrText]))
+      const vector = asciiSearchVector([message[i] ?? null, errorType[i] ?? null, errorMessage[i] ?? null, stack[i] ?? null, attrText])
+      vectors.tsvector(vector)
+      // Only the SQL function needs it: for logs whose vector is made here, NULL.
+      attrTexts.text(vector === null ? attrText : null)
       const minute = Math.floor(timestamp[i]! / 60_000)
       const lvl = level[i]!
       if (run === undefined || run.project !== w.projectId || run.minute !== minute || run.level !== lvl) {
