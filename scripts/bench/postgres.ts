@@ -159,18 +159,25 @@ export async function benchPostgres({
   console.log(`PostgreSQL ${server.major} (fsync on, synchronous_commit on, shared_buffers 256MB), node ${process.version}\n`)
   try {
     console.log(`(p1) HTTP batch ingestion, 10 clients, ${fmt(rows)} logs in 1000-log batches`)
-    const runs: Array<{ label: string; env: NodeJS.ProcessEnv; drain?: boolean; pg?: boolean }> = [
-      { label: 'SQLite, indexing paused (as (b))', env: { LEDGER_WORKER_PAUSED: '1' } },
+    const all: Array<{ name: string; label: string; env: NodeJS.ProcessEnv; drain?: boolean; pg?: boolean }> = [
+      { name: 'sqlite', label: 'SQLite, indexing paused (as (b))', env: { LEDGER_WORKER_PAUSED: '1' } },
       // No admission bound: the figure is the indexer's own pace, not Retry-After waits.
-      { label: 'SQLite, indexing running', env: { LEDGER_MAX_INDEX_LAG: '3600' }, drain: true },
-      { label: 'PostgreSQL (searchable at commit)', env: {}, pg: true },
+      { name: 'sqlite-indexing', label: 'SQLite, indexing running', env: { LEDGER_MAX_INDEX_LAG: '3600' }, drain: true },
+      { name: 'postgres', label: 'PostgreSQL (searchable at commit)', env: {}, pg: true },
     ]
+    // BENCH_POSTGRES_RUNS: which of them (names, comma-separated), e.g. `postgres` alone.
+    const chosen = (process.env['BENCH_POSTGRES_RUNS'] ?? all.map((r) => r.name).join(',')).split(',')
+    const runs = all.filter((r) => chosen.includes(r.name))
     const rates: Record<string, number> = {}
     for (const r of runs) {
       const home = mkdtempSync(join(tmpdir(), 'ledger-bench-pgi-'))
       const env = { ...r.env }
       if (r.pg) env['LEDGER_DATABASE_URL'] = await server.createDatabase()
       const { child, pid, url } = await startDaemon(home, env)
+      // The group commits: one transaction each, so as many as the logs' distinct xmin.
+      const stats = r.pg ? new pg.Client({ connectionString: env['LEDGER_DATABASE_URL'] }) : undefined
+      await stats?.connect()
+      const commits = async () => Number((await stats!.query<{ n: string }>('SELECT count(DISTINCT xmin::text) AS n FROM logs')).rows[0]!.n)
       try {
         const { anon, keys } = await benchAccount(url)
         const d0 = threadCpu(pid)
@@ -186,15 +193,17 @@ export async function benchPostgres({
         }
         const daemonMs = sum(threadCpu(pid)) - sum(d0)
         const serverMs = processTreeCpu(server.pid) - s0
+        const perCommit = stats ? res.logs / (await commits()) : 0
         const rate = res.logs / seconds
         rates[r.label] = rate
         const per = (ms: number): string => (ms / (res.logs / 1000)).toFixed(1)
         console.log(
           `     ${r.label.padEnd(36)} ${fmt(rate).padStart(9)} logs/s   CPU per 1000 logs: daemon ${per(daemonMs)} ms` +
-            (r.pg ? `, PostgreSQL ${per(serverMs)} ms` : ''),
+            (r.pg ? `, PostgreSQL ${per(serverMs)} ms; ${fmt(perCommit)} logs a commit` : ''),
         )
         await anon.close()
       } finally {
+        await stats?.end()
         await stopProcess(child)
         rmSync(home, { recursive: true, force: true })
       }
@@ -205,6 +214,7 @@ export async function benchPostgres({
         `${(pgRate / (rates['SQLite, indexing running'] ?? NaN)).toFixed(2)}× searchable; goal ≥ 0.5×`,
     )
 
+    if (searchRows <= 0) return
     console.log('')
     console.log(`(p2) search over ${fmt(searchRows)} stored logs, 100 a page, over HTTP`)
     const sqlite = await benchSearch((home) => startDaemon(home, {}), searchRows)

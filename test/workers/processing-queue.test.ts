@@ -78,6 +78,21 @@ describe('ProcessingQueue', () => {
     expect(q.status().processed).toBe(5)
   })
 
+  it('counts concurrent commits that complete out of id order as the indexer reaches each', () => {
+    const { db, make } = setUp()
+    const q = make()
+    q.start()
+    const a = store(db!, 1, 3)
+    const b = store(db!, 2, 2)
+    // The commit of b (ids above a's) is heard of first (LogWriteStore.concurrentCommits).
+    q.committed(b, new Map([[2, 2]]))
+    q.committed(a, new Map([[1, 3]]))
+    q.indexed(a, 3, 1)
+    expect([q.depth(1), q.depth(2)]).toEqual([0, 2])
+    q.indexed(b, 2, 1)
+    expect(q.totalDepth()).toBe(0)
+  })
+
   it("announces the logs other daemons committed in a range with their projects, or as of any project when unknown; its depths stay its own", () => {
     const { db, batches, make } = setUp()
     const q = make()

@@ -64,8 +64,12 @@ export class IngestService {
   private readonly loadingQuota = new Map<number, Promise<{ day: number; limit: number; used: number }>>()
   /** Requests with an Idempotency-Key being processed, so a concurrent retry waits for them. */
   private readonly inflight = new Map<string, Promise<IngestOutcome<unknown>>>()
-  /** A group commit is under way: the next one starts when it is done (ids in commit order). */
-  private flushing = false
+  /**
+   * Group commits under way. The next starts while fewer than the storage allows are
+   * (`LogWriteStore.concurrentCommits`, 1 unless it says otherwise; ids stay in commit order
+   * whatever the number: the storage sees to it).
+   */
+  private committing = 0
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -263,7 +267,7 @@ export class IngestService {
 
   /** The next group commit, once the event loop has taken in the requests already received. */
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushing) return
+    if (this.flushScheduled || this.committing >= (this.ctx.storage.logWrites.concurrentCommits ?? 1)) return
     this.flushScheduled = true
     setImmediate(() => void this.flush())
   }
@@ -304,7 +308,7 @@ export class IngestService {
     const writes = this.pending
     this.pending = []
     if (writes.length === 0) return
-    this.flushing = true
+    this.committing++
     let error: unknown
     let upTo = 0
     try {
@@ -312,7 +316,7 @@ export class IngestService {
     } catch (err) {
       error = err
     } finally {
-      this.flushing = false
+      this.committing--
     }
     const counts = new Map<number, number>()
     for (const w of writes) {

@@ -374,6 +374,11 @@ export interface LogWriteStore {
    * kept.
    */
   commit(writes: readonly LogWrite[]): Promise<number>
+  /**
+   * How many commits may be under way at once (default 1: the next starts when one is done).
+   * Ids are in commit order whatever the number; commits may complete in any order.
+   */
+  readonly concurrentCommits?: number
   quotaUsed(projectId: number, day: number): Promise<number>
   findIdempotency(projectId: number, key: string): Promise<IdempotencyRecord | undefined>
   /**

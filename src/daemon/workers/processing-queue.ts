@@ -84,10 +84,13 @@ export class ProcessingQueue {
     const last = this.unindexed.at(-1)
     // One entry per commit, merged into the last once many wait (a long pause): bounded memory.
     if (last && this.unindexed.length >= 1000) {
-      last.upTo = upTo
+      last.upTo = Math.max(last.upTo, upTo)
       for (const [project, n] of counts) last.counts.set(project, (last.counts.get(project) ?? 0) + n)
     } else {
-      this.unindexed.push({ upTo, counts: new Map(counts) })
+      // In id order: concurrent commits (LogWriteStore.concurrentCommits) may complete out of it.
+      let at = this.unindexed.length
+      while (at > 0 && this.unindexed[at - 1]!.upTo > upTo) at--
+      this.unindexed.splice(at, 0, { upTo, counts: new Map(counts) })
     }
     if (this.running && !this.paused) this.indexer.kick()
   }

@@ -43,6 +43,16 @@ describe('CommitFeed', () => {
     expect(ranges.at(-1)).toEqual({ upTo: 30, rows: 0, ms: 0, others: new Map([[3, 5]]) })
   })
 
+  it('announces two commits of its own that returned out of id order as its own, not unknown', () => {
+    const { feed, ranges } = setUp()
+    feed.heardCommit(10, new Map([[7, 10]]), false)
+    // Two commits in flight at once (ids 11–20 and 21–30): the later ids return first.
+    feed.stored(20, 30, 10)
+    feed.stored(10, 20, 10)
+    feed.kick()
+    expect(ranges.at(-1)).toEqual({ upTo: 30, rows: 20, ms: 0 })
+  })
+
   it('a commit whose projects were too many to list is announced as unknown', () => {
     const { feed, ranges } = setUp()
     feed.heardCommit(100, null, false)

@@ -5,6 +5,7 @@ import { validateLog } from '../../../src/contract/ingest.js'
 import { parseSearchQuery } from '../../../src/contract/search-query.js'
 import { MIGRATIONS } from '../../../src/daemon/storage/postgres/migrations.js'
 import { PostgresStorage } from '../../../src/daemon/storage/postgres/index.js'
+import { BUS_CHANNEL, commitPayload } from '../../../src/daemon/storage/postgres/bus.js'
 import { storeWrites } from '../../../src/daemon/storage/postgres/logs.js'
 import { listPartitions } from '../../../src/daemon/storage/postgres/partitions.js'
 import { type LogWrite, StorageUnavailableError } from '../../../src/daemon/storage/types.js'
@@ -62,7 +63,7 @@ describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
       await a.query('BEGIN')
       const aWrite = write(1, ['a1', 'a2'])
       // The engine's own statements, on A's connection.
-      const aLast = await storeWrites(a as unknown as pg.PoolClient, [aWrite])
+      const aLast = await storeWrites(a as unknown as pg.PoolClient, [aWrite], { channel: BUS_CHANNEL, ...commitPayload('another-daemon', [aWrite]) })
       const bWrite = write(1, ['b1'])
       let bDone = false
       const b = engine.logWrites.commit([bWrite]).then((last) => {
@@ -112,6 +113,50 @@ describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
     })
     expect(page.map((r) => r.message)).toEqual(['hello world'])
     expect(await engine.logWrites.quotaUsed(7, Math.floor(Date.now() / 86_400_000))).toBe(2)
+  })
+
+  it('indexes attribute values of ASCII logs (vector made by the daemon) and of the others (made by PostgreSQL)', async () => {
+    const url = await server().createDatabase()
+    const engine = await start(url)
+    const logs = emptyColumns()
+    for (const [message, service] of [['plain ascii', 'checkout'], ['café crème', 'checkout'], ['no attributes', null]] as const) {
+      const v = validateLog({
+        timestamp: '2026-01-01T00:00:00Z', level: 'info', log_type: 'logger', importance: 'standard', message,
+        ...(service ? { attributes: { service, code: 42 } } : {}),
+      })
+      if (!v.ok) throw new Error(v.detail)
+      pushLog(logs, v.value)
+    }
+    const now = Date.now()
+    await engine.logWrites.commit([{ projectId: 3, receivedAt: now, day: Math.floor(now / 86_400_000), logs, count: 3, lastLogId: 0 }])
+    const find = async (q: string) =>
+      (await engine.logReads.page({ projectId: 3, limit: 10, search: parseSearchQuery(q) })).map((r) => r.message).sort()
+    expect(await find('checkout')).toEqual(['café crème', 'plain ascii'])
+    expect(await find('42')).toEqual(['café crème', 'plain ascii'])
+    expect(await find('cafe')).toEqual(['café crème'])
+    expect(await find('attributes')).toEqual(['no attributes'])
+  })
+
+  it('tells the other daemons of each commit, in its transaction: its last id and its logs per project', async () => {
+    const url = await server().createDatabase()
+    const engine = await start(url)
+    const other = new pg.Client({ connectionString: url })
+    await other.connect()
+    try {
+      const heard: string[] = []
+      other.on('notification', (n) => heard.push(n.payload ?? ''))
+      await other.query(`LISTEN ${BUS_CHANNEL}`)
+      await engine.logWrites.commit([write(7, ['a'])])
+      const last = await engine.logWrites.commit([write(7, ['b', 'c']), write(8, ['d'])])
+      while (heard.length < 2) await new Promise((r) => other.once('notification', r))
+      expect(last).toBe(4)
+      expect(heard.map((p) => JSON.parse(p) as unknown)).toEqual([
+        { i: engine.bus.instanceId, e: { kind: 'logs', upTo: 1, counts: [[7, 1]] } },
+        { i: engine.bus.instanceId, e: { kind: 'logs', upTo: 4, counts: [[7, 2], [8, 1]] } },
+      ])
+    } finally {
+      await other.end()
+    }
   })
 
   it('partitions logs by receive day, made ahead; retention drops whole expired days and trims the days someone still keeps', async () => {

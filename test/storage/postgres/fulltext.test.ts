@@ -10,6 +10,7 @@ import { attachFulltext, attributeText, indexNextLogs } from '../../../src/daemo
 import { searchLogs } from '../../../src/daemon/storage/sqlite/log-reads.js'
 import { appendLogs } from '../../../src/daemon/storage/sqlite/logs.js'
 import { emptyColumns, pushLog } from '../../../src/daemon/ingest/batch-decode.js'
+import { BinaryArray, TSVECTOR } from '../../../src/daemon/storage/postgres/binary.js'
 import { asciiSearchVector, FULLTEXT_SCHEMA_SQL, MAX_POSITION, MAX_WORD_CHARS, toTsQuery } from '../../../src/daemon/storage/postgres/fulltext.js'
 import { postgresSkipReason, usePostgres } from '../../helpers/postgres.js'
 import { testTempDir } from '../../helpers/tmp.js'
@@ -254,9 +255,12 @@ describe.skipIf(skip !== null)('full text on PostgreSQL, next to SQLite', () => 
         continue
       }
       ascii++
+      // Sent as the engine sends it: an element of a binary tsvector[] (binary.ts).
+      const vectors = new BinaryArray(TSVECTOR)
+      vectors.tsvector(mine)
       const r = await client.query<{ sql: string; js: string }>(
-        'SELECT ledger_search_vector($1, $2, $3, $4, $5)::text AS sql, $6::tsvector::text AS js',
-        [...f, mine],
+        'SELECT ledger_search_vector($1, $2, $3, $4, $5)::text AS sql, ($6::tsvector[])[1]::text AS js',
+        [...f, vectors.done()],
       )
       expect(r.rows[0]!.js).toBe(r.rows[0]!.sql)
     }

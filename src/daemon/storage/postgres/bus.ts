@@ -42,13 +42,22 @@ export interface BusOptions {
   checkMs?: number
 }
 
-/** The payload that a commit of `writes`, ending at id `upTo`, sends inside its transaction. */
-export function commitPayload(instanceId: string, upTo: number, writes: readonly LogWrite[]): string {
+/**
+ * The payload that a commit of `writes` sends inside its transaction, around the last id it
+ * takes (known only in the statement: the payload is `before` + that id + `after`).
+ */
+export function commitPayload(instanceId: string, writes: readonly LogWrite[]): { before: string; after: string } {
   const counts = new Map<number, number>()
   for (const w of writes) counts.set(w.projectId, (counts.get(w.projectId) ?? 0) + w.count)
-  const full = JSON.stringify({ i: instanceId, e: { kind: 'logs', upTo, counts: [...counts] } } satisfies Wire)
-  if (full.length <= MAX_PAYLOAD) return full
-  return JSON.stringify({ i: instanceId, e: { kind: 'logs', upTo, counts: null } } satisfies Wire)
+  const split = (wire: Wire) => {
+    // A placeholder as long as the longest id (2^53 - 1: 16 digits), for the size check.
+    const text = JSON.stringify(wire).replace(`"upTo":${Number.MAX_SAFE_INTEGER}`, '"upTo":\u0000')
+    const [before, after] = text.split('\u0000') as [string, string]
+    return { before, after, size: text.length + 15 }
+  }
+  const full = split({ i: instanceId, e: { kind: 'logs', upTo: Number.MAX_SAFE_INTEGER, counts: [...counts] } })
+  if (full.size <= MAX_PAYLOAD) return full
+  return split({ i: instanceId, e: { kind: 'logs', upTo: Number.MAX_SAFE_INTEGER, counts: null } })
 }
 
 /**

@@ -42,7 +42,12 @@ export class CommitFeed implements Indexer {
   stored(after: number, upTo: number, rows: number): void {
     if (upTo > this.known) this.known = upTo
     this.pendingRows += rows
-    if (!this.deaf && upTo > this.heard) this.ownAhead.push({ after, upTo })
+    if (!this.deaf && upTo > this.heard) {
+      // In id order (concurrent commits may complete out of it).
+      let at = this.ownAhead.length
+      while (at > 0 && this.ownAhead[at - 1]!.after > after) at--
+      this.ownAhead.splice(at, 0, { after, upTo })
+    }
   }
 
   /**

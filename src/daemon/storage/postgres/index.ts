@@ -265,20 +265,21 @@ export class PostgresStorage implements Storage {
   private logWriteStore(): LogWriteStore {
     const pool = this.pool
     return {
+      // Two at once: the next commit's statement is sent (its arrays parsed) while the one
+      // before it is under way, and then waits inside PostgreSQL for the log_ids row lock
+      // (ids in commit order), instead of waiting for that answer to reach this daemon first.
+      concurrentCommits: 2,
       commit: async (writes) => {
         await this.partitionsFor(writes.map((w) => Math.floor(w.receivedAt / DAY_MS)))
         const client = await pool.connect()
         let last: number
         try {
-          await client.query('BEGIN')
-          last = await storeWrites(client, writes)
-          // In the transaction: the other daemons hear of the commit when (and only if) it is done.
-          await client.query('SELECT pg_notify($1, $2)', [BUS_CHANNEL, commitPayload(this.pgBus.instanceId, last, writes)])
-          await client.query('COMMIT')
+          // One statement, its own transaction: the other daemons hear of the commit (the
+          // notification it sends) when, and only if, it is done.
+          last = await storeWrites(client, writes, { channel: BUS_CHANNEL, ...commitPayload(this.pgBus.instanceId, writes) })
         } catch (err) {
-          await client.query('ROLLBACK').catch(() => undefined)
-          // A connection that failed mid-transaction is not given back to the pool.
-          client.release(isUnavailable(err) ? (err as Error) : undefined)
+          // A connection that failed mid-statement is not given back to the pool.
+          client.release(isUnavailable(err) && !(err instanceof StorageUnavailableError) ? (err as Error) : undefined)
           throw err
         }
         client.release()

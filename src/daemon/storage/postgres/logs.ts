@@ -14,6 +14,7 @@ import {
   type ReceivedCount,
   StorageUnavailableError,
 } from '../types.js'
+import { BinaryArray, INT8, TEXT, TSVECTOR } from './binary.js'
 import { asciiSearchVector, toTsQuery } from './fulltext.js'
 
 // Logs on PostgreSQL: the group commit (one INSERT … SELECT FROM unnest(…) for every log of
@@ -28,70 +29,105 @@ const cols = (alias: string) => COLUMNS.split(', ').map((c) => `${alias}.${c}`).
 const TEXT_NAMES: ReadonlySet<string> = new Set(TEXT_FIELDS.map((f) => f.name))
 const SQL_TYPE = (f: string) => (f === 'timestamp' ? 'bigint' : 'text')
 
+/** The SQLSTATE `ledger_raise` fails a commit with when an Idempotency-Key was stored first (migration 3). */
+export const IDEMPOTENCY_RACE = 'LG001'
+
 /**
- * The one statement that stores a commit's logs: takes their ids (the `log_ids` row, whose lock
- * the transaction then holds until it commits: ids in commit order) and inserts every log, the
- * column arrays turned into rows by unnest; answers the last id given. Taking the ids in the
- * statement keeps the lock for as short as can be (the arrays are made before).
+ * The one statement that is a whole group commit (run outside BEGIN: its own transaction,
+ * committed when it ends, so the commit costs one round trip). It takes the logs' ids (the
+ * `log_ids` row, whose lock the transaction holds until it commits: ids in commit order) and
+ * inserts every log, the column arrays turned into rows by unnest; adds the per-minute counts
+ * and the quota; stores the idempotency records (failing the whole commit when a live record of
+ * a key is there: a concurrent request stored it first); notifies the other daemons (delivered
+ * only if it commits); answers the last id given. The arrays are parsed at bind time (the
+ * vectors as `tsvector[]`), before the row lock is taken: only the rows' own work is done
+ * under it. The log columns are sent in binary (`binary.ts`).
  */
-const INSERT_LOGS = (() => {
+const COMMIT_LOGS = (() => {
   const names = ['project_id', 'received_at', ...LOG_FIELDS, 'attribute_text', 'vector']
-  const types = ['bigint', 'bigint', ...LOG_FIELDS.map(SQL_TYPE), 'text', 'text']
+  const types = ['bigint', 'bigint', ...LOG_FIELDS.map(SQL_TYPE), 'text', 'tsvector']
   const unnest = types.map((t, i) => `$${i + 2}::${t}[]`).join(', ')
+  let n = types.length + 1
+  const $ = () => `$${++n}`
   // The vector made by the daemon for ASCII logs (asciiSearchVector), else by the SQL function.
   return `WITH ids AS (UPDATE log_ids SET last = last + $1 WHERE id = 1 RETURNING last),
     stored AS (
       INSERT INTO logs (id, project_id, received_at, ${LOG_FIELDS.join(', ')}, search)
       SELECT (SELECT last FROM ids) - $1 + u.n, project_id, received_at, ${LOG_FIELDS.join(', ')},
-        coalesce(vector::tsvector, ledger_search_vector(message, error_type, error_message, stack_trace, attribute_text))
-      FROM unnest(${unnest}) WITH ORDINALITY AS u(${names.join(', ')}, n))
-    SELECT last FROM ids`
+        coalesce(vector, ledger_search_vector(message, error_type, error_message, stack_trace, attribute_text))
+      FROM unnest(${unnest}) WITH ORDINALITY AS u(${names.join(', ')}, n)),
+    minutes AS (
+      INSERT INTO log_minutes (project_id, minute, level, count)
+      SELECT * FROM unnest(${$()}::bigint[], ${$()}::bigint[], ${$()}::text[], ${$()}::bigint[])
+      ON CONFLICT (project_id, minute, level) DO UPDATE SET count = log_minutes.count + excluded.count),
+    quota AS (
+      INSERT INTO quota_usage (project_id, day, count)
+      SELECT * FROM unnest(${$()}::bigint[], ${$()}::bigint[], ${$()}::bigint[])
+      ON CONFLICT (project_id, day) DO UPDATE SET count = quota_usage.count + excluded.count),
+    idem AS (
+      -- The primary key decides: an expired record of the same key is replaced (as SQLite's
+      -- INSERT OR REPLACE does); a live one was committed by a concurrent request (another
+      -- daemon: this daemon's own retries wait for the first), so nothing of this commit may be
+      -- kept. (A concurrent insert of the key waits here for the other transaction's outcome.)
+      INSERT INTO idempotency_keys AS k (project_id, idem_key, body_hash, response, created_at, last_log_id)
+      SELECT p, key, hash, resp, created, (SELECT last FROM ids) - $1 + upto
+      FROM unnest(${$()}::bigint[], ${$()}::text[], ${$()}::text[], ${$()}::text[], ${$()}::bigint[], ${$()}::bigint[])
+        AS u(p, key, hash, resp, created, upto)
+      ON CONFLICT (project_id, idem_key) DO UPDATE SET body_hash = excluded.body_hash,
+        response = excluded.response, created_at = excluded.created_at, last_log_id = excluded.last_log_id
+      WHERE k.created_at < ${$()}::bigint
+      RETURNING 1)
+    SELECT last, pg_notify(${$()}, ${$()} || last || ${$()}) AS notified,
+      CASE WHEN (SELECT count(*) FROM idem) < ${$()}::bigint
+        THEN ledger_raise('${IDEMPOTENCY_RACE}', 'a concurrent request with the same Idempotency-Key was stored first') END AS raced
+    FROM ids`
 })()
 
-/** A PostgreSQL array literal of texts (pg's own conversion costs ~3 times as much). */
-function textArray(values: ReadonlyArray<string | null | undefined>): string {
-  let out = '{'
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]
-    if (i > 0) out += ','
-    if (v === null || v === undefined) out += 'NULL'
-    else out += `"${v.includes('"') || v.includes('\\') ? v.replace(/[\\"]/g, '\\$&') : v}"`
-  }
-  return `${out}}`
-}
+/** Bytes per log of each column array of the last commit (+10%): the next one's first guess. */
+const bytesPerLog: number[] = []
 
-/** A PostgreSQL array literal of integers. */
-function intArray(values: readonly number[]): string {
-  return `{${values.join(',')}}`
+/** The notification a commit sends, around its last id (`bus.ts`: commitPayload). */
+export interface CommitNotice {
+  channel: string
+  /** The payload: `before` + the last id + `after`. */
+  before: string
+  after: string
 }
 
 /**
- * Stores every write of a group commit inside the caller's transaction: the logs in one
- * statement (which takes their ids: INSERT_LOGS), then the per-minute counts, the quota and
- * the idempotency records (one statement each). Sets each write's `lastLogId`; returns the last
- * id given.
+ * Stores every write of a group commit, in one statement that is its own transaction
+ * (COMMIT_LOGS): the logs (under ids it takes), the per-minute counts, the quota, the
+ * idempotency records and the notification. Sets each write's `lastLogId`; returns the last id
+ * given. A live idempotency record of one of the keys fails it with a StorageUnavailableError.
  */
-export async function storeWrites(client: pg.PoolClient, writes: readonly LogWrite[]): Promise<number> {
+export async function storeWrites(client: pg.PoolClient, writes: readonly LogWrite[], notice: CommitNotice): Promise<number> {
   const total = writes.reduce((n, w) => n + w.count, 0)
-  const projectIds: number[] = []
-  const receivedAts: number[] = []
-  const fields: unknown[][] = LOG_FIELDS.map(() => [])
-  const attrTexts: Array<string | null> = []
-  const vectors: Array<string | null> = []
+  const array = (k: number, oid: number) => new BinaryArray(oid, 32 + total * (bytesPerLog[k] ?? 32))
+  const projectIds = array(0, INT8)
+  const receivedAts = array(1, INT8)
+  const fields = LOG_FIELDS.map((f, k) => array(2 + k, f === 'timestamp' ? INT8 : TEXT))
+  const attrTexts = array(2 + LOG_FIELDS.length, TEXT)
+  const vectors = array(3 + LOG_FIELDS.length, TSVECTOR)
   // Per (project, minute, level); runs of the same key (the common case) cost one comparison.
   const minutes = new Map<string, { project: number; minute: number; level: string; n: number }>()
   let run: { project: number; minute: number; level: string; n: number } | undefined
   for (const w of writes) {
-    const c = w.logs as unknown as Record<string, unknown[]>
+    const c = w.logs as unknown as Record<string, Array<string | number | null>>
     const sources = LOG_FIELDS.map((f) => c[f]!)
     const { message, error_type: errorType, error_message: errorMessage, stack_trace: stack, attributes, level, timestamp } = w.logs
     for (let i = 0; i < w.count; i++) {
-      projectIds.push(w.projectId)
-      receivedAts.push(w.receivedAt)
-      for (let k = 0; k < sources.length; k++) fields[k]!.push(sources[k]![i] ?? null)
+      projectIds.int8(w.projectId)
+      receivedAts.int8(w.receivedAt)
+      for (let k = 0; k < sources.length; k++) {
+        const v = sources[k]![i]
+        if (typeof v === 'number') fields[k]!.int8(v)
+        else fields[k]!.text(v)
+      }
       const attrText = attributeText(attributes[i] ?? null)
-      attrTexts.push(attrText)
-      vectors.push(asciiSearchVector([message[i] ?? null, errorType[i] ?? null, errorMessage[i] ?? null, stack[i] ?? null, attrText]))
+      const vector = asciiSearchVector([message[i] ?? null, errorType[i] ?? null, errorMessage[i] ?? null, stack[i] ?? null, attrText])
+      vectors.tsvector(vector)
+      // Only the SQL function needs it: for logs whose vector is made here, NULL.
+      attrTexts.text(vector === null ? attrText : null)
       const minute = Math.floor(timestamp[i]! / 60_000)
       const lvl = level[i]!
       if (run === undefined || run.project !== w.projectId || run.minute !== minute || run.level !== lvl) {
@@ -105,20 +141,12 @@ export async function storeWrites(client: pg.PoolClient, writes: readonly LogWri
       run.n++
     }
   }
-  const params: unknown[] = [total, intArray(projectIds), intArray(receivedAts)]
-  LOG_FIELDS.forEach((f, k) => params.push(f === 'timestamp' ? intArray(fields[k] as number[]) : textArray(fields[k] as string[])))
-  params.push(textArray(attrTexts), textArray(vectors))
-  const { rows } = await client.query<{ last: number }>(INSERT_LOGS, params)
-  const last = Number(rows[0]!.last)
-  let next = last - total
   const quota = new Map<string, { project: number; day: number; n: number }>()
-  const idem = new Map<
-    string,
-    { project: number; key: string; bodyHash: string; response: string; createdAt: number; replaceBefore: number; last: number }
-  >()
+  const idem = new Map<string, { project: number; key: string; bodyHash: string; response: string; createdAt: number; upTo: number }>()
+  let replaceBefore: number | null = null
+  let upTo = 0
   for (const w of writes) {
-    next += w.count
-    w.lastLogId = next
+    upTo += w.count
     const qk = `${w.projectId} ${w.day}`
     const q = quota.get(qk)
     if (q) q.n += w.count
@@ -130,54 +158,46 @@ export async function storeWrites(client: pg.PoolClient, writes: readonly LogWri
         bodyHash: w.idempotency.bodyHash,
         response: w.idempotency.response,
         createdAt: w.idempotency.createdAt,
-        replaceBefore: w.idempotency.replaceBefore,
-        last: w.lastLogId,
+        upTo,
       })
+      replaceBefore = Math.min(replaceBefore ?? Infinity, w.idempotency.replaceBefore)
     }
   }
+  const arrays = [projectIds, receivedAts, ...fields, attrTexts, vectors].map((a, k) => {
+    const b = a.done()
+    bytesPerLog[k] = Math.ceil((b.length / total) * 1.1)
+    return b
+  })
+  const params: unknown[] = [total, ...arrays]
   const ms = [...minutes.values()]
-  if (ms.length > 0) {
-    await client.query(
-      `INSERT INTO log_minutes (project_id, minute, level, count)
-       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[])
-       ON CONFLICT (project_id, minute, level) DO UPDATE SET count = log_minutes.count + excluded.count`,
-      [ms.map((m) => m.project), ms.map((m) => m.minute), ms.map((m) => m.level), ms.map((m) => m.n)],
-    )
-  }
+  params.push(ms.map((m) => m.project), ms.map((m) => m.minute), ms.map((m) => m.level), ms.map((m) => m.n))
   const qs = [...quota.values()]
-  await client.query(
-    `INSERT INTO quota_usage (project_id, day, count)
-     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])
-     ON CONFLICT (project_id, day) DO UPDATE SET count = quota_usage.count + excluded.count`,
-    [qs.map((q) => q.project), qs.map((q) => q.day), qs.map((q) => q.n)],
-  )
+  params.push(qs.map((q) => q.project), qs.map((q) => q.day), qs.map((q) => q.n))
   const is = [...idem.values()]
-  if (is.length > 0) {
-    // The primary key decides: an expired record of the same key is replaced (as SQLite's INSERT
-    // OR REPLACE does); a live one was committed by a concurrent request (another daemon: this
-    // daemon's own retries wait for the first), so nothing of this commit may be kept. (A
-    // concurrent insert of the key waits here for the other transaction's outcome.)
-    const r = await client.query(
-      `INSERT INTO idempotency_keys AS k (project_id, idem_key, body_hash, response, created_at, last_log_id)
-       SELECT p, key, hash, resp, created, last
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[])
-         AS u(p, key, hash, resp, created, last, replace_before)
-       ON CONFLICT (project_id, idem_key) DO UPDATE SET body_hash = excluded.body_hash,
-         response = excluded.response, created_at = excluded.created_at, last_log_id = excluded.last_log_id
-       WHERE k.created_at < (SELECT min(x) FROM unnest($7::bigint[]) AS x)`,
-      [
-        is.map((r) => r.project),
-        is.map((r) => r.key),
-        is.map((r) => r.bodyHash),
-        is.map((r) => r.response),
-        is.map((r) => r.createdAt),
-        is.map((r) => r.last),
-        is.map((r) => r.replaceBefore),
-      ],
-    )
-    if ((r.rowCount ?? 0) < is.length) {
+  params.push(
+    is.map((r) => r.project),
+    is.map((r) => r.key),
+    is.map((r) => r.bodyHash),
+    is.map((r) => r.response),
+    is.map((r) => r.createdAt),
+    is.map((r) => r.upTo),
+    replaceBefore,
+  )
+  params.push(notice.channel, notice.before, notice.after, is.length)
+  let last: number
+  try {
+    const { rows } = await client.query<{ last: number }>(COMMIT_LOGS, params)
+    last = Number(rows[0]!.last)
+  } catch (err) {
+    if ((err as { code?: string }).code === IDEMPOTENCY_RACE) {
       throw new StorageUnavailableError('a concurrent request with the same Idempotency-Key was stored first', 1)
     }
+    throw err
+  }
+  let next = last - total
+  for (const w of writes) {
+    next += w.count
+    w.lastLogId = next
   }
   return last
 }

@@ -218,6 +218,18 @@ CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
     // first, one index walk per project, as SQLite's migration 011.
     sql: `CREATE INDEX logs_errors_arrival ON logs (project_id, id) WHERE level IN ('error', 'critical');`,
   },
+  {
+    version: 3,
+    name: 'raise',
+    // Fails the statement that calls it: a group commit is one statement (logs.ts), and this is
+    // how it refuses itself (an Idempotency-Key a concurrent request stored first) so that
+    // nothing of it is kept.
+    sql: `CREATE FUNCTION ledger_raise(state text, message text) RETURNS integer
+  LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = state, MESSAGE = message;
+END $fn$;`,
+  },
 ]
 
 /** The schema version of the database (0: none yet). */
