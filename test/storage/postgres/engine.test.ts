@@ -101,6 +101,21 @@ describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
     }
   })
 
+  it('lets two group commits be under way at once, ids still in commit order (the setting survives the error guard)', async () => {
+    const engine = await start(await server().createDatabase())
+    // The ingest service reads it from the guarded store: a guard that kept only methods made
+    // every PostgreSQL commit wait for the one before it to be answered.
+    expect(engine.logWrites.concurrentCommits).toBe(2)
+    const lasts = await Promise.all([
+      engine.logWrites.commit([write(1, ['one a', 'one b'])]),
+      engine.logWrites.commit([write(1, ['two a'])]),
+      engine.logWrites.commit([write(2, ['three a', 'three b', 'three c'])]),
+    ])
+    // Three commits, six ids, none given twice, each commit's ids together.
+    expect(new Set(lasts).size).toBe(3)
+    expect(Math.max(...lasts)).toBe(6)
+  })
+
   it('stores a group commit in one INSERT, searchable at once', async () => {
     const url = await server().createDatabase()
     const engine = await start(url)

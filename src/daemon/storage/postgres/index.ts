@@ -359,7 +359,11 @@ function describe(err: unknown): string {
 function guarded<T extends object>(store: T, translate: (err: unknown) => unknown, ok: () => void): T {
   const out = {} as Record<string, unknown>
   for (const [name, fn] of Object.entries(store)) {
-    if (typeof fn !== 'function') continue
+    // A property that is not a method (LogWriteStore.concurrentCommits) is kept as it is.
+    if (typeof fn !== 'function') {
+      out[name] = fn
+      continue
+    }
     out[name] = async (...args: unknown[]) => {
       try {
         const r = await (fn as (...a: unknown[]) => unknown)(...args)

@@ -187,7 +187,11 @@ export class SqliteStorage implements Storage {
 function guarded<T extends object>(store: T, noteFull: (err: unknown) => boolean): T {
   const out = {} as Record<string, unknown>
   for (const [name, fn] of Object.entries(store)) {
-    if (typeof fn !== 'function') continue
+    // A property that is not a method (LogWriteStore.concurrentCommits) is kept as it is.
+    if (typeof fn !== 'function') {
+      out[name] = fn
+      continue
+    }
     out[name] = async (...args: unknown[]) => {
       try {
         return await (fn as (...a: unknown[]) => unknown)(...args)
