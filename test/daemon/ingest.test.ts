@@ -452,6 +452,14 @@ describe('a full ingestion queue', () => {
       const fullBatch = await batch(keyClient, { logs: [log()] })
       expectError(fullBatch, 503)
       expect(fullBatch.headers['retry-after']).toBe('60')
+      // Refused before its body is decoded (decoding is most of a request's CPU, and the
+      // indexer needs it): a body that is not even JSON gets the same 503, not a 400.
+      const undecoded = await keyClient.raw('POST', '/api/v1/ingest/batch', {
+        rawBody: '{"logs": [not json',
+        headers: { 'content-type': 'application/json' },
+      })
+      expectError(undecoded, 503)
+      expect(undecoded.headers['retry-after']).toBe('60')
       expect((await storedCount(smallDb, project.project_id))).toBe(5)
       expect(await depthOf(keyClient)).toBe(5)
 
