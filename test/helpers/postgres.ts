@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chownSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { ADMIN, command, findPostgres, ownedTempDir, type PostgresInstall, serverEnv, template } from './postgres-install.js'
-import { freePort } from './ports.js'
+import { onFreePort, type ServerProcess, spawnServerProcess } from './server-process.js'
 import { useServer } from './servers.js'
 
 export { findPostgres, type PostgresInstall, postgresSkipReason } from './postgres-install.js'
@@ -91,22 +91,15 @@ export async function startPostgres(opts: StartOptions = {}): Promise<PostgresSe
     ...opts.settings,
   }
 
-  let proc: Running | undefined
-  let port = 0
+  let started: { port: number; proc: ServerProcess }
   try {
-    for (let attempt = 0; !proc; attempt++) {
-      port = await freePort()
-      try {
-        proc = await spawnServer(install, data, port, settings)
-      } catch (err) {
-        // Another process took the port between our probe and the bind: take another one.
-        if (!(err instanceof PortTaken) || attempt >= 4) throw err
-      }
-    }
+    started = await onFreePort((port) => spawnServer(install, data, port, settings))
   } catch (err) {
     rmSync(dir, { recursive: true, force: true })
     throw err
   }
+  const port = started.port
+  let proc: ServerProcess | undefined = started.proc
 
   const adminClients = new Map<string, pg.Client>()
   const admin = async (database = 'postgres') => {
@@ -173,63 +166,29 @@ export async function startPostgres(opts: StartOptions = {}): Promise<PostgresSe
   }
 }
 
-class PortTaken extends Error {}
-
-interface Running {
-  child: ChildProcess
-  stop(): Promise<void>
-}
-
 /** Spawns `postgres` and resolves once it accepts connections. */
-async function spawnServer(
+function spawnServer(
   install: PostgresInstall,
   data: string,
   port: number,
   settings: Record<string, string>,
-): Promise<Running> {
+): Promise<ServerProcess> {
   const args = ['-D', data, '-p', String(port)]
   for (const [k, v] of Object.entries(settings)) args.push('-c', `${k}=${v}`)
   const [cmd, argv] = command(install, 'postgres', args)
-  const child = spawn(cmd, argv, { env: serverEnv(), stdio: ['ignore', 'ignore', 'pipe'] })
-  // The last lines of the server's log, for error messages. Read to the end: a full pipe would
-  // block the server.
-  let log = ''
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  // A test process that exits without stopping its server (a crash) takes it down.
-  const onExit = () => child.kill('SIGQUIT')
-  process.once('exit', onExit)
-  void exited.then(() => process.off('exit', onExit))
-
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      log = (log + chunk.toString('utf8')).slice(-8000)
-      if (log.includes(READY)) {
-        child.stderr!.off('data', onData)
-        child.stderr!.on('data', (more: Buffer) => {
-          log = (log + more.toString('utf8')).slice(-8000)
-        })
-        resolve()
-      }
-    }
-    child.stderr!.on('data', onData)
-    child.once('error', reject)
-    void exited.then(() => {
-      const taken = /could not bind|Address already in use/.test(log)
-      reject(taken ? new PortTaken(log) : new Error(`postgres exited before it was ready:\n${log}`))
-    })
+  return spawnServerProcess({
+    name: 'postgres',
+    cmd,
+    args: argv,
+    env: serverEnv(),
+    ready: READY,
+    portTaken: /could not bind|Address already in use/,
+    // SIGINT: fast shutdown (ends sessions, checkpoints). SIGQUIT if that hangs.
+    stopSignal: 'SIGINT',
+    escalateSignal: 'SIGQUIT',
+    graceMs: 30_000,
+    exitSignal: 'SIGQUIT',
   })
-
-  return {
-    child,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      // SIGINT: fast shutdown (ends sessions, checkpoints). SIGQUIT if that hangs.
-      child.kill('SIGINT')
-      const timer = setTimeout(() => child.kill('SIGQUIT'), 30_000)
-      await exited
-      clearTimeout(timer)
-    },
-  }
 }
 
 /** A PostgreSQL server for the test file (or describe block): see useServer. */

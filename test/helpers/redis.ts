@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
 import { testTempDir } from './tmp.js'
-import { freePort } from './ports.js'
+import { onFreePort, type ServerProcess, spawnServerProcess } from './server-process.js'
 import { useServer } from './servers.js'
 
 // A real Redis server for tests, from the machine's own install (Debian's `redis-server`
@@ -100,24 +100,15 @@ export async function startRedis(opts: RedisStartOptions = {}): Promise<RedisSer
     ...opts.settings,
   }
 
-  let proc: Running | undefined
-  let port = 0
+  let started: { port: number; proc: ServerProcess }
   try {
-    for (let attempt = 0; !proc; attempt++) {
-      port = await freePort()
-      try {
-        proc = await spawnServer(install.bin, port, settings)
-      } catch (err) {
-        // Another process took the port between our probe and the bind: take another one.
-        if (!(err instanceof PortTaken) || attempt >= 4) throw err
-      }
-    }
+    started = await onFreePort((port) => spawnServer(install.bin, port, settings))
   } catch (err) {
     rmSync(dir, { recursive: true, force: true })
     throw err
   }
-
-  let running: Running | undefined = proc
+  const port = started.port
+  let running: ServerProcess | undefined = started.proc
   return {
     host: '127.0.0.1',
     get port() {
@@ -152,59 +143,23 @@ export async function startRedis(opts: RedisStartOptions = {}): Promise<RedisSer
   }
 }
 
-class PortTaken extends Error {}
-
-interface Running {
-  child: ChildProcess
-  stop(signal: NodeJS.Signals): Promise<void>
-}
-
 /** Spawns `redis-server` and resolves once it accepts connections. */
-async function spawnServer(bin: string, port: number, settings: Record<string, string>): Promise<Running> {
+function spawnServer(bin: string, port: number, settings: Record<string, string>): Promise<ServerProcess> {
   const args = ['--port', String(port)]
   for (const [k, v] of Object.entries(settings)) args.push(`--${k}`, v)
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] } })
-  // The last lines of the server's log, for error messages. Read to the end: a full pipe would
-  // block the server.
-  let log = ''
-  const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString('utf8')).slice(-8000)
-  }
-  child.stderr!.on('data', keep)
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  // A test process that exits without stopping its server (a crash) takes it down.
-  const onExit = () => child.kill('SIGKILL')
-  process.once('exit', onExit)
-  void exited.then(() => process.off('exit', onExit))
-
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      keep(chunk)
-      if (log.includes(READY)) {
-        child.stdout!.off('data', onData)
-        child.stdout!.on('data', keep)
-        resolve()
-      }
-    }
-    child.stdout!.on('data', onData)
-    child.once('error', reject)
-    void exited.then(() => {
-      const taken = /Address already in use|Could not create server TCP listening socket/.test(log)
-      reject(taken ? new PortTaken(log) : new Error(`redis-server exited before it was ready:\n${log}`))
-    })
+  return spawnServerProcess({
+    name: 'redis-server',
+    cmd: bin,
+    args,
+    env: { PATH: process.env['PATH'] },
+    ready: READY,
+    portTaken: /Address already in use|Could not create server TCP listening socket/,
+    // SIGTERM: a clean shutdown (nothing to save). SIGKILL if that hangs.
+    stopSignal: 'SIGTERM',
+    escalateSignal: 'SIGKILL',
+    graceMs: 10_000,
+    exitSignal: 'SIGKILL',
   })
-
-  return {
-    child,
-    async stop(signal) {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      // SIGTERM: a clean shutdown (nothing to save). SIGKILL if that hangs.
-      child.kill(signal)
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      await exited
-      clearTimeout(timer)
-    },
-  }
 }
 
 /** A Redis server for the test file (or describe block): see useServer. */
