@@ -1,4 +1,4 @@
-// CPU time of a process's threads, for `npm run bench`: read from /proc (Linux only).
+// CPU time and disk writes of a process's threads, for `npm run bench`: read from /proc (Linux only).
 import { readdirSync, readFileSync } from 'node:fs'
 
 /** Milliseconds per clock tick (USER_HZ is 100 on Linux). */
@@ -14,8 +14,8 @@ export interface CpuPerRequest {
   rest: number
 }
 
-/** CPU time (ms) of each thread of `pid`, by thread id; null where /proc is not there. */
-export function threadCpu(pid: number): ThreadCpu | null {
+/** A figure of each thread of `pid` (read from /proc/<pid>/task/<tid>/), by thread id; null where /proc is not there. */
+function perThread(pid: number, read: (taskDir: string) => number): ThreadCpu | null {
   let tids: string[]
   try {
     tids = readdirSync(`/proc/${pid}/task`)
@@ -25,9 +25,7 @@ export function threadCpu(pid: number): ThreadCpu | null {
   const out: ThreadCpu = {}
   for (const tid of tids) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      out[tid] = (Number(f[11]) + Number(f[12])) * TICK_MS
+      out[tid] = read(`/proc/${pid}/task/${tid}`)
     } catch {
       // the thread ended between the two reads
     }
@@ -35,27 +33,21 @@ export function threadCpu(pid: number): ThreadCpu | null {
   return out
 }
 
+/** CPU time (ms) of each thread of `pid`, by thread id; null where /proc is not there. */
+export function threadCpu(pid: number): ThreadCpu | null {
+  return perThread(pid, (dir) => {
+    const stat = readFileSync(`${dir}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12])) * TICK_MS
+  })
+}
+
 /**
- * Bytes each thread of `pid` has caused to be written to storage (/proc/<pid>/task/<tid>/io
- * `write_bytes`: counted when the thread dirties the page cache), by thread id; null where /proc
- * is not there.
+ * Bytes each thread of `pid` has caused to be written to storage (`io`'s `write_bytes`: counted
+ * when the thread dirties the page cache), by thread id; null where /proc is not there.
  */
 export function threadWrites(pid: number): ThreadCpu | null {
-  let tids: string[]
-  try {
-    tids = readdirSync(`/proc/${pid}/task`)
-  } catch {
-    return null
-  }
-  const out: ThreadCpu = {}
-  for (const tid of tids) {
-    try {
-      out[tid] = Number(/write_bytes: (\d+)/.exec(readFileSync(`/proc/${pid}/task/${tid}/io`, 'utf8'))?.[1] ?? 0)
-    } catch {
-      // the thread ended between the two reads
-    }
-  }
-  return out
+  return perThread(pid, (dir) => Number(/write_bytes: (\d+)/.exec(readFileSync(`${dir}/io`, 'utf8'))?.[1] ?? 0))
 }
 
 /**
