@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import BetterSqlite3 from 'better-sqlite3'
-import { lowerThreadPriority, nameThread } from '../../workers/threads.js'
+import { nameThread } from '../../workers/threads.js'
 import { FULLTEXT_JOURNAL, forgetText, indexNextLogs } from './fulltext.js'
 
 // The full-text indexer: its own thread, with two connections (see fulltext.ts): one that reads
@@ -30,9 +30,10 @@ export type FulltextReply =
   | { type: 'forgotten'; seq: number; error?: string }
   | { type: 'error'; message: string }
 
-// Indexing is bulk work: it yields to the request path a little (nice 5) but must keep up with
-// what is accepted, or the queue grows until ingestion is refused.
-lowerThreadPriority(5)
+// Indexing runs at the daemon's own priority. Under sustained load it is what bounds the whole
+// pipeline (admission follows its progress), and at nice 5 it lost the cores to the request
+// path, which then refused what it could not index: 80-81k searchable logs/s against 86-98k at
+// nice 0 (60 s windows of `npm run bench -- sustained` at 1.2 M logs, quiet machine).
 nameThread('ledger-index')
 const source = new BetterSqlite3(database, { timeout: 5000 })
 const index = new BetterSqlite3(fulltext, { timeout: 5000 })
