@@ -14,11 +14,6 @@ export interface WalReport {
 }
 
 export interface WalKeeperOptions {
-  /**
-   * Checkpoint after a commit when the last one is this old (ms). Unset: only when `finish()` is
-   * called (the daemon's main file, whose copying is done by a thread of its own).
-   */
-  everyMs?: number
   /** With no commit for this long, the WAL is truncated to nothing (default 1 s). */
   idleMs?: number
 }
@@ -39,19 +34,16 @@ export class WalKeeper {
   private readonly idleMs: number
   private timer: NodeJS.Timeout | undefined
   private committed = false
-  private lastCheckpoint = performance.now()
   private sizeAt = 0
   private size = 0
   private readonly report: WalReport = { bytes: 0, frames: 0, checkpointed_frames: 0, checkpoints: 0, complete: 0 }
-  /** Told of every checkpoint (the full-text thread posts it to the daemon). */
-  onReport: ((r: WalReport) => void) | undefined
 
   constructor(
     private readonly db: Database,
     private readonly walFile: string,
     /** The bound on the WAL file's size. */
     readonly limitBytes: number,
-    private readonly options: WalKeeperOptions = {},
+    options: WalKeeperOptions = {},
   ) {
     this.idleMs = options.idleMs ?? 1000
     db.pragma(`journal_size_limit = ${Math.floor(limitBytes / 4)}`)
@@ -82,8 +74,6 @@ export class WalKeeper {
   /** Call right after each commit of a write transaction on this connection. */
   afterCommit(): void {
     this.committed = true
-    const every = this.options.everyMs
-    if (every !== undefined && performance.now() - this.lastCheckpoint >= every) this.checkpoint('PASSIVE')
   }
 
   /**
@@ -118,7 +108,6 @@ export class WalKeeper {
   }
 
   private checkpoint(mode: 'PASSIVE' | 'TRUNCATE'): void {
-    this.lastCheckpoint = performance.now()
     let r: { busy: number; log: number; checkpointed: number } | undefined
     try {
       ;[r] = this.db.pragma(`wal_checkpoint(${mode})`) as Array<{ busy: number; log: number; checkpointed: number }>
@@ -132,7 +121,6 @@ export class WalKeeper {
     this.report.frames = r.log
     this.report.checkpointed_frames = r.checkpointed
     this.sizeAt = 0
-    this.onReport?.(this.status)
   }
 
   /** No commit since the last tick: empty the WAL file, without waiting for readers. */
