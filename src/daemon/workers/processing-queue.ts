@@ -1,5 +1,6 @@
 import type { LogEvents } from '../services/log-events.js'
 import type { IndexedRange, Indexer } from '../storage/types.js'
+import { insertInOrder } from '../../shared/sorted.js'
 
 /** Stored logs not yet searchable: a commit's ids (up to `upTo`) and counts per project. */
 interface Unindexed {
@@ -88,9 +89,7 @@ export class ProcessingQueue {
       for (const [project, n] of counts) last.counts.set(project, (last.counts.get(project) ?? 0) + n)
     } else {
       // In id order: concurrent commits (LogWriteStore.concurrentCommits) may complete out of it.
-      let at = this.unindexed.length
-      while (at > 0 && this.unindexed[at - 1]!.upTo > upTo) at--
-      this.unindexed.splice(at, 0, { upTo, counts: new Map(counts) })
+      insertInOrder(this.unindexed, { upTo, counts: new Map(counts) }, (c) => c.upTo)
     }
     if (this.running && !this.paused) this.indexer.kick()
   }

@@ -1,4 +1,5 @@
 import type { IndexedRange, Indexer } from '../types.js'
+import { insertInOrder } from '../../../shared/sorted.js'
 
 /**
  * The "indexer" of PostgreSQL: a log's full text is made by the INSERT that stores it, so it is
@@ -44,9 +45,7 @@ export class CommitFeed implements Indexer {
     this.pendingRows += rows
     if (!this.deaf && upTo > this.heard) {
       // In id order (concurrent commits may complete out of it).
-      let at = this.ownAhead.length
-      while (at > 0 && this.ownAhead[at - 1]!.after > after) at--
-      this.ownAhead.splice(at, 0, { after, upTo })
+      insertInOrder(this.ownAhead, { after, upTo }, (r) => r.after)
     }
   }
 
