@@ -265,6 +265,7 @@ export function logReadStore(db: Queryable): LogReadStore {
       const where = conditions(q, params)
       params.push(q.limit)
       const limit = `$${params.length}`
+      let byTime = 'l.timestamp'
       if (q.search && hasPhrase(q.search)) {
         // A phrase of common words: the GIN index only knows which logs hold the words, and
         // checking their positions in every such log (a third of them, say) takes seconds. The
@@ -287,14 +288,10 @@ export function logReadStore(db: Queryable): LogReadStore {
         // every log on the way: all of them when none matches (400 ms at 1 M logs, growing with
         // the project). `timestamp + 0` cannot be ordered by that index, so the GIN index finds
         // the few logs with the phrase's words first, and they are sorted (23 ms there).
-        return read(
-          `SELECT ${cols('l')} FROM logs l WHERE ${where.join(' AND ')}
-           ORDER BY l.timestamp + 0 DESC, l.id DESC LIMIT ${limit}`,
-          params,
-        )
+        byTime = 'l.timestamp + 0'
       }
       return read(
-        `SELECT ${cols('l')} FROM logs l WHERE ${where.join(' AND ')} ORDER BY l.timestamp DESC, l.id DESC LIMIT ${limit}`,
+        `SELECT ${cols('l')} FROM logs l WHERE ${where.join(' AND ')} ORDER BY ${byTime} DESC, l.id DESC LIMIT ${limit}`,
         params,
       )
     },
