@@ -200,8 +200,13 @@ describe('ledger top', () => {
       await seen('── Recent errors')
 
       tmux('send-keys', '-t', 'top', 'q')
-      await waitFor(() => screen().includes('EXITED=0'), 15_000, `the exit:\n${screen()}`)
-      const after = screen()
+      // The shell prints EXITED=… and then the tty's mode: wait for the mode line too (read on
+      // EXITED alone, the screen once held no mode yet).
+      const after = await waitFor(() => {
+        const s = screen()
+        return s.includes('EXITED=') && /^-?icanon$/m.test(s) && s
+      }, 15_000, `the exit and the tty's mode:\n${screen()}`)
+      expect(after).toContain('EXITED=0')
       expect(after).not.toContain('Ledger top')
       expect(after.split('\n')).toContain('icanon')
       expect(tmux('display', '-p', '-t', 'top', '#{alternate_on}').trim()).toBe('0')
