@@ -29,7 +29,7 @@
 //   (p)  PostgreSQL next to SQLite: batch ingestion (10 clients) with the CPU of the daemon and of
 //        the PostgreSQL server per 1000 logs, and search over 1,000,000 logs (`npm run bench --
 //        postgres` runs only this part; postgres.ts; BENCH_POSTGRES_RUNS picks its ingestion runs
-//        among sqlite, sqlite-indexing and postgres; BENCH_SEARCH_ROWS=0 skips its search)
+//        among sqlite, sqlite-indexing, postgres and postgres-indexing; BENCH_SEARCH_ROWS=0 skips its search)
 //   (s)  sustained ingestion, only with `npm run bench -- sustained` (sustained.ts)
 // Sizes: BENCH_ROWS (logs of (a) to (c), 200,000), BENCH_SINGLE_RATE ((d'), 1000/s),
 // BENCH_CLI_RUNS ((f), 15), BENCH_TAILS ((i)'s tails, JSON), BENCH_SUSTAINED_SECONDS,

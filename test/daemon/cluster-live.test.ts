@@ -244,7 +244,8 @@ describe.skipIf(skip !== null)('three daemons on one PostgreSQL', () => {
       TestDaemon['client'],
       TestDaemon['client'],
     ]
-    a.services.queue.pause()
+    // Indexing paused on all three: any daemon indexes what any other stored (one at a time).
+    for (const d of [a, b, c]) d.services.queue.pause()
     try {
       await onA.ingestBatch(Array.from({ length: 7 }, (_, i) => log({ message: `held ${i}` })))
       expect((await onA.queueDepth()).queue_depth).toBe(7)
@@ -257,8 +258,12 @@ describe.skipIf(skip !== null)('three daemons on one PostgreSQL', () => {
     } finally {
       a.services.queue.resume()
     }
-    await waitFor(async () => (await onB.queueDepth()).queue_depth === 0, 5000, 'the depth to fall on B')
-    expect((await onC.queueDepth()).queue_depth).toBe(0)
+    try {
+      await waitFor(async () => (await onB.queueDepth()).queue_depth === 0, 5000, 'the depth to fall on B')
+      expect((await onC.queueDepth()).queue_depth).toBe(0)
+    } finally {
+      for (const d of [b, c]) d.services.queue.resume()
+    }
   })
 
   it('after its bus connection is cut, a daemon listens again, re-reads what it cached and announces what was committed meanwhile', async () => {

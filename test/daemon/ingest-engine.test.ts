@@ -271,7 +271,7 @@ describe('ingestion engine over HTTP', () => {
     const report = await d.services.maintenance.runOnce()
     expect(report.logs_deleted).toBe(2)
     expect((await keyClient.logs()).logs.map((l) => l.message)).toEqual(['recent'])
-    // Out of SQLite's separate full-text index too (on PostgreSQL the text goes with its row).
+    // Out of SQLite's separate full-text index too (PostgreSQL's log_search: test/storage/postgres/engine.test.ts).
     if (!onPostgres) {
       const db = d.inspect()
       expect(db.prepare("SELECT count(*) AS n FROM logs_fts WHERE logs_fts MATCH 'retired'").get()).toEqual({

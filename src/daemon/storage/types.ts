@@ -434,9 +434,10 @@ export interface IndexedRange {
   rows: number
   ms: number
   /**
-   * Logs of the range that other daemons on the same database committed, per project; `unknown`
-   * when some of them were not heard of (the bus was cut): every project may have some. Absent:
-   * none (one daemon).
+   * Logs of the range per project, as far as other daemons on the same database may have
+   * committed some of them (a count may include this daemon's own logs too: tails only ask
+   * whether a project is named); `unknown` when they are not known (the bus was cut, a range not
+   * heard of): every project may have some. Absent: none (one daemon).
    */
   others?: ReadonlyMap<number, number> | 'unknown'
 }

@@ -1,44 +1,26 @@
 import pg from 'pg'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { emptyColumns, pushLog } from '../../../src/daemon/ingest/batch-decode.js'
 import { validateLog } from '../../../src/contract/ingest.js'
 import { parseSearchQuery } from '../../../src/contract/search-query.js'
 import { MIGRATIONS } from '../../../src/daemon/storage/postgres/migrations.js'
 import { PostgresStorage } from '../../../src/daemon/storage/postgres/index.js'
-import { BUS_CHANNEL, commitPayload } from '../../../src/daemon/storage/postgres/bus.js'
+import { BUS_CHANNEL } from '../../../src/daemon/storage/postgres/bus.js'
 import { storeWrites } from '../../../src/daemon/storage/postgres/logs.js'
 import { listPartitions } from '../../../src/daemon/storage/postgres/partitions.js'
 import { type LogWrite, StorageUnavailableError } from '../../../src/daemon/storage/types.js'
-import { postgresSkipReason, usePostgres } from '../../helpers/postgres.js'
+import { logWrite as write } from '../../helpers/log-writes.js'
+import { quiet, useEngines } from './engines.js'
+import { postgresSkipReason } from '../../helpers/postgres.js'
 
 // The PostgreSQL engine's own guarantees, below the HTTP API (which the end-to-end suite runs on
 // both engines): migrations applied once by daemons starting together, log ids given in commit
 // order whatever the connections, the secret made once.
 
 const skip = postgresSkipReason()
-const quiet = { warn: () => undefined, error: () => undefined }
-
-function write(projectId: number, messages: string[], now = Date.now()): LogWrite {
-  const logs = emptyColumns()
-  for (const message of messages) {
-    const v = validateLog({ timestamp: '2026-01-01T00:00:00Z', level: 'info', log_type: 'logger', importance: 'standard', message })
-    if (!v.ok) throw new Error(v.detail)
-    pushLog(logs, v.value)
-  }
-  return { projectId, receivedAt: now, day: Math.floor(now / 86_400_000), logs, count: messages.length, lastLogId: 0 }
-}
 
 describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
-  const server = usePostgres({ fsync: false })
-  const open: PostgresStorage[] = []
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((s) => s.close()))
-  })
-  const start = async (url: string) => {
-    const s = await PostgresStorage.open({ url }, quiet, Date.now)
-    open.push(s)
-    return s
-  }
+  const { server, start } = useEngines()
 
   it('applies each migration exactly once when several daemons start at once', async () => {
     const url = await server().createDatabase()
@@ -63,7 +45,7 @@ describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
       await a.query('BEGIN')
       const aWrite = write(1, ['a1', 'a2'])
       // The engine's own statements, on A's connection.
-      const aLast = await storeWrites(a as unknown as pg.PoolClient, [aWrite], { channel: BUS_CHANNEL, ...commitPayload('another-daemon', [aWrite]) })
+      const aLast = await storeWrites(a as unknown as pg.PoolClient, [aWrite])
       const bWrite = write(1, ['b1'])
       let bDone = false
       const b = engine.logWrites.commit([bWrite]).then((last) => {
@@ -116,17 +98,18 @@ describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
     expect(Math.max(...lasts)).toBe(6)
   })
 
-  it('stores a group commit in one INSERT, searchable at once', async () => {
+  it('stores a group commit in one INSERT, searchable once indexed', async () => {
     const url = await server().createDatabase()
     const engine = await start(url)
     const last = await engine.logWrites.commit([write(7, ['hello world', 'second']), write(8, ['hello there'])])
     expect(last).toBe(3)
-    const page = await engine.logReads.page({
-      projectId: 7,
-      limit: 10,
-      search: parseSearchQuery('hello'),
-    })
-    expect(page.map((r) => r.message)).toEqual(['hello world'])
+    const search = async () =>
+      (await engine.logReads.page({ projectId: 7, limit: 10, search: parseSearchQuery('hello') })).map((r) => r.message)
+    // Stored, listed, but not searchable before the indexer's batch.
+    expect((await engine.logReads.page({ projectId: 7, limit: 10 })).length).toBe(2)
+    expect(await search()).toEqual([])
+    expect(await engine.pgIndexer.batch()).toBe('done')
+    expect(await search()).toEqual(['hello world'])
     expect(await engine.logWrites.quotaUsed(7, Math.floor(Date.now() / 86_400_000))).toBe(2)
   })
 
@@ -144,6 +127,7 @@ describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
     }
     const now = Date.now()
     await engine.logWrites.commit([{ projectId: 3, receivedAt: now, day: Math.floor(now / 86_400_000), logs, count: 3, lastLogId: 0 }])
+    await engine.pgIndexer.batch()
     const find = async (q: string) =>
       (await engine.logReads.page({ projectId: 3, limit: 10, search: parseSearchQuery(q) })).map((r) => r.message).sort()
     expect(await find('checkout')).toEqual(['café crème', 'plain ascii'])
@@ -152,7 +136,7 @@ describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
     expect(await find('attributes')).toEqual(['no attributes'])
   })
 
-  it('tells the other daemons of each commit, in its transaction: its last id and its logs per project', async () => {
+  it('tells the other daemons of each indexed batch, in its transaction: its range and its logs per project', async () => {
     const url = await server().createDatabase()
     const engine = await start(url)
     const other = new pg.Client({ connectionString: url })
@@ -162,12 +146,16 @@ describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
       other.on('notification', (n) => heard.push(n.payload ?? ''))
       await other.query(`LISTEN ${BUS_CHANNEL}`)
       await engine.logWrites.commit([write(7, ['a'])])
+      await engine.pgIndexer.batch()
       const last = await engine.logWrites.commit([write(7, ['b', 'c']), write(8, ['d'])])
+      await engine.pgIndexer.batch()
       while (heard.length < 2) await new Promise((r) => other.once('notification', r))
       expect(last).toBe(4)
-      expect(heard.map((p) => JSON.parse(p) as unknown)).toEqual([
-        { i: engine.bus.instanceId, e: { kind: 'logs', upTo: 1, counts: [[7, 1]] } },
-        { i: engine.bus.instanceId, e: { kind: 'logs', upTo: 4, counts: [[7, 2], [8, 1]] } },
+      const wire = heard.map((p) => JSON.parse(p) as { i: string; e: Record<string, unknown> })
+      expect(wire.map((w) => w.i)).toEqual([engine.bus.instanceId, engine.bus.instanceId])
+      expect(wire.map(({ e }) => ({ ...e, ms: typeof e['ms'] }))).toEqual([
+        { kind: 'indexed', from: 0, upTo: 1, rows: 1, ms: 'number', counts: [[7, 1]] },
+        { kind: 'indexed', from: 1, upTo: 4, rows: 3, ms: 'number', counts: [[7, 2], [8, 1]] },
       ])
     } finally {
       await other.end()
@@ -178,8 +166,7 @@ describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
     const url = await server().createDatabase()
     const DAY = 86_400_000
     let now = Date.UTC(2026, 0, 20, 12)
-    const engine = await PostgresStorage.open({ url }, quiet, () => now)
-    open.push(engine)
+    const engine = await start(url, () => now)
     const today = Math.floor(now / DAY)
     const partitions = async () => (await listPartitions(engine.pool)).map((p) => p.day - today)
     // Yesterday, today and three days ahead, made at start.
@@ -199,7 +186,12 @@ describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
     await engine.logWrites.commit([write(short, ['old short 3'], now - 9 * DAY)])
     await engine.logWrites.commit([write(short, ['new short'], now), write(long, ['new long'], now)])
     expect(await partitions()).toEqual([-10, -9, -1, 0, 1, 2, 3])
+    await engine.pgIndexer.batch()
     const messages = async () => (await engine.pool.query<{ message: string }>('SELECT message FROM logs ORDER BY id')).rows.map((r) => r.message)
+    // The full text goes with its log: the same ids in log_search, partitioned by the same days.
+    const indexed = async () => (await engine.pool.query<{ id: number }>('SELECT id FROM log_search ORDER BY id')).rows.map((r) => r.id)
+    const ids = async () => (await engine.pool.query<{ id: number }>('SELECT id FROM logs ORDER BY id')).rows.map((r) => r.id)
+    expect(await indexed()).toEqual(await ids())
 
     // Day -9 holds only logs past their retention: dropped whole. Day -10 holds one `long`
     // keeps: trimmed row by row instead.
@@ -207,6 +199,7 @@ describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
     expect(deleted).toBe(3)
     expect(await partitions()).toEqual([-10, -1, 0, 1, 2, 3])
     expect(await messages()).toEqual(['old long', 'new short', 'new long'])
+    expect(await indexed()).toEqual(await ids())
 
     // Three weeks later `long`'s log is due as well: its day goes whole; new days were made ahead.
     now += 21 * DAY
@@ -214,6 +207,7 @@ describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
     expect((await partitions()).map((d) => d - 21)).toEqual(expect.arrayContaining([0, 1, 2, 3]))
     expect(await partitions()).not.toContain(-10)
     expect(await messages()).toEqual(['new short', 'new long'])
+    expect(await indexed()).toEqual(await ids())
   })
 
   it('keeps an Idempotency-Key once across daemons: a second commit with a live key stores nothing; an expired key is replaced', async () => {
@@ -242,6 +236,7 @@ describe.skipIf(skip !== null)('the PostgreSQL engine', () => {
     const engine = await start(url)
     const messages = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? `served cache ${i}` : `cache served ${i}`))
     await engine.logWrites.commit([write(1, messages)])
+    await engine.pgIndexer.batch()
     const search = parseSearchQuery('"cache served"')
     // Newest first by (timestamp, id): the same timestamp, so by id.
     const expected = messages.map((m, i) => ({ m, id: i + 1 })).filter((x) => x.m.startsWith('cache served')).reverse()

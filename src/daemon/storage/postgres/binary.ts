@@ -108,3 +108,21 @@ export class BinaryArray {
     return this.buf.subarray(0, this.off)
   }
 }
+
+/** Where an array's elements start: after dimensions, flags, oid, count and lower bound. */
+const ELEMENTS_AT = 20
+
+/** One array of the elements of `arrays` (one-dimensional, of one element type), in order. */
+export function concatArrays(arrays: readonly Buffer[]): Buffer {
+  if (arrays.length === 1) return arrays[0]!
+  let count = 0
+  let nulls = 0
+  for (const a of arrays) {
+    count += a.readInt32BE(12)
+    nulls |= a.readInt32BE(4)
+  }
+  const out = Buffer.concat([arrays[0]!.subarray(0, ELEMENTS_AT), ...arrays.map((a) => a.subarray(ELEMENTS_AT))])
+  out.writeInt32BE(nulls, 4)
+  out.writeInt32BE(count, 12)
+  return out
+}

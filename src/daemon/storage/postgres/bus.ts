@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
-import type { ClusterBus, ClusterEvent, LogWrite } from '../types.js'
-import type { CommitFeed } from './commit-feed.js'
+import type { ClusterBus, ClusterEvent } from '../types.js'
 import { unavailableReason } from './connection.js'
+import type { PostgresIndexer } from './indexer.js'
 
 // The daemons on one database tell each other what they changed with PostgreSQL's
 // LISTEN/NOTIFY: no server beyond the database they already share, and a notification sent in a
@@ -22,8 +22,8 @@ interface Wire {
   i: string
   e:
     | ClusterEvent
-    /** A commit: ids up to `upTo`, `counts` per project (null: too many to list). */
-    | { kind: 'logs'; upTo: number; counts: Array<[number, number]> | null }
+    /** An indexing batch: logs `from < id ≤ upTo`, `counts` per project (null: too many to list). */
+    | { kind: 'indexed'; from: number; upTo: number; rows: number; ms: number; counts: Array<[number, number]> | null }
     /** The sender's queue depths (`part` of a set; the set ends with `last`). */
     | { kind: 'depths'; depths: Array<[number, number]>; set: number; last: boolean }
 }
@@ -38,26 +38,19 @@ export interface BusOptions {
   heartbeatMs?: number
   /** Another daemon's depths are forgotten when it has not announced them for this long (ms, default 3000). */
   peerTtlMs?: number
-  /** How often the listening connection is checked (a query reading `log_ids`; ms, default 5000). */
+  /** How often the listening connection is checked (a query reading the index's watermark; ms, default 5000). */
   checkMs?: number
 }
 
-/**
- * The payload that a commit of `writes` sends inside its transaction, around the last id it
- * takes (known only in the statement: the payload is `before` + that id + `after`).
- */
-export function commitPayload(instanceId: string, writes: readonly LogWrite[]): { before: string; after: string } {
-  const counts = new Map<number, number>()
-  for (const w of writes) counts.set(w.projectId, (counts.get(w.projectId) ?? 0) + w.count)
-  const split = (wire: Wire) => {
-    // A placeholder as long as the longest id (2^53 - 1: 16 digits), for the size check.
-    const text = JSON.stringify(wire).replace(`"upTo":${Number.MAX_SAFE_INTEGER}`, '"upTo":\u0000')
-    const [before, after] = text.split('\u0000') as [string, string]
-    return { before, after, size: text.length + 15 }
-  }
-  const full = split({ i: instanceId, e: { kind: 'logs', upTo: Number.MAX_SAFE_INTEGER, counts: [...counts] } })
-  if (full.size <= MAX_PAYLOAD) return full
-  return split({ i: instanceId, e: { kind: 'logs', upTo: Number.MAX_SAFE_INTEGER, counts: null } })
+/** The payload an indexing batch sends inside its transaction (indexer.ts). */
+export function indexedPayload(
+  instanceId: string,
+  batch: { from: number; upTo: number; rows: number; ms: number; counts: ReadonlyMap<number, number> },
+): string {
+  const e = { kind: 'indexed' as const, from: batch.from, upTo: batch.upTo, rows: batch.rows, ms: batch.ms }
+  const full = JSON.stringify({ i: instanceId, e: { ...e, counts: [...batch.counts] } } satisfies Wire)
+  if (full.length <= MAX_PAYLOAD) return full
+  return JSON.stringify({ i: instanceId, e: { ...e, counts: null } } satisfies Wire)
 }
 
 /**
@@ -69,7 +62,6 @@ export function commitPayload(instanceId: string, writes: readonly LogWrite[]): 
  * last announcement (a daemon killed with logs in its queue stops counting then).
  */
 export class PostgresBus implements ClusterBus {
-  readonly instanceId = randomUUID()
   private readonly listeners = new Set<(event: ClusterEvent | { kind: 'resync' }) => void>()
   private client: pg.Client | null = null
   private connectedOnce = false
@@ -91,9 +83,11 @@ export class PostgresBus implements ClusterBus {
   constructor(
     private readonly url: string,
     private readonly pool: pg.Pool,
-    private readonly feed: CommitFeed,
+    private readonly indexer: PostgresIndexer,
     private readonly log: BusLog,
     private readonly opts: BusOptions = {},
+    /** This daemon's name on the bus (its indexer's notifications carry it too). */
+    readonly instanceId: string = randomUUID(),
   ) {}
 
   /** Connects and listens (retrying until it can), and starts the heartbeat. */
@@ -108,7 +102,7 @@ export class PostgresBus implements ClusterBus {
     }, every)
     this.heartbeat.unref()
     // A daemon must not wait for ever on a bus that cannot connect: it starts, and keeps trying.
-    setTimeout(() => this.feed.giveUpWaiting(), 10_000).unref()
+    setTimeout(() => this.indexer.giveUpWaiting(), 10_000).unref()
   }
 
   async close(): Promise<void> {
@@ -191,8 +185,8 @@ export class PostgresBus implements ClusterBus {
     try {
       await client.connect()
       await client.query(`LISTEN ${BUS_CHANNEL}`)
-      // After LISTEN: whatever committed before it is read here, whatever after is heard.
-      last = Number((await client.query<{ last: string }>('SELECT last FROM log_ids WHERE id = 1')).rows[0]!.last)
+      // After LISTEN: whatever was indexed before it is read here, whatever after is heard.
+      last = await readWatermark(client)
     } catch (err) {
       client.removeAllListeners('end')
       client.on('error', () => undefined)
@@ -207,9 +201,9 @@ export class PostgresBus implements ClusterBus {
     }
     this.client = client
     this.retryMs = 250
-    // Commits made while nobody listened are announced (their projects unknown), and whatever the
+    // Logs indexed while nobody listened are announced (their projects unknown), and whatever the
     // services cached may be stale: they are told to look again.
-    this.feed.resync(last)
+    this.indexer.resync(last)
     if (this.connectedOnce) {
       this.reconnects++
       this.peers.clear()
@@ -222,7 +216,6 @@ export class PostgresBus implements ClusterBus {
   private lost(client: pg.Client, err?: Error): void {
     if (this.client !== client) return
     this.client = null
-    this.feed.lost()
     this.lastError = err ? unavailableReason(err) : 'the connection ended'
     this.log.warn({ reason: this.lastError }, 'the connection listening to the other daemons was cut; reconnecting')
     client.on('error', () => undefined)
@@ -240,13 +233,12 @@ export class PostgresBus implements ClusterBus {
     this.retryMs = Math.min(this.retryMs * 2, 5000)
   }
 
-  /** Reads `log_ids` on the listening connection: it is alive, and no commit went unannounced. */
+  /** Reads the index's watermark on the listening connection: it is alive, and no batch went unannounced. */
   private async check(): Promise<void> {
     const c = this.client
     if (!c) return
     try {
-      const r = await c.query<{ last: string }>('SELECT last FROM log_ids WHERE id = 1')
-      this.feed.polled(Number(r.rows[0]!.last))
+      this.indexer.polled(await readWatermark(c))
     } catch (err) {
       this.lost(c, err as Error)
     }
@@ -260,8 +252,9 @@ export class PostgresBus implements ClusterBus {
       return
     }
     const e = w.e
-    if (e.kind === 'logs') {
-      this.feed.heardCommit(e.upTo, e.counts && new Map(e.counts), w.i === this.instanceId)
+    if (e.kind === 'indexed') {
+      // This daemon's own batches were announced when they committed: those come back ignored.
+      this.indexer.heard(e.from, e.upTo, e.rows, e.ms, e.counts && new Map(e.counts))
       return
     }
     if (w.i === this.instanceId) return
@@ -304,4 +297,9 @@ export class PostgresBus implements ClusterBus {
     const before = Date.now() - (this.opts.peerTtlMs ?? 3000)
     for (const [id, p] of this.peers) if (p.seenAt < before) this.peers.delete(id)
   }
+}
+
+/** `log_index.indexed_upto`: every log with an id up to it is indexed. */
+async function readWatermark(c: pg.Client): Promise<number> {
+  return Number((await c.query<{ upto: string }>('SELECT indexed_upto AS upto FROM log_index WHERE id = 1')).rows[0]!.upto)
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import type pg from 'pg'
 import { redactDatabaseUrl } from '../../config.js'
 import type {
@@ -20,9 +20,9 @@ import type {
   VerificationStore,
 } from '../types.js'
 import { InvalidInputError, StorageUnavailableError, USAGE_HISTORY } from '../types.js'
-import { BUS_CHANNEL, type BusOptions, commitPayload, PostgresBus } from './bus.js'
-import { CommitFeed } from './commit-feed.js'
+import { type BusOptions, PostgresBus } from './bus.js'
 import { createPool, isUnavailable, unavailableReason } from './connection.js'
+import { PostgresIndexer } from './indexer.js'
 import { logReadStore, storeWrites } from './logs.js'
 import { migrate } from './migrations.js'
 import { DAY_MS, DAYS_AHEAD, dropExpiredPartitions, ensurePartitions } from './partitions.js'
@@ -50,9 +50,9 @@ interface Outage {
 }
 
 /**
- * Ledger on PostgreSQL: every table of the seam in one database, a pool of connections, logs
- * searchable at commit (their tsvector is made by the INSERT). There is no queue to drain: the
- * "indexer" is the commit itself, and it announces the committed range at once (README.md).
+ * Ledger on PostgreSQL: every table of the seam in one database, a pool of connections. A log
+ * is stored (durable) by its group commit, and searchable once the indexer (indexer.ts) has put
+ * its full text in `log_search`, as the full-text thread does on SQLite (README.md).
  */
 export class PostgresStorage implements Storage {
   readonly engine = 'postgres' as const
@@ -66,6 +66,8 @@ export class PostgresStorage implements Storage {
   readonly logReads: LogReadStore
   readonly retention: RetentionStore
   readonly indexer: Indexer
+  /** The indexer as this engine's (tests index on demand with `batch`). */
+  readonly pgIndexer: PostgresIndexer
   readonly health: StorageHealthView
   readonly bus: ClusterBus
   readonly indexState: Storage['indexState']
@@ -76,7 +78,6 @@ export class PostgresStorage implements Storage {
   readonly displayUrl: string
   private outage: Outage | null = null
   private probeTimer: NodeJS.Timeout | undefined
-  private readonly feed: CommitFeed
   private readonly pgBus: PostgresBus
   private readonly knownDays = new Set<number>()
   private schemaVersion = 0
@@ -106,8 +107,8 @@ export class PostgresStorage implements Storage {
       await ensurePartitions(pool, day - 1, day + DAYS_AHEAD)
       await pool.query('INSERT INTO ledger_secret (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING', [randomBytes(32)])
       const secret = (await pool.query<{ secret: Buffer }>('SELECT secret FROM ledger_secret WHERE id = 1')).rows[0]!.secret
-      const last = (await pool.query<{ last: number }>('SELECT last FROM log_ids WHERE id = 1')).rows[0]!.last
-      return new PostgresStorage(pool, opts, displayUrl, log, now, new Uint8Array(secret), last, version)
+      const indexed = (await pool.query<{ upto: number }>('SELECT indexed_upto AS upto FROM log_index WHERE id = 1')).rows[0]!.upto
+      return new PostgresStorage(pool, opts, displayUrl, log, now, new Uint8Array(secret), indexed, version)
     } catch (err) {
       await pool.end().catch(() => undefined)
       throw err
@@ -121,21 +122,22 @@ export class PostgresStorage implements Storage {
     private readonly log: StorageLog,
     private readonly now: () => number,
     secret: Uint8Array,
-    lastLogId: number,
+    indexedUpTo: number,
     version: number,
   ) {
     this.pool = pool
     this.displayUrl = displayUrl
     this.secret = secret
     this.schemaVersion = version
-    this.indexState = { indexedUpTo: lastLogId, rebuildUpTo: 0 }
+    this.indexState = { indexedUpTo, rebuildUpTo: 0 }
     pool.removeAllListeners('error')
     // An idle connection the server ended (restart, pg_terminate_backend): the pool drops it and
     // opens another on the next query; the probe says whether the server is back.
     pool.on('error', (err) => this.log.warn({ reason: unavailableReason(err) }, 'a PostgreSQL connection was closed; it will be replaced'))
-    this.feed = new CommitFeed(lastLogId)
-    this.indexer = this.feed
-    this.pgBus = new PostgresBus(opts.url, pool, this.feed, log, opts.bus)
+    const instanceId = randomUUID()
+    this.pgIndexer = new PostgresIndexer(pool, instanceId, log, indexedUpTo)
+    this.indexer = this.pgIndexer
+    this.pgBus = new PostgresBus(opts.url, pool, this.pgIndexer, log, opts.bus, instanceId)
     this.bus = this.pgBus
     const guard = <T extends object>(store: T): T => guarded(store, (err) => this.translate(err), () => this.noteSuccess())
     this.accounts = guard(accountStore(pool))
@@ -183,15 +185,18 @@ export class PostgresStorage implements Storage {
     }
     this.probeTimer = setInterval(() => void probe(), this.opts.probeMs ?? 1000)
     this.probeTimer.unref()
-    // The other daemons on the same database: their commits (announced to this daemon's tails),
-    // their changes of credentials and limits, their queue depths (bus.ts).
+    // The other daemons on the same database: what they indexed (announced to this daemon's
+    // tails), their changes of credentials and limits, their queue depths (bus.ts).
     this.pgBus.start()
+    // Indexing, by whichever daemon holds the watermark (indexer.ts).
+    this.pgIndexer.start()
   }
 
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
     clearInterval(this.probeTimer)
+    await this.pgIndexer.close()
     await this.pgBus.close()
     await this.pool.end()
   }
@@ -274,18 +279,16 @@ export class PostgresStorage implements Storage {
         const client = await pool.connect()
         let last: number
         try {
-          // One statement, its own transaction: the other daemons hear of the commit (the
-          // notification it sends) when, and only if, it is done.
-          last = await storeWrites(client, writes, { channel: BUS_CHANNEL, ...commitPayload(this.pgBus.instanceId, writes) })
+          // One statement, its own transaction. The indexer is told next (the queue kicks it).
+          last = await storeWrites(client, writes)
         } catch (err) {
           // A connection that failed mid-statement is not given back to the pool.
           client.release(isUnavailable(err) && !(err instanceof StorageUnavailableError) ? (err as Error) : undefined)
           throw err
         }
         client.release()
-        // Announced when the queue has counted it (it kicks the feed next). Ids are consecutive.
-        const rows = writes.reduce((n, w) => n + w.count, 0)
-        this.feed.stored(last - rows, last, rows)
+        // Its indexing batch made now, from the logs in hand (indexer.ts).
+        this.pgIndexer.stored(writes)
         return last
       },
       async quotaUsed(projectId, day) {
@@ -324,13 +327,22 @@ export class PostgresStorage implements Storage {
           if (isUnavailable(err)) throw err
           this.log.warn({ err }, 'partition maintenance failed')
         }
-        const r = await pool.query(
-          `DELETE FROM logs WHERE received_at < $2 AND id = ANY(ARRAY(
-             SELECT id FROM logs WHERE project_id = $1 AND received_at < $2 ORDER BY received_at, id LIMIT $3))
-           AND project_id = $1`,
+        // A log and its full text together. Only logs already indexed: one the indexer is reading
+        // now (above the watermark) would have its text stored after the log is gone.
+        const r = await pool.query<{ n: number }>(
+          `WITH gone AS (
+             DELETE FROM logs WHERE received_at < $2 AND id = ANY(ARRAY(
+               SELECT id FROM logs WHERE project_id = $1 AND received_at < $2
+                 AND id <= (SELECT indexed_upto FROM log_index WHERE id = 1)
+               ORDER BY received_at, id LIMIT $3))
+             AND project_id = $1
+             RETURNING id, received_at),
+           unsearchable AS (
+             DELETE FROM log_search s USING gone g WHERE s.id = g.id AND s.received_at = g.received_at)
+           SELECT count(*) AS n FROM gone`,
           [projectId, cutoff, limit],
         )
-        const n = r.rowCount ?? 0
+        const n = r.rows[0]?.n ?? 0
         if (n < limit) {
           await pool.query('DELETE FROM log_minutes WHERE project_id = $1 AND minute < $2', [projectId, Math.floor(cutoff / 60_000)])
         }
@@ -532,7 +544,7 @@ function projectStore(pool: pg.Pool): ProjectStore {
         )
       ).rows[0],
     delete: (id) =>
-      // One transaction: the logs (their full-text vectors are in the same rows), counts, quota,
+      // One transaction: the logs and their full text, counts, quota,
       // idempotency answers, keys (usage and metrics cascade), the account's panels that name the
       // project, and the project. The project's row is locked first, so a concurrent delete
       // (another daemon) finds nothing.
@@ -542,6 +554,8 @@ function projectStore(pool: pg.Pool): ProjectStore {
         ).rows[0]
         if (!project) return null
         await c.query('DELETE FROM logs WHERE project_id = $1', [id])
+        // A batch of the indexer under way may still store some of them: harmless, no log joins them.
+        await c.query('DELETE FROM log_search WHERE project_id = $1', [id])
         await c.query('DELETE FROM log_minutes WHERE project_id = $1', [id])
         await c.query('DELETE FROM quota_usage WHERE project_id = $1', [id])
         await c.query('DELETE FROM idempotency_keys WHERE project_id = $1', [id])

@@ -1,7 +1,6 @@
 import type pg from 'pg'
 import { LOG_FIELDS, TEXT_FIELDS } from '../../../contract/log-fields.js'
 import type { SearchNode } from '../../../contract/search-query.js'
-import { attributeText } from '../attribute-text.js'
 import { logJson } from '../log-json.js'
 import {
   type BucketCount,
@@ -14,8 +13,8 @@ import {
   type ReceivedCount,
   StorageUnavailableError,
 } from '../types.js'
-import { BinaryArray, INT8, TEXT, TSVECTOR } from './binary.js'
-import { asciiSearchVector, toTsQuery } from './fulltext.js'
+import { BinaryArray, INT8, TEXT } from './binary.js'
+import { toTsQuery } from './fulltext.js'
 
 // Logs on PostgreSQL: the group commit (one INSERT … SELECT FROM unnest(…) for every log of
 // every request in it) and the reads. The log's columns come from the log-fields table.
@@ -38,23 +37,21 @@ export const IDEMPOTENCY_RACE = 'LG001'
  * `log_ids` row, whose lock the transaction holds until it commits: ids in commit order) and
  * inserts every log, the column arrays turned into rows by unnest; adds the per-minute counts
  * and the quota; stores the idempotency records (failing the whole commit when a live record of
- * a key is there: a concurrent request stored it first); notifies the other daemons (delivered
- * only if it commits); answers the last id given. The arrays are parsed at bind time (the
- * vectors as `tsvector[]`), before the row lock is taken: only the rows' own work is done
- * under it. The log columns are sent in binary (`binary.ts`).
+ * a key is there: a concurrent request stored it first); answers the last id given. The arrays
+ * are parsed at bind time, before the row lock is taken: only the rows' own work is done under
+ * it. The log columns are sent in binary (`binary.ts`). The full text is not made here: the
+ * indexer (indexer.ts) adds it after the commit, outside the lock that makes commits serial.
  */
 const COMMIT_LOGS = (() => {
-  const names = ['project_id', 'received_at', ...LOG_FIELDS, 'attribute_text', 'vector']
-  const types = ['bigint', 'bigint', ...LOG_FIELDS.map(SQL_TYPE), 'text', 'tsvector']
+  const names = ['project_id', 'received_at', ...LOG_FIELDS]
+  const types = ['bigint', 'bigint', ...LOG_FIELDS.map(SQL_TYPE)]
   const unnest = types.map((t, i) => `$${i + 2}::${t}[]`).join(', ')
   let n = types.length + 1
   const $ = () => `$${++n}`
-  // The vector made by the daemon for ASCII logs (asciiSearchVector), else by the SQL function.
   return `WITH ids AS (UPDATE log_ids SET last = last + $1 WHERE id = 1 RETURNING last),
     stored AS (
-      INSERT INTO logs (id, project_id, received_at, ${LOG_FIELDS.join(', ')}, search)
-      SELECT (SELECT last FROM ids) - $1 + u.n, project_id, received_at, ${LOG_FIELDS.join(', ')},
-        coalesce(vector, ledger_search_vector(message, error_type, error_message, stack_trace, attribute_text))
+      INSERT INTO logs (id, project_id, received_at, ${LOG_FIELDS.join(', ')})
+      SELECT (SELECT last FROM ids) - $1 + u.n, ${names.join(', ')}
       FROM unnest(${unnest}) WITH ORDINALITY AS u(${names.join(', ')}, n)),
     minutes AS (
       INSERT INTO log_minutes (project_id, minute, level, count)
@@ -77,7 +74,7 @@ const COMMIT_LOGS = (() => {
         response = excluded.response, created_at = excluded.created_at, last_log_id = excluded.last_log_id
       WHERE k.created_at < ${$()}::bigint
       RETURNING 1)
-    SELECT last, pg_notify(${$()}, ${$()} || last || ${$()}) AS notified,
+    SELECT last,
       CASE WHEN (SELECT count(*) FROM idem) < ${$()}::bigint
         THEN ledger_raise('${IDEMPOTENCY_RACE}', 'a concurrent request with the same Idempotency-Key was stored first') END AS raced
     FROM ids`
@@ -86,35 +83,25 @@ const COMMIT_LOGS = (() => {
 /** Bytes per log of each column array of the last commit (+10%): the next one's first guess. */
 const bytesPerLog: number[] = []
 
-/** The notification a commit sends, around its last id (`bus.ts`: commitPayload). */
-export interface CommitNotice {
-  channel: string
-  /** The payload: `before` + the last id + `after`. */
-  before: string
-  after: string
-}
-
 /**
  * Stores every write of a group commit, in one statement that is its own transaction
- * (COMMIT_LOGS): the logs (under ids it takes), the per-minute counts, the quota, the
- * idempotency records and the notification. Sets each write's `lastLogId`; returns the last id
- * given. A live idempotency record of one of the keys fails it with a StorageUnavailableError.
+ * (COMMIT_LOGS): the logs (under ids it takes), the per-minute counts, the quota and the
+ * idempotency records. Sets each write's `lastLogId`; returns the last id given. A live
+ * idempotency record of one of the keys fails it with a StorageUnavailableError.
  */
-export async function storeWrites(client: pg.PoolClient, writes: readonly LogWrite[], notice: CommitNotice): Promise<number> {
+export async function storeWrites(client: pg.PoolClient, writes: readonly LogWrite[]): Promise<number> {
   const total = writes.reduce((n, w) => n + w.count, 0)
   const array = (k: number, oid: number) => new BinaryArray(oid, 32 + total * (bytesPerLog[k] ?? 32))
   const projectIds = array(0, INT8)
   const receivedAts = array(1, INT8)
   const fields = LOG_FIELDS.map((f, k) => array(2 + k, f === 'timestamp' ? INT8 : TEXT))
-  const attrTexts = array(2 + LOG_FIELDS.length, TEXT)
-  const vectors = array(3 + LOG_FIELDS.length, TSVECTOR)
   // Per (project, minute, level); runs of the same key (the common case) cost one comparison.
   const minutes = new Map<string, { project: number; minute: number; level: string; n: number }>()
   let run: { project: number; minute: number; level: string; n: number } | undefined
   for (const w of writes) {
     const c = w.logs as unknown as Record<string, Array<string | number | null>>
     const sources = LOG_FIELDS.map((f) => c[f]!)
-    const { message, error_type: errorType, error_message: errorMessage, stack_trace: stack, attributes, level, timestamp } = w.logs
+    const { level, timestamp } = w.logs
     for (let i = 0; i < w.count; i++) {
       projectIds.int8(w.projectId)
       receivedAts.int8(w.receivedAt)
@@ -123,11 +110,6 @@ export async function storeWrites(client: pg.PoolClient, writes: readonly LogWri
         if (typeof v === 'number') fields[k]!.int8(v)
         else fields[k]!.text(v)
       }
-      const attrText = attributeText(attributes[i] ?? null)
-      const vector = asciiSearchVector([message[i] ?? null, errorType[i] ?? null, errorMessage[i] ?? null, stack[i] ?? null, attrText])
-      vectors.tsvector(vector)
-      // Only the SQL function needs it: for logs whose vector is made here, NULL.
-      attrTexts.text(vector === null ? attrText : null)
       const minute = Math.floor(timestamp[i]! / 60_000)
       const lvl = level[i]!
       if (run === undefined || run.project !== w.projectId || run.minute !== minute || run.level !== lvl) {
@@ -163,7 +145,7 @@ export async function storeWrites(client: pg.PoolClient, writes: readonly LogWri
       replaceBefore = Math.min(replaceBefore ?? Infinity, w.idempotency.replaceBefore)
     }
   }
-  const arrays = [projectIds, receivedAts, ...fields, attrTexts, vectors].map((a, k) => {
+  const arrays = [projectIds, receivedAts, ...fields].map((a, k) => {
     const b = a.done()
     bytesPerLog[k] = Math.ceil((b.length / total) * 1.1)
     return b
@@ -183,7 +165,7 @@ export async function storeWrites(client: pg.PoolClient, writes: readonly LogWri
     is.map((r) => r.upTo),
     replaceBefore,
   )
-  params.push(notice.channel, notice.before, notice.after, is.length)
+  params.push(is.length)
   let last: number
   try {
     const { rows } = await client.query<{ last: number }>(COMMIT_LOGS, params)
@@ -228,7 +210,10 @@ function conditions(f: LogFilterSpec & { before?: LogPageSpec['before'] }, param
   if (f.from !== undefined) where.push(`l.timestamp >= ${p(f.from)}`)
   if (f.to !== undefined) where.push(`l.timestamp <= ${p(f.to)}`)
   if (f.before) where.push(`(l.timestamp, l.id) < (${p(f.before.timestamp)}, ${p(f.before.id)})`)
-  if (f.search) where.push(`l.search @@ ${toTsQuery(f.search, params)}`)
+  // The log's full text, in log_search (the indexer's): a log not indexed yet matches no search.
+  if (f.search) {
+    where.push(`EXISTS (SELECT 1 FROM log_search s WHERE s.id = l.id AND s.search @@ ${toTsQuery(f.search, params)})`)
+  }
   return where
 }
 
@@ -276,7 +261,7 @@ export function logReadStore(db: Queryable): LogReadStore {
         const window = where.slice(0, -1)
         params.push(PHRASE_WINDOW)
         const newest = await read(
-          `SELECT ${cols('l')} FROM (SELECT ${cols('l')}, l.search FROM logs l WHERE ${window.join(' AND ')}
+          `SELECT ${cols('l')} FROM (SELECT ${cols('l')} FROM logs l WHERE ${window.join(' AND ')}
              ORDER BY l.timestamp DESC, l.id DESC LIMIT $${params.length}) l
            WHERE ${where.at(-1)} ORDER BY l.timestamp DESC, l.id DESC LIMIT ${limit}`,
           params,

@@ -230,6 +230,50 @@ BEGIN
   RAISE EXCEPTION USING ERRCODE = state, MESSAGE = message;
 END $fn$;`,
   },
+  {
+    version: 4,
+    name: 'search-apart',
+    // The full text leaves the logs' rows for a table of its own, filled after the commit by
+    // the indexer (indexer.ts), so that a group commit (which holds the log_ids row lock until
+    // it is durable: commits are serial) no longer updates the GIN index. `log_index` is how
+    // far it went: every log with an id up to `indexed_upto` is in `log_search`, searchable.
+    // Partitioned by receive day as `logs` is (partitions.ts makes both), so that retention
+    // drops a day of both at once.
+    sql: `
+CREATE TABLE log_index (
+  id integer PRIMARY KEY CHECK (id = 1),
+  indexed_upto bigint NOT NULL
+);
+INSERT INTO log_index (id, indexed_upto) SELECT 1, last FROM log_ids WHERE id = 1;
+
+CREATE TABLE log_search (
+  id bigint NOT NULL,
+  project_id bigint NOT NULL,
+  received_at bigint NOT NULL,
+  search tsvector NOT NULL
+) PARTITION BY RANGE (received_at);
+CREATE INDEX log_search_id ON log_search (id);
+CREATE INDEX log_search_search ON log_search USING gin (search);
+
+DO $do$
+DECLARE
+  r record;
+  d bigint;
+BEGIN
+  FOR r IN SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+           WHERE i.inhparent = 'logs'::regclass LOOP
+    d := substring(r.name FROM '^logs_d([0-9]+)$')::bigint;
+    IF d IS NOT NULL THEN
+      EXECUTE format('CREATE TABLE %I PARTITION OF log_search FOR VALUES FROM (%s) TO (%s)',
+        'log_search_d' || d, d * 86400000, (d + 1) * 86400000);
+    END IF;
+  END LOOP;
+END $do$;
+
+INSERT INTO log_search (id, project_id, received_at, search) SELECT id, project_id, received_at, search FROM logs;
+ALTER TABLE logs DROP COLUMN search;
+`,
+  },
 ]
 
 /** The schema version of the database (0: none yet). */

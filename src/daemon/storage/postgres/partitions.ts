@@ -3,8 +3,9 @@ import { MIGRATION_LOCK } from './migrations.js'
 
 // `logs` is partitioned by receive time, one partition a UTC day (`logs_d<day number>`), made
 // ahead by the daemon: at start, and at every maintenance pass, today and the next days exist.
-// Retention drops a whole partition once every log in it is past its project's retention, and
-// trims the oldest partitions that still hold someone's logs.
+// `log_search` (the logs' full text, migration 4) has the same days (`log_search_d<day>`), made
+// and dropped with them. Retention drops a whole day once every log in it is past its project's
+// retention, and trims the oldest days that still hold someone's logs.
 
 export const DAY_MS = 86_400_000
 /** Days made ahead of today (a daemon that stays down for this long makes the rest at start). */
@@ -12,6 +13,11 @@ export const DAYS_AHEAD = 3
 
 export function partitionName(day: number): string {
   return `logs_d${day}`
+}
+
+/** The day's partition of `log_search`. */
+export function searchPartitionName(day: number): string {
+  return `log_search_d${day}`
 }
 
 /** Makes the partitions of days `from`..`to` (UTC day numbers) that do not exist yet. */
@@ -28,9 +34,9 @@ export async function ensurePartitions(pool: pg.Pool, from: number, to: number):
     const now = new Set((await listPartitions(client)).map((p) => p.day))
     for (const d of missing) {
       if (now.has(d)) continue
-      await client.query(
-        `CREATE TABLE ${partitionName(d)} PARTITION OF logs FOR VALUES FROM (${d * DAY_MS}) TO (${(d + 1) * DAY_MS})`,
-      )
+      const bounds = `FOR VALUES FROM (${d * DAY_MS}) TO (${(d + 1) * DAY_MS})`
+      await client.query(`CREATE TABLE ${partitionName(d)} PARTITION OF logs ${bounds}`)
+      await client.query(`CREATE TABLE IF NOT EXISTS ${searchPartitionName(d)} PARTITION OF log_search ${bounds}`)
     }
     await client.query('COMMIT')
   } catch (err) {
@@ -84,7 +90,7 @@ export async function dropExpiredPartitions(pool: pg.Pool, now: number): Promise
       if (exact.rowCount! > 0) continue
     }
     const n = await pool.query<{ n: number }>(`SELECT count(*) AS n FROM ${p.name}`)
-    await pool.query(`DROP TABLE IF EXISTS ${p.name}`)
+    await pool.query(`DROP TABLE IF EXISTS ${p.name}, ${searchPartitionName(p.day)}`)
     dropped += n.rows[0]?.n ?? 0
   }
   return dropped
