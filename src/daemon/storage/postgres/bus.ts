@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import type { ClusterBus, ClusterEvent } from '../types.js'
 import { unavailableReason } from './connection.js'
-import type { PostgresIndexer } from './indexer.js'
 
 // The daemons on one database tell each other what they changed with PostgreSQL's
 // LISTEN/NOTIFY: no server beyond the database they already share, and a notification sent in a
@@ -26,6 +25,18 @@ interface Wire {
     | { kind: 'indexed'; from: number; upTo: number; rows: number; ms: number; counts: Array<[number, number]> | null }
     /** The sender's queue depths (`part` of a set; the set ends with `last`). */
     | { kind: 'depths'; depths: Array<[number, number]>; set: number; last: boolean }
+}
+
+/** What the bus tells the indexer (indexer.ts) of the batches indexed and of the watermark. */
+export interface IndexNews {
+  /** A batch was indexed (by any daemon; `counts` null: too many projects to list). */
+  heard(from: number, upTo: number, rows: number, ms: number, counts: ReadonlyMap<number, number> | null): void
+  /** The watermark, read on the listening connection. */
+  polled(upTo: number): void
+  /** The bus listens (again); the watermark read after that. */
+  resync(upTo: number): void
+  /** The bus could not connect at start: the daemon starts anyway. */
+  giveUpWaiting(): void
 }
 
 export interface BusLog {
@@ -83,7 +94,7 @@ export class PostgresBus implements ClusterBus {
   constructor(
     private readonly url: string,
     private readonly pool: pg.Pool,
-    private readonly indexer: PostgresIndexer,
+    private readonly indexer: IndexNews,
     private readonly log: BusLog,
     private readonly opts: BusOptions = {},
     /** This daemon's name on the bus (its indexer's notifications carry it too). */

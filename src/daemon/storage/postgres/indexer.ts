@@ -3,7 +3,7 @@ import { insertInOrder } from '../../../shared/sorted.js'
 import { attributeText } from '../attribute-text.js'
 import type { IndexedRange, Indexer, LogWrite } from '../types.js'
 import { BinaryArray, concatArrays, INT8, TEXT, TSVECTOR } from './binary.js'
-import { BUS_CHANNEL, indexedPayload } from './bus.js'
+import { BUS_CHANNEL, type IndexNews, indexedPayload } from './bus.js'
 import { isUnavailable, unavailableReason } from './connection.js'
 import { asciiSearchVector } from './fulltext.js'
 
@@ -81,7 +81,7 @@ interface Kept {
   made: Prepared | null
 }
 
-export class PostgresIndexer implements Indexer {
+export class PostgresIndexer implements Indexer, IndexNews {
   private readonly listeners = new Set<(r: IndexedRange) => void>()
   /** Every log with an id up to this is indexed and was announced. */
   private announced: number
