@@ -38,6 +38,10 @@ describe.skipIf(skip !== null)('the daemon when PostgreSQL fails', () => {
       // Writes are refused at once while it is away, whatever the route.
       const again = await batch(keyClient, [log({ message: 'still away' })])
       expectError(again, 503)
+      // An indexing pass fails meanwhile, and says so.
+      const indexer = d.services.storage.indexer
+      indexer.kick()
+      await waitFor(() => indexer.status.last_error !== null, 5000, 'an indexing pass to fail')
     } finally {
       await server().resume()
     }
@@ -47,6 +51,9 @@ describe.skipIf(skip !== null)('the daemon when PostgreSQL fails', () => {
     const messages = (await keyClient.logs()).logs.map((l) => l.message)
     // What got a 503 was not stored; what got a 202 was.
     expect(messages).toEqual(['after', 'before'])
+    // Indexing went on by itself too (its batches failed while the server was away).
+    await waitFor(async () => (await keyClient.logs({ q: 'after OR before' })).logs.length === 2, 15_000, 'indexing again')
+    expect((await keyClient.queueDepth()).queue_depth).toBe(0)
   })
 
   it('replaces connections ended by pg_terminate_backend: a request may get a 503, never a 500, and the next ones work', async () => {
@@ -70,5 +77,8 @@ describe.skipIf(skip !== null)('the daemon when PostgreSQL fails', () => {
     expect(after.length).toBeGreaterThan(0)
     for (const p of after) expect(before.map((b) => b.pid)).not.toContain(p.pid)
     expect((await d.client.raw('GET', '/health')).status).toBe(200)
+    // The indexer's connection was among those ended: every stored log is searchable all the same.
+    const stored = 1 + statuses.filter((s) => s === 202).length
+    await waitFor(async () => (await keyClient.logs({ q: 'one OR kill' })).logs.length === stored, 15_000, 'indexing again')
   })
 })
