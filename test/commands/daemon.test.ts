@@ -7,6 +7,7 @@ import { type CliResult, runCli, startCli } from '../helpers/cli.js'
 import { tempHome, waitFor } from '../helpers/daemon.js'
 import { ledger as ledgerInProcess, startLedger } from '../helpers/in-process.js'
 import { formatLocalTimestamp } from '../../src/shared/time.js'
+import { isAlive } from '../../src/shared/daemon-state.js'
 
 // `ledger daemon …`, each on its own temp LEDGER_HOME and port 0: `daemon run` as the real
 // binary (it is the server process: signals, exit codes, the lock), the other commands inside
@@ -90,25 +91,11 @@ async function startForeground(home: string, ...args: string[]): Promise<Foregro
 }
 
 /**
- * Whether the process has exited. A zombie counts: a daemon from `daemon start` belongs to
- * init once `start` returns, and init in a container may reap it late.
+ * Until the process has exited. A zombie counts (isAlive): a daemon from `daemon start` belongs
+ * to init once `start` returns, and init in a container may reap it late.
  */
-function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH'
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')
-  } catch {
-    return false
-  }
-}
-
 function waitGone(pid: number): Promise<true> {
-  return waitFor(() => gone(pid), 20_000, `pid ${pid} to exit`)
+  return waitFor(() => !isAlive(pid), 20_000, `pid ${pid} to exit`)
 }
 
 function killHard(pid: number): void {
@@ -131,7 +118,7 @@ function expectOneLineError(r: Result): string {
 
 async function cleanUp(home: string): Promise<void> {
   const state = readStateFile(home)
-  if (state && !gone(state.pid)) {
+  if (state && isAlive(state.pid)) {
     killHard(state.pid)
     await waitGone(state.pid)
   }
@@ -152,7 +139,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   for (const pid of daemonPids) {
-    if (!gone(pid)) {
+    if (isAlive(pid)) {
       killHard(pid)
       await waitGone(pid)
     }
@@ -581,7 +568,7 @@ describe('a stale pid file never blocks a start', () => {
       expect(readStateFile(home)!.pid).not.toBe(bystander.pid)
       expect(bystander.exitCode).toBeNull()
       expect(bystander.signalCode).toBeNull()
-      expect(gone(bystander.pid!)).toBe(false)
+      expect(isAlive(bystander.pid!)).toBe(true)
     },
   )
 })

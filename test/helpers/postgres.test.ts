@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
+import { isAlive } from '../../src/shared/daemon-state.js'
 import { findPostgres, type PostgresServer, postgresSkipReason, startPostgres, usePostgres } from './postgres.js'
 
 // The test harness's PostgreSQL server: a real server from the machine's install, in a temp
@@ -18,15 +19,6 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
     return await fn(client)
   } finally {
     await client.end()
-  }
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
   }
 }
 
@@ -106,7 +98,7 @@ describe.skipIf(skip !== null)('the PostgreSQL test server', () => {
     const pid = server().pid
     await server().restart()
     expect(server().pid).not.toBe(pid)
-    expect(alive(pid)).toBe(false)
+    expect(isAlive(pid)).toBe(false)
     expect((await ended).message).toMatch(/terminat|shutdown|Connection terminated/i)
     await before.end().catch(() => undefined)
     expect(await withClient(url, async (c) => (await c.query('SELECT v FROM kept')).rows)).toEqual([{ v: 'before' }])
@@ -136,7 +128,7 @@ describe.skipIf(skip !== null)('several PostgreSQL test servers', () => {
     const { dir, pid } = s
     expect(existsSync(join(dir, 'data', 'PG_VERSION'))).toBe(true)
     await s.stop()
-    expect(alive(pid)).toBe(false)
+    expect(isAlive(pid)).toBe(false)
     expect(existsSync(dir)).toBe(false)
     await expect(withClient(url, async () => 'connected')).rejects.toThrow(/ECONNREFUSED/)
   })

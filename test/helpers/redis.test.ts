@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import { connect } from 'node:net'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
+import { isAlive } from '../../src/shared/daemon-state.js'
 import { type RedisServer, redisSkipReason, startRedis, useRedis } from './redis.js'
 
 // The test harness's Redis server: a real server from the machine's install, in a temp dir, on
@@ -34,15 +35,6 @@ function probe(port: number): Promise<string> {
   })
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 describe.skipIf(skip !== null)('the Redis test server', () => {
   const server = useRedis()
 
@@ -69,7 +61,7 @@ describe.skipIf(skip !== null)('the Redis test server', () => {
     const { pid, port } = s
     await s.kill()
     expect(s.running).toBe(false)
-    expect(alive(pid)).toBe(false)
+    expect(isAlive(pid)).toBe(false)
     await closed
     expect(await probe(port)).toBe('ECONNREFUSED')
 
@@ -106,7 +98,7 @@ describe.skipIf(skip !== null)('several Redis test servers', () => {
     const { dir, pid, port } = s
     expect(existsSync(dir)).toBe(true)
     await s.stop()
-    expect(alive(pid)).toBe(false)
+    expect(isAlive(pid)).toBe(false)
     expect(existsSync(dir)).toBe(false)
     expect(await probe(port)).toBe('ECONNREFUSED')
   })
