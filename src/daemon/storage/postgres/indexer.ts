@@ -65,20 +65,24 @@ export interface IndexerLog {
 /** What one pass found: logs indexed (and more waiting), nothing to do, or another daemon at it. */
 type Outcome = 'more' | 'done' | 'idle' | 'busy'
 
-/** The rows of `log_search` for logs `after < id ≤ upTo`: STORE_BATCH's $1..$9, and the logs per project. */
-interface Prepared {
-  after: number
-  upTo: number
+/** Rows of `log_search`: STORE_BATCH's $1..$9, and the logs per project. */
+interface Made {
   arrays: Buffer[]
   counts: Map<number, number>
 }
 
-/** A commit of this daemon's, kept until indexed: its writes, then (once made) its batch. */
+/** A batch from the watermark: its rows, up to `upTo`, `rows` logs (fewer than `upTo - from` when some were deleted). */
+interface Batch extends Made {
+  upTo: number
+  rows: number
+}
+
+/** A commit of this daemon's (logs `after < id ≤ upTo`), kept until indexed: its writes, then (once made) its rows. */
 interface Kept {
   after: number
   upTo: number
   writes: readonly LogWrite[] | null
-  made: Prepared | null
+  made: Made | null
 }
 
 export class PostgresIndexer implements Indexer, IndexNews {
@@ -207,8 +211,7 @@ export class PostgresIndexer implements Indexer, IndexNews {
         if (head) this.polled(head.upto)
         return head ? 'idle' : 'busy'
       }
-      const from = Number(head.upto)
-      const last = Number(head.last)
+      const { upto: from, last } = head
       const batch = this.takeKept(from) ?? (await readBack(client, from, this.kept[0]?.after ?? last))
       const params: unknown[] = [...batch.arrays, batch.upTo]
       const storing = client.query(STORE_BATCH, params)
@@ -236,21 +239,22 @@ export class PostgresIndexer implements Indexer, IndexNews {
    * The kept commits that go on from the watermark `from`, as one batch (up to BATCH logs), or
    * undefined when none does (those at or below it were indexed by another daemon: dropped).
    */
-  private takeKept(from: number): (Prepared & { rows: number }) | undefined {
+  private takeKept(from: number): Batch | undefined {
     while (this.kept.length > 0 && this.kept[0]!.after < from) this.drop()
-    const taken: Prepared[] = []
-    let rows = 0
+    let upTo = from
+    let n = 0
     for (const k of this.kept) {
-      if (k.after !== (taken.at(-1)?.upTo ?? from) || (taken.length > 0 && rows + (k.upTo - k.after) > BATCH)) break
-      taken.push(made(k))
-      rows += k.upTo - k.after
+      if (k.after !== upTo || (n > 0 && upTo - from + (k.upTo - k.after) > BATCH)) break
+      upTo = k.upTo
+      n++
     }
-    if (taken.length === 0) return undefined
-    for (let i = 0; i < taken.length; i++) this.drop()
+    if (n === 0) return undefined
+    const taken = this.kept.slice(0, n).map(made)
+    for (let i = 0; i < n; i++) this.drop()
     const counts = new Map<number, number>()
-    for (const p of taken) for (const [project, n] of p.counts) counts.set(project, (counts.get(project) ?? 0) + n)
+    for (const p of taken) for (const [project, c] of p.counts) counts.set(project, (counts.get(project) ?? 0) + c)
     const arrays = taken[0]!.arrays.map((_, k) => concatArrays(taken.map((p) => p.arrays[k]!)))
-    return { after: from, upTo: taken.at(-1)!.upTo, arrays, counts, rows }
+    return { upTo, rows: upTo - from, arrays, counts }
   }
 
   /** Makes the batches of the kept commits next in line, up to BATCH logs. */
@@ -325,41 +329,33 @@ export class PostgresIndexer implements Indexer, IndexNews {
  * Reads back the logs after the watermark `from`, up to `until` (the next prepared batch's
  * start, or the last committed id), at most BATCH of them, and makes their batch.
  */
-async function readBack(client: pg.PoolClient, from: number, until: number): Promise<Prepared & { rows: number }> {
+async function readBack(client: pg.PoolClient, from: number, until: number): Promise<Batch> {
   const rows = (await client.query<LogText>(READ_BATCH, [from, until, BATCH])).rows
   const b = new BatchArrays(rows.length)
-  for (const r of rows) {
-    b.add(Number(r.id), Number(r.project_id), Number(r.received_at), [r.message, r.error_type, r.error_message, r.stack_trace, attributeText(r.attributes)])
-  }
+  for (const r of rows) b.add(r.id, r.project_id, r.received_at, r.message, r.error_type, r.error_message, r.stack_trace, r.attributes)
   // A full batch stops at its last log; otherwise every id up to `until` was read (ids are given
   // in commit order: all of them are committed, some may have been deleted since).
-  const upTo = rows.length === BATCH ? Number(rows.at(-1)!.id) : until
-  return { after: from, upTo, ...b.done(), rows: rows.length }
+  const upTo = rows.length === BATCH ? rows.at(-1)!.id : until
+  return { upTo, rows: rows.length, ...b.done() }
 }
 
-/** A kept commit's batch, made from its writes (once; the writes are let go then). */
-function made(k: Kept): Prepared {
+/** A kept commit's rows, made from its writes (once; the writes are let go then). */
+function made(k: Kept): Made {
   if (k.made === null) {
-    k.made = { after: k.after, upTo: k.upTo, ...fromWrites(k.writes!, k.upTo - k.after) }
+    k.made = fromWrites(k.writes!, k.upTo - k.after)
     k.writes = null
   }
   return k.made
 }
 
-/** The batch of a commit's writes (ids consecutive, up to each write's `lastLogId`). */
-function fromWrites(writes: readonly LogWrite[], rows: number): { arrays: Buffer[]; counts: Map<number, number> } {
+/** The rows of a commit's writes (ids consecutive, up to each write's `lastLogId`). */
+function fromWrites(writes: readonly LogWrite[], rows: number): Made {
   const b = new BatchArrays(rows)
   for (const w of writes) {
     const { message, error_type: errorType, error_message: errorMessage, stack_trace: stack, attributes } = w.logs
     const first = w.lastLogId - w.count + 1
     for (let i = 0; i < w.count; i++) {
-      b.add(first + i, w.projectId, w.receivedAt, [
-        message[i] ?? null,
-        errorType[i] ?? null,
-        errorMessage[i] ?? null,
-        stack[i] ?? null,
-        attributeText(attributes[i] ?? null),
-      ])
+      b.add(first + i, w.projectId, w.receivedAt, message[i] ?? null, errorType[i] ?? null, errorMessage[i] ?? null, stack[i] ?? null, attributes[i] ?? null)
     }
   }
   return b.done()
@@ -382,19 +378,29 @@ class BatchArrays {
     this.texts = [0, 1, 2, 3, 4].map(() => new BinaryArray(TEXT, 32 + n * 4))
   }
 
-  /** A log: its id, project, receive time and the five fields its text is made of. */
-  add(id: number, project: number, receivedAt: number, fields: Array<string | null>): void {
+  /** A log: its id, project, receive time and the fields its text is made of (attributes as stored: JSON). */
+  add(
+    id: number,
+    project: number,
+    receivedAt: number,
+    message: string | null,
+    errorType: string | null,
+    errorMessage: string | null,
+    stack: string | null,
+    attributes: string | null,
+  ): void {
     this.counts.set(project, (this.counts.get(project) ?? 0) + 1)
     this.ids.int8(id)
     this.projects.int8(project)
     this.received.int8(receivedAt)
+    const fields = [message, errorType, errorMessage, stack, attributeText(attributes)]
     const vector = asciiSearchVector(fields)
     this.vectors.tsvector(vector)
     // Only the SQL function needs the texts: for logs whose vector is made here, NULL.
     for (let k = 0; k < 5; k++) this.texts[k]!.text(vector === null ? fields[k] : null)
   }
 
-  done(): { arrays: Buffer[]; counts: Map<number, number> } {
+  done(): Made {
     const arrays = [this.ids, this.projects, this.received, this.vectors, ...this.texts].map((a) => a.done())
     return { arrays, counts: this.counts }
   }
