@@ -199,8 +199,8 @@ export async function benchPostgres({
         let seconds = res.seconds
         let drained = ''
         if (r.drain) {
-          // Searchable: wait until indexing has caught up (queue depth 0). Asked with a key the
-          // load did not use: those are at their rate limit now, and a 429 is waited out.
+          // Searchable: wait until indexing has caught up (queue depth 0), asked with a key the
+          // load did not use (its per-key limits then play no part in the wait).
           const c = anon.withCredential(keys.at(-1)!)
           // The load's timed part, then until nothing waits (the generator's set-up, making the
           // bodies before the timed part, is not counted).
